@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.gateway.ocsp;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.gateway.operations;
+
+import org.jspecify.annotations.NullMarked;

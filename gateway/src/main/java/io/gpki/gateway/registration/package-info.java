@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.gateway.registration;
+
+import org.jspecify.annotations.NullMarked;

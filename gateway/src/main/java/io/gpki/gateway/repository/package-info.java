@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.gateway.repository;
+
+import org.jspecify.annotations.NullMarked;

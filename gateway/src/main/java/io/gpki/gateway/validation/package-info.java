@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.gateway.validation;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.gateway.web;
+
+import org.jspecify.annotations.NullMarked;

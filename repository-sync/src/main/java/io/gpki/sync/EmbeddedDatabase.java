@@ -1,0 +1,16 @@
+package io.gpki.sync;
+
+/**
+ * A PostgreSQL server run from real PostgreSQL binaries (taken from Maven Central) with its data in a
+ * local folder, so a one-command start needs no installed database. When the JVM runs as root, the
+ * database processes run as an unprivileged user, since PostgreSQL refuses to run as root.
+ */
+public interface EmbeddedDatabase extends AutoCloseable {
+
+  /** Coordinates of the running server's application database. */
+  DatabaseCoordinates coordinates();
+
+  /** Stops the server (fast shutdown); the data stays. */
+  @Override
+  void close();
+}

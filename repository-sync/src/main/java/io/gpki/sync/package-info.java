@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.sync;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.sync.store;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.signer.keystore;
+
+import org.jspecify.annotations.NullMarked;

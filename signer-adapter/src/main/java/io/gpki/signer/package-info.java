@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.signer;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.gpki.signer.pkcs11;
+
+import org.jspecify.annotations.NullMarked;
