@@ -1,0 +1,38 @@
+package io.gpki.sync;
+
+/** A store operation failed in a way callers handle. */
+public sealed class StoreException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  StoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  /** A uniqueness or ordering rule refused the write (duplicate serial, CRL number not increasing). */
+  public static final class Conflict extends StoreException {
+    private static final long serialVersionUID = 1L;
+
+    public Conflict(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** The referenced record does not exist. */
+  public static final class NotFound extends StoreException {
+    private static final long serialVersionUID = 1L;
+
+    public NotFound(String message) {
+      super(message, null);
+    }
+  }
+
+  /** The node is a backup and refuses writes. */
+  public static final class ReadOnly extends StoreException {
+    private static final long serialVersionUID = 1L;
+
+    public ReadOnly(String message) {
+      super(message, null);
+    }
+  }
+}
