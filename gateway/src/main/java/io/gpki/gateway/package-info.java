@@ -1,3 +1,4 @@
+/** The gpki-gateway application: the reactive front tier of a bridge-CA PKI. */
 @NullMarked
 package io.gpki.gateway;
 

@@ -1,0 +1,342 @@
+package io.gpki.gateway.ca;
+
+import io.gpki.signer.CaSigner;
+import io.gpki.signer.CertificateProfile;
+import io.gpki.signer.CertificateTemplate;
+import io.gpki.signer.CertificateTemplate.PolicyMapping;
+import io.gpki.signer.CrlScope;
+import io.gpki.signer.KeySpec;
+import io.gpki.signer.PkiObjectBuilder;
+import io.gpki.sync.CaKeyRecord;
+import io.gpki.sync.CaRecord;
+import io.gpki.sync.CertificateKind;
+import io.gpki.sync.CertificateRecord;
+import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.Revocation;
+import io.gpki.sync.StoreException;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * The CA engine: creates CAs, cross-certifies, rolls keys over, issues and revokes certificates. It
+ * builds and signs through the signer adapter and stores through repository-sync, so every result is
+ * in the change log. Lists (CRL/ARL) are issued by {@link CrlPublisher}.
+ */
+public final class CaEngine {
+
+  private static final int SERIAL_ATTEMPTS = 3;
+
+  private final CaSigner signer;
+  private final PkiObjectBuilder builder;
+  private final RepositoryStore store;
+  private final RepositoryUrls urls;
+  private final Function<String, String> keySourceOfCa;
+  private final Clock clock;
+  private final RepositoryChanges changes;
+
+  /**
+   * @param keySourceOfCa which key source holds a CA's keys (exactly one per CA)
+   */
+  public CaEngine(
+      CaSigner signer,
+      RepositoryStore store,
+      RepositoryUrls urls,
+      Function<String, String> keySourceOfCa,
+      Clock clock,
+      RepositoryChanges changes) {
+    this.signer = signer;
+    this.builder = new PkiObjectBuilder(signer);
+    this.store = store;
+    this.urls = urls;
+    this.keySourceOfCa = keySourceOfCa;
+    this.clock = clock;
+    this.changes = changes;
+  }
+
+  /**
+   * What a new CA looks like.
+   *
+   * @param id short id
+   * @param displayName human-readable name
+   * @param role BRIDGE, GOVERNMENT, INTERNAL or EXTERNAL
+   * @param subject distinguished name
+   * @param policyOid the CA's own certificate policy
+   * @param keySpec key type
+   * @param validity lifetime of the self-signed certificate
+   */
+  public record NewCa(
+      String id,
+      String displayName,
+      String role,
+      X500Name subject,
+      @Nullable String policyOid,
+      KeySpec keySpec,
+      Duration validity) {}
+
+  /** A CA with its self-signed certificate. */
+  public record CreatedCa(CaRecord ca, CertificateRecord selfSigned) {}
+
+  /** Creates a CA: generates its first key, self-signs, stores CA, key and certificate. */
+  public Mono<CreatedCa> createCa(NewCa n) {
+    String keyId = keyId(n.id(), 1);
+    String source = keySourceOfCa.apply(n.id());
+    Instant now = clock.instant();
+    return keyFor(source, keyId, n.keySpec())
+        .flatMap(
+            pub -> {
+              SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pub.getEncoded());
+              byte[] ski = PkiObjectBuilder.keyIdentifier(spki);
+              CaRecord ca =
+                  new CaRecord(
+                      n.id(), n.displayName(), n.role(), Certificates.rfc4514(n.subject()),
+                      Certificates.der(n.subject()), n.policyOid(), 1, now, now);
+              CaKeyRecord key = new CaKeyRecord(n.id(), 1, keyId, source, pub.getEncoded(), ski, now);
+              return store
+                  .cas()
+                  .createCa(ca, key)
+                  .then(selfSigned(ca, key, n.keySpec(), now, now.plus(n.validity())))
+                  .map(cert -> new CreatedCa(ca, cert));
+            })
+        .doOnSuccess(x -> changes.changed());
+  }
+
+  private Mono<CertificateRecord> selfSigned(
+      CaRecord ca, CaKeyRecord key, KeySpec spec, Instant notBefore, Instant notAfter) {
+    X500Name name = X500Name.getInstance(ca.subjectDer());
+    return issueWithFreshSerial(
+        ca.id(),
+        serial ->
+            new CertificateTemplate(
+                name, key.keyId(), spec.signatureAlgorithm(), key.keyIdentifier(), name,
+                SubjectPublicKeyInfo.getInstance(key.publicKey()), serial, notBefore, notAfter,
+                CertificateProfile.SELF_SIGNED_CA, List.of(), List.of(), null, null, null,
+                urls.distributionPoints(ca.id(), ca.subjectDn(), CrlScope.ARL), List.of(), List.of(),
+                List.of()),
+        key.generation(), CertificateKind.SELF_SIGNED, CertificateProfile.SELF_SIGNED_CA, ca.id(), null);
+  }
+
+  /**
+   * Issues a cross-certificate from {@code issuerId} to {@code subjectId}'s current key.
+   *
+   * @param policies issuer-domain policies the subject domain is trusted for
+   * @param mappings issuer-domain to subject-domain policy mappings
+   */
+  public Mono<CertificateRecord> crossCertify(
+      String issuerId, String subjectId, List<String> policies, List<PolicyMapping> mappings,
+      Duration validity) {
+    Instant now = clock.instant();
+    return Mono.zip(current(issuerId), current(subjectId))
+        .flatMap(
+            t -> {
+              CurrentCa issuer = t.getT1();
+              CurrentCa subject = t.getT2();
+              return issueWithFreshSerial(
+                  issuerId,
+                  serial ->
+                      new CertificateTemplate(
+                          issuer.name(), issuer.key().keyId(), issuer.signatureAlgorithm(),
+                          issuer.key().keyIdentifier(), subject.name(),
+                          SubjectPublicKeyInfo.getInstance(subject.key().publicKey()), serial, now,
+                          now.plus(validity), CertificateProfile.CROSS_CA, policies, mappings, null, null,
+                          null, urls.distributionPoints(issuerId, issuer.ca().subjectDn(), CrlScope.ARL),
+                          urls.caIssuers(issuerId), List.of(), List.of()),
+                  issuer.key().generation(), CertificateKind.CROSS, CertificateProfile.CROSS_CA,
+                  subjectId, null);
+            })
+        .doOnSuccess(x -> changes.changed());
+  }
+
+  /** The result of a key rollover. */
+  public record Rollover(
+      CaKeyRecord newKey, CertificateRecord selfSigned, CertificateRecord oldWithNew,
+      CertificateRecord newWithOld) {}
+
+  /**
+   * Rolls a CA over to a new key: a new self-signed certificate, and the two link certificates
+   * (old-with-new: the old key signed by the new one; new-with-old: the new key signed by the old one),
+   * both valid until the old self-signed certificate expires.
+   */
+  public Mono<Rollover> rollover(String caId, KeySpec spec, Duration validity, Instant oldExpiry) {
+    Instant now = clock.instant();
+    return current(caId)
+        .flatMap(
+            old -> {
+              int gen = old.key().generation() + 1;
+              String keyId = keyId(caId, gen);
+              String source = keySourceOfCa.apply(caId);
+              return keyFor(source, keyId, spec)
+                  .flatMap(
+                      pub -> {
+                        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pub.getEncoded());
+                        CaKeyRecord key =
+                            new CaKeyRecord(
+                                caId, gen, keyId, source, pub.getEncoded(),
+                                PkiObjectBuilder.keyIdentifier(spki), now);
+                        return store
+                            .cas()
+                            .addKeyGeneration(key)
+                            .flatMap(
+                                ca ->
+                                    Mono.zip(
+                                        selfSigned(ca, key, spec, now, now.plus(validity)),
+                                        link(old, key, old.key(), key, spec, now, oldExpiry,
+                                            CertificateKind.LINK_OLD_WITH_NEW),
+                                        link(old, key, key, old.key(), spec, now, oldExpiry,
+                                            CertificateKind.LINK_NEW_WITH_OLD)))
+                            .map(z -> new Rollover(key, z.getT1(), z.getT2(), z.getT3()));
+                      });
+            })
+        .doOnSuccess(x -> changes.changed());
+  }
+
+  private Mono<CertificateRecord> link(
+      CurrentCa ca, CaKeyRecord newKey, CaKeyRecord subjectKey, CaKeyRecord signingKey, KeySpec spec,
+      Instant now, Instant notAfter, CertificateKind kind) {
+    return issueWithFreshSerial(
+        ca.ca().id(),
+        serial ->
+            new CertificateTemplate(
+                ca.name(), signingKey.keyId(), spec.signatureAlgorithm(), signingKey.keyIdentifier(),
+                ca.name(), SubjectPublicKeyInfo.getInstance(subjectKey.publicKey()), serial, now,
+                notAfter, CertificateProfile.LINK, List.of(), List.of(), null, null, null,
+                urls.distributionPoints(ca.ca().id(), ca.ca().subjectDn(), CrlScope.ARL),
+                urls.caIssuers(ca.ca().id()), List.of(), List.of()),
+        signingKey.generation(), kind, CertificateProfile.LINK, ca.ca().id(), null);
+  }
+
+  /**
+   * An end-entity certificate request, already approved.
+   *
+   * @param subject subject name
+   * @param publicKey the subscriber's public key
+   * @param profile certificate profile
+   * @param notBefore start of validity
+   * @param notAfter end of validity
+   * @param subjectAltNames subject alternative names
+   * @param label a note stored with the certificate, or {@code null}
+   */
+  public record EndEntity(
+      X500Name subject,
+      SubjectPublicKeyInfo publicKey,
+      CertificateProfile profile,
+      Instant notBefore,
+      Instant notAfter,
+      List<GeneralName> subjectAltNames,
+      @Nullable String label) {}
+
+  /** Issues an end-entity certificate under the CA's current key and its policy. */
+  public Mono<CertificateRecord> issue(String caId, EndEntity ee) {
+    if (ee.profile().isCa()) {
+      return Mono.error(new IllegalArgumentException("not an end-entity profile: " + ee.profile()));
+    }
+    return current(caId)
+        .flatMap(
+            ca ->
+                issueWithFreshSerial(
+                    caId,
+                    serial ->
+                        new CertificateTemplate(
+                            ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
+                            ca.key().keyIdentifier(), ee.subject(), ee.publicKey(), serial,
+                            ee.notBefore(), ee.notAfter(), ee.profile(),
+                            ca.ca().policyOid() == null ? List.of() : List.of(ca.ca().policyOid()),
+                            List.of(), null, null, null,
+                            urls.distributionPoints(caId, ca.ca().subjectDn(), CrlScope.CRL),
+                            urls.caIssuers(caId), urls.ocsp(), ee.subjectAltNames()),
+                    ca.key().generation(), CertificateKind.END_ENTITY, ee.profile(), null, ee.label()))
+        .doOnSuccess(x -> changes.changed());
+  }
+
+  /**
+   * Revokes a certificate and asks for a new CRL (end-entity) or ARL (CA certificate) soon, not only at
+   * the next scheduled issue. Revoking an already revoked certificate keeps the first revocation.
+   */
+  public Mono<CertificateRecord> revoke(String caId, String serialHex, Revocation revocation) {
+    return store
+        .certificates()
+        .revoke(caId, serialHex, revocation)
+        .doOnSuccess(
+            c -> {
+              changes.changed();
+              changes.listNeeded(caId, c.ca() ? CrlScope.ARL : CrlScope.CRL);
+            });
+  }
+
+  /** Signs a template with a fresh random serial; retries with a new serial if one collides. */
+  private Mono<CertificateRecord> issueWithFreshSerial(
+      String issuerCaId,
+      Function<java.math.BigInteger, CertificateTemplate> template,
+      int issuerGeneration,
+      CertificateKind kind,
+      CertificateProfile profile,
+      @Nullable String subjectCaId,
+      @Nullable String label) {
+    return Mono.defer(
+            () -> {
+              CertificateTemplate t = template.apply(Certificates.randomSerial());
+              return builder
+                  .certificate(t)
+                  .map(
+                      (X509CertificateHolder cert) ->
+                          Certificates.record(
+                              cert, issuerCaId, issuerGeneration, kind, profile, subjectCaId, label,
+                              clock.instant()))
+                  .flatMap(store.certificates()::store);
+            })
+        .retryWhen(
+            Retry.max(SERIAL_ATTEMPTS - 1).filter(e -> e instanceof StoreException.Conflict));
+  }
+
+  /** A CA with its current key, as used for signing. */
+  record CurrentCa(CaRecord ca, CaKeyRecord key, X500Name name, String signatureAlgorithm) {}
+
+  Mono<CurrentCa> current(String caId) {
+    return store
+        .cas()
+        .ca(caId)
+        .switchIfEmpty(Mono.error(new StoreException.NotFound("no CA " + caId)))
+        .flatMap(
+            ca ->
+                store
+                    .cas()
+                    .keys(caId)
+                    .filter(k -> k.generation() == ca.currentGeneration())
+                    .next()
+                    .switchIfEmpty(
+                        Mono.error(new StoreException.NotFound("no current key for CA " + caId)))
+                    .map(
+                        k ->
+                            new CurrentCa(
+                                ca, k, X500Name.getInstance(ca.subjectDer()), signatureAlgorithm(k))));
+  }
+
+  private static String signatureAlgorithm(CaKeyRecord key) {
+    SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.publicKey());
+    return spki.getAlgorithm().getAlgorithm().equals(org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey)
+        ? KeySpec.EC_P256.signatureAlgorithm()
+        : KeySpec.RSA_2048.signatureAlgorithm();
+  }
+
+  private Mono<PublicKey> keyFor(String source, String keyId, KeySpec spec) {
+    // A key left by an interrupted earlier start is reused rather than generated twice.
+    return signer
+        .hasKey(keyId)
+        .flatMap(has -> has ? signer.publicKey(keyId) : signer.generateKey(source, keyId, spec));
+  }
+
+  /** The signer key id of a CA's key generation. */
+  public static String keyId(String caId, int generation) {
+    return caId + "-g" + generation;
+  }
+}

@@ -1,0 +1,204 @@
+package io.gpki.gateway.ca;
+
+import io.gpki.signer.CaSigner;
+import io.gpki.signer.CrlScope;
+import io.gpki.signer.CrlTemplate;
+import io.gpki.signer.PkiObjectBuilder;
+import io.gpki.sync.CertificateRecord;
+import io.gpki.sync.CrlRecord;
+import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.StoreException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * Issues CRLs and ARLs: on a fixed schedule even when nothing changed, and soon after a revocation.
+ * Numbers strictly increase per CA and scope (the store refuses anything else); every list issued is
+ * archived and never overwritten.
+ */
+public final class CrlPublisher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CrlPublisher.class);
+
+  private final CaEngine engine;
+  private final CaSigner signer;
+  private final PkiObjectBuilder builder;
+  private final RepositoryStore store;
+  private final RepositoryUrls urls;
+  private final Clock clock;
+  private final RepositoryChanges changes;
+  private final Duration period;
+  private final Duration validity;
+
+  public CrlPublisher(
+      CaEngine engine,
+      CaSigner signer,
+      RepositoryStore store,
+      RepositoryUrls urls,
+      Clock clock,
+      RepositoryChanges changes,
+      Duration period,
+      Duration validity) {
+    this.engine = engine;
+    this.signer = signer;
+    this.builder = new PkiObjectBuilder(signer);
+    this.store = store;
+    this.urls = urls;
+    this.clock = clock;
+    this.changes = changes;
+    this.period = period;
+    this.validity = validity;
+  }
+
+  /** Issues the next list of a CA for a scope, signed by the CA's current key. */
+  public Mono<CrlRecord> publish(String caId, CrlScope scope) {
+    return Mono.defer(() -> publishOnce(caId, scope))
+        .retryWhen(Retry.max(2).filter(e -> e instanceof StoreException.Conflict))
+        .doOnSuccess(
+            crl -> {
+              LOG.info(
+                  "issued {} {} number={} entries={} nextUpdate={}",
+                  caId, scope, crl.number(), crl.entryCount(), crl.nextUpdate());
+              changes.changed();
+            });
+  }
+
+  private Mono<CrlRecord> publishOnce(String caId, CrlScope scope) {
+    Instant now = clock.instant();
+    Instant thisUpdate = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Instant nextUpdate = thisUpdate.plus(validity);
+    return engine
+        .current(caId)
+        .flatMap(
+            ca ->
+                Mono.zip(
+                        store
+                            .crls()
+                            .latest(caId, scope.name())
+                            .map(c -> c.number().add(BigInteger.ONE))
+                            .defaultIfEmpty(BigInteger.ONE),
+                        store
+                            .certificates()
+                            .revokedUnexpired(caId, scope == CrlScope.ARL, now)
+                            .map(CrlPublisher::entry)
+                            .collectList())
+                    .flatMap(
+                        t ->
+                            builder
+                                .crl(
+                                    new CrlTemplate(
+                                        ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
+                                        ca.key().keyIdentifier(), scope, t.getT1(), thisUpdate,
+                                        nextUpdate,
+                                        urls.distributionPoints(caId, ca.ca().subjectDn(), scope),
+                                        t.getT2()))
+                                .map(
+                                    crl ->
+                                        record(caId, scope, t.getT1(), thisUpdate, nextUpdate,
+                                            ca.key().keyId(), t.getT2().size(), crl))))
+        .flatMap(store.crls()::archive);
+  }
+
+  private static CrlTemplate.Entry entry(CertificateRecord c) {
+    var r = java.util.Objects.requireNonNull(c.revocation());
+    return new CrlTemplate.Entry(
+        new BigInteger(c.serialHex(), 16), r.revokedAt(), r.reason(), r.invalidityDate());
+  }
+
+  private static CrlRecord record(
+      String caId, CrlScope scope, BigInteger number, Instant thisUpdate, Instant nextUpdate,
+      String keyId, int entries, X509CRLHolder crl) {
+    byte[] der;
+    try {
+      der = crl.getEncoded();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new CrlRecord(
+        0, caId, scope.name(), number, thisUpdate, nextUpdate, keyId, entries,
+        Certificates.digest("SHA-256", der), der);
+  }
+
+  /**
+   * Issues every list that is due: never issued, or issued {@code period} ago or longer. Only CAs whose
+   * current key this gateway's signer holds are considered (external CAs publish their own lists).
+   */
+  public Flux<CrlRecord> publishDue() {
+    Instant now = clock.instant();
+    return store
+        .cas()
+        .cas()
+        .concatMap(
+            ca ->
+                signer
+                    .hasKey(CaEngine.keyId(ca.id(), ca.currentGeneration()))
+                    .filter(Boolean::booleanValue)
+                    .flatMapMany(
+                        held ->
+                            Flux.fromIterable(List.of(CrlScope.CRL, CrlScope.ARL))
+                                .concatMap(
+                                    scope ->
+                                        store
+                                            .crls()
+                                            .latest(ca.id(), scope.name())
+                                            .map(latest -> !latest.thisUpdate().plus(period).isAfter(now))
+                                            .defaultIfEmpty(true)
+                                            .filter(Boolean::booleanValue)
+                                            .flatMap(due -> publish(ca.id(), scope)))));
+  }
+
+  /**
+   * Starts the schedule and the revocation trigger.
+   *
+   * @param checkInterval how often to look for due lists
+   * @param revocationDelay how long to gather revocations before issuing (coalesces bursts)
+   * @return a handle that stops both
+   */
+  public Disposable start(Duration checkInterval, Duration revocationDelay) {
+    Disposable schedule =
+        Flux.interval(Duration.ZERO, checkInterval)
+            .onBackpressureDrop()
+            .concatMap(
+                tick ->
+                    publishDue()
+                        .onErrorResume(
+                            e -> {
+                              LOG.warn("scheduled CRL/ARL issue failed; will retry: {}", e.toString());
+                              return Mono.empty();
+                            }),
+                1)
+            .subscribe();
+    Disposable onRevocation =
+        changes
+            .listRequests()
+            .groupBy(RepositoryChanges.ListRequest::toString)
+            .flatMap(
+                group ->
+                    group
+                        .sample(revocationDelay)
+                        .concatMap(
+                            req ->
+                                publish(req.caId(), req.scope())
+                                    .onErrorResume(
+                                        e -> {
+                                          LOG.warn(
+                                              "CRL/ARL after revocation failed for {}: {}", req, e.toString());
+                                          return Mono.empty();
+                                        })))
+            .subscribe();
+    return Disposables.composite(schedule, onRevocation);
+  }
+}

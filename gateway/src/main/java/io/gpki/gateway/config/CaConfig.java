@@ -1,0 +1,88 @@
+package io.gpki.gateway.config;
+
+import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.ca.CrlPublisher;
+import io.gpki.gateway.ca.DemoPki;
+import io.gpki.gateway.ca.RepositoryChanges;
+import io.gpki.gateway.ca.RepositoryUrls;
+import io.gpki.gateway.repository.RepositoryHandler;
+import io.gpki.gateway.repository.RepositorySnapshots;
+import io.gpki.signer.CaSigner;
+import io.gpki.sync.RepositoryStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Function;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** Wiring of the CA engine, the CRL schedule, the demo PKI and the repository read path. */
+@Configuration(proxyBeanMethods = false)
+public class CaConfig {
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  RepositoryUrls repositoryUrls(GatewayProperties props) {
+    return new RepositoryUrls(props.publicBaseUrl(), props.ldapBaseUrl());
+  }
+
+  @Bean
+  RepositoryChanges repositoryChanges() {
+    return new RepositoryChanges();
+  }
+
+  @Bean
+  CaEngine caEngine(
+      CaSigner signer, RepositoryStore store, RepositoryUrls urls, Function<String, String> keySourceOfCa,
+      Clock clock, RepositoryChanges changes) {
+    return new CaEngine(signer, store, urls, keySourceOfCa, clock, changes);
+  }
+
+  @Bean
+  CrlPublisher crlPublisher(
+      CaEngine engine, CaSigner signer, RepositoryStore store, RepositoryUrls urls, Clock clock,
+      RepositoryChanges changes, GatewayProperties props) {
+    return new CrlPublisher(
+        engine, signer, store, urls, clock, changes, props.crl().period(), props.crl().validity());
+  }
+
+  /** Subscriber key generation for the demo: CPU-bound and blocking, so it gets its own threads. */
+  @Bean(destroyMethod = "dispose")
+  Scheduler keyGenerationScheduler() {
+    return Schedulers.newBoundedElastic(2, 64, "keygen");
+  }
+
+  @Bean
+  DemoPki demoPki(CaEngine engine, RepositoryStore store, Clock clock, Scheduler keyGenerationScheduler) {
+    return new DemoPki(engine, store, clock, keyGenerationScheduler);
+  }
+
+  @Bean
+  RepositorySnapshots repositorySnapshots(RepositoryStore store, RepositoryUrls urls, Clock clock) {
+    return new RepositorySnapshots(store.content(), store.changeLog(), urls, clock);
+  }
+
+  @Bean
+  RepositoryHandler repositoryHandler(RepositorySnapshots snapshots, RepositoryStore store, Clock clock) {
+    return new RepositoryHandler(snapshots, store.certificates(), store.crls(), clock, Duration.ofMinutes(10));
+  }
+
+  @Bean
+  RouterFunction<ServerResponse> repositoryRoutes(RepositoryHandler handler) {
+    return RouterFunctions.route(
+        RequestPredicates.path(RepositoryUrls.PREFIX + "/**")
+            .or(RequestPredicates.path(RepositoryUrls.PREFIX))
+            .and(RequestPredicates.method(HttpMethod.GET).or(RequestPredicates.method(HttpMethod.HEAD))),
+        handler::serve);
+  }
+}

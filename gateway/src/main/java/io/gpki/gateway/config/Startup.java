@@ -1,0 +1,65 @@
+package io.gpki.gateway.config;
+
+import io.gpki.gateway.ca.CrlPublisher;
+import io.gpki.gateway.ca.DemoPki;
+import io.gpki.gateway.ca.RepositoryChanges;
+import io.gpki.gateway.repository.RepositorySnapshots;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Mono;
+
+/**
+ * Brings the PKI up once the server listens: creates the demo PKI (first start only), issues every
+ * due CRL/ARL, loads the first snapshot, then starts the schedules. Until the snapshot is loaded the
+ * repository answers 503 with Retry-After.
+ */
+@Component
+public class Startup implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Startup.class);
+
+  private final GatewayProperties props;
+  private final DemoPki demo;
+  private final CrlPublisher crls;
+  private final RepositorySnapshots snapshots;
+  private final RepositoryChanges changes;
+  private final Disposable.Composite running = Disposables.composite();
+
+  public Startup(
+      GatewayProperties props, DemoPki demo, CrlPublisher crls, RepositorySnapshots snapshots,
+      RepositoryChanges changes) {
+    this.props = props;
+    this.demo = demo;
+    this.crls = crls;
+    this.snapshots = snapshots;
+    this.changes = changes;
+  }
+
+  @Override
+  public void onApplicationEvent(ApplicationReadyEvent event) {
+    Mono<Boolean> demoStep = props.demo().enabled() ? demo.ensure() : Mono.just(false);
+    running.add(
+        demoStep
+            .thenMany(crls.publishDue())
+            .then(snapshots.refresh())
+            .subscribe(
+                s -> {
+                  LOG.info("gpki-gateway ready: {} published objects, index at {}/repository",
+                      s.byPath().size(), props.publicBaseUrl());
+                  running.add(snapshots.start(changes.changes(), Duration.ofSeconds(1)));
+                  running.add(crls.start(props.crl().checkInterval(), props.crl().revocationPublishDelay()));
+                },
+                e -> LOG.error("gpki-gateway could not bring the PKI up", e)));
+  }
+
+  @Override
+  public void close() {
+    running.dispose();
+  }
+}

@@ -1,0 +1,83 @@
+package io.gpki.gateway.repository;
+
+import io.gpki.gateway.ca.RepositoryUrls;
+import io.gpki.sync.ChangeLogReader;
+import io.gpki.sync.RepositoryContentSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Holds the current {@link RepositorySnapshot} and rebuilds it when the change log moves: at once on a
+ * local change signal, and by polling the change-log head (changes made by another node or process).
+ * When the store is unreachable the last snapshot keeps being served.
+ */
+public final class RepositorySnapshots {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RepositorySnapshots.class);
+
+  private final AtomicReference<RepositorySnapshot> current =
+      new AtomicReference<>(RepositorySnapshot.empty());
+  private final RepositoryContentSource content;
+  private final ChangeLogReader changeLog;
+  private final SnapshotBuilder builder;
+
+  public RepositorySnapshots(
+      RepositoryContentSource content, ChangeLogReader changeLog, RepositoryUrls urls, Clock clock) {
+    this.content = content;
+    this.changeLog = changeLog;
+    this.builder = new SnapshotBuilder(urls, clock);
+  }
+
+  /** The snapshot to serve now. Never blocks. */
+  public RepositorySnapshot current() {
+    return current.get();
+  }
+
+  /** Loads and installs a new snapshot. */
+  public Mono<RepositorySnapshot> refresh() {
+    return content
+        .load()
+        .map(builder::build)
+        .doOnNext(
+            s -> {
+              current.set(s);
+              LOG.info("repository snapshot at change-log seq {} ({} objects)", s.changeLogHead(), s.byPath().size());
+            });
+  }
+
+  /** Refreshes only when the change log has moved past the current snapshot. */
+  public Mono<Void> refreshIfMoved() {
+    return changeLog
+        .head()
+        .filter(head -> head != current.get().changeLogHead())
+        .flatMap(head -> refresh())
+        .then();
+  }
+
+  /**
+   * Starts refreshing: on every local change signal (coalesced) and every {@code poll}.
+   *
+   * @return a handle that stops it
+   */
+  public Disposable start(Flux<Boolean> localChanges, Duration poll) {
+    return Flux.merge(Flux.interval(poll).map(t -> Boolean.TRUE), localChanges.sample(Duration.ofMillis(50)))
+        .onBackpressureDrop()
+        .concatMap(
+            tick ->
+                refreshIfMoved()
+                    .timeout(Duration.ofSeconds(30))
+                    .onErrorResume(
+                        e -> {
+                          LOG.warn("snapshot refresh failed; serving the previous one: {}", e.toString());
+                          return Mono.empty();
+                        }),
+            1)
+        .subscribe();
+  }
+}

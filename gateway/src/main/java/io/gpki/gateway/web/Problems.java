@@ -1,0 +1,112 @@
+package io.gpki.gateway.web;
+
+import io.gpki.gateway.ErrorType;
+import io.gpki.gateway.PkiException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
+import reactor.core.publisher.Mono;
+
+/**
+ * RFC 9457 problem bodies. The one place that turns errors into {@code application/problem+json}:
+ * handlers call {@link #response}, and {@link ProblemErrorHandler} uses {@link #of(Throwable)} for
+ * everything that escapes a handler. 5xx details are generic; causes go to the log only.
+ */
+public final class Problems {
+
+  private Problems() {}
+
+  /** A problem as ordered fields: type, title, status, detail, instance. */
+  public record Problem(ErrorType type, int status, String detail) {
+
+    /** The JSON body. */
+    public byte[] json(@Nullable String instance) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("type", type.typeUri());
+      body.put("title", type.title());
+      body.put("status", status);
+      body.put("detail", detail);
+      if (instance != null) {
+        body.put("instance", instance);
+      }
+      return toJson(body).getBytes(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The problem for any throwable; internal errors get a generic detail. */
+  public static Problem of(Throwable e) {
+    if (e instanceof PkiException p) {
+      return new Problem(p.type(), p.type().status(), p.type().status() >= 500 ? generic(p.type()) : p.getMessage());
+    }
+    if (e instanceof ResponseStatusException r) {
+      int status = r.getStatusCode().value();
+      ErrorType type =
+          switch (status) {
+            case 400 -> ErrorType.BAD_REQUEST;
+            case 404 -> ErrorType.NOT_FOUND;
+            case 405 -> ErrorType.METHOD_NOT_ALLOWED;
+            case 413 -> ErrorType.PAYLOAD_TOO_LARGE;
+            case 415 -> ErrorType.UNSUPPORTED_MEDIA_TYPE;
+            case 503 -> ErrorType.SERVICE_UNAVAILABLE;
+            default -> status >= 500 ? ErrorType.INTERNAL : ErrorType.BAD_REQUEST;
+          };
+      String detail = r.getReason() != null && status < 500 ? r.getReason() : type.title();
+      return new Problem(type, status, detail);
+    }
+    return new Problem(ErrorType.INTERNAL, 500, generic(ErrorType.INTERNAL));
+  }
+
+  /** A problem response for a handler. */
+  public static Mono<ServerResponse> response(ErrorType type, String detail, String instance) {
+    Problem p = new Problem(type, type.status(), detail);
+    ServerResponse.BodyBuilder b =
+        ServerResponse.status(HttpStatus.valueOf(type.status())).contentType(MediaType.APPLICATION_PROBLEM_JSON);
+    if (type.status() == 503) {
+      b.header("Retry-After", "1");
+    }
+    return b.bodyValue(p.json(instance));
+  }
+
+  private static String generic(ErrorType type) {
+    return type.title() + "; the request id in the log has the cause";
+  }
+
+  /** Minimal JSON for flat maps of strings and numbers (problem bodies only). */
+  static String toJson(Map<String, Object> map) {
+    StringBuilder sb = new StringBuilder("{");
+    boolean first = true;
+    for (Map.Entry<String, Object> e : map.entrySet()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      quote(sb, e.getKey());
+      sb.append(':');
+      if (e.getValue() instanceof Number n) {
+        sb.append(n);
+      } else {
+        quote(sb, String.valueOf(e.getValue()));
+      }
+    }
+    return sb.append('}').toString();
+  }
+
+  private static void quote(StringBuilder sb, String s) {
+    sb.append('"');
+    for (char c : s.toCharArray()) {
+      if (c == '"' || c == '\\') {
+        sb.append('\\').append(c);
+      } else if (c < 0x20) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    sb.append('"');
+  }
+}
