@@ -1,0 +1,54 @@
+package io.gpki.gateway.testing;
+
+import io.gpki.sync.DatabaseCoordinates;
+import io.gpki.sync.testing.TestDatabase;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * Points a gateway test context at a fresh PostgreSQL database (chosen by {@link TestDatabase}) and a
+ * fresh data folder for its keys.
+ */
+public final class GatewayTestSupport {
+
+  private GatewayTestSupport() {}
+
+  /** Registers database and data-dir properties for one test class. */
+  public static Path register(DynamicPropertyRegistry registry) {
+    DatabaseCoordinates db = TestDatabase.freshDatabase();
+    try {
+      Path dataDir = Files.createTempDirectory("gpki-gateway-test");
+      registry.add("gpki.data-dir", dataDir::toString);
+      registry.add("gpki.db.url", () -> "postgresql://" + db.host() + ":" + db.port() + "/" + db.database());
+      registry.add("gpki.db.user", db::user);
+      if (db.password() != null) {
+        Path passwordFile = dataDir.resolve("db.pass");
+        Files.writeString(passwordFile, db.password());
+        registry.add("gpki.db.password-file", passwordFile::toString);
+      }
+      return dataDir;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits until the repository index answers 200 (the demo PKI is up), at most {@code limit}. */
+  public static void awaitReady(WebTestClient client, Duration limit) throws InterruptedException {
+    Instant deadline = Instant.now().plus(limit);
+    while (Instant.now().isBefore(deadline)) {
+      int status =
+          client.get().uri("/repository").exchange().returnResult(byte[].class).getStatus().value();
+      if (status == 200) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("gateway not ready within " + limit);
+  }
+}
