@@ -128,6 +128,18 @@ class RepositoryIT {
   }
 
   @Test
+  void readinessReportsSignerDatabaseAndSnapshotSeparately() {
+    client.get().uri("/actuator/health/readiness").exchange()
+        .expectStatus().isOk()
+        .expectBody()
+        .jsonPath("$.status").isEqualTo("UP")
+        .jsonPath("$.components.signer.status").isEqualTo("UP")
+        .jsonPath("$.components.signer.details.soft").value(v -> assertThat(v.toString()).contains("pkcs12 UP"))
+        .jsonPath("$.components.primaryDatabase.status").isEqualTo("UP")
+        .jsonPath("$.components.repositorySnapshot.status").isEqualTo("UP");
+  }
+
+  @Test
   void demoCreationIsIdempotent() {
     assertThat(demo.ensure().block(Duration.ofSeconds(30))).isFalse();
     assertThat(index().get("cas")).hasSize(5);
