@@ -52,10 +52,14 @@ class RepositoryIT {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
 
+  private static Path dataDir;
+
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    GatewayTestSupport.register(registry);
+    dataDir = GatewayTestSupport.register(registry);
   }
+
+  @Autowired io.gpki.sync.DatabaseCoordinates database;
 
   @LocalServerPort int port;
   @Autowired CaEngine engine;
@@ -137,6 +141,70 @@ class RepositoryIT {
         .jsonPath("$.components.signer.details.soft").value(v -> assertThat(v.toString()).contains("pkcs12 UP"))
         .jsonPath("$.components.primaryDatabase.status").isEqualTo("UP")
         .jsonPath("$.components.repositorySnapshot.status").isEqualTo("UP");
+  }
+
+  @Test
+  void noPrivateKeyMaterialReachesTheDatabaseOrTheRepository() throws Exception {
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    char[] password =
+        java.nio.file.Files.readString(dataDir.resolve("keys/ca-keys.pass")).trim().toCharArray();
+    try (var in = java.nio.file.Files.newInputStream(dataDir.resolve("keys/ca-keys.p12"))) {
+      ks.load(in, password);
+    }
+    List<byte[]> secrets = new ArrayList<>();
+    for (String alias : java.util.Collections.list(ks.aliases())) {
+      var key = (java.security.interfaces.RSAPrivateCrtKey) ks.getKey(alias, password);
+      secrets.add(key.getEncoded());
+      // The prime factors are the secret core of an RSA key; look for them on their own too.
+      secrets.add(key.getPrimeP().toByteArray());
+      secrets.add(key.getPrivateExponent().toByteArray());
+    }
+    assertThat(secrets).hasSizeGreaterThanOrEqualTo(6 * 3);
+    List<byte[]> published = new ArrayList<>();
+    JsonNode index = index();
+    for (JsonNode ca : index.get("cas")) {
+      published.add(get(ca.get("caIssuers").asString()));
+      published.add(get(ca.get("crl").get("url").asString()));
+      published.add(get(ca.get("arl").get("url").asString()));
+    }
+    try (var conn = io.gpki.sync.testing.TestDatabase.connect(database);
+        var st = conn.createStatement();
+        var rs =
+            st.executeQuery(
+                "SELECT der FROM certificate UNION ALL SELECT der FROM crl UNION ALL SELECT der FROM"
+                    + " cross_pair UNION ALL SELECT public_key FROM ca_key UNION ALL SELECT"
+                    + " convert_to(payload::text, 'UTF8') FROM change_log")) {
+      while (rs.next()) {
+        published.add(rs.getBytes(1));
+      }
+    }
+    assertThat(published).hasSizeGreaterThan(50);
+    for (byte[] haystack : published) {
+      // Raw bytes, and base64 text at each of the three alignments (change-log payloads are JSON).
+      String text = new String(haystack, java.nio.charset.StandardCharsets.ISO_8859_1);
+      for (byte[] secret : secrets) {
+        assertThat(indexOf(haystack, secret)).isEqualTo(-1);
+        for (int shift = 0; shift < 3; shift++) {
+          String b64 =
+              java.util.Base64.getEncoder()
+                  .encodeToString(java.util.Arrays.copyOfRange(secret, shift, secret.length));
+          assertThat(text).doesNotContain(b64.substring(0, b64.length() - 4));
+        }
+      }
+    }
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   @Test
