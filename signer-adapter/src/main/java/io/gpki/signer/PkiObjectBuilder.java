@@ -74,35 +74,23 @@ public final class PkiObjectBuilder {
   /** Builds and signs a certificate. */
   public Mono<X509CertificateHolder> certificate(CertificateTemplate t) {
     return Mono.fromCallable(() -> tbsCertificate(t))
-        .flatMap(
-            tbs ->
-                signer
-                    .sign(t.issuerKeyId(), t.signatureAlgorithm(), der(tbs))
-                    .map(
-                        sig ->
-                            new X509CertificateHolder(
-                                Certificate.getInstance(
-                                    new DERSequence(
-                                        new ASN1Encodable[] {
-                                          tbs, tbs.getSignature(), new DERBitString(sig)
-                                        })))));
+        .flatMap(tbs -> signed(tbs, tbs.getSignature(), t.issuerKeyId(), t.signatureAlgorithm()))
+        .map(seq -> new X509CertificateHolder(Certificate.getInstance(seq)));
   }
 
   /** Builds and signs a CRL or ARL. */
   public Mono<X509CRLHolder> crl(CrlTemplate t) {
     return Mono.fromCallable(() -> tbsCertList(t))
-        .flatMap(
-            tbs ->
-                signer
-                    .sign(t.issuerKeyId(), t.signatureAlgorithm(), der(tbs))
-                    .map(
-                        sig ->
-                            new X509CRLHolder(
-                                CertificateList.getInstance(
-                                    new DERSequence(
-                                        new ASN1Encodable[] {
-                                          tbs, tbs.getSignature(), new DERBitString(sig)
-                                        })))));
+        .flatMap(tbs -> signed(tbs, tbs.getSignature(), t.issuerKeyId(), t.signatureAlgorithm()))
+        .map(seq -> new X509CRLHolder(CertificateList.getInstance(seq)));
+  }
+
+  /** {@code SEQUENCE { tbs, signatureAlgorithm, signatureValue }}: the shape of both X.509 objects. */
+  private Mono<DERSequence> signed(
+      ASN1Encodable tbs, AlgorithmIdentifier algorithm, String keyId, String signatureAlgorithm) {
+    return signer
+        .sign(keyId, signatureAlgorithm, der(tbs))
+        .map(sig -> new DERSequence(new ASN1Encodable[] {tbs, algorithm, new DERBitString(sig)}));
   }
 
   /** The RFC 5280 method-1 key identifier: SHA-1 of the subjectPublicKey BIT STRING's value. */
