@@ -15,7 +15,8 @@ public enum ErrorType {
   INTERNAL(500, "internal", "Internal error"),
   SERVICE_UNAVAILABLE(503, "service-unavailable", "Service unavailable"),
   SIGNER_UNAVAILABLE(503, "signer-unavailable", "Signer unavailable"),
-  NOT_READY(503, "not-ready", "Starting up");
+  NOT_READY(503, "not-ready", "Starting up"),
+  FORBIDDEN(403, "forbidden", "Forbidden");
 
   private final int status;
   private final String slug;

@@ -1,5 +1,6 @@
 package io.gpki.sync;
 
+import io.gpki.sync.store.R2dbcReferralStore;
 import io.gpki.sync.store.R2dbcRepositoryStore;
 import io.gpki.sync.store.SchemaMigrator;
 import io.r2dbc.pool.ConnectionPool;
@@ -17,10 +18,12 @@ public final class RepositoryStore implements AutoCloseable {
 
   private final ConnectionPool pool;
   private final R2dbcRepositoryStore store;
+  private final R2dbcReferralStore referrals;
 
   private RepositoryStore(ConnectionPool pool, Clock clock) {
     this.pool = pool;
     this.store = new R2dbcRepositoryStore(pool, clock);
+    this.referrals = new R2dbcReferralStore(pool, clock);
   }
 
   /**
@@ -93,6 +96,11 @@ public final class RepositoryStore implements AutoCloseable {
   /** What the read path publishes. */
   public RepositoryContentSource content() {
     return store;
+  }
+
+  /** Referrals of external CAs whose repositories stay with them. */
+  public ReferralStore referrals() {
+    return referrals;
   }
 
   /** Closes the pool. */

@@ -237,24 +237,45 @@ public final class CaEngine {
 
   /** Issues an end-entity certificate under the CA's current key and its policy. */
   public Mono<CertificateRecord> issue(String caId, EndEntity ee) {
+    return issueEndEntity(caId, ee, null);
+  }
+
+  /**
+   * Issues an end-entity certificate with a serial the caller reserved beforehand (the registration
+   * journal does, so that a retry after a crash signs the same serial and the store's unique (issuer,
+   * serial) refuses a second certificate). Errors with {@link StoreException.Conflict} when the serial
+   * is already used; there is no retry with another serial.
+   */
+  public Mono<CertificateRecord> issue(String caId, EndEntity ee, java.math.BigInteger serial) {
+    return issueEndEntity(caId, ee, serial);
+  }
+
+  private Mono<CertificateRecord> issueEndEntity(
+      String caId, EndEntity ee, java.math.@Nullable BigInteger fixedSerial) {
     if (ee.profile().isCa()) {
       return Mono.error(new IllegalArgumentException("not an end-entity profile: " + ee.profile()));
     }
     return current(caId)
         .flatMap(
-            ca ->
-                issueWithFreshSerial(
-                    caId,
-                    serial ->
-                        new CertificateTemplate(
-                            ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
-                            ca.key().keyIdentifier(), ee.subject(), ee.publicKey(), serial,
-                            ee.notBefore(), ee.notAfter(), ee.profile(),
-                            ca.ca().policyOid() == null ? List.of() : List.of(ca.ca().policyOid()),
-                            List.of(), null, null, null,
-                            urls.distributionPoints(caId, ca.ca().subjectDn(), CrlScope.CRL),
-                            urls.caIssuers(caId), urls.ocsp(), ee.subjectAltNames()),
-                    ca.key().generation(), CertificateKind.END_ENTITY, ee.profile(), null, ee.label()))
+            ca -> {
+              Function<java.math.BigInteger, CertificateTemplate> template =
+                  serial ->
+                      new CertificateTemplate(
+                          ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
+                          ca.key().keyIdentifier(), ee.subject(), ee.publicKey(), serial,
+                          ee.notBefore(), ee.notAfter(), ee.profile(),
+                          ca.ca().policyOid() == null ? List.of() : List.of(ca.ca().policyOid()),
+                          List.of(), null, null, null,
+                          urls.distributionPoints(caId, ca.ca().subjectDn(), CrlScope.CRL),
+                          urls.caIssuers(caId), urls.ocsp(), ee.subjectAltNames());
+              return fixedSerial == null
+                  ? issueWithFreshSerial(
+                      caId, template, ca.key().generation(), CertificateKind.END_ENTITY, ee.profile(),
+                      null, ee.label())
+                  : signAndStore(
+                      caId, template.apply(fixedSerial), ca.key().generation(),
+                      CertificateKind.END_ENTITY, ee.profile(), null, ee.label());
+            })
         .doOnSuccess(x -> changes.changed());
   }
 
@@ -283,19 +304,30 @@ public final class CaEngine {
       @Nullable String subjectCaId,
       @Nullable String label) {
     return Mono.defer(
-            () -> {
-              CertificateTemplate t = template.apply(Certificates.randomSerial());
-              return builder
-                  .certificate(t)
-                  .map(
-                      (X509CertificateHolder cert) ->
-                          Certificates.record(
-                              cert, issuerCaId, issuerGeneration, kind, profile, subjectCaId, label,
-                              clock.instant()))
-                  .flatMap(store.certificates()::store);
-            })
+            () ->
+                signAndStore(
+                    issuerCaId, template.apply(Certificates.randomSerial()), issuerGeneration, kind,
+                    profile, subjectCaId, label))
         .retryWhen(
             Retry.max(SERIAL_ATTEMPTS - 1).filter(e -> e instanceof StoreException.Conflict));
+  }
+
+  private Mono<CertificateRecord> signAndStore(
+      String issuerCaId,
+      CertificateTemplate t,
+      int issuerGeneration,
+      CertificateKind kind,
+      CertificateProfile profile,
+      @Nullable String subjectCaId,
+      @Nullable String label) {
+    return builder
+        .certificate(t)
+        .map(
+            (X509CertificateHolder cert) ->
+                Certificates.record(
+                    cert, issuerCaId, issuerGeneration, kind, profile, subjectCaId, label,
+                    clock.instant()))
+        .flatMap(store.certificates()::store);
   }
 
   /** A CA with its current key, as used for signing. */

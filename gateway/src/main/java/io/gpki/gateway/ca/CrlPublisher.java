@@ -189,6 +189,9 @@ public final class CrlPublisher {
                 group ->
                     group
                         .sample(revocationDelay)
+                        // A list issued later covers every earlier request: keep the latest while one is
+                        // being issued (without this, sample() overflows and the trigger dies in a burst).
+                        .onBackpressureLatest()
                         .concatMap(
                             req ->
                                 publish(req.caId(), req.scope())
@@ -197,7 +200,8 @@ public final class CrlPublisher {
                                           LOG.warn(
                                               "CRL/ARL after revocation failed for {}: {}", req, e.toString());
                                           return Mono.empty();
-                                        })))
+                                        }),
+                            1))
             .subscribe();
     return Disposables.composite(schedule, onRevocation);
   }

@@ -5,12 +5,14 @@ import io.gpki.gateway.ca.CrlPublisher;
 import io.gpki.gateway.ca.DemoPki;
 import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.gateway.ca.RepositoryUrls;
+import io.gpki.gateway.repository.PublishedResponder;
 import io.gpki.gateway.repository.RepositoryHandler;
+import io.gpki.gateway.repository.RepositoryInterfaces;
+import io.gpki.gateway.repository.RepositoryProperties;
 import io.gpki.gateway.repository.RepositorySnapshots;
 import io.gpki.signer.CaSigner;
 import io.gpki.sync.RepositoryStore;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.function.Function;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -68,13 +70,18 @@ public class CaConfig {
   }
 
   @Bean
-  RepositorySnapshots repositorySnapshots(RepositoryStore store, RepositoryUrls urls, Clock clock) {
-    return new RepositorySnapshots(store.content(), store.changeLog(), urls, clock);
+  RepositorySnapshots repositorySnapshots(
+      RepositoryStore store, RepositoryUrls urls, RepositoryInterfaces interfaces,
+      RepositoryProperties repositoryProperties, Clock clock) {
+    return new RepositorySnapshots(
+        store.content(), store.changeLog(), store.referrals(), urls, interfaces,
+        repositoryProperties.maxResults(), clock);
   }
 
   @Bean
-  RepositoryHandler repositoryHandler(RepositorySnapshots snapshots, RepositoryStore store, Clock clock) {
-    return new RepositoryHandler(snapshots, store.certificates(), store.crls(), clock, Duration.ofMinutes(10));
+  RepositoryHandler repositoryHandler(
+      RepositorySnapshots snapshots, RepositoryStore store, PublishedResponder publishedResponder) {
+    return new RepositoryHandler(snapshots, store.certificates(), store.crls(), publishedResponder);
   }
 
   @Bean

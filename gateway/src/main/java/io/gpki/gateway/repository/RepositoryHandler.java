@@ -6,19 +6,9 @@ import io.gpki.gateway.web.Problems;
 import io.gpki.sync.CertificateStore;
 import io.gpki.sync.CrlStore;
 import java.math.BigInteger;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
@@ -34,26 +24,21 @@ public final class RepositoryHandler {
       Pattern.compile("^/repository/certs/([a-z0-9][a-z0-9-]{0,63})/([0-9a-fA-F]{1,40})\\.cer$");
   private static final Pattern ARCHIVED =
       Pattern.compile("^/repository/(crl|arl)/([a-z0-9][a-z0-9-]{0,63})/([0-9]{1,40})\\.crl$");
-  private static final DateTimeFormatter HTTP_DATE =
-      DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC).withLocale(Locale.ROOT);
 
   private final RepositorySnapshots snapshots;
   private final CertificateStore certificates;
   private final CrlStore crls;
-  private final Clock clock;
-  private final Duration maxCacheAge;
+  private final PublishedResponder responder;
 
   public RepositoryHandler(
       RepositorySnapshots snapshots,
       CertificateStore certificates,
       CrlStore crls,
-      Clock clock,
-      Duration maxCacheAge) {
+      PublishedResponder responder) {
     this.snapshots = snapshots;
     this.certificates = certificates;
     this.crls = crls;
-    this.clock = clock;
-    this.maxCacheAge = maxCacheAge;
+    this.responder = responder;
   }
 
   /** GET and HEAD for every repository path. */
@@ -112,61 +97,6 @@ public final class RepositoryHandler {
   }
 
   private Mono<ServerResponse> respond(ServerRequest request, Published p) {
-    Instant now = clock.instant();
-    HttpHeaders h = new HttpHeaders();
-    h.setETag(p.etag());
-    h.set(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(p.lastModified().truncatedTo(ChronoUnit.SECONDS)));
-    h.setCacheControl(cacheControl(p, now));
-    if (p.nextUpdate() != null) {
-      h.set(HttpHeaders.EXPIRES, HTTP_DATE.format(p.nextUpdate()));
-      if (!p.nextUpdate().isAfter(now)) {
-        // Never serve a list past its nextUpdate silently.
-        h.set("Warning", "110 gpki-gateway \"Response is Stale: nextUpdate has passed\"");
-      }
-    }
-    if (notModified(request, p)) {
-      return ServerResponse.status(HttpStatus.NOT_MODIFIED).headers(x -> x.addAll(h)).build();
-    }
-    return ServerResponse.ok()
-        .headers(x -> x.addAll(h))
-        .contentType(MediaType.parseMediaType(p.contentType()))
-        .contentLength(p.body().length)
-        .bodyValue(p.body());
-  }
-
-  private String cacheControl(Published p, Instant now) {
-    if (p.contentType().equals(SnapshotBuilder.JSON)) {
-      return "no-cache";
-    }
-    long maxAge = maxCacheAge.toSeconds();
-    if (p.nextUpdate() != null) {
-      maxAge = Math.max(0, Math.min(maxAge, Duration.between(now, p.nextUpdate()).toSeconds()));
-    }
-    return "public, max-age=" + maxAge;
-  }
-
-  private static boolean notModified(ServerRequest request, Published p) {
-    List<String> ifNoneMatch = request.headers().header(HttpHeaders.IF_NONE_MATCH);
-    if (!ifNoneMatch.isEmpty()) {
-      for (String header : ifNoneMatch) {
-        for (String tag : header.split(",")) {
-          String t = tag.trim();
-          if (t.equals("*") || t.equals(p.etag()) || t.equals("W/" + p.etag())) {
-            return true;
-          }
-        }
-      }
-      return false;
-    }
-    String since = request.headers().firstHeader(HttpHeaders.IF_MODIFIED_SINCE);
-    if (since != null) {
-      try {
-        Instant t = java.time.ZonedDateTime.parse(since, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        return !p.lastModified().truncatedTo(ChronoUnit.SECONDS).isAfter(t);
-      } catch (java.time.format.DateTimeParseException e) {
-        return false; // RFC 9110 13.1.3: an invalid date is ignored
-      }
-    }
-    return false;
+    return responder.respond(request, p);
   }
 }

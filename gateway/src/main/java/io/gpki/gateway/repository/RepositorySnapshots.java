@@ -2,6 +2,7 @@ package io.gpki.gateway.repository;
 
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.sync.ChangeLogReader;
+import io.gpki.sync.ReferralStore;
 import io.gpki.sync.RepositoryContentSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,13 +26,25 @@ public final class RepositorySnapshots {
       new AtomicReference<>(RepositorySnapshot.empty());
   private final RepositoryContentSource content;
   private final ChangeLogReader changeLog;
+  private final ReferralStore referrals;
   private final SnapshotBuilder builder;
 
+  /**
+   * @param content the store's consistent read
+   * @param changeLog the change-log head
+   * @param referrals registered referrals (part of every snapshot)
+   * @param urls the URL scheme
+   * @param interfaces the lookup interfaces named in the index
+   * @param maxResults most objects one lookup answers
+   * @param clock the clock
+   */
   public RepositorySnapshots(
-      RepositoryContentSource content, ChangeLogReader changeLog, RepositoryUrls urls, Clock clock) {
+      RepositoryContentSource content, ChangeLogReader changeLog, ReferralStore referrals,
+      RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock) {
     this.content = content;
     this.changeLog = changeLog;
-    this.builder = new SnapshotBuilder(urls, clock);
+    this.referrals = referrals;
+    this.builder = new SnapshotBuilder(urls, clock, interfaces, maxResults);
   }
 
   /** The snapshot to serve now. Never blocks. */
@@ -41,9 +54,8 @@ public final class RepositorySnapshots {
 
   /** Loads and installs a new snapshot. */
   public Mono<RepositorySnapshot> refresh() {
-    return content
-        .load()
-        .map(builder::build)
+    return Mono.zip(content.load(), referrals.referrals().collectList())
+        .map(t -> builder.build(t.getT1(), t.getT2()))
         .doOnNext(
             s -> {
               current.set(s);
@@ -66,7 +78,9 @@ public final class RepositorySnapshots {
    * @return a handle that stops it
    */
   public Disposable start(Flux<Boolean> localChanges, Duration poll) {
-    return Flux.merge(Flux.interval(poll).map(t -> Boolean.TRUE), localChanges.sample(Duration.ofMillis(50)))
+    // sample() signals on its own timer and must never meet zero demand while a refresh runs (it
+    // would error and end the refresh loop under a burst of changes), hence onBackpressureLatest.
+    return Flux.merge(Flux.interval(poll).map(t -> Boolean.TRUE), localChanges.sample(Duration.ofMillis(50)).onBackpressureLatest())
         .onBackpressureDrop()
         .concatMap(
             tick ->

@@ -7,6 +7,7 @@ import io.gpki.sync.CertificateKind;
 import io.gpki.sync.CertificateRecord;
 import io.gpki.sync.CrlRecord;
 import io.gpki.sync.CrossPairRecord;
+import io.gpki.sync.Referral;
 import io.gpki.sync.RepositoryContent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,13 +41,22 @@ final class SnapshotBuilder {
 
   private final RepositoryUrls urls;
   private final Clock clock;
+  private final RepositoryInterfaces interfaces;
+  private final LookupIndexBuilder lookups;
+  private final DirectoryBuilder directory = new DirectoryBuilder();
 
-  SnapshotBuilder(RepositoryUrls urls, Clock clock) {
+  SnapshotBuilder(RepositoryUrls urls, Clock clock, RepositoryInterfaces interfaces, int maxResults) {
     this.urls = urls;
     this.clock = clock;
+    this.interfaces = interfaces;
+    this.lookups = new LookupIndexBuilder(maxResults);
   }
 
   RepositorySnapshot build(RepositoryContent c) {
+    return build(c, List.of());
+  }
+
+  RepositorySnapshot build(RepositoryContent c, List<Referral> referrals) {
     Instant now = clock.instant();
     Map<String, Published> byPath = new LinkedHashMap<>();
     List<Map<String, Object>> cas = new ArrayList<>();
@@ -72,12 +82,16 @@ final class SnapshotBuilder {
     index.put("changeLogSeq", c.changeLogHead());
     index.put("generatedAt", now.toString());
     index.put("baseUrl", urls.base());
-    index.put("interfaces", Map.of("files", urls.absolute(RepositoryUrls.PREFIX)));
+    index.put("interfaces", interfaces.index());
     index.put("cas", cas);
     index.put("demo", Map.of("endEntities", demo));
     byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(index);
     byPath.put(RepositoryUrls.indexPath(), new Published(json, JSON, etag(json), now, null));
-    return new RepositorySnapshot(c.changeLogHead(), now, Map.copyOf(byPath));
+    List<CertificateRecord> all = new ArrayList<>(c.caCertificates());
+    all.addAll(c.labeledCertificates());
+    return new RepositorySnapshot(
+        c.changeLogHead(), now, Map.copyOf(byPath), lookups.build(all, c.cas(), c.latestCrls()),
+        directory.build(c, referrals));
   }
 
   private Map<String, Object> publishCa(CaRecord ca, RepositoryContent c, Map<String, Published> byPath) {

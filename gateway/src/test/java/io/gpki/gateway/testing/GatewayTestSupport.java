@@ -25,6 +25,10 @@ public final class GatewayTestSupport {
     try {
       Path dataDir = Files.createTempDirectory("gpki-gateway-test");
       registry.add("gpki.data-dir", dataDir::toString);
+      // Several contexts live at once in one test JVM (Spring caches them): every listener of ours
+      // takes a free port instead of its fixed default.
+      registry.add("gpki.repository.ldap.port", () -> "0");
+      registry.add("gpki.registration.port", () -> "0");
       registry.add("gpki.db.url", () -> "postgresql://" + db.host() + ":" + db.port() + "/" + db.database());
       registry.add("gpki.db.user", db::user);
       if (db.password() != null) {

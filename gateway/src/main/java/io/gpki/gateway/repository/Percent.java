@@ -1,0 +1,71 @@
+package io.gpki.gateway.repository;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+
+/** Strict RFC 3986 percent-decoding to UTF-8 (no {@code +}-as-space unless asked). */
+final class Percent {
+
+  private Percent() {}
+
+  /**
+   * Decodes {@code %XX} escapes.
+   *
+   * @param plusIsSpace whether {@code +} means a space (HTML form encoding)
+   * @throws IllegalArgumentException on a broken escape or invalid UTF-8
+   */
+  static String decode(String raw, boolean plusIsSpace) {
+    if (raw.indexOf('%') < 0 && (!plusIsSpace || raw.indexOf('+') < 0)) {
+      return raw;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= raw.length()) {
+          throw new IllegalArgumentException("truncated percent escape");
+        }
+        int hi = Character.digit(raw.charAt(i + 1), 16);
+        int lo = Character.digit(raw.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          throw new IllegalArgumentException("bad percent escape %" + raw.charAt(i + 1) + raw.charAt(i + 2));
+        }
+        out.write(hi << 4 | lo);
+        i += 2;
+      } else if (c == '+' && plusIsSpace) {
+        out.write(' ');
+      } else {
+        out.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(out.toByteArray()))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException("escapes are not valid UTF-8");
+    }
+  }
+
+  /** Percent-encodes all but RFC 3986 unreserved characters and {@code = ,} (as DNs appear in LDAP URLs). */
+  static String encode(String s) {
+    StringBuilder out = new StringBuilder();
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '.' || c == '_' || c == '~' || c == '=' || c == ',') {
+        out.append((char) c);
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Repository read-path benchmark (not a test): gateway vs nginx-light serving the same bytes.
+#
+# Prerequisites: a running gateway at $GW (default http://127.0.0.1:8080) whose LDAP listener is at
+# $LDAP_PORT (default 1389) and which was started with gpki.repository.benchmark-revocations=3000
+# (a ~100 KB CRL for osca); wrk, nginx-light (/usr/sbin/nginx), curl, jq, a JDK.
+#
+#   ./loadtest/repository/run.sh            # 3 runs of every case, medians in results.txt
+#
+# Cases (wrk -t2 -c32 -d10s, then a latency run at -c4 for p50/p99 near half the peak rate):
+#   crl      100 KB CRL, gateway /repository/crl/osca.crl   vs nginx /osca.crl
+#   rfc4387  ~1 KB certificate by certHash (RFC 4387)       vs nginx /ee.cer
+#   ldaphttp ~1 KB certificate via LDAP over HTTP           vs nginx /ee.cer
+#   ldap     LDAP searches/s (LdapLoad.java, 8 connections, 10 s)
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+GW=${GW:-http://127.0.0.1:8080}
+LDAP_PORT=${LDAP_PORT:-1389}
+NGINX_PORT=${NGINX_PORT:-18081}
+RUNS=${RUNS:-3}
+DUR=${DUR:-10s}
+OUT=${OUT:-$HERE/results.txt}
+WORK=$(mktemp -d)
+trap 'kill "$NGINX_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+# 1. Fetch the bytes the gateway serves and find a ~1 KB certificate and its lookup URLs.
+INDEX=$(curl -fsS "$GW/repository")
+EE_URL=$(echo "$INDEX" | jq -r '.demo.endEntities[] | select(.issuerCa=="osca" and .expectedStatus=="VALID") | .url' | head -1)
+mkdir -p "$WORK/www" "$WORK/tmp"
+curl -fsS "$GW/repository/crl/osca.crl" -o "$WORK/www/osca.crl"
+curl -fsS "$EE_URL" -o "$WORK/www/ee.cer"
+CERT_HASH=$(openssl dgst -sha1 -binary "$WORK/www/ee.cer" | base64 | tr -d '=' | sed 's/+/%2B/g; s#/#%2F#g')
+SUBJECT=$(openssl x509 -inform DER -in "$WORK/www/ee.cer" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
+SUBJECT_ENC=$(printf '%s' "$SUBJECT" | jq -sRr @uri)
+CRL_PATH=/repository/crl/osca.crl
+RFC_PATH="/certificates/search.cgi?certHash=$CERT_HASH"
+LDAPHTTP_PATH="/ldap/$SUBJECT_ENC?userCertificate;binary"
+echo "CRL bytes: $(wc -c < "$WORK/www/osca.crl"), certificate bytes: $(wc -c < "$WORK/www/ee.cer")"
+for p in "$CRL_PATH" "$RFC_PATH" "$LDAPHTTP_PATH"; do
+  curl -fsS "$GW$p" -o "$WORK/check"
+done
+cmp "$WORK/check" "$WORK/www/ee.cer"
+
+# 2. nginx-light as a non-daemon with a temporary config.
+sed "s#@DIR@#$WORK#g; s#@PORT@#$NGINX_PORT#g" "$HERE/nginx.conf.template" > "$WORK/nginx.conf"
+/usr/sbin/nginx -c "$WORK/nginx.conf" -p "$WORK" &
+NGINX_PID=$!
+sleep 1
+NG=http://127.0.0.1:$NGINX_PORT
+
+run() { # name url path connections -> prints rps p50 p99
+  WRK_PATH="$3" wrk -t2 -c"$4" -d"$DUR" -s "$HERE/get.lua" "$2" | grep '^non200=' | sed "s/^/$1 c=$4 /"
+}
+
+: > "$OUT"
+for i in $(seq 1 "$RUNS"); do
+  run gateway-crl "$GW" "$CRL_PATH" 32 >> "$OUT"
+  run nginx-crl "$NG" /osca.crl 32 >> "$OUT"
+  run gateway-rfc4387 "$GW" "$RFC_PATH" 32 >> "$OUT"
+  run gateway-ldaphttp "$GW" "$LDAPHTTP_PATH" 32 >> "$OUT"
+  run nginx-cert "$NG" /ee.cer 32 >> "$OUT"
+  # latency at a lower load (wrk2 is not available: fewer connections, closed loop)
+  run gateway-crl-lat "$GW" "$CRL_PATH" 4 >> "$OUT"
+  run gateway-rfc4387-lat "$GW" "$RFC_PATH" 4 >> "$OUT"
+  run gateway-ldaphttp-lat "$GW" "$LDAPHTTP_PATH" 4 >> "$OUT"
+done
+
+# 3. LDAP searches/s with a small UnboundID client.
+JAR=$(find "$HOME/.m2/repository/com/unboundid/unboundid-ldapsdk" -name 'unboundid-ldapsdk-*.jar' | sort | tail -1)
+BCA_DN=$(echo "$INDEX" | jq -r '.cas[] | select(.id=="bca") | .subject')
+for i in $(seq 1 "$RUNS"); do
+  java -cp "$JAR" "$HERE/LdapLoad.java" 127.0.0.1 "$LDAP_PORT" "$SUBJECT" "userCertificate;binary" 8 10 | sed 's/^/ldap-cert /' >> "$OUT"
+  java -cp "$JAR" "$HERE/LdapLoad.java" 127.0.0.1 "$LDAP_PORT" "$BCA_DN" "certificateRevocationList;binary" 8 10 | sed 's/^/ldap-crl /' >> "$OUT"
+done
+
+# 4. Medians (per case: throughput, p50, p99).
+echo "median of $RUNS runs:"
+grep -v ' median ' "$OUT" | awk '{key=$1; if ($2 ~ /^c=/) key=key" "$2; for (i=2;i<=NF;i++) {split($i,kv,"="); if (kv[1]=="rps"||kv[1]=="searches_per_s"||kv[1]=="p50_us"||kv[1]=="p99_us") print key, kv[1], kv[2]}}' \
+  | sort -k1,3 | awk '{k=$1" "$2" "$3; if ($2 !~ /^c=/) k=$1" "$2; v[k]=v[k]" "$NF} END {for (k in v) {n=split(v[k],a," "); asort(a); print k, "median", a[int((n+1)/2)]}}' \
+  | sort | tee -a "$OUT"
