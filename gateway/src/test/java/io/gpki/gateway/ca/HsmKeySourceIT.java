@@ -36,7 +36,7 @@ class HsmKeySourceIT {
   static void properties(DynamicPropertyRegistry registry) throws Exception {
     Path dataDir = GatewayTestSupport.register(registry);
     // The token must exist before the first PKCS#11 call in this JVM (SoftHSM2 scans at C_Initialize).
-    SoftHsm.Token token = SoftHsm.get().createToken("gpki-gw");
+    SoftHsm.Token token = GatewayTestSupport.hsmToken();
     registry.add("gpki.signer.sources[0].name", () -> "hsm");
     registry.add("gpki.signer.sources[0].type", () -> "pkcs11");
     registry.add("gpki.signer.sources[0].library", SoftHsm.LIBRARY::toString);

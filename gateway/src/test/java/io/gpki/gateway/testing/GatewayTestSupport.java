@@ -17,7 +17,22 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  */
 public final class GatewayTestSupport {
 
+  private static io.gpki.signer.testing.SoftHsm.@org.jspecify.annotations.Nullable Token hsmToken;
+
   private GatewayTestSupport() {}
+
+  /**
+   * The one SoftHSM2 token of this test JVM. SoftHSM2 scans its token directory only when the PKCS#11
+   * library initialises, so a token made after the first test context started would be invisible;
+   * every gateway test that uses PKCS#11 shares this token (key ids are reused by id, like after a
+   * restart).
+   */
+  public static synchronized io.gpki.signer.testing.SoftHsm.Token hsmToken() throws Exception {
+    if (hsmToken == null) {
+      hsmToken = io.gpki.signer.testing.SoftHsm.get().createToken("gpki-gw-it");
+    }
+    return hsmToken;
+  }
 
   /** Registers database and data-dir properties for one test class. */
   public static Path register(DynamicPropertyRegistry registry) {

@@ -1,0 +1,47 @@
+package io.gpki.gateway.config;
+
+import io.gpki.gateway.operations.ApprovalHandler;
+import io.gpki.gateway.operations.AuditSealer;
+import io.gpki.gateway.operations.EmergencyRevocations;
+import io.gpki.gateway.operations.OperationsProperties;
+import io.gpki.gateway.operations.OperationsStartup;
+import io.gpki.gateway.registration.CallAudit;
+import io.gpki.gateway.registration.JournalWorker;
+import io.gpki.gateway.registration.OperatorAuthenticator;
+import io.gpki.gateway.registration.SignedBodies;
+import io.gpki.signer.CaSigner;
+import io.gpki.sync.RegistrationStores;
+import io.gpki.sync.RepositoryStore;
+import java.time.Clock;
+import java.util.function.Function;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wiring of the operator side: audit sealing and two-person approvals. */
+@Configuration(proxyBeanMethods = false)
+public class OperationsConfig {
+
+  @Bean
+  AuditSealer auditSealer(
+      RegistrationStores stores, RepositoryStore store, CaSigner signer, OperationsProperties props,
+      Function<String, String> keySourceOfCa, Clock clock) {
+    // The audit key lives in the key source the configuration binds "audit" to (the default source
+    // unless gpki.signer.ca-sources.audit says otherwise).
+    return new AuditSealer(stores.audit(), store.changeLog(), signer, props.auditKeyId(),
+        keySourceOfCa.apply("audit"), clock);
+  }
+
+  @Bean(destroyMethod = "close")
+  OperationsStartup operationsStartup(AuditSealer sealer, OperationsProperties props) {
+    return new OperationsStartup(sealer, props.auditSealInterval());
+  }
+
+  @Bean
+  ApprovalHandler approvalHandler(
+      SignedBodies bodies, OperatorAuthenticator authenticator, RegistrationStores stores, JournalWorker worker,
+      CallAudit calls, Clock clock, OperationsProperties props) {
+    EmergencyRevocations emergency =
+        new EmergencyRevocations(stores.journal(), stores.approvals(), clock, worker::wake);
+    return new ApprovalHandler(bodies, authenticator, stores.approvals(), emergency, calls, clock, props.approvalTtl());
+  }
+}

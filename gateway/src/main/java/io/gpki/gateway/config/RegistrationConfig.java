@@ -1,0 +1,128 @@
+package io.gpki.gateway.config;
+
+import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.ca.RepositoryChanges;
+import io.gpki.gateway.operations.ApprovalHandler;
+import io.gpki.gateway.registration.CallAudit;
+import io.gpki.gateway.registration.DemoLra;
+import io.gpki.gateway.registration.DemoLraEndpoint;
+import io.gpki.gateway.registration.Enrolment;
+import io.gpki.gateway.registration.JournalWorker;
+import io.gpki.gateway.registration.LraFeedHandler;
+import io.gpki.gateway.registration.LraHandler;
+import io.gpki.gateway.registration.LraIntake;
+import io.gpki.gateway.registration.OperatorAuthenticator;
+import io.gpki.gateway.registration.RegistrationListener;
+import io.gpki.gateway.registration.RegistrationProperties;
+import io.gpki.gateway.registration.RegistrationStartup;
+import io.gpki.gateway.registration.RequestParser;
+import io.gpki.gateway.registration.ServerCredential;
+import io.gpki.gateway.registration.SignedBodies;
+import io.gpki.gateway.repository.RepositorySnapshots;
+import io.gpki.sync.DatabaseCoordinates;
+import io.gpki.sync.RegistrationStores;
+import io.gpki.sync.RepositoryStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Wiring of LRA registration: its store, the journal worker, the mutual-TLS listener (its routes are
+ * deliberately not beans, so they are never served on the public port) and the demo LRA.
+ */
+@Configuration(proxyBeanMethods = false)
+public class RegistrationConfig {
+
+  /** Its own small pool; the RepositoryStore parameter makes sure migrations ran first. */
+  @Bean(destroyMethod = "close")
+  RegistrationStores registrationStores(DatabaseCoordinates db, RepositoryStore migrated, Clock clock) {
+    return RegistrationStores.open(db, 4, clock);
+  }
+
+  @Bean
+  RequestParser requestParser(RegistrationProperties props) {
+    return new RequestParser(props.defaultValidity(), props.maxValidity());
+  }
+
+  @Bean
+  JournalWorker journalWorker(
+      RegistrationStores stores, CaEngine engine, RepositoryStore store, RequestParser parser,
+      RepositoryChanges changes, Clock clock, RegistrationProperties props, MeterRegistry meters) {
+    return new JournalWorker(stores.journal(), engine, store.certificates(), stores.audit(), parser, changes, clock,
+        props.workerBatch(), meters, props.calendar());
+  }
+
+  @Bean
+  OperatorAuthenticator operatorAuthenticator(RegistrationStores stores, RepositoryStore store, Clock clock) {
+    return new OperatorAuthenticator(stores.lras(), store.certificates(), clock);
+  }
+
+  @Bean
+  SignedBodies signedBodies(RegistrationProperties props) {
+    return new SignedBodies(props.maxBodyBytes());
+  }
+
+  @Bean
+  CallAudit callAudit(RegistrationStores stores) {
+    return new CallAudit(stores.audit());
+  }
+
+  @Bean
+  LraHandler lraHandler(
+      SignedBodies bodies, OperatorAuthenticator authenticator, RequestParser parser, RegistrationStores stores,
+      RepositoryStore store, Clock clock, RegistrationProperties props, JournalWorker worker, CallAudit calls) {
+    LraIntake intake =
+        new LraIntake(stores.journal(), store.certificates(), clock, props.signedAtSkew(), worker::wake,
+            props.calendar());
+    return new LraHandler(bodies, authenticator, parser, intake, stores.journal(), store.certificates(), calls);
+  }
+
+  @Bean
+  LraFeedHandler lraFeedHandler(
+      OperatorAuthenticator authenticator, RegistrationStores stores, CallAudit calls, Clock clock) {
+    return new LraFeedHandler(authenticator, stores.journal(), calls, clock);
+  }
+
+  @Bean
+  Enrolment enrolment(
+      CaEngine engine, RepositoryStore store, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking) {
+    return new Enrolment(engine, store, clock, blocking);
+  }
+
+  @Bean
+  DemoLra demoLra(
+      RegistrationStores stores, Enrolment enrolment, Clock clock, GatewayProperties gateway,
+      RegistrationProperties props, @Qualifier("keyGenerationScheduler") Scheduler blocking) {
+    return new DemoLra(stores.lras(), enrolment, clock, blocking, gateway.dataDir(), props.trustCa());
+  }
+
+  @Bean(destroyMethod = "close")
+  RegistrationListener registrationListener() {
+    return new RegistrationListener();
+  }
+
+  @Bean(destroyMethod = "close")
+  RegistrationStartup registrationStartup(
+      RegistrationProperties props, GatewayProperties gateway, RepositorySnapshots snapshots, DemoLra demo,
+      Enrolment enrolment, RegistrationListener listener, LraHandler lra, LraFeedHandler feed,
+      ApprovalHandler approvals,
+      JournalWorker worker, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking) {
+    RouterFunction<ServerResponse> routes =
+        lra.routes().and(feed.routes()).and(approvals.routes());
+    return new RegistrationStartup(props, gateway.demo().enabled(), snapshots, demo,
+        new ServerCredential(enrolment, clock, blocking, gateway.dataDir()), enrolment, listener, routes, worker,
+        blocking, gateway.crl().validity());
+  }
+
+  @Bean
+  RouterFunction<ServerResponse> demoLraRoute(
+      DemoLra demo, RegistrationListener listener, RegistrationProperties props, GatewayProperties gateway) {
+    return DemoLraEndpoint.route(demo, listener::port, props.serverNames().get(0),
+        gateway.demo().enabled() && props.demoLra());
+  }
+}

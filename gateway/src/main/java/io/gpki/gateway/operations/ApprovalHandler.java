@@ -1,0 +1,151 @@
+package io.gpki.gateway.operations;
+
+import io.gpki.gateway.ErrorType;
+import io.gpki.gateway.PkiException;
+import io.gpki.gateway.registration.CallAudit;
+import io.gpki.gateway.registration.OperatorAuthenticator;
+import io.gpki.gateway.registration.OperatorRole;
+import io.gpki.gateway.registration.SignedBodies;
+import io.gpki.gateway.registration.SignedRequests;
+import io.gpki.sync.AuditEvent;
+import io.gpki.sync.OperatorApproval;
+import io.gpki.sync.OperatorApprovals;
+import io.gpki.sync.StoreException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import io.gpki.gateway.registration.RegistrationJson;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Two-person control on the mutual-TLS listener. {@code POST /api/v1/operations/approvals} asks for an
+ * emergency revocation (every certificate of a CA, or of one CA key generation); a different senior
+ * operator approves it with {@code POST .../approvals/{id}/approve} before it expires, and only then are
+ * the revocations journaled (in the approval's transaction) for the worker. Both bodies are signed CMS.
+ */
+public final class ApprovalHandler {
+
+  /** Path of the approval collection. */
+  public static final String APPROVALS = "/api/v1/operations/approvals";
+
+  private static final JsonMapper JSON = RegistrationJson.mapper();
+
+  private final SignedBodies bodies;
+  private final OperatorAuthenticator authenticator;
+  private final OperatorApprovals approvals;
+  private final EmergencyRevocations emergency;
+  private final CallAudit calls;
+  private final Clock clock;
+  private final Duration ttl;
+
+  public ApprovalHandler(
+      SignedBodies bodies, OperatorAuthenticator authenticator, OperatorApprovals approvals,
+      EmergencyRevocations emergency, CallAudit calls, Clock clock, Duration ttl) {
+    this.bodies = bodies;
+    this.authenticator = authenticator;
+    this.approvals = approvals;
+    this.emergency = emergency;
+    this.calls = calls;
+    this.clock = clock;
+    this.ttl = ttl;
+  }
+
+  /** The routes. */
+  public RouterFunction<ServerResponse> routes() {
+    return RouterFunctions.route(RequestPredicates.POST(APPROVALS), this::request)
+        .andRoute(RequestPredicates.POST(APPROVALS + "/{id}/approve"), this::approve)
+        .andRoute(RequestPredicates.GET(APPROVALS + "/{id}"), this::show);
+  }
+
+  Mono<ServerResponse> request(ServerRequest request) {
+    return Mono.fromCallable(() -> SignedBodies.idempotencyKey(request))
+        .flatMap(key -> bodies.read(request).flatMap(signed -> authenticator.authenticate(request, signed)
+            .flatMap(caller -> {
+              requireRole(caller, OperatorRole.SENIOR_CA_OPERATOR);
+              EmergencyRevocations.Scope scope = EmergencyRevocations.Scope.parse(json(signed), key);
+              Instant now = clock.instant();
+              OperatorApproval a = new OperatorApproval(UUID.randomUUID().toString(), scope.action(), scope.target(),
+                  new String(signed.content(), StandardCharsets.UTF_8), caller.operator().id(), now, now.plus(ttl), key,
+                  "PENDING", null, null);
+              return approvals.request(a, signed.der(), new AuditEvent("APPROVAL", caller.source(),
+                  caller.operator().id(), a.id(), "REQUESTED", scope.action() + " " + scope.target()
+                      + " reason " + scope.reason() + "; expires " + a.expiresAt()));
+            })))
+        .flatMap(a -> respond(HttpStatus.ACCEPTED, a))
+        .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
+  }
+
+  Mono<ServerResponse> approve(ServerRequest request) {
+    String id = request.pathVariable("id");
+    return Mono.fromCallable(() -> SignedBodies.idempotencyKey(request))
+        .flatMap(key -> bodies.read(request).flatMap(signed -> authenticator.authenticate(request, signed)
+            .flatMap(caller -> {
+              if (!caller.operator().roles().contains(OperatorRole.OPERATIONS_MANAGER.name())) {
+                requireRole(caller, OperatorRole.SENIOR_CA_OPERATOR);
+              }
+              JsonNode body = json(signed);
+              if (body.get("approve") == null || !id.equals(body.get("approve").asString())) {
+                throw new PkiException(ErrorType.BAD_REQUEST, "approve: the signed body must name approval " + id);
+              }
+              return approvals.approval(id)
+                  .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "no approval request " + id)))
+                  .flatMap(a -> emergency.approve(a, caller, signed.der()));
+            })))
+        .flatMap(a -> respond(HttpStatus.OK, a))
+        .onErrorMap(StoreException.Conflict.class, e -> new PkiException(ErrorType.CONFLICT, e.getMessage()))
+        .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
+  }
+
+  Mono<ServerResponse> show(ServerRequest request) {
+    return authenticator.authenticate(request, null)
+        .flatMap(caller -> approvals.approval(request.pathVariable("id")))
+        .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "no approval request")))
+        .flatMap(a -> respond(HttpStatus.OK, a))
+        .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
+  }
+
+  private static void requireRole(OperatorAuthenticator.Caller caller, OperatorRole role) {
+    if (!caller.operator().roles().contains(role.name())) {
+      throw new PkiException(ErrorType.FORBIDDEN, "role: this action needs " + role);
+    }
+  }
+
+  private static JsonNode json(SignedRequests.Verified signed) {
+    try {
+      JsonNode n = JSON.readTree(signed.content());
+      if (n == null || !n.isObject()) {
+        throw new PkiException(ErrorType.BAD_REQUEST, "body: the signed content must be a JSON object");
+      }
+      return n;
+    } catch (JacksonException e) {
+      throw new PkiException(ErrorType.BAD_REQUEST, "body: the signed content is not JSON");
+    }
+  }
+
+  private static Mono<ServerResponse> respond(HttpStatus status, OperatorApproval a) {
+    ObjectNode b = JSON.createObjectNode();
+    b.put("id", a.id());
+    b.put("action", a.action());
+    b.put("target", a.target());
+    b.put("state", a.state());
+    b.put("requestedBy", a.requestedBy());
+    b.put("expiresAt", a.expiresAt().toString());
+    if (a.approvedBy() != null) {
+      b.put("approvedBy", a.approvedBy());
+    }
+    return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b));
+  }
+}

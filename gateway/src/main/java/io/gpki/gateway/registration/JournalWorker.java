@@ -1,0 +1,250 @@
+package io.gpki.gateway.registration;
+
+import io.gpki.gateway.PkiException;
+import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.ca.Certificates;
+import io.gpki.gateway.ca.RepositoryChanges;
+import io.gpki.signer.CrlScope;
+import io.gpki.sync.AuditEvent;
+import io.gpki.sync.AuditLog;
+import io.gpki.sync.CertificateStore;
+import io.gpki.sync.JournalEntry;
+import io.gpki.sync.RegistrationJournal;
+import io.gpki.sync.Revocation;
+import io.gpki.sync.StoreException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Takes accepted requests from the journal (revocations first, then acceptance order; one at a time
+ * per CA) and carries them out through the CA engine. Exactly once across crashes: an issue request
+ * reserves its serial in its journal row before it is signed, so a retry finds the certificate already
+ * stored (or signs the same serial, which the store's unique (issuer, serial) admits once); revocation
+ * is idempotent in the store. A request is marked done only after its effect is stored.
+ */
+public final class JournalWorker {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JournalWorker.class);
+
+  private final RegistrationJournal journal;
+  private final CaEngine engine;
+  private final CertificateStore certificates;
+  private final AuditLog audit;
+  private final RequestParser parser;
+  private final RepositoryChanges changes;
+  private final Clock clock;
+  private final int batch;
+  private final Timer issueLatency;
+  private final Timer revokeLatency;
+  private final Sinks.Many<Boolean> wake = Sinks.many().multicast().directBestEffort();
+  private final ServiceCalendar calendar;
+
+  public JournalWorker(
+      RegistrationJournal journal, CaEngine engine, CertificateStore certificates, AuditLog audit,
+      RequestParser parser, RepositoryChanges changes, Clock clock, int batch, MeterRegistry meters,
+      ServiceCalendar calendar) {
+    this.calendar = calendar;
+    this.journal = journal;
+    this.engine = engine;
+    this.certificates = certificates;
+    this.audit = audit;
+    this.parser = parser;
+    this.changes = changes;
+    this.clock = clock;
+    this.batch = batch;
+    this.issueLatency = latency(meters, "issue");
+    this.revokeLatency = latency(meters, "revoke");
+  }
+
+  private static Timer latency(MeterRegistry meters, String kind) {
+    return Timer.builder("gpki.registration.completion")
+        .description("time from acceptance to completion (revocation: stored and list requested)")
+        .tag("kind", kind)
+        .publishPercentiles(0.5, 0.99)
+        .register(meters);
+  }
+
+  /** Asks the worker to look for work now. Never blocks, never fails. */
+  public void wake() {
+    wake.tryEmitNext(Boolean.TRUE);
+  }
+
+  /**
+   * Starts the worker. First asks for a fresh CRL of every CA with revocations completed within
+   * {@code listWindow} (a crash may have come between a revocation and its list).
+   */
+  public Disposable start(Duration pollInterval, Duration listWindow) {
+    Mono<Void> relist =
+        journal
+            .casWithRevocationsSince(clock.instant().minus(listWindow))
+            .doOnNext(ca -> changes.listNeeded(ca, CrlScope.CRL))
+            .then()
+            .onErrorResume(e -> Mono.empty());
+    return relist
+        .thenMany(Flux.merge(Flux.interval(Duration.ZERO, pollInterval).map(t -> true), wake.asFlux()))
+        .onBackpressureDrop()
+        .concatMap(tick -> drain(), 1)
+        .subscribe();
+  }
+
+  /** Processes until a round completes nothing. */
+  Mono<Void> drain() {
+    return drainOnce()
+        .expand(done -> done > 0 ? drainOnce() : Mono.empty())
+        .then()
+        .onErrorResume(
+            e -> {
+              LOG.warn("registration worker round failed; will retry: {}", e.toString());
+              return Mono.empty();
+            });
+  }
+
+  /** One round: up to {@code batch} requests, sequential per CA. Emits how many completed. */
+  Mono<Integer> drainOnce() {
+    return journal
+        .pending(batch)
+        .groupBy(JournalEntry::caId)
+        .flatMap(perCa -> perCa.concatMap(this::process))
+        .filter(Boolean::booleanValue)
+        .count()
+        .map(Long::intValue);
+  }
+
+  /** Carries out one request; emits whether it reached a final state. */
+  Mono<Boolean> process(JournalEntry e) {
+    if (e.kind() == JournalEntry.Kind.ISSUE && !calendar.isOpen(clock.instant())) {
+      return Mono.just(false); // queued until service hours; revocations are always served
+    }
+    Mono<JournalEntry> work = e.kind() == JournalEntry.Kind.REVOKE ? revoke(e) : issue(e);
+    return work.map(done -> done.state() != JournalEntry.State.ACCEPTED)
+        .onErrorResume(
+            ex -> {
+              if (permanent(ex)) {
+                return reject(e, ex.getMessage() == null ? ex.toString() : ex.getMessage()).thenReturn(true);
+              }
+              LOG.warn("request {} not completed yet, will retry: {}", e.id(), ex.toString());
+              return Mono.just(false);
+            });
+  }
+
+  private Mono<JournalEntry> issue(JournalEntry e) {
+    LraRequest.Issue req = (LraRequest.Issue) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
+    byte[] spki = Certificates.digest("SHA-256", encoded(req.csr().getSubjectPublicKeyInfo()));
+    if (e.reservedSerial() == null) {
+      // First attempt: nothing can have been signed yet. Reserve (with the audit record that comes
+      // before every signature), then check and sign.
+      String fresh = Certificates.hex(Certificates.randomSerial());
+      return duplicates(e, req, spki)
+          .switchIfEmpty(
+              Mono.defer(
+                  () ->
+                      journal
+                          .reserveSerial(e.id(), fresh, signing(e, fresh))
+                          .flatMap(s -> sign(e, req, s, spki))));
+    }
+    // A retry: an earlier attempt reserved a serial and may have stored the certificate.
+    String s = e.reservedSerial();
+    return certificates
+        .find(e.caId(), s)
+        .flatMap(existing -> done(e, s, "issued " + e.caId() + "/" + s + " (found after restart)"))
+        .switchIfEmpty(
+            Mono.defer(
+                () ->
+                    audit.append(signing(e, s))
+                        .then(duplicates(e, req, spki))
+                        .switchIfEmpty(Mono.defer(() -> sign(e, req, s, spki)))));
+  }
+
+  private static AuditEvent signing(JournalEntry e, String serial) {
+    return new AuditEvent("SIGNATURE", "worker", "system", e.caId() + "/" + serial, "STARTED",
+        "certificate for request " + e.id());
+  }
+
+  /** Duplicate public key: reject and revoke the holders. Duplicate name: reject. Else empty. */
+  private Mono<JournalEntry> duplicates(JournalEntry e, LraRequest.Issue req, byte[] spki) {
+    Instant now = clock.instant();
+    Mono<JournalEntry> byKey =
+        journal.activeWithKey(spki)
+            .concatMap(c -> engine.revoke(c.issuerCaId(), c.serialHex(), new Revocation(now, 1, null))
+                .then(audit.append(new AuditEvent("REVOCATION", "worker", "system", c.issuerCaId() + "/" + c.serialHex(),
+                    "DONE", "keyCompromise: its public key was presented again in request " + e.id())))
+                .thenReturn(c.issuerCaId() + "/" + c.serialHex()))
+            .collectList()
+            .filter(l -> !l.isEmpty())
+            .flatMap(l -> reject(e, "duplicate public key: the certificates holding it were revoked: " + l));
+    Mono<JournalEntry> byName =
+        journal.activeWithSubject(e.caId(), Certificates.der(req.csr().getSubject()), now)
+            .next()
+            .flatMap(c -> reject(e, "duplicate subject name: certificate " + c.serialHex() + " of " + c.issuerCaId()
+                + " has it"));
+    return byKey.switchIfEmpty(byName);
+  }
+
+  private Mono<JournalEntry> sign(JournalEntry e, LraRequest.Issue req, String serial, byte[] spki) {
+    Instant notBefore = e.acceptedAt().truncatedTo(ChronoUnit.SECONDS);
+    CaEngine.EndEntity ee =
+        new CaEngine.EndEntity(
+            req.csr().getSubject(), req.csr().getSubjectPublicKeyInfo(), req.profile(), notBefore,
+            notBefore.plus(req.validity()), req.subjectAltNames(), null);
+    String object = e.caId() + "/" + serial;
+    return engine
+        .issue(e.caId(), ee, new BigInteger(serial, 16))
+        .flatMap(cert -> done(e, serial, "issued " + object))
+        .onErrorResume(
+            StoreException.Conflict.class,
+            c ->
+                certificates
+                    .find(e.caId(), serial)
+                    .filter(found -> Arrays.equals(found.spkiSha256(), spki))
+                    .flatMap(found -> done(e, serial, "issued " + object))
+                    .switchIfEmpty(Mono.defer(() -> reject(e, "serial collision; please send a new request"))));
+  }
+
+  private Mono<JournalEntry> revoke(JournalEntry e) {
+    LraRequest.Revoke req = (LraRequest.Revoke) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
+    return engine
+        .revoke(e.caId(), req.serialHex(), new Revocation(clock.instant(), req.reason(), req.invalidityDate()))
+        .flatMap(cert -> done(e, req.serialHex(), "revoked " + e.caId() + "/" + req.serialHex()));
+  }
+
+  private Mono<JournalEntry> done(JournalEntry e, String serial, String detail) {
+    return journal
+        .complete(e.id(), serial, new AuditEvent("REQUEST_DONE", "worker", e.operatorId(), e.id(), "DONE", detail))
+        .doOnSuccess(
+            j ->
+                (e.kind() == JournalEntry.Kind.REVOKE ? revokeLatency : issueLatency)
+                    .record(Duration.between(e.acceptedAt(), clock.instant())));
+  }
+
+  private Mono<JournalEntry> reject(JournalEntry e, String reason) {
+    return journal.reject(e.id(), reason,
+        new AuditEvent("REQUEST_DONE", "worker", e.operatorId(), e.id(), "REJECTED", reason));
+  }
+
+  private static boolean permanent(Throwable e) {
+    return (e instanceof PkiException p && p.type().status() < 500)
+        || e instanceof StoreException.NotFound
+        || e instanceof IllegalArgumentException;
+  }
+
+  private static byte[] encoded(org.bouncycastle.asn1.ASN1Object o) {
+    try {
+      return o.getEncoded("DER");
+    } catch (java.io.IOException ex) {
+      throw new java.io.UncheckedIOException(ex);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package io.gpki.gateway.registration;
+
+import io.gpki.gateway.ErrorType;
+import io.gpki.gateway.PkiException;
+import io.gpki.gateway.ca.Certificates;
+import io.gpki.sync.CertificateStore;
+import io.gpki.sync.LraRecord;
+import io.gpki.sync.LraRegistry;
+import io.gpki.sync.OperatorRecord;
+import java.net.InetSocketAddress;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.server.reactive.SslInfo;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import reactor.core.publisher.Mono;
+
+/**
+ * Authenticates a caller of the mutual-TLS listener: the TLS client certificate (already chained to
+ * the trusted CA by the handshake) must belong to a registered, enabled operator, be within its
+ * validity and not revoked in our store, the request must be signed with that same certificate, and
+ * the source address must be on the LRA's allowlist.
+ */
+public final class OperatorAuthenticator {
+
+  /**
+   * An authenticated caller.
+   *
+   * @param operator the operator
+   * @param lra the operator's LRA, or {@code null} for CA-side operators
+   * @param source the remote address
+   */
+  public record Caller(OperatorRecord operator, @Nullable LraRecord lra, String source) {}
+
+  private final LraRegistry lras;
+  private final CertificateStore certificates;
+  private final Clock clock;
+
+  public OperatorAuthenticator(LraRegistry lras, CertificateStore certificates, Clock clock) {
+    this.lras = lras;
+    this.certificates = certificates;
+    this.clock = clock;
+  }
+
+  /** Authenticates the caller of a signed request. */
+  public Mono<Caller> authenticate(ServerRequest request, SignedRequests.@Nullable Verified signed) {
+    String source = source(request);
+    SslInfo ssl = request.exchange().getRequest().getSslInfo();
+    X509Certificate[] peer = ssl == null ? null : ssl.getPeerCertificates();
+    if (peer == null || peer.length == 0) {
+      return deny(source, "-", request.path(), "no TLS client certificate");
+    }
+    byte[] der;
+    try {
+      der = peer[0].getEncoded();
+    } catch (CertificateEncodingException e) {
+      return deny(source, "-", request.path(), "unreadable client certificate");
+    }
+    String who = peer[0].getSubjectX500Principal().getName();
+    Instant now = clock.instant();
+    if (now.isBefore(peer[0].getNotBefore().toInstant()) || now.isAfter(peer[0].getNotAfter().toInstant())) {
+      return deny(source, who, request.path(), "client certificate outside its validity");
+    }
+    if (signed != null && !Arrays.equals(encoded(signed.signer()), der)) {
+      return deny(source, who, request.path(), "request signed with another certificate than the TLS client's");
+    }
+    byte[] sha = Certificates.digest("SHA-256", der);
+    return lras.operatorByCertificate(sha)
+        .switchIfEmpty(Mono.defer(() -> deny(source, who, request.path(), "certificate of no registered operator")))
+        .flatMap(op -> checkOperator(op, source, request.path()));
+  }
+
+  private Mono<Caller> checkOperator(OperatorRecord op, String source, String path) {
+    if (!op.enabled()) {
+      return deny(source, op.id(), path, "operator disabled");
+    }
+    return certificates
+        .find(op.certIssuerCaId(), op.certSerialHex())
+        .switchIfEmpty(Mono.defer(() -> deny(source, op.id(), path, "operator certificate not in the repository")))
+        .flatMap(
+            cert -> {
+              if (cert.revoked()) {
+                return deny(source, op.id(), path, "operator certificate revoked");
+              }
+              if (op.lraId() == null) {
+                return Mono.just(new Caller(op, null, source));
+              }
+              return lras.lra(op.lraId())
+                  .switchIfEmpty(Mono.defer(() -> deny(source, op.id(), path, "operator's LRA not registered")))
+                  .flatMap(
+                      lra ->
+                          SourceAllowlist.allows(lra.allowedSources(), source)
+                              ? Mono.just(new Caller(op, lra, source))
+                              : deny(source, op.id(), path, "source address not on the LRA's allowlist"));
+            });
+  }
+
+  private static <T> Mono<T> deny(String source, String actor, String path, String reason) {
+    // Audited by the handler, which audits every refused request (CallAudit).
+    return Mono.error(new PkiException(ErrorType.FORBIDDEN, "authentication: " + reason));
+  }
+
+  static String source(ServerRequest request) {
+    InetSocketAddress remote = request.exchange().getRequest().getRemoteAddress();
+    return remote == null || remote.getAddress() == null ? "unknown" : remote.getAddress().getHostAddress();
+  }
+
+  private static byte[] encoded(X509CertificateHolder h) {
+    try {
+      return h.getEncoded();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** A short id of a certificate for logs: the first bytes of its SHA-256. */
+  static String shortId(byte[] sha256) {
+    return HexFormat.of().formatHex(sha256, 0, 8);
+  }
+}

@@ -1,0 +1,114 @@
+package io.gpki.gateway.registration;
+
+import io.gpki.gateway.repository.RepositorySnapshots;
+import io.gpki.sync.CertificateRecord;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Brings registration up once the PKI is (the first repository snapshot is loaded, so the demo PKI
+ * exists): the demo LRA (first start only), the listener's server credential, the mutual-TLS
+ * listener, then the journal worker, which first finishes whatever a crash left accepted.
+ */
+public final class RegistrationStartup implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RegistrationStartup.class);
+
+  private final RegistrationProperties props;
+  private final boolean demoEnabled;
+  private final RepositorySnapshots snapshots;
+  private final DemoLra demo;
+  private final ServerCredential serverCredential;
+  private final Enrolment enrolment;
+  private final RegistrationListener listener;
+  private final org.springframework.web.reactive.function.server.RouterFunction<
+          org.springframework.web.reactive.function.server.ServerResponse>
+      routes;
+  private final JournalWorker worker;
+  private final Scheduler blocking;
+  private final Duration listWindow;
+  private final Disposable.Composite running = Disposables.composite();
+
+  public RegistrationStartup(
+      RegistrationProperties props, boolean demoEnabled, RepositorySnapshots snapshots, DemoLra demo,
+      ServerCredential serverCredential, Enrolment enrolment, RegistrationListener listener,
+      org.springframework.web.reactive.function.server.RouterFunction<
+              org.springframework.web.reactive.function.server.ServerResponse>
+          routes,
+      JournalWorker worker, Scheduler blocking, Duration listWindow) {
+    this.props = props;
+    this.demoEnabled = demoEnabled;
+    this.snapshots = snapshots;
+    this.demo = demo;
+    this.serverCredential = serverCredential;
+    this.enrolment = enrolment;
+    this.listener = listener;
+    this.routes = routes;
+    this.worker = worker;
+    this.blocking = blocking;
+    this.listWindow = listWindow;
+  }
+
+  @Override
+  public void onApplicationEvent(ApplicationReadyEvent event) {
+    if (!props.enabled()) {
+      return;
+    }
+    Mono<Void> pkiUp =
+        Flux.interval(Duration.ZERO, Duration.ofMillis(250)).filter(t -> snapshots.current().loaded()).next().then();
+    running.add(
+        pkiUp
+            .then(demoEnabled && props.demoLra() ? demo.ensure() : Mono.empty())
+            .then(serverCredential.ensure(props.trustCa(), props.serverNames()))
+            .flatMap(
+                credential ->
+                    enrolment
+                        .anchors(props.trustCa())
+                        .map(RegistrationStartup::x509)
+                        .collectList()
+                        .flatMap(anchors ->
+                            listener.start(props.bindAddress(), props.port(), credential, anchors, routes, blocking)))
+            .subscribe(
+                server -> {
+                  LOG.info("LRA listener (mutual TLS, clients of {}) on https://{}:{}/api/v1/lra/requests",
+                      props.trustCa(), props.bindAddress(), server.port());
+                  running.add(worker.start(props.pollInterval(), listWindow));
+                },
+                e -> LOG.error("LRA registration could not start", e)));
+  }
+
+  private static X509Certificate x509(CertificateRecord c) {
+    return Pkcs12Files.x509(c.der());
+  }
+
+  /** The listener's port once started (-1 before). */
+  public int port() {
+    return listener.port();
+  }
+
+  /** Whether the listener and worker run. */
+  public boolean started() {
+    return listener.port() > 0;
+  }
+
+  @Override
+  public void close() {
+    running.dispose();
+    listener.close();
+  }
+
+  /** Trust anchors as X.509 (for tests and the CLI). */
+  static List<X509Certificate> anchors(List<CertificateRecord> records) {
+    return records.stream().map(RegistrationStartup::x509).toList();
+  }
+}

@@ -1,0 +1,24 @@
+package io.gpki.sync;
+
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A CA-critical action waiting for (or given) a second operator's approval.
+ *
+ * @param id approval id
+ * @param action e.g. {@code EMERGENCY_REVOKE_CA}
+ * @param target what it acts on, e.g. {@code osca} or {@code osca/g2}
+ * @param requestJson the validated request
+ * @param requestedBy the first operator
+ * @param requestedAt when it was asked for
+ * @param expiresAt approval must come before this
+ * @param idempotencyKey the requester's Idempotency-Key
+ * @param state PENDING, APPROVED or EXPIRED
+ * @param approvedBy the second operator, once approved
+ * @param approvedAt when, once approved
+ */
+public record OperatorApproval(
+    String id, String action, String target, String requestJson, String requestedBy,
+    Instant requestedAt, Instant expiresAt, String idempotencyKey, String state,
+    @Nullable String approvedBy, @Nullable Instant approvedAt) {}

@@ -1,0 +1,94 @@
+package io.gpki.sync;
+
+import io.gpki.sync.store.AuditJdbcVerifier;
+import io.gpki.sync.store.AuditR2dbcLog;
+import io.gpki.sync.store.R2dbcRegistrationStore;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionFactory;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Registration storage: the journal, LRAs and operators, approvals and the audit log, over their own
+ * small R2DBC pool (schema from {@link RepositoryStore#migrate}, which must have run first).
+ */
+public final class RegistrationStores implements AutoCloseable {
+
+  private final ConnectionPool pool;
+  private final R2dbcRegistrationStore store;
+  private final AuditR2dbcLog audit;
+
+  private RegistrationStores(ConnectionPool pool, Clock clock) {
+    this.pool = pool;
+    this.store = new R2dbcRegistrationStore(pool, clock);
+    this.audit = new AuditR2dbcLog(pool, clock);
+  }
+
+  /**
+   * Opens the pool.
+   *
+   * @param db where the database is
+   * @param maxConnections pool size
+   * @param clock stamps records
+   */
+  public static RegistrationStores open(DatabaseCoordinates db, int maxConnections, Clock clock) {
+    PostgresqlConnectionConfiguration.Builder cfg =
+        PostgresqlConnectionConfiguration.builder()
+            .host(db.host())
+            .port(db.port())
+            .database(db.database())
+            .username(db.user())
+            .applicationName("gpki-registration")
+            .connectTimeout(Duration.ofSeconds(5))
+            .statementTimeout(Duration.ofSeconds(30));
+    if (db.password() != null) {
+      cfg.password(db.password());
+    }
+    ConnectionPool pool =
+        new ConnectionPool(
+            ConnectionPoolConfiguration.builder(new PostgresqlConnectionFactory(cfg.build()))
+                .name("gpki-registration")
+                .initialSize(1)
+                .maxSize(maxConnections)
+                .maxAcquireTime(Duration.ofSeconds(5))
+                .maxIdleTime(Duration.ofMinutes(10))
+                .validationQuery("SELECT 1")
+                .build());
+    return new RegistrationStores(pool, clock);
+  }
+
+  /**
+   * Verifies the whole audit chain and every seal's signature over JDBC. Blocking: for the command
+   * line and tests.
+   */
+  public static AuditVerification verifyAudit(DatabaseCoordinates db) {
+    return AuditJdbcVerifier.verify(db);
+  }
+
+  /** The durable request journal. */
+  public RegistrationJournal journal() {
+    return store;
+  }
+
+  /** LRAs and operators. */
+  public LraRegistry lras() {
+    return store;
+  }
+
+  /** Two-person approvals. */
+  public OperatorApprovals approvals() {
+    return store;
+  }
+
+  /** The audit log. */
+  public AuditLog audit() {
+    return audit;
+  }
+
+  @Override
+  public void close() {
+    pool.dispose();
+  }
+}
