@@ -64,10 +64,31 @@ public final class GatewayTestSupport {
       int status =
           client.get().uri("/repository").exchange().returnResult(byte[].class).getStatus().value();
       if (status == 200) {
+        awaitQuiet(client, deadline);
         return;
       }
       Thread.sleep(200);
     }
     throw new AssertionError("gateway not ready within " + limit);
+  }
+
+  /**
+   * Waits until the repository stops changing for a moment: right after start the gateway still issues
+   * lists (first issue, lists after the demo's revocations), and a test comparing two reads of one list
+   * would race with that.
+   */
+  private static void awaitQuiet(WebTestClient client, Instant deadline) throws InterruptedException {
+    String last = null;
+    int stable = 0;
+    while (Instant.now().isBefore(deadline) && stable < 4) {
+      byte[] body = client.get().uri("/repository").exchange().returnResult(byte[].class).getResponseBodyContent();
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("\"changeLogSeq\"\\s*:\\s*(\\d+)")
+              .matcher(new String(body == null ? new byte[0] : body, java.nio.charset.StandardCharsets.UTF_8));
+      String seq = m.find() ? m.group(1) : "";
+      stable = seq.equals(last) ? stable + 1 : 0;
+      last = seq;
+      Thread.sleep(500);
+    }
   }
 }

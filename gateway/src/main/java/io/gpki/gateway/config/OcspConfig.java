@@ -1,0 +1,62 @@
+package io.gpki.gateway.config;
+
+import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.ca.RepositoryChanges;
+import io.gpki.gateway.ocsp.OcspProperties;
+import io.gpki.gateway.ocsp.OcspResponder;
+import io.gpki.signer.CaSigner;
+import io.gpki.sync.RepositoryStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.function.Function;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/**
+ * Wiring of the OCSP responder: its routes, its start once the server listens (the pre-signer then
+ * follows the change log, so it picks up the demo PKI as it is created) and its health entry.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(OcspProperties.class)
+public class OcspConfig {
+
+  @Bean(destroyMethod = "close")
+  OcspResponder ocspResponder(
+      OcspProperties props, CaSigner signer, RepositoryStore store, CaEngine engine,
+      Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
+    return OcspResponder.create(props, signer, store, engine, keySourceOfCa, clock, meters);
+  }
+
+  @Bean
+  RouterFunction<ServerResponse> ocspRoutes(OcspResponder responder) {
+    return responder.routes();
+  }
+
+  @Bean
+  ApplicationListener<ApplicationReadyEvent> ocspStart(OcspResponder responder, RepositoryChanges changes) {
+    // An anonymous class, not a lambda: Spring reads the event type from its generic signature.
+    return new ApplicationListener<ApplicationReadyEvent>() {
+      @Override
+      public void onApplicationEvent(ApplicationReadyEvent event) {
+        responder.start(changes.changes());
+      }
+    };
+  }
+
+  /**
+   * UP once the responder answers from a loaded directory and a fresh cache; UNKNOWN before (UNKNOWN
+   * does not pull the overall status down while the PKI comes up).
+   */
+  @Bean
+  HealthIndicator ocspResponderHealthIndicator(OcspResponder responder) {
+    return () ->
+        (responder.ready() ? Health.up() : Health.unknown()).withDetails(responder.state()).build();
+  }
+}

@@ -1,0 +1,180 @@
+package io.gpki.gateway.validation;
+
+import com.unboundid.ldap.sdk.LDAPConnection;
+import com.unboundid.ldap.sdk.LDAPConnectionOptions;
+import com.unboundid.ldap.sdk.LDAPURL;
+import com.unboundid.ldap.sdk.SearchRequest;
+import com.unboundid.ldap.sdk.SearchResult;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import com.unboundid.ldap.sdk.SearchScope;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.github.resilience4j.reactor.retry.RetryOperator;
+import io.github.resilience4j.retry.RetryRegistry;
+import io.netty.channel.ChannelOption;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.netty.http.client.HttpClient;
+
+/**
+ * Fetches bytes from URLs named in certificates: HTTP(S) with Reactor Netty (non-blocking) and LDAP with
+ * the UnboundID client on a bounded scheduler (it blocks). Every fetch is guarded against SSRF, capped
+ * in size, given a timeout, retried once (reads are idempotent) and runs behind a circuit breaker per
+ * host named {@code validation-fetch:<host>}.
+ */
+final class Fetcher {
+
+  /** A fetch that did not produce content. */
+  static final class FetchException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    FetchException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static final int MAX_REDIRECTS = 3;
+
+  private final UrlGuard guard;
+  private final Duration timeout;
+  private final Scheduler ldapScheduler;
+  private final CircuitBreakerRegistry breakers;
+  private final RetryRegistry retries;
+  private final HttpClient http;
+
+  Fetcher(
+      UrlGuard guard, Duration timeout, Scheduler ldapScheduler, CircuitBreakerRegistry breakers,
+      RetryRegistry retries) {
+    this.guard = guard;
+    this.timeout = timeout;
+    this.ldapScheduler = ldapScheduler;
+    this.breakers = breakers;
+    this.retries = retries;
+    this.http =
+        HttpClient.create()
+            .followRedirect(false)
+            .responseTimeout(timeout)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
+            .doOnConnected(
+                c -> {
+                  if (c.channel().remoteAddress() instanceof InetSocketAddress a
+                      && !guard.allowed(a.getAddress())) {
+                    c.dispose();
+                    throw new FetchException("connected address " + a.getAddress() + " is not public");
+                  }
+                });
+  }
+
+  /** GETs {@code url} (http, https or ldap), at most {@code maxBytes}. */
+  Mono<byte[]> get(String url, int maxBytes) {
+    return Mono.defer(() -> fetch(url, null, null, maxBytes, 0))
+        .transformDeferred(RetryOperator.of(retries.retry("validation-fetch")))
+        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+  }
+
+  /** POSTs {@code body} to an http(s) {@code url} (OCSP; not retried: a nonce makes it unique). */
+  Mono<byte[]> post(String url, String contentType, byte[] body, int maxBytes) {
+    return Mono.defer(() -> fetch(url, contentType, body, maxBytes, MAX_REDIRECTS))
+        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+  }
+
+  private Mono<byte[]> fetch(String url, String contentType, byte[] body, int maxBytes, int redirects) {
+    String refused = guard.refuse(url);
+    if (refused != null) {
+      return Mono.error(new FetchException("refused " + url + ": " + refused));
+    }
+    if (url.regionMatches(true, 0, "ldap:", 0, 5)) {
+      return ldap(url, maxBytes);
+    }
+    HttpClient.ResponseReceiver<?> request =
+        body == null
+            ? http.get().uri(url)
+            : http.headers(h -> h.set("Content-Type", contentType))
+                .post()
+                .uri(url)
+                .send(Mono.just(io.netty.buffer.Unpooled.wrappedBuffer(body)));
+    return request
+        .response(
+            (res, content) -> {
+              int status = res.status().code();
+              if (status >= 300 && status < 400 && res.responseHeaders().get("Location") != null) {
+                if (redirects >= MAX_REDIRECTS) {
+                  return Mono.error(new FetchException("too many redirects at " + url));
+                }
+                String next = URI.create(url).resolve(res.responseHeaders().get("Location")).toString();
+                return content.then(fetch(next, contentType, body, maxBytes, redirects + 1));
+              }
+              if (status != 200) {
+                return content.then(Mono.error(new FetchException("HTTP " + status + " from " + url)));
+              }
+              long declared = res.responseHeaders().getInt("Content-Length", -1);
+              if (declared > maxBytes) {
+                return Mono.error(new FetchException(url + " is larger than " + maxBytes + " bytes"));
+              }
+              return content
+                  .asByteArray()
+                  .collect(
+                      ByteArrayOutputStream::new,
+                      (out, chunk) -> {
+                        if (out.size() + chunk.length > maxBytes) {
+                          throw new FetchException(url + " is larger than " + maxBytes + " bytes");
+                        }
+                        out.writeBytes(chunk);
+                      })
+                  .map(ByteArrayOutputStream::toByteArray);
+            })
+        .next()
+        .timeout(timeout);
+  }
+
+  private Mono<byte[]> ldap(String url, int maxBytes) {
+    return Mono.fromCallable(() -> ldapBlocking(url, maxBytes)).subscribeOn(ldapScheduler).timeout(timeout);
+  }
+
+  private byte[] ldapBlocking(String url, int maxBytes) throws Exception {
+    LDAPURL u = new LDAPURL(url);
+    InetAddress address = InetAddress.getByName(u.getHost());
+    if (!guard.allowed(address)) {
+      throw new FetchException("LDAP host " + u.getHost() + " resolves to a non-public address");
+    }
+    LDAPConnectionOptions options = new LDAPConnectionOptions();
+    options.setConnectTimeoutMillis((int) timeout.toMillis());
+    options.setResponseTimeoutMillis(timeout.toMillis());
+    options.setMaxMessageSize(maxBytes + 4096);
+    String[] attributes = u.getAttributes();
+    try (LDAPConnection c = new LDAPConnection(options, address.getHostAddress(), u.getPort())) {
+      SearchResult r =
+          c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
+      for (SearchResultEntry e : r.getSearchEntries()) {
+        for (String a : attributes.length == 0 ? new String[] {"certificateRevocationList;binary"} : attributes) {
+          byte[] v = e.getAttributeValueBytes(a);
+          if (v == null && a.toLowerCase(Locale.ROOT).endsWith(";binary")) {
+            v = e.getAttributeValueBytes(a.substring(0, a.length() - ";binary".length()));
+          }
+          if (v != null) {
+            if (v.length > maxBytes) {
+              throw new FetchException(url + " is larger than " + maxBytes + " bytes");
+            }
+            return v;
+          }
+        }
+      }
+    }
+    throw new FetchException("no value at " + url);
+  }
+
+  static String host(String url) {
+    try {
+      String h = URI.create(url).getHost();
+      return h == null ? "unknown" : h.toLowerCase(Locale.ROOT);
+    } catch (IllegalArgumentException e) {
+      return "unknown";
+    }
+  }
+}

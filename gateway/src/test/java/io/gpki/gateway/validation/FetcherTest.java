@@ -1,0 +1,105 @@
+package io.gpki.gateway.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.unboundid.ldap.listener.InMemoryDirectoryServer;
+import com.unboundid.ldap.listener.InMemoryDirectoryServerConfig;
+import com.unboundid.ldap.listener.InMemoryListenerConfig;
+import com.unboundid.ldap.sdk.Attribute;
+import com.unboundid.ldap.sdk.Entry;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.RetryRegistry;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/** HTTP and LDAP fetching, size caps and SSRF refusals. */
+class FetcherTest {
+
+  static StaticServer http;
+  static InMemoryDirectoryServer ldap;
+  static Scheduler ldapThreads = Schedulers.newBoundedElastic(2, 16, "test-ldap");
+  static byte[] crl;
+
+  @BeforeAll
+  static void servers() throws Exception {
+    TestCa ca = new TestCa("Fetch CA");
+    crl = ca.crl(List.of()).der();
+    http = new StaticServer();
+    http.files.put("/ca.crl", crl);
+    http.files.put("/big.crl", new byte[200_000]);
+    InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig("o=Test");
+    cfg.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("default", InetAddress.getLoopbackAddress(), 0, null));
+    cfg.setSchema(null);
+    ldap = new InMemoryDirectoryServer(cfg);
+    ldap.add(new Entry("o=Test", new Attribute("objectClass", "organization"), new Attribute("o", "Test")));
+    ldap.add(new Entry("cn=Fetch CA,o=Test", new Attribute("objectClass", "pkiCA"),
+        new Attribute("cn", "Fetch CA"), new Attribute("certificateRevocationList;binary", crl)));
+    ldap.startListening();
+  }
+
+  @AfterAll
+  static void stop() {
+    http.close();
+    ldap.shutDown(true);
+    ldapThreads.dispose();
+  }
+
+  private static Fetcher fetcher(boolean allowPrivate) {
+    return new Fetcher(new UrlGuard(allowPrivate), Duration.ofSeconds(5), ldapThreads,
+        CircuitBreakerRegistry.ofDefaults(), RetryRegistry.ofDefaults());
+  }
+
+  @Test
+  void fetchesOverHttp() {
+    assertThat(fetcher(true).get(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
+  }
+
+  @Test
+  void fetchesOverLdapOffTheEventLoop() {
+    String url = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test?certificateRevocationList;binary";
+    assertThat(fetcher(true).get(url, 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
+  }
+
+  @Test
+  void refusesBodiesOverTheCap() {
+    assertThatThrownBy(() -> fetcher(true).get(http.url("/big.crl"), 100_000).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("larger than 100000 bytes");
+  }
+
+  @Test
+  void refusesLoopbackAndPrivateTargetsUnlessAllowed() throws Exception {
+    Fetcher strict = fetcher(false);
+    assertThatThrownBy(() -> strict.get(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("non-public address");
+    String viaName = http.url("/ca.crl").replace("127.0.0.1", "localhost");
+    assertThatThrownBy(() -> strict.get(viaName, 100_000).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("internal host name");
+    // A name that is not obviously internal but resolves to this machine: caught at connect time.
+    String host = InetAddress.getLocalHost().getHostName();
+    String viaHostName = http.url("/ca.crl").replace("127.0.0.1", host);
+    assertThatThrownBy(() -> strict.get(viaHostName, 100_000).block(Duration.ofSeconds(10)))
+        .isNotNull();
+    String ldapUrl = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test?certificateRevocationList;binary";
+    assertThatThrownBy(() -> strict.get(ldapUrl, 100_000).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("non-public address");
+  }
+
+  @Test
+  void refusesOtherSchemes() {
+    UrlGuard guard = new UrlGuard(false);
+    assertThat(guard.refuse("file:///etc/passwd")).contains("scheme");
+    assertThat(guard.refuse("ftp://example.com/x.crl")).contains("scheme");
+    assertThat(guard.refuse("http://user@example.com/x.crl")).contains("user info");
+    assertThat(guard.refuse("http://[::1]/x")).contains("non-public");
+    assertThat(guard.refuse("http://169.254.169.254/latest/meta-data")).contains("non-public");
+    assertThat(guard.refuse("http://10.1.2.3/x.crl")).contains("non-public");
+    assertThat(guard.refuse("https://crl.example.com/x.crl")).isNull();
+  }
+}

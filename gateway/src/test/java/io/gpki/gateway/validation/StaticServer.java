@@ -1,0 +1,54 @@
+package io.gpki.gateway.validation;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
+
+/** A tiny HTTP server on 127.0.0.1 standing in for an external CA's repository and OCSP responder. */
+final class StaticServer implements AutoCloseable {
+
+  final Map<String, byte[]> files = new ConcurrentHashMap<>();
+  final Map<String, UnaryOperator<byte[]>> posts = new ConcurrentHashMap<>();
+  final AtomicInteger requests = new AtomicInteger();
+  private final HttpServer server;
+
+  StaticServer() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setExecutor(Executors.newFixedThreadPool(2));
+    server.createContext("/", ex -> {
+      requests.incrementAndGet();
+      byte[] body;
+      String path = ex.getRequestURI().getPath();
+      if ("POST".equals(ex.getRequestMethod()) && posts.containsKey(path)) {
+        body = posts.get(path).apply(ex.getRequestBody().readAllBytes());
+      } else {
+        body = files.get(path);
+      }
+      if (body == null) {
+        ex.sendResponseHeaders(404, -1);
+      } else {
+        ex.sendResponseHeaders(200, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(body);
+        }
+      }
+      ex.close();
+    });
+    server.start();
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
