@@ -1,14 +1,11 @@
 package io.gpki.sync;
 
 import io.gpki.sync.store.AuditJdbcVerifier;
+import io.gpki.sync.store.ConnectionPools;
 import io.gpki.sync.store.AuditR2dbcLog;
 import io.gpki.sync.store.R2dbcRegistrationStore;
 import io.r2dbc.pool.ConnectionPool;
-import io.r2dbc.pool.ConnectionPoolConfiguration;
-import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
-import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import java.time.Clock;
-import java.time.Duration;
 
 /**
  * Registration storage: the journal, LRAs and operators, approvals and the audit log, over their own
@@ -34,28 +31,7 @@ public final class RegistrationStores implements AutoCloseable {
    * @param clock stamps records
    */
   public static RegistrationStores open(DatabaseCoordinates db, int maxConnections, Clock clock) {
-    PostgresqlConnectionConfiguration.Builder cfg =
-        PostgresqlConnectionConfiguration.builder()
-            .host(db.host())
-            .port(db.port())
-            .database(db.database())
-            .username(db.user())
-            .applicationName("gpki-registration")
-            .connectTimeout(Duration.ofSeconds(5))
-            .statementTimeout(Duration.ofSeconds(30));
-    if (db.password() != null) {
-      cfg.password(db.password());
-    }
-    ConnectionPool pool =
-        new ConnectionPool(
-            ConnectionPoolConfiguration.builder(new PostgresqlConnectionFactory(cfg.build()))
-                .name("gpki-registration")
-                .initialSize(1)
-                .maxSize(maxConnections)
-                .maxAcquireTime(Duration.ofSeconds(5))
-                .maxIdleTime(Duration.ofMinutes(10))
-                .validationQuery("SELECT 1")
-                .build());
+    ConnectionPool pool = ConnectionPools.open(db, "gpki-registration", 1, maxConnections);
     return new RegistrationStores(pool, clock);
   }
 

@@ -1,14 +1,11 @@
 package io.gpki.sync;
 
 import io.gpki.sync.store.R2dbcReferralStore;
+import io.gpki.sync.store.ConnectionPools;
 import io.gpki.sync.store.R2dbcRepositoryStore;
 import io.gpki.sync.store.SchemaMigrator;
 import io.r2dbc.pool.ConnectionPool;
-import io.r2dbc.pool.ConnectionPoolConfiguration;
-import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
-import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import java.time.Clock;
-import java.time.Duration;
 
 /**
  * The repository store: opens the R2DBC pool and hands each caller its own small interface. All
@@ -43,28 +40,7 @@ public final class RepositoryStore implements AutoCloseable {
    * @param clock the clock stamped on change-log entries
    */
   public static RepositoryStore open(DatabaseCoordinates db, int maxConnections, Clock clock) {
-    PostgresqlConnectionConfiguration.Builder cfg =
-        PostgresqlConnectionConfiguration.builder()
-            .host(db.host())
-            .port(db.port())
-            .database(db.database())
-            .username(db.user())
-            .applicationName("gpki-gateway")
-            .connectTimeout(Duration.ofSeconds(5))
-            .statementTimeout(Duration.ofSeconds(30));
-    if (db.password() != null) {
-      cfg.password(db.password());
-    }
-    ConnectionPool pool =
-        new ConnectionPool(
-            ConnectionPoolConfiguration.builder(new PostgresqlConnectionFactory(cfg.build()))
-                .name("gpki-store")
-                .initialSize(Math.min(2, maxConnections))
-                .maxSize(maxConnections)
-                .maxAcquireTime(Duration.ofSeconds(5))
-                .maxIdleTime(Duration.ofMinutes(10))
-                .validationQuery("SELECT 1")
-                .build());
+    ConnectionPool pool = ConnectionPools.open(db, "gpki-store", 2, maxConnections);
     return new RepositoryStore(pool, clock);
   }
 

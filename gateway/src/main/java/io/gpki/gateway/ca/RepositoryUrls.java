@@ -102,7 +102,7 @@ public final class RepositoryUrls {
   }
 
   /** Percent-encodes everything but RFC 3986 unreserved characters and {@code = ,}. */
-  static String percentEncode(String s) {
+  public static String percentEncode(String s) {
     StringBuilder out = new StringBuilder();
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;

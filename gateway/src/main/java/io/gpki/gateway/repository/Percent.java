@@ -53,19 +53,8 @@ final class Percent {
     }
   }
 
-  /** Percent-encodes all but RFC 3986 unreserved characters and {@code = ,} (as DNs appear in LDAP URLs). */
+  /** Percent-encodes as DNs appear in LDAP URLs; the one encoder is {@code RepositoryUrls.percentEncode}. */
   static String encode(String s) {
-    StringBuilder out = new StringBuilder();
-    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-      int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '.' || c == '_' || c == '~' || c == '=' || c == ',') {
-        out.append((char) c);
-      } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-      }
-    }
-    return out.toString();
+    return io.gpki.gateway.ca.RepositoryUrls.percentEncode(s);
   }
 }

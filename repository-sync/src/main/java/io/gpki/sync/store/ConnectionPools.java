@@ -1,0 +1,46 @@
+package io.gpki.sync.store;
+
+import io.gpki.sync.DatabaseCoordinates;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionFactory;
+import java.time.Duration;
+
+/** The one place that turns database coordinates into an R2DBC pool with our timeouts. */
+public final class ConnectionPools {
+
+  private ConnectionPools() {}
+
+  /**
+   * Opens a pool.
+   *
+   * @param db where the database is
+   * @param name pool and PostgreSQL application name (shows in {@code pg_stat_activity})
+   * @param initialSize connections opened at once
+   * @param maxSize pool size
+   */
+  public static ConnectionPool open(DatabaseCoordinates db, String name, int initialSize, int maxSize) {
+    PostgresqlConnectionConfiguration.Builder cfg =
+        PostgresqlConnectionConfiguration.builder()
+            .host(db.host())
+            .port(db.port())
+            .database(db.database())
+            .username(db.user())
+            .applicationName(name)
+            .connectTimeout(Duration.ofSeconds(5))
+            .statementTimeout(Duration.ofSeconds(30));
+    if (db.password() != null) {
+      cfg.password(db.password());
+    }
+    return new ConnectionPool(
+        ConnectionPoolConfiguration.builder(new PostgresqlConnectionFactory(cfg.build()))
+            .name(name)
+            .initialSize(Math.min(initialSize, maxSize))
+            .maxSize(maxSize)
+            .maxAcquireTime(Duration.ofSeconds(5))
+            .maxIdleTime(Duration.ofMinutes(10))
+            .validationQuery("SELECT 1")
+            .build());
+  }
+}
