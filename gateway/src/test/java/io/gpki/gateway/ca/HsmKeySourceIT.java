@@ -36,22 +36,7 @@ class HsmKeySourceIT {
   static void properties(DynamicPropertyRegistry registry) throws Exception {
     Path dataDir = GatewayTestSupport.register(registry);
     // The token must exist before the first PKCS#11 call in this JVM (SoftHSM2 scans at C_Initialize).
-    SoftHsm.Token token = GatewayTestSupport.hsmToken();
-    registry.add("gpki.signer.sources[0].name", () -> "hsm");
-    registry.add("gpki.signer.sources[0].type", () -> "pkcs11");
-    registry.add("gpki.signer.sources[0].library", SoftHsm.LIBRARY::toString);
-    registry.add("gpki.signer.sources[0].token-label", token::label);
-    registry.add("gpki.signer.sources[0].pin-file", () -> token.pinFile().toString());
-    registry.add("gpki.signer.sources[0].sessions", () -> "2");
-    registry.add("gpki.signer.sources[1].name", () -> "soft");
-    registry.add("gpki.signer.sources[1].type", () -> "pkcs12");
-    registry.add("gpki.signer.sources[1].path", () -> dataDir.resolve("keys/soft.p12").toString());
-    registry.add("gpki.signer.sources[1].password-file", () -> dataDir.resolve("keys/soft.pass").toString());
-    java.nio.file.Files.createDirectories(dataDir.resolve("keys"));
-    java.nio.file.Files.writeString(dataDir.resolve("keys/soft.pass"), "test-only-password\n");
-    registry.add("gpki.signer.ca-sources.bca", () -> "hsm");
-    registry.add("gpki.signer.ca-sources.osca", () -> "hsm");
-    registry.add("gpki.signer.default-source", () -> "soft");
+    GatewayTestSupport.registerHsmAndSoftSources(registry, dataDir, "bca", "osca");
   }
 
   @LocalServerPort int port;

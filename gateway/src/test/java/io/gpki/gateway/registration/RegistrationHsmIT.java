@@ -57,22 +57,7 @@ class RegistrationHsmIT {
   static void properties(DynamicPropertyRegistry registry) throws Exception {
     dataDir = GatewayTestSupport.register(registry);
     registry.add("gpki.registration.port", () -> "0");
-    SoftHsm.Token token = GatewayTestSupport.hsmToken();
-    registry.add("gpki.signer.sources[0].name", () -> "hsm");
-    registry.add("gpki.signer.sources[0].type", () -> "pkcs11");
-    registry.add("gpki.signer.sources[0].library", SoftHsm.LIBRARY::toString);
-    registry.add("gpki.signer.sources[0].token-label", token::label);
-    registry.add("gpki.signer.sources[0].pin-file", () -> token.pinFile().toString());
-    registry.add("gpki.signer.sources[0].sessions", () -> "2");
-    registry.add("gpki.signer.sources[1].name", () -> "soft");
-    registry.add("gpki.signer.sources[1].type", () -> "pkcs12");
-    registry.add("gpki.signer.sources[1].path", () -> dataDir.resolve("keys/soft.p12").toString());
-    registry.add("gpki.signer.sources[1].password-file", () -> dataDir.resolve("keys/soft.pass").toString());
-    Files.createDirectories(dataDir.resolve("keys"));
-    Files.writeString(dataDir.resolve("keys/soft.pass"), "test-only-password\n");
-    registry.add("gpki.signer.ca-sources.osca", () -> "hsm");
-    registry.add("gpki.signer.ca-sources.audit", () -> "hsm");
-    registry.add("gpki.signer.default-source", () -> "soft");
+    GatewayTestSupport.registerHsmAndSoftSources(registry, dataDir, "osca", "audit");
   }
 
   @LocalServerPort int httpPort;
