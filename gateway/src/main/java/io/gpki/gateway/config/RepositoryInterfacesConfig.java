@@ -30,6 +30,9 @@ import reactor.core.publisher.Flux;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
+import io.gpki.gateway.web.FastPath;
+import io.gpki.gateway.repository.RepositoryFastRoute;
+import java.util.List;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.web.reactive.function.server.RequestPredicate;
@@ -131,6 +134,24 @@ public class RepositoryInterfacesConfig {
   NettyServerCustomizer repositoryReadTimeouts(RepositoryProperties props) {
     return server ->
         server.readTimeout(props.http().readTimeout()).requestTimeout(props.http().requestTimeout());
+  }
+
+  /**
+   * The repository's fast path: unconditional GET/HEAD hits of the snapshot answered on the event loop
+   * ahead of WebFlux (off with {@code gpki.repository.http.fast-path=false}).
+   */
+  @Bean
+  NettyServerCustomizer repositoryFastPath(
+      RepositoryProperties props,
+      RepositorySnapshots snapshots,
+      PublishedResponder responder,
+      AccessStatistics statistics,
+      Clock clock) {
+    if (!props.http().fastPath()) {
+      return server -> server;
+    }
+    List<FastPath.Route> routes = List.of(new RepositoryFastRoute(snapshots, responder, props, statistics, clock));
+    return server -> server.doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), routes));
   }
 
   /**

@@ -74,10 +74,7 @@ public final class LdapUrlHandler {
           ErrorType.BAD_REQUEST,
           "more than " + props.maxResults() + " entries match; narrow the scope or the filter", path);
     }
-    List<LdapResults.EntryValues> values = LdapResults.select(found.nodes(), r.attributes());
-    if (!r.attributes().isEmpty()) {
-      values = values.stream().filter(v -> !v.attributes().isEmpty()).toList();
-    }
+    List<LdapResults.EntryValues> values = values(found, r);
     Published single = LdapResults.single(values);
     if (single != null) {
       return responder.respond(request, single);
@@ -94,6 +91,29 @@ public final class LdapUrlHandler {
         .contentType(org.springframework.http.MediaType.APPLICATION_JSON)
         .header("Cache-Control", "no-cache")
         .bodyValue(LdapResults.json(values));
+  }
+
+  /** The values a search answers with; with named attributes, entries that hold none of them drop out. */
+  private static List<LdapResults.EntryValues> values(DirectorySearch.Found found, Request r) {
+    List<LdapResults.EntryValues> values = LdapResults.select(found.nodes(), r.attributes());
+    if (!r.attributes().isEmpty()) {
+      values = values.stream().filter(v -> !v.attributes().isEmpty()).toList();
+    }
+    return values;
+  }
+
+  /**
+   * The single pre-encoded object a parsed lookup answers with as a bare DER body, or {@code null}
+   * whenever {@link #serve} answers anything else (a referral, no entry, a size limit, several values):
+   * the fast path answers only what this returns and leaves the rest to {@link #serve}.
+   */
+  static @Nullable Published single(RepositorySnapshot snapshot, Request r, RepositoryProperties props) {
+    DirectorySearch.Outcome outcome =
+        DirectorySearch.search(snapshot.directory(), r.base(), r.scope(), r.filter(), props.maxResults());
+    if (!(outcome instanceof DirectorySearch.Found found) || found.sizeLimitExceeded()) {
+      return null;
+    }
+    return LdapResults.single(values(found, r));
   }
 
   private static Mono<ServerResponse> redirect(Referral ref, String rawDn, @Nullable String rawQuery) {

@@ -10,7 +10,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -47,19 +50,12 @@ public final class PublishedResponder {
 
   /** The response for one object. */
   public Mono<ServerResponse> respond(ServerRequest request, Published p) {
-    Instant now = clock.instant();
-    HttpHeaders h = new HttpHeaders();
-    h.setETag(p.etag());
-    h.set(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(p.lastModified().truncatedTo(ChronoUnit.SECONDS)));
-    h.setCacheControl(cacheControl(p, now));
-    if (p.nextUpdate() != null) {
-      h.set(HttpHeaders.EXPIRES, HTTP_DATE.format(p.nextUpdate()));
-      if (!p.nextUpdate().isAfter(now)) {
-        // Never serve a list past its nextUpdate silently.
-        h.set("Warning", "110 gpki-gateway \"Response is Stale: nextUpdate has passed\"");
-        stale.increment();
-      }
+    HeaderSet headers = headers(p, clock.instant());
+    if (headers.stale()) {
+      countStale();
     }
+    HttpHeaders h = new HttpHeaders();
+    headers.values().forEach(h::set);
     if (notModified(request, p)) {
       return ServerResponse.status(HttpStatus.NOT_MODIFIED).headers(x -> x.addAll(h)).build();
     }
@@ -68,6 +64,38 @@ public final class PublishedResponder {
         .contentType(MediaType.parseMediaType(p.contentType()))
         .contentLength(p.body().length)
         .bodyValue(p.body());
+  }
+
+  /**
+   * The validator and caching headers of one object at one instant (ETag, Last-Modified,
+   * Cache-Control, Expires and, past nextUpdate, Warning), in the order they are written.
+   *
+   * @param values header name to value
+   * @param stale whether the object is a list past its nextUpdate (to be counted once per response)
+   */
+  public record HeaderSet(Map<String, String> values, boolean stale) {}
+
+  /** The headers every response for {@code p} carries at {@code now} (the fast path caches them per second). */
+  public HeaderSet headers(Published p, Instant now) {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put(HttpHeaders.ETAG, p.etag());
+    h.put(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(p.lastModified().truncatedTo(ChronoUnit.SECONDS)));
+    h.put(HttpHeaders.CACHE_CONTROL, cacheControl(p, now));
+    boolean stale = false;
+    if (p.nextUpdate() != null) {
+      h.put(HttpHeaders.EXPIRES, HTTP_DATE.format(p.nextUpdate()));
+      if (!p.nextUpdate().isAfter(now)) {
+        // Never serve a list past its nextUpdate silently.
+        h.put("Warning", "110 gpki-gateway \"Response is Stale: nextUpdate has passed\"");
+        stale = true;
+      }
+    }
+    return new HeaderSet(Collections.unmodifiableMap(h), stale);
+  }
+
+  /** Counts one response served past its list's nextUpdate. */
+  public void countStale() {
+    stale.increment();
   }
 
   private String cacheControl(Published p, Instant now) {

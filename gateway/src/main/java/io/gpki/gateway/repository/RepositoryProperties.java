@@ -42,13 +42,17 @@ public record RepositoryProperties(
    * @param queueTimeout longest wait for a slot
    * @param readTimeout longest pause while the server reads a request (slow clients)
    * @param requestTimeout longest time to receive a whole request
+   * @param fastPath answer unconditional GET/HEAD hits of pre-encoded objects on the event loop, ahead
+   *     of WebFlux (see {@code docs/repository.md}); such answers complete without waiting and are not
+   *     counted against {@code maxConcurrent}
    */
   public record Http(
       @DefaultValue("256") @Min(1) int maxConcurrent,
       @DefaultValue("1024") @Min(0) int maxQueue,
       @DefaultValue("2s") Duration queueTimeout,
       @DefaultValue("10s") Duration readTimeout,
-      @DefaultValue("30s") Duration requestTimeout) {}
+      @DefaultValue("30s") Duration requestTimeout,
+      @DefaultValue("true") boolean fastPath) {}
 
   /**
    * The LDAPv3 listener.

@@ -65,14 +65,18 @@ public final class Rfc4387Handler {
           tooMany + " objects match " + q.attribute() + "; more than the result limit, use a narrower attribute",
           path);
     }
-    Published hit =
-        store.equals(LookupIndexBuilder.CERTS)
-            ? snapshot.lookups().certificate(q.attribute(), q.value())
-            : snapshot.lookups().crl(q.attribute(), q.value());
+    Published hit = hit(snapshot, store, q);
     if (hit == null) {
       return Problems.response(ErrorType.NOT_FOUND, "no " + store + " match " + q.attribute(), path);
     }
     return responder.respond(request, hit);
+  }
+
+  /** The snapshot's answer to a parsed query within the result limit, or {@code null} for none. */
+  static @Nullable Published hit(RepositorySnapshot snapshot, String store, Query q) {
+    return store.equals(LookupIndexBuilder.CERTS)
+        ? snapshot.lookups().certificate(q.attribute(), q.value())
+        : snapshot.lookups().crl(q.attribute(), q.value());
   }
 
   /**

@@ -333,4 +333,63 @@ class RepositoryInterfacesIT {
     assertThat(csv.lines().findFirst().orElseThrow()).startsWith("month,interface,kind,requests,mean_response_ms,total_response_ms");
     assertThat(csv).contains(",rfc4387-certs,certificate,");
   }
+
+  /**
+   * The Netty fast path and WebFlux give the same answer: same status, body and headers for a file
+   * URL, an RFC 4387 hit (single and multipart) and an LDAP-over-HTTP hit, fast requests are counted in
+   * the access statistics, and HEAD gets the headers without the body. A non-matching If-None-Match
+   * sends the same request through WebFlux.
+   */
+  @Test
+  void fastPathAndWebFluxAnswerAlike() throws Exception {
+    X509CertificateHolder bca = new X509CertificateHolder(get(path(ca("bca").get("certificate").asString())));
+    List<String> targets =
+        List.of(
+            path(ca("osca").get("crl").get("url").asString()),
+            path(ca("bca").get("certificate").asString()),
+            "/certificates/search.cgi?certHash=" + q(Hashes.sha1(bca.getEncoded())),
+            "/crls/search.cgi?iHash=" + q(Hashes.sha1(bca.getSubject().getEncoded("DER"))),
+            "/ldap/" + enc(ca("bca").get("subject").asString()) + "?certificateRevocationList;binary");
+    for (String target : targets) {
+      // Lists may be reissued between two reads: retry until both reads see the same ETag.
+      for (int attempt = 0; ; attempt++) {
+        java.net.http.HttpResponse<byte[]> fast = raw("GET", target, null);
+        java.net.http.HttpResponse<byte[]> slow = raw("GET", target, "\"no-such-tag\"");
+        String fastTag = fast.headers().firstValue("etag").orElse("");
+        if (!fastTag.equals(slow.headers().firstValue("etag").orElse("-")) && attempt < 5) {
+          continue;
+        }
+        assertThat(fast.statusCode()).as(target).isEqualTo(200);
+        assertThat(slow.statusCode()).as(target).isEqualTo(200);
+        assertThat(fast.body()).as(target).isEqualTo(slow.body());
+        for (String h : List.of("content-type", "content-length", "etag", "last-modified", "expires")) {
+          assertThat(fast.headers().firstValue(h)).as(target + " " + h).isEqualTo(slow.headers().firstValue(h));
+        }
+        assertThat(fast.headers().firstValue("cache-control").orElseThrow()).as(target).startsWith("public, max-age=");
+        java.net.http.HttpResponse<byte[]> head = raw("HEAD", target, null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("content-length")).isEqualTo(fast.headers().firstValue("content-length"));
+        break;
+      }
+    }
+    String prometheus = new String(get("/actuator/prometheus"), StandardCharsets.UTF_8);
+    assertThat(prometheus)
+        .containsPattern("gpki_repository_requests_seconds_count\\{interface=\"files\",kind=\"crl\",outcome=\"ok\"")
+        .containsPattern("gpki_repository_requests_seconds_count\\{interface=\"ldap-http\",kind=\"crl\",outcome=\"ok\"");
+  }
+
+  private java.net.http.HttpResponse<byte[]> raw(String method, String target, String ifNoneMatch) throws Exception {
+    java.net.http.HttpRequest.Builder b =
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + target))
+            .method(method, java.net.http.HttpRequest.BodyPublishers.noBody())
+            .timeout(Duration.ofSeconds(10));
+    if (ifNoneMatch != null) {
+      b.header("If-None-Match", ifNoneMatch);
+    }
+    return HTTP.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static final java.net.http.HttpClient HTTP =
+      java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
 }

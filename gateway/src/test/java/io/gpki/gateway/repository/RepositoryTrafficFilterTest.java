@@ -22,7 +22,7 @@ class RepositoryTrafficFilterTest {
 
   private static RepositoryProperties props(int concurrent, int queue, Duration wait) {
     return new RepositoryProperties(false, 100, 64, 1024,
-        new RepositoryProperties.Http(concurrent, queue, wait, Duration.ofSeconds(10), Duration.ofSeconds(30)),
+        new RepositoryProperties.Http(concurrent, queue, wait, Duration.ofSeconds(10), Duration.ofSeconds(30), true),
         new RepositoryProperties.Ldap(false, "127.0.0.1", 0, "localhost", 4, 1, Duration.ofSeconds(1), Duration.ofSeconds(60), 65536));
   }
 

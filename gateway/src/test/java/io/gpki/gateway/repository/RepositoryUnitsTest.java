@@ -31,7 +31,7 @@ class RepositoryUnitsTest {
 
   private static final RepositoryProperties PROPS =
       new RepositoryProperties(false, 100, 2048, 1024,
-          new RepositoryProperties.Http(4, 4, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30)),
+          new RepositoryProperties.Http(4, 4, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(30), true),
           new RepositoryProperties.Ldap(false, "127.0.0.1", 0, "localhost", 4, 1, Duration.ofMillis(50), Duration.ofSeconds(60), 65536));
 
   @Test
