@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import java.time.Clock;
@@ -53,9 +54,9 @@ public final class RepositoryFastRoute implements FastPath.Route {
   }
 
   @Override
-  public FastPath.@Nullable Answer answer(String uri, long arrivalNanos) {
+  public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
     RepositorySnapshot snapshot = snapshots.current();
-    if (!snapshot.loaded()) {
+    if (method == HttpMethod.POST || !snapshot.loaded()) {
       return null;
     }
     Memo m = memo;

@@ -1,6 +1,7 @@
 package io.gpki.gateway.web;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -22,17 +23,20 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
 
 /**
  * A Netty handler placed right after the HTTP codec, ahead of Reactor Netty's request handling and
- * the whole WebFlux stack, that answers GET and HEAD requests for pre-encoded objects (repository
- * files, RFC 4387 and LDAP-over-HTTP single hits) directly on the event loop: one map lookup, the
- * object's shared direct buffer (no copy), and headers built once per object and second. Everything it
- * does not answer (other methods, conditional or ranged requests, bodies, misses, errors, redirects)
- * goes on to WebFlux unchanged, which gives the same answer more slowly.
+ * the whole WebFlux stack, that answers requests for pre-encoded objects (GET and HEAD of repository
+ * files, RFC 4387 and LDAP-over-HTTP single hits; small POSTs a route asks for, such as pre-signed
+ * OCSP answers) directly on the event loop: one map lookup, the object's shared direct buffer (no
+ * copy), and headers built once per object and second. Everything it does not answer (other methods,
+ * conditional or ranged requests, large bodies, misses, errors, redirects) goes on to WebFlux
+ * unchanged, which gives the same answer more slowly. A POST body is held (at most
+ * {@value #MAX_BODY} bytes) until complete, then answered or handed on with its request.
  *
  * <p>Ordering: HTTP/1.1 answers leave in request order. The handler answers a request only when no
  * earlier request on the connection is still with WebFlux (it counts requests passed on and complete
@@ -50,12 +54,22 @@ public final class FastPath extends ChannelDuplexHandler {
   public interface Route {
 
     /**
-     * The answer for a bodyless, unconditional GET or HEAD, or {@code null} to let WebFlux answer.
+     * Whether this route may answer a POST to {@code uri}; only then does the fast path hold the
+     * (small) body to offer it. Default: no.
+     */
+    default boolean acceptsBody(String uri) {
+      return false;
+    }
+
+    /**
+     * The answer for an unconditional request, or {@code null} to let WebFlux answer.
      *
+     * @param method GET or HEAD, or POST when {@link #acceptsBody} said so
      * @param uri the raw request target (path and query, still percent-encoded)
+     * @param body the request body (empty for GET and HEAD); only valid during the call
      * @param arrivalNanos {@link System#nanoTime()} when the request arrived, for response-time figures
      */
-    @Nullable Answer answer(String uri, long arrivalNanos);
+    @Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos);
   }
 
   /**
@@ -92,6 +106,9 @@ public final class FastPath extends ChannelDuplexHandler {
     }
   }
 
+  /** Largest POST body the fast path holds to offer a route (OCSP requests are a few hundred bytes). */
+  static final int MAX_BODY = 4096;
+
   private final List<Route> routes;
   /** Requests passed on to WebFlux whose responses have not been completely written yet. */
   private int pendingSlow;
@@ -100,6 +117,10 @@ public final class FastPath extends ChannelDuplexHandler {
   private boolean flushNeeded;
   /** Something this handler consumed in the current read batch (nobody downstream will ask for more). */
   private boolean consumed;
+  /** A POST being held until its body is complete: the request first, then its content parts. */
+  private final List<Object> held = new ArrayList<>();
+  private int heldBytes;
+  private long heldArrival;
 
   FastPath(List<Route> routes) {
     this.routes = routes;
@@ -107,18 +128,37 @@ public final class FastPath extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!held.isEmpty()) {
+      hold(ctx, msg);
+      return;
+    }
     if (msg instanceof HttpRequest request) {
       long arrival = System.nanoTime();
-      Answer answer = eligible(ctx, request) ? answer(request.uri(), arrival) : null;
+      if (!eligible(ctx, request)) {
+        pass(ctx, msg);
+        return;
+      }
+      HttpMethod method = request.method();
+      if (method == HttpMethod.POST) {
+        if (msg instanceof LastHttpContent || !acceptsBody(request.uri())) {
+          pass(ctx, msg);
+          return;
+        }
+        heldArrival = arrival;
+        heldBytes = 0;
+        held.add(msg);
+        consumed = true;
+        return;
+      }
+      Answer answer = answer(method, request.uri(), Unpooled.EMPTY_BUFFER, arrival);
       if (answer == null) {
-        pendingSlow++;
-        ctx.fireChannelRead(msg);
+        pass(ctx, msg);
         return;
       }
       swallowing = !(msg instanceof LastHttpContent);
       consumed = true;
       ReferenceCountUtil.release(msg);
-      write(ctx, request, answer, arrival);
+      write(ctx, method, answer, arrival);
       return;
     }
     if (swallowing && msg instanceof HttpContent content) {
@@ -128,6 +168,67 @@ public final class FastPath extends ChannelDuplexHandler {
       return;
     }
     ctx.fireChannelRead(msg);
+  }
+
+  /** The next part of a held POST: keep it, and at the last part answer or hand everything on. */
+  private void hold(ChannelHandlerContext ctx, Object msg) {
+    held.add(msg);
+    consumed = true;
+    if (msg instanceof HttpContent content) {
+      heldBytes += content.content().readableBytes();
+    }
+    if (heldBytes > MAX_BODY || !(msg instanceof HttpContent)) {
+      release(ctx, false);
+      return;
+    }
+    if (!(msg instanceof LastHttpContent)) {
+      return;
+    }
+    HttpRequest request = (HttpRequest) held.get(0);
+    ByteBuf body = Unpooled.compositeBuffer(held.size());
+    for (int i = 1; i < held.size(); i++) {
+      ((CompositeByteBuf) body).addComponent(true, ((HttpContent) held.get(i)).content().retainedDuplicate());
+    }
+    Answer answer;
+    try {
+      answer = answer(request.method(), request.uri(), body, heldArrival);
+    } finally {
+      body.release();
+    }
+    if (answer == null) {
+      release(ctx, false);
+      return;
+    }
+    release(ctx, true);
+    write(ctx, request.method(), answer, heldArrival);
+  }
+
+  /** Ends holding: drops the held parts (answered) or hands them on to WebFlux in order. */
+  private void release(ChannelHandlerContext ctx, boolean answered) {
+    List<Object> parts = new ArrayList<>(held);
+    held.clear();
+    if (answered) {
+      parts.forEach(ReferenceCountUtil::release);
+      return;
+    }
+    pendingSlow++;
+    Object last = parts.get(parts.size() - 1);
+    if (!(last instanceof LastHttpContent) && last instanceof HttpContent) {
+      swallowing = false; // the rest of the body follows straight to WebFlux
+    }
+    parts.forEach(ctx::fireChannelRead);
+  }
+
+  private void pass(ChannelHandlerContext ctx, Object msg) {
+    pendingSlow++;
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    held.forEach(ReferenceCountUtil::release);
+    held.clear();
+    ctx.fireChannelInactive();
   }
 
   @Override
@@ -163,23 +264,35 @@ public final class FastPath extends ChannelDuplexHandler {
       return false;
     }
     HttpMethod method = request.method();
-    if ((method != HttpMethod.GET && method != HttpMethod.HEAD) || request.protocolVersion() != HttpVersion.HTTP_1_1) {
+    if ((method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.POST)
+        || request.protocolVersion() != HttpVersion.HTTP_1_1) {
       return false;
     }
     HttpHeaders h = request.headers();
-    return !h.contains(HttpHeaderNames.IF_NONE_MATCH)
+    int length = h.getInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+    boolean bodyOk = method == HttpMethod.POST ? length > 0 && length <= MAX_BODY : length == 0;
+    return bodyOk
+        && !h.contains(HttpHeaderNames.IF_NONE_MATCH)
         && !h.contains(HttpHeaderNames.IF_MODIFIED_SINCE)
         && !h.contains(HttpHeaderNames.RANGE)
         && !h.contains(HttpHeaderNames.EXPECT)
         && !h.contains(HttpHeaderNames.TRANSFER_ENCODING)
         && !h.contains(HttpHeaderNames.UPGRADE)
-        && !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
-        && h.getInt(HttpHeaderNames.CONTENT_LENGTH, 0) == 0;
+        && !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
   }
 
-  private @Nullable Answer answer(String uri, long arrival) {
+  private boolean acceptsBody(String uri) {
     for (Route route : routes) {
-      Answer a = route.answer(uri, arrival);
+      if (route.acceptsBody(uri)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private @Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrival) {
+    for (Route route : routes) {
+      Answer a = route.answer(method, uri, body, arrival);
       if (a != null) {
         return a;
       }
@@ -187,9 +300,9 @@ public final class FastPath extends ChannelDuplexHandler {
     return null;
   }
 
-  private void write(ChannelHandlerContext ctx, HttpRequest request, Answer answer, long arrival) {
+  private void write(ChannelHandlerContext ctx, HttpMethod method, Answer answer, long arrival) {
     // HEAD: the codec drops the body of a HEAD answer itself; send none, keep Content-Length.
-    ByteBuf body = request.method() == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
+    ByteBuf body = method == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, answer.status(), body, answer.headers(), EmptyHttpHeaders.INSTANCE);
