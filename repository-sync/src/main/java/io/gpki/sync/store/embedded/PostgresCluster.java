@@ -23,6 +23,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One PostgreSQL cluster in {@code <dataDir>/pg}: created by initdb on first use, started and stopped
@@ -162,7 +166,26 @@ final class PostgresCluster {
             + LOOPBACK + ":" + port + " (pg_ctl exit " + exit + "). " + startAdvice(news, port)
             + " Logs: " + serverLog + ", " + pg.logFile("pg_ctl-start") + Commands.tail(serverLog));
       }
-      Thread.sleep(1000); // the killed postmaster's children notice its death and exit shortly
+      awaitLeftoversGone(Duration.ofSeconds(5));
+    }
+  }
+
+  /**
+   * Waits, at most {@code max}, for processes still running this installation's {@code postgres}
+   * binary to exit: after a SIGKILL of the postmaster its children notice and exit shortly, and until
+   * then they hold the shared memory a new server needs. Returns early when there are none.
+   */
+  private void awaitLeftoversGone(Duration max) throws InterruptedException {
+    String postgres = bin.resolve("postgres").toString();
+    CompletableFuture<?>[] exits =
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().command().map(postgres::equals).orElse(false))
+            .map(ProcessHandle::onExit)
+            .toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(exits).get(max.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // still there: the next attempt reports what the server says
     }
   }
 
