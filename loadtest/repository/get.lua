@@ -6,6 +6,14 @@ wrk.headers["Accept"] = "*/*"
 request = function()
   return wrk.format(nil, path)
 end
+-- Paced runs (latency at a given rate; wrk2 is not packaged): each connection waits WRK_DELAY_MS
+-- after every answer, so the rate is about connections / (delay + latency).
+local pause = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+if pause > 0 then
+  delay = function()
+    return pause
+  end
+end
 local bad = 0
 response = function(status, headers, body)
   if status ~= 200 then
