@@ -21,15 +21,18 @@ CREATE INDEX certificate_lookup_certificate_idx ON certificate_lookup (certifica
 ALTER TABLE certificate ADD COLUMN lookup_version smallint;
 
 -- Repository access totals per Asia/Tokyo day, interface, object kind and outcome: the SLA report's
--- durable record. Each gateway node adds its in-memory deltas every few seconds (upsert, +=), so the
--- totals are the sum over nodes. Operational data, not repository content: no change-log entry.
+-- durable record. Each gateway process (instance: a random id per start) writes its own running totals
+-- since it started every few seconds; a write sets absolute values (never lower ones), so a repeated or
+-- late write cannot count twice. The report sums over instances. Operational data, not repository
+-- content: no change-log entry.
 CREATE TABLE repository_access (
     day            date        NOT NULL,
     interface      text        NOT NULL,
     kind           text        NOT NULL,
     outcome        text        NOT NULL,
+    instance       text        NOT NULL,
     requests       bigint      NOT NULL CHECK (requests >= 0),
     response_nanos bigint      NOT NULL CHECK (response_nanos >= 0),
     updated_at     timestamptz NOT NULL,
-    PRIMARY KEY (day, interface, kind, outcome)
+    PRIMARY KEY (day, interface, kind, outcome, instance)
 );

@@ -134,18 +134,23 @@ class CertificateLookupIT {
   }
 
   @Test
-  void accessTotalsAddUpAcrossFlushes() {
+  void accessTotalsSumOverInstancesAndNeverGoBack() {
     LocalDate d1 = LocalDate.of(2026, 3, 31);
     LocalDate d2 = LocalDate.of(2026, 4, 1);
-    store.accessTotals().add(List.of(
+    store.accessTotals().put("run-1", List.of(
         new AccessCount(d1, "files", "crl", "ok", 3, 3_000_000),
         new AccessCount(d2, "files", "crl", "ok", 1, 7))).block(WAIT);
-    store.accessTotals().add(List.of(new AccessCount(d1, "files", "crl", "ok", 2, 5))).block(WAIT);
-    store.accessTotals().add(List.of()).block(WAIT);
-    assertThat(store.accessTotals().between(d1, d1).collectList().block(WAIT))
-        .containsExactly(new AccessCount(d1, "files", "crl", "ok", 5, 3_000_005));
-    assertThat(store.accessTotals().between(null, null).collectList().block(WAIT)).hasSize(2);
-    assertThat(store.accessTotals().between(d2, null).collectList().block(WAIT))
+    // A later write of running totals replaces; an older (lower) one arriving late is ignored.
+    store.accessTotals().put("run-1", List.of(new AccessCount(d1, "files", "crl", "ok", 4, 3_000_010))).block(WAIT);
+    store.accessTotals().put("run-1", List.of(new AccessCount(d1, "files", "crl", "ok", 3, 3_000_000))).block(WAIT);
+    store.accessTotals().put("run-2", List.of(new AccessCount(d1, "files", "crl", "ok", 2, 5))).block(WAIT);
+    store.accessTotals().put("run-2", List.of()).block(WAIT);
+    assertThat(store.accessTotals().between(d1, d1, "none").collectList().block(WAIT))
+        .containsExactly(new AccessCount(d1, "files", "crl", "ok", 6, 3_000_015));
+    assertThat(store.accessTotals().between(d1, d1, "run-2").collectList().block(WAIT))
+        .containsExactly(new AccessCount(d1, "files", "crl", "ok", 4, 3_000_010));
+    assertThat(store.accessTotals().between(null, null, "none").collectList().block(WAIT)).hasSize(2);
+    assertThat(store.accessTotals().between(d2, null, "none").collectList().block(WAIT))
         .containsExactly(new AccessCount(d2, "files", "crl", "ok", 1, 7));
   }
 }
