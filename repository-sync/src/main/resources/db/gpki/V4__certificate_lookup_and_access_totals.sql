@@ -20,6 +20,10 @@ CREATE INDEX certificate_lookup_certificate_idx ON certificate_lookup (certifica
 -- gateway backfills these at startup in id order.
 ALTER TABLE certificate ADD COLUMN lookup_version smallint;
 
+-- The published certificates (CA and labelled end-entity ones: what the snapshot holds). Lets the
+-- snapshot load and the shared-key query skip the (many) unlabelled end-entity rows.
+CREATE INDEX certificate_published_idx ON certificate (id) WHERE is_ca OR label IS NOT NULL;
+
 -- Repository access totals per Asia/Tokyo day, interface, object kind and outcome: the SLA report's
 -- durable record. Each gateway process (instance: a random id per start) writes its own running totals
 -- since it started every few seconds; a write sets absolute values (never lower ones), so a repeated or

@@ -100,6 +100,11 @@ public final class RepositoryStore implements AutoCloseable {
     return lookup;
   }
 
+  /** Which keys of the published certificates unlabelled end-entity certificates share. */
+  public CertificateLookupOverlap certificateLookupOverlap() {
+    return lookup;
+  }
+
   /** Indexes certificates stored before their lookup keys existed. */
   public CertificateLookupBackfill certificateLookupBackfill() {
     return lookup;

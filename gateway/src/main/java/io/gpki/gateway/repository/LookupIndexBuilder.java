@@ -49,7 +49,12 @@ final class LookupIndexBuilder {
     this.maxResults = maxResults;
   }
 
-  LookupIndex build(List<CertificateRecord> certs, List<CaRecord> cas, List<CrlRecord> crls) {
+  /**
+   * @param sharedCertificateKeys index keys ({@link LookupIndex#key}) that certificates outside {@code
+   *     certs} also have
+   */
+  LookupIndex build(
+      List<CertificateRecord> certs, List<CaRecord> cas, List<CrlRecord> crls, Set<String> sharedCertificateKeys) {
     Map<String, Set<CertificateRecord>> certKeys = new LinkedHashMap<>();
     for (CertificateRecord c : certs) {
       for (String k : certificateKeys(c)) {
@@ -71,7 +76,8 @@ final class LookupIndexBuilder {
             SnapshotBuilder.PKIX_CERT);
     Map<String, Published> crlIndex =
         answers(crlKeys, CRLS, tooMany, LookupIndexBuilder::crl, CrlRecord::der, SnapshotBuilder.PKIX_CRL);
-    return new LookupIndex(Map.copyOf(certIndex), Map.copyOf(crlIndex), Map.copyOf(tooMany));
+    return new LookupIndex(
+        Map.copyOf(certIndex), Map.copyOf(crlIndex), Map.copyOf(tooMany), Set.copyOf(sharedCertificateKeys));
   }
 
   private <T> Map<String, Published> answers(

@@ -92,7 +92,7 @@ public final class Rfc4387Handler {
         store.equals(LookupIndexBuilder.CERTS)
             ? snapshot.lookups().certificate(q.attribute(), q.value())
             : snapshot.lookups().crl(q.attribute(), q.value());
-    if (storeLookup != null && store.equals(LookupIndexBuilder.CERTS) && StoreLookup.needsStore(q.attribute(), hit)) {
+    if (storeLookup != null && store.equals(LookupIndexBuilder.CERTS) && StoreLookup.needsStore(snapshot.lookups(), q, hit)) {
       return storeLookup.answer(request, q, hit);
     }
     if (hit == null) {

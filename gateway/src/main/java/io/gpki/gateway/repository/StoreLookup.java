@@ -55,12 +55,11 @@ final class StoreLookup {
   }
 
   /**
-   * Whether the snapshot's answer is not the whole answer. {@code certHash} and {@code iAndSHash} name
-   * one certificate, so a snapshot hit is complete; any other attribute may also match end-entity
-   * certificates outside the snapshot (every one issued under a CA shares its {@code iHash}).
+   * Whether the snapshot's answer is not the whole answer: it has none (the certificate may be an
+   * unlabelled end-entity one), or an unlabelled end-entity certificate shares the key.
    */
-  static boolean needsStore(String attribute, @Nullable Published snapshotHit) {
-    return snapshotHit == null || !(attribute.equals("certHash") || attribute.equals("iAndSHash"));
+  static boolean needsStore(LookupIndex lookups, Rfc4387Handler.Query q, @Nullable Published snapshotHit) {
+    return snapshotHit == null || lookups.shared(q.attribute(), q.value());
   }
 
   /** The store's answer; the snapshot's when the store has no rows for it (lookup keys not backfilled yet) or fails. */

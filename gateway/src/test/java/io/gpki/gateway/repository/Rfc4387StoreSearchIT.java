@@ -169,6 +169,25 @@ class Rfc4387StoreSearchIT {
   }
 
   @Test
+  void aSnapshotAnswerSharedWithAnUnlabelledCertificateIncludesIt() throws Exception {
+    // The demo's labelled "Taro Kasumigaseki" is in the snapshot; an unlabelled namesake is not.
+    CertificateRecord namesake = issue(person("Taro Kasumigaseki", null), List.of());
+    Instant deadline = Instant.now().plusSeconds(20);
+    while (!snapshots.current().lookups().shared("cn", "taro kasumigaseki") && Instant.now().isBefore(deadline)) {
+      Thread.sleep(100);
+    }
+    assertThat(snapshots.current().lookups().shared("cn", "taro kasumigaseki")).isTrue();
+    assertThat(snapshots.current().lookups().completeCertificate("cn", "taro kasumigaseki")).isNull();
+    List<byte[]> both = found(search("cn=taro%20kasumigaseki"));
+    assertThat(both).hasSize(2).contains(namesake.der());
+    // A CA's subject hash is shared with nothing: the snapshot answers it alone.
+    String caSubject = Hashes.sha1Value(x.getIssuer().getEncoded("DER")); // osca's
+    assertThat(snapshots.current().lookups().shared("sHash", caSubject)).isFalse();
+    assertThat(snapshots.current().lookups().completeCertificate("sHash", caSubject)).isNotNull();
+    assertThat(snapshots.current().lookups().shared("iHash", caSubject)).isTrue();
+  }
+
+  @Test
   void moreMatchesThanTheLimitAre400() throws Exception {
     for (int i = 0; i < 6; i++) {
       issue(person("Rokuro Many", null), List.of());

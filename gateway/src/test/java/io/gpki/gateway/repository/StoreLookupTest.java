@@ -31,13 +31,17 @@ class StoreLookupTest {
   }
 
   @Test
-  void onlyCertHashAndIAndSHashSnapshotHitsAreComplete() {
-    assertThat(StoreLookup.needsStore("certHash", SNAPSHOT_HIT)).isFalse();
-    assertThat(StoreLookup.needsStore("iAndSHash", SNAPSHOT_HIT)).isFalse();
-    assertThat(StoreLookup.needsStore("certHash", null)).isTrue();
-    for (String a : new String[] {"iHash", "sHash", "sKIDHash", "name", "cn", "email", "uri"}) {
-      assertThat(StoreLookup.needsStore(a, SNAPSHOT_HIT)).as(a).isTrue();
-    }
+  void aSnapshotHitIsCompleteUnlessAnUnlabelledCertificateSharesTheKey() {
+    LookupIndex lookups = new LookupIndex(
+        java.util.Map.of(LookupIndex.key("cn", "taro"), SNAPSHOT_HIT, LookupIndex.key("cn", "ca"), SNAPSHOT_HIT),
+        java.util.Map.of(), java.util.Map.of(), java.util.Set.of(LookupIndex.key("cn", "taro")));
+    Rfc4387Handler.Query ca = new Rfc4387Handler.Query("cn", "ca");
+    assertThat(StoreLookup.needsStore(lookups, ca, lookups.certificate("cn", "ca"))).isFalse();
+    assertThat(lookups.completeCertificate("cn", "ca")).isSameAs(SNAPSHOT_HIT);
+    assertThat(StoreLookup.needsStore(lookups, CN, lookups.certificate("cn", "taro"))).isTrue();
+    assertThat(lookups.completeCertificate("cn", "taro")).isNull();
+    Rfc4387Handler.Query miss = new Rfc4387Handler.Query("cn", "nobody");
+    assertThat(StoreLookup.needsStore(lookups, miss, lookups.certificate("cn", "nobody"))).isTrue();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.gpki.sync.store;
 import io.gpki.sync.CertificateLookupBackfill;
 import io.gpki.sync.CertificateLookupKey;
 import io.gpki.sync.CertificateLookupKeys;
+import io.gpki.sync.CertificateLookupOverlap;
 import io.gpki.sync.CertificateRecord;
 import io.gpki.sync.CertificateSearch;
 import io.r2dbc.spi.ConnectionFactory;
@@ -21,7 +22,8 @@ import reactor.core.publisher.Mono;
  * The {@code certificate_lookup} table: writes a certificate's RFC 4387 keys (inside the caller's
  * transaction when called from the store), searches by key, and backfills older rows.
  */
-public final class R2dbcCertificateLookup implements CertificateSearch, CertificateLookupBackfill {
+public final class R2dbcCertificateLookup
+    implements CertificateSearch, CertificateLookupBackfill, CertificateLookupOverlap {
 
   private static final Logger LOG = LoggerFactory.getLogger(R2dbcCertificateLookup.class);
 
@@ -99,6 +101,21 @@ public final class R2dbcCertificateLookup implements CertificateSearch, Certific
         .bind("value", value)
         .bind("limit", limit)
         .map(Rows::certificate)
+        .all();
+  }
+
+  @Override
+  public Flux<CertificateLookupKey> sharedWithUnlabelled() {
+    // The published set is the snapshot's: CA certificates and labelled end-entity certificates
+    // (R2dbcRepositoryStore.load). LATERAL ... LIMIT 1 keeps it one probe of the key index per key of
+    // theirs, never a join over every end-entity certificate's keys.
+    return db.sql(
+            "SELECT p.attribute, p.value FROM (SELECT DISTINCT k.attribute, k.value FROM certificate pc"
+                + " JOIN certificate_lookup k ON k.certificate_id = pc.id WHERE pc.is_ca OR pc.label IS NOT NULL) p"
+                + " CROSS JOIN LATERAL (SELECT 1 FROM certificate_lookup o JOIN certificate oc ON oc.id ="
+                + " o.certificate_id WHERE o.attribute = p.attribute AND o.value = p.value AND NOT oc.is_ca"
+                + " AND oc.label IS NULL LIMIT 1) u")
+        .map(r -> new CertificateLookupKey(r.get("attribute", String.class), r.get("value", String.class)))
         .all();
   }
 

@@ -110,6 +110,24 @@ class CertificateLookupIT {
   }
 
   @Test
+  void sharedKeysAreThoseOfPublishedCertificatesThatAnUnlabelledOneAlsoHas() {
+    ca(store, "lk-c");
+    CertificateRecord labelled = cert("lk-c", "1", "CN=Shared Name");
+    labelled = new CertificateRecord(
+        0, labelled.issuerCaId(), 1, labelled.serialHex(), labelled.kind(), "P", null, false, labelled.subjectDn(),
+        labelled.subjectDer(), labelled.issuerDn(), labelled.notBefore(), labelled.notAfter(), labelled.subjectKeyIdentifier(),
+        labelled.spkiSha256(), labelled.sha1(), labelled.sha256(), labelled.der(), labelled.issuedAt(), "demo: valid", null);
+    store.certificates().store(labelled).block(WAIT);
+    store.certificates().store(cert("lk-c", "2", "CN=Shared Name")).block(WAIT);
+    store.certificates().store(cert("lk-c", "3", "CN=Only Unlabelled")).block(WAIT);
+    List<CertificateLookupKey> shared = store.certificateLookupOverlap().sharedWithUnlabelled().collectList().block(WAIT);
+    assertThat(shared)
+        .contains(new CertificateLookupKey("name", "cn=shared name"), new CertificateLookupKey("ihash", "lk-c"))
+        .doesNotContain(new CertificateLookupKey("name", "cn=only unlabelled"))
+        .doesNotHaveDuplicates();
+  }
+
+  @Test
   void rowsStoredWithoutKeysAreBackfilledOnce() {
     try (RepositoryStore old = RepositoryStore.open(db, 2, Clock.systemUTC())) {
       ca(old, "lk-b");
