@@ -1,7 +1,9 @@
 package io.gpki.sync;
 
-import io.gpki.sync.store.R2dbcReferralStore;
 import io.gpki.sync.store.ConnectionPools;
+import io.gpki.sync.store.R2dbcAccessTotals;
+import io.gpki.sync.store.R2dbcCertificateLookup;
+import io.gpki.sync.store.R2dbcReferralStore;
 import io.gpki.sync.store.R2dbcRepositoryStore;
 import io.gpki.sync.store.SchemaMigrator;
 import io.r2dbc.pool.ConnectionPool;
@@ -16,11 +18,15 @@ public final class RepositoryStore implements AutoCloseable {
   private final ConnectionPool pool;
   private final R2dbcRepositoryStore store;
   private final R2dbcReferralStore referrals;
+  private final R2dbcCertificateLookup lookup;
+  private final R2dbcAccessTotals accessTotals;
 
-  private RepositoryStore(ConnectionPool pool, Clock clock) {
+  private RepositoryStore(ConnectionPool pool, Clock clock, CertificateLookupKeys keys) {
     this.pool = pool;
-    this.store = new R2dbcRepositoryStore(pool, clock);
+    this.lookup = new R2dbcCertificateLookup(pool, keys);
+    this.store = new R2dbcRepositoryStore(pool, clock, lookup);
     this.referrals = new R2dbcReferralStore(pool, clock);
+    this.accessTotals = new R2dbcAccessTotals(pool, clock);
   }
 
   /**
@@ -40,8 +46,18 @@ public final class RepositoryStore implements AutoCloseable {
    * @param clock the clock stamped on change-log entries
    */
   public static RepositoryStore open(DatabaseCoordinates db, int maxConnections, Clock clock) {
+    return open(db, maxConnections, clock, CertificateLookupKeys.NONE);
+  }
+
+  /**
+   * Opens a connection pool to the database; stored certificates get their RFC 4387 lookup keys.
+   *
+   * @param keys derives the lookup keys of each stored certificate
+   */
+  public static RepositoryStore open(
+      DatabaseCoordinates db, int maxConnections, Clock clock, CertificateLookupKeys keys) {
     ConnectionPool pool = ConnectionPools.open(db, "gpki-store", 2, maxConnections);
-    return new RepositoryStore(pool, clock);
+    return new RepositoryStore(pool, clock, keys);
   }
 
   /** CA records and key generations. */
@@ -77,6 +93,26 @@ public final class RepositoryStore implements AutoCloseable {
   /** Referrals of external CAs whose repositories stay with them. */
   public ReferralStore referrals() {
     return referrals;
+  }
+
+  /** RFC 4387 certificate search over every stored certificate. */
+  public CertificateSearch certificateSearch() {
+    return lookup;
+  }
+
+  /** Which keys of the published certificates unlabelled end-entity certificates share. */
+  public CertificateLookupOverlap certificateLookupOverlap() {
+    return lookup;
+  }
+
+  /** Indexes certificates stored before their lookup keys existed. */
+  public CertificateLookupBackfill certificateLookupBackfill() {
+    return lookup;
+  }
+
+  /** Durable repository access totals. */
+  public AccessTotals accessTotals() {
+    return accessTotals;
   }
 
   /** Closes the pool. */

@@ -75,7 +75,7 @@ public class CaConfig {
       RepositoryProperties repositoryProperties, Clock clock) {
     return new RepositorySnapshots(
         store.content(), store.changeLog(), store.referrals(), urls, interfaces,
-        repositoryProperties.maxResults(), clock);
+        repositoryProperties.maxResults(), clock, store.certificateLookupOverlap());
   }
 
   @Bean

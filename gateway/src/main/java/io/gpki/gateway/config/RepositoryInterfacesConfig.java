@@ -49,9 +49,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 public class RepositoryInterfacesConfig {
 
   @Bean
-  AccessStatistics repositoryAccessStatistics(MeterRegistry meters, Clock clock) {
-    // SLA days are Japanese calendar days.
-    return new AccessStatistics(meters, clock, ZoneId.of("Asia/Tokyo"));
+  AccessStatistics repositoryAccessStatistics(MeterRegistry meters, Clock clock, RepositoryStore store) {
+    // SLA days are Japanese calendar days; totals are written to the store (RepositoryStoreTasksConfig).
+    return new AccessStatistics(meters, clock, ZoneId.of("Asia/Tokyo"), store.accessTotals());
   }
 
   @Bean
@@ -108,8 +108,10 @@ public class RepositoryInterfacesConfig {
   }
 
   @Bean
-  Rfc4387Handler rfc4387Handler(RepositorySnapshots snapshots, PublishedResponder responder) {
-    return new Rfc4387Handler(snapshots, responder);
+  Rfc4387Handler rfc4387Handler(
+      RepositorySnapshots snapshots, PublishedResponder responder, RepositoryStore store, RepositoryProperties props) {
+    return new Rfc4387Handler(
+        snapshots, responder, store.certificateSearch(), props.maxResults(), Duration.ofSeconds(2));
   }
 
   @Bean

@@ -1,5 +1,6 @@
 package io.gpki.gateway.config;
 
+import io.gpki.gateway.repository.CertificateSearchKeys;
 import io.gpki.sync.DatabaseCoordinates;
 import io.gpki.sync.EmbeddedDatabase;
 import io.gpki.sync.EmbeddedDatabases;
@@ -65,7 +66,8 @@ public class StoreConfig {
   RepositoryStore repositoryStore(DatabaseCoordinates db, GatewayProperties props, Clock clock) {
     String version = RepositoryStore.migrate(db);
     LOG.info("database {} at schema version {}", db, version);
-    return RepositoryStore.open(db, props.db().poolSize(), clock);
+    // Every stored certificate gets the RFC 4387 lookup keys the gateway's query parser uses.
+    return RepositoryStore.open(db, props.db().poolSize(), clock, new CertificateSearchKeys());
   }
 
   private static @Nullable String readPassword(@Nullable Path file) {

@@ -48,11 +48,21 @@ public final class AccessReportApi {
       return Problems.response(ErrorType.BAD_REQUEST, e.getMessage(), request.path());
     }
     boolean monthly = period.equals("monthly");
-    List<AccessReport.Row> rows = AccessReport.rows(statistics.cells(), monthly, from, to);
-    return csv
-        ? ServerResponse.ok().contentType(MediaType.parseMediaType("text/csv;charset=UTF-8"))
-            .header("Cache-Control", "no-store").bodyValue(AccessReport.csv(rows, monthly))
-        : ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
-            .header("Cache-Control", "no-store").bodyValue(AccessReport.json(rows, monthly));
+    return statistics
+        .totals(from, to)
+        .flatMap(
+            totals -> {
+              List<AccessReport.Row> rows = AccessReport.rows(totals, monthly, from, to);
+              return csv
+                  ? ServerResponse.ok().contentType(MediaType.parseMediaType("text/csv;charset=UTF-8"))
+                      .header("Cache-Control", "no-store").bodyValue(AccessReport.csv(rows, monthly))
+                  : ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                      .header("Cache-Control", "no-store")
+                      .bodyValue(AccessReport.json(rows, monthly, statistics.storage()));
+            })
+        .onErrorResume(
+            e ->
+                Problems.response(
+                    ErrorType.SERVICE_UNAVAILABLE, "the stored access totals cannot be read right now", request.path()));
   }
 }

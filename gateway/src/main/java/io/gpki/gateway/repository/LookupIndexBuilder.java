@@ -49,7 +49,12 @@ final class LookupIndexBuilder {
     this.maxResults = maxResults;
   }
 
-  LookupIndex build(List<CertificateRecord> certs, List<CaRecord> cas, List<CrlRecord> crls) {
+  /**
+   * @param sharedCertificateKeys index keys ({@link LookupIndex#key}) that certificates outside {@code
+   *     certs} also have
+   */
+  LookupIndex build(
+      List<CertificateRecord> certs, List<CaRecord> cas, List<CrlRecord> crls, Set<String> sharedCertificateKeys) {
     Map<String, Set<CertificateRecord>> certKeys = new LinkedHashMap<>();
     for (CertificateRecord c : certs) {
       for (String k : certificateKeys(c)) {
@@ -71,7 +76,8 @@ final class LookupIndexBuilder {
             SnapshotBuilder.PKIX_CERT);
     Map<String, Published> crlIndex =
         answers(crlKeys, CRLS, tooMany, LookupIndexBuilder::crl, CrlRecord::der, SnapshotBuilder.PKIX_CRL);
-    return new LookupIndex(Map.copyOf(certIndex), Map.copyOf(crlIndex), Map.copyOf(tooMany));
+    return new LookupIndex(
+        Map.copyOf(certIndex), Map.copyOf(crlIndex), Map.copyOf(tooMany), Set.copyOf(sharedCertificateKeys));
   }
 
   private <T> Map<String, Published> answers(
@@ -86,18 +92,34 @@ final class LookupIndexBuilder {
       } else if (hits.size() > maxResults) {
         tooMany.put(store + ':' + e.getKey(), hits.size());
       } else {
-        Multipart.Body body = Multipart.mixed(hits.stream().map(der).toList(), partType);
-        List<Published> each = hits.stream().map(h -> singles.computeIfAbsent(h, one)).toList();
         out.put(
             e.getKey(),
-            new Published(
-                body.bytes(), body.contentType(), SnapshotBuilder.etag(body.bytes()),
-                each.stream().map(Published::lastModified).max(java.util.Comparator.naturalOrder()).orElseThrow(),
-                each.stream().map(Published::nextUpdate).filter(java.util.Objects::nonNull)
-                    .min(java.util.Comparator.naturalOrder()).orElse(null)));
+            several(hits.stream().map(der).toList(), hits.stream().map(h -> singles.computeIfAbsent(h, one)).toList(),
+                partType));
       }
     }
     return out;
+  }
+
+  /** The answer for certificates found in the store: the DER of one, or a multipart body of several. */
+  static Published certificates(List<CertificateRecord> hits) {
+    if (hits.size() == 1) {
+      return SnapshotBuilder.certificate(hits.get(0));
+    }
+    return several(
+        hits.stream().map(CertificateRecord::der).toList(),
+        hits.stream().map(SnapshotBuilder::certificate).toList(),
+        SnapshotBuilder.PKIX_CERT);
+  }
+
+  /** A {@code multipart/mixed} answer (RFC 4387 section 2.1: several results), one part per object. */
+  private static Published several(List<byte[]> ders, List<Published> each, String partType) {
+    Multipart.Body body = Multipart.mixed(ders, partType);
+    return new Published(
+        body.bytes(), body.contentType(), SnapshotBuilder.etag(body.bytes()),
+        each.stream().map(Published::lastModified).max(java.util.Comparator.naturalOrder()).orElseThrow(),
+        each.stream().map(Published::nextUpdate).filter(java.util.Objects::nonNull)
+            .min(java.util.Comparator.naturalOrder()).orElse(null));
   }
 
   static Published crl(CrlRecord l) {

@@ -18,7 +18,7 @@ import org.springframework.http.MediaType;
 /**
  * The repository's answers on the {@link FastPath}: plain file URLs, RFC 4387 hits and single-valued
  * LDAP-over-HTTP hits of the current snapshot, resolved by the same code the WebFlux handlers use
- * ({@link RepositorySnapshot#get}, {@link Rfc4387Handler#parse}/{@link Rfc4387Handler#hit},
+ * ({@link RepositorySnapshot#get}, {@link Rfc4387Handler#parse}/{@link Rfc4387Handler#completeHit},
  * {@link LdapUrlHandler#parse}/{@link LdapUrlHandler#single}) and with the same headers
  * ({@link PublishedResponder#headers}). Anything else (errors, misses, referrals, several LDAP values,
  * store-backed objects) returns {@code null} and WebFlux answers it.
@@ -181,7 +181,7 @@ public final class RepositoryFastRoute implements FastPath.Route {
           if (snapshot.lookups().overLimit(store, query.attribute(), query.value()) != null) {
             return MISS;
           }
-          p = Rfc4387Handler.hit(snapshot, store, query);
+          p = Rfc4387Handler.completeHit(snapshot, store, query);
           kind = certs ? "certificate" : "crl";
         }
         default -> {

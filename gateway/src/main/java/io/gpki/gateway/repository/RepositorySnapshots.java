@@ -1,12 +1,16 @@
 package io.gpki.gateway.repository;
 
 import io.gpki.gateway.ca.RepositoryUrls;
+import io.gpki.sync.CertificateLookupOverlap;
 import io.gpki.sync.ChangeLogReader;
 import io.gpki.sync.ReferralStore;
 import io.gpki.sync.RepositoryContentSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -28,6 +32,7 @@ public final class RepositorySnapshots {
   private final ChangeLogReader changeLog;
   private final ReferralStore referrals;
   private final SnapshotBuilder builder;
+  private final @Nullable CertificateLookupOverlap overlap;
 
   /**
    * @param content the store's consistent read
@@ -41,6 +46,18 @@ public final class RepositorySnapshots {
   public RepositorySnapshots(
       RepositoryContentSource content, ChangeLogReader changeLog, ReferralStore referrals,
       RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock) {
+    this(content, changeLog, referrals, urls, interfaces, maxResults, clock, null);
+  }
+
+  /**
+   * @param overlap which certificate keys the store's unlabelled end-entity certificates share with the
+   *     snapshot's, read after each load; {@code null}: none (a snapshot-only certificate store)
+   */
+  public RepositorySnapshots(
+      RepositoryContentSource content, ChangeLogReader changeLog, ReferralStore referrals,
+      RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock,
+      @Nullable CertificateLookupOverlap overlap) {
+    this.overlap = overlap;
     this.content = content;
     this.changeLog = changeLog;
     this.referrals = referrals;
@@ -55,12 +72,22 @@ public final class RepositorySnapshots {
   /** Loads and installs a new snapshot. */
   public Mono<RepositorySnapshot> refresh() {
     return Mono.zip(content.load(), referrals.referrals().collectList())
-        .map(t -> builder.build(t.getT1(), t.getT2()))
+        // The overlap is read after the content, so it covers every certificate stored before the load.
+        .flatMap(t -> sharedKeys().map(shared -> builder.build(t.getT1(), t.getT2(), shared)))
         .doOnNext(
             s -> {
               current.set(s);
               LOG.info("repository snapshot at change-log seq {} ({} objects)", s.changeLogHead(), s.byPath().size());
             });
+  }
+
+  private Mono<Set<String>> sharedKeys() {
+    if (overlap == null) {
+      return Mono.just(Set.of());
+    }
+    return overlap.sharedWithUnlabelled()
+        .map(k -> LookupIndex.key(k.attribute(), k.value()))
+        .collect(Collectors.toUnmodifiableSet());
   }
 
   /** Refreshes only when the change log has moved past the current snapshot. */

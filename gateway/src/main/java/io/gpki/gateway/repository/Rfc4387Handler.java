@@ -2,6 +2,8 @@ package io.gpki.gateway.repository;
 
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.web.Problems;
+import io.gpki.sync.CertificateSearch;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -14,7 +16,8 @@ import reactor.core.publisher.Mono;
  * {@code GET /crls/search.cgi?attr=value}. One attribute per query; hash values are base64 SHA-1
  * (RFC 4387 section 3.3). One hit is the DER object ({@code application/pkix-cert} or
  * {@code application/pkix-crl}), several are {@code multipart/mixed}, none is 404, a malformed query is
- * 400 with a problem body. Answers come from the snapshot's pre-encoded index.
+ * 400 with a problem body. Answers come from the snapshot's pre-encoded index and, for certificates
+ * outside it, from the store's lookup keys ({@link StoreLookup}).
  */
 public final class Rfc4387Handler {
 
@@ -23,14 +26,34 @@ public final class Rfc4387Handler {
       Set.of("certhash", "uri", "ihash", "iandshash", "name", "shash", "skidhash", "cn", "email");
   /** CRL store attributes (RFC 4387 section 3.2; {@code name} of the issuer as an extension). */
   static final Set<String> CRL_ATTRIBUTES = Set.of("ihash", "skidhash", "name");
+  /** Store searches in flight at once (half the default pool); more get a fast 503. */
+  private static final int STORE_CONCURRENCY = 8;
   private static final Set<String> HASHES = Set.of("certhash", "ihash", "iandshash", "shash", "skidhash");
 
   private final RepositorySnapshots snapshots;
   private final PublishedResponder responder;
+  private final @Nullable StoreLookup storeLookup;
 
+  /** Answers from the snapshot only (CA and labelled end-entity certificates). */
   public Rfc4387Handler(RepositorySnapshots snapshots, PublishedResponder responder) {
     this.snapshots = snapshots;
     this.responder = responder;
+    this.storeLookup = null;
+  }
+
+  /**
+   * Answers certificate queries from the snapshot and the store's lookup keys (every certificate).
+   *
+   * @param search the store's certificate search
+   * @param maxResults the result limit ({@code gpki.repository.max-results})
+   * @param timeout how long a store search may take
+   */
+  public Rfc4387Handler(
+      RepositorySnapshots snapshots, PublishedResponder responder, CertificateSearch search, int maxResults,
+      Duration timeout) {
+    this.snapshots = snapshots;
+    this.responder = responder;
+    this.storeLookup = new StoreLookup(search, responder, maxResults, timeout, STORE_CONCURRENCY);
   }
 
   /** The certificate store. */
@@ -66,6 +89,9 @@ public final class Rfc4387Handler {
           path);
     }
     Published hit = hit(snapshot, store, q);
+    if (storeLookup != null && store.equals(LookupIndexBuilder.CERTS) && StoreLookup.needsStore(snapshot.lookups(), q, hit)) {
+      return storeLookup.answer(request, q, hit);
+    }
     if (hit == null) {
       return Problems.response(ErrorType.NOT_FOUND, "no " + store + " match " + q.attribute(), path);
     }
@@ -76,6 +102,16 @@ public final class Rfc4387Handler {
   static @Nullable Published hit(RepositorySnapshot snapshot, String store, Query q) {
     return store.equals(LookupIndexBuilder.CERTS)
         ? snapshot.lookups().certificate(q.attribute(), q.value())
+        : snapshot.lookups().crl(q.attribute(), q.value());
+  }
+
+  /**
+   * The snapshot's answer when it is the whole answer (no certificate outside the snapshot shares the
+   * key), else {@code null}: what the fast path may serve without the store.
+   */
+  static @Nullable Published completeHit(RepositorySnapshot snapshot, String store, Query q) {
+    return store.equals(LookupIndexBuilder.CERTS)
+        ? snapshot.lookups().completeCertificate(q.attribute(), q.value())
         : snapshot.lookups().crl(q.attribute(), q.value());
   }
 

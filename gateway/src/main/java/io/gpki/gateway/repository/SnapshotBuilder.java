@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cms.CMSAbsentContent;
 import org.bouncycastle.cms.CMSException;
@@ -57,6 +58,14 @@ final class SnapshotBuilder {
   }
 
   RepositorySnapshot build(RepositoryContent c, List<Referral> referrals) {
+    return build(c, referrals, Set.of());
+  }
+
+  /**
+   * @param sharedCertificateKeys certificate index keys that unlabelled end-entity certificates (not in
+   *     the snapshot) also have
+   */
+  RepositorySnapshot build(RepositoryContent c, List<Referral> referrals, Set<String> sharedCertificateKeys) {
     Instant now = clock.instant();
     Map<String, Published> byPath = new LinkedHashMap<>();
     List<Map<String, Object>> cas = new ArrayList<>();
@@ -90,7 +99,7 @@ final class SnapshotBuilder {
     List<CertificateRecord> all = new ArrayList<>(c.caCertificates());
     all.addAll(c.labeledCertificates());
     return new RepositorySnapshot(
-        c.changeLogHead(), now, Map.copyOf(byPath), lookups.build(all, c.cas(), c.latestCrls()),
+        c.changeLogHead(), now, Map.copyOf(byPath), lookups.build(all, c.cas(), c.latestCrls(), sharedCertificateKeys),
         directory.build(c, referrals));
   }
 

@@ -47,8 +47,17 @@ public final class R2dbcRepositoryStore
   private final TransactionalOperator readTx;
   private final ChangeLogWriter log;
   private final Clock clock;
+  private final R2dbcCertificateLookup lookup;
 
   public R2dbcRepositoryStore(ConnectionFactory connections, Clock clock) {
+    this(connections, clock, new R2dbcCertificateLookup(connections, io.gpki.sync.CertificateLookupKeys.NONE));
+  }
+
+  /**
+   * @param lookup writes each stored certificate's RFC 4387 keys in the inserting transaction
+   */
+  public R2dbcRepositoryStore(ConnectionFactory connections, Clock clock, R2dbcCertificateLookup lookup) {
+    this.lookup = lookup;
     this.db = DatabaseClient.create(connections);
     R2dbcTransactionManager tm = new R2dbcTransactionManager(connections);
     this.tx = TransactionalOperator.create(tm);
@@ -147,9 +156,10 @@ public final class R2dbcRepositoryStore
         db.sql(
                 "INSERT INTO certificate (issuer_ca_id, issuer_generation, serial_hex, kind, profile,"
                     + " subject_ca_id, is_ca, subject_dn, subject_der, issuer_dn, not_before, not_after,"
-                    + " subject_key_ident, spki_sha256, sha1, sha256, der, issued_at, label) VALUES"
-                    + " (:issuer, :gen, :serial, :kind, :profile, :subjectCa, :isCa, :dn, :dnDer, :issuerDn,"
-                    + " :nb, :na, :ski, :spki, :sha1, :sha256, :der, :issued, :label) RETURNING id")
+                    + " subject_key_ident, spki_sha256, sha1, sha256, der, issued_at, label, lookup_version)"
+                    + " VALUES (:issuer, :gen, :serial, :kind, :profile, :subjectCa, :isCa, :dn, :dnDer,"
+                    + " :issuerDn, :nb, :na, :ski, :spki, :sha1, :sha256, :der, :issued, :label, :lookup)"
+                    + " RETURNING id")
             .bind("issuer", c.issuerCaId())
             .bind("gen", c.issuerGeneration())
             .bind("serial", c.serialHex())
@@ -169,9 +179,13 @@ public final class R2dbcRepositoryStore
             .bind("der", c.der())
             .bind("issued", c.issuedAt())
             .bind("label", nullable(c.label()))
+            .bind("lookup", lookupVersion())
             .map(r -> r.get(0, Long.class))
             .one()
             .map(c::withId)
+            // The RFC 4387 lookup keys commit with the certificate: a certificate is findable as soon
+            // as it is stored. Derived data, so not in the change-log payload.
+            .flatMap(saved -> lookup.insert(java.util.List.of(saved)).thenReturn(saved))
             .flatMap(
                 saved ->
                     log.append("CERTIFICATE", key(saved), Payloads.certificate(saved)).thenReturn(saved));
@@ -401,6 +415,11 @@ public final class R2dbcRepositoryStore
   }
 
   // --- helpers ----------------------------------------------------------------------------------
+
+  private Object lookupVersion() {
+    Short v = lookup.version();
+    return v == null ? io.r2dbc.spi.Parameters.in(Short.class) : v;
+  }
 
   private static String key(CertificateRecord c) {
     return c.issuerCaId() + "/" + c.serialHex();
