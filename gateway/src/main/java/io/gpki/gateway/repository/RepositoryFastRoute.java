@@ -8,10 +8,20 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
+import io.gpki.gateway.web.SharedFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 
@@ -25,7 +35,9 @@ import org.springframework.http.MediaType;
  *
  * <p>Per snapshot it remembers each request target's resolution (bounded; misses too), so a repeated
  * lookup is one map read; each object's body lives once in a shared direct buffer and its headers are
- * rebuilt once per second (Cache-Control counts down to nextUpdate). Each answer is recorded in
+ * rebuilt once per second (Cache-Control counts down to nextUpdate). Bodies of at least
+ * {@value #FILE_THRESHOLD} bytes (CRLs with many entries) are also written, off the event loop, to an
+ * unlinked temporary file and then go out with sendfile, as nginx serves static files. Each answer is recorded in
  * {@link AccessStatistics} like any other, from arrival to the last byte written.
  */
 public final class RepositoryFastRoute implements FastPath.Route {
@@ -38,7 +50,10 @@ public final class RepositoryFastRoute implements FastPath.Route {
   private final RepositoryProperties props;
   private final AccessStatistics statistics;
   private final Clock clock;
-  private volatile Memo memo = new Memo(RepositorySnapshot.empty());
+  /** Where large bodies are written once per snapshot for sendfile; {@code null}: buffers only. */
+  private final @Nullable Path fileDir;
+  private final Scheduler fileWriter;
+  private final AtomicReference<Memo> memo;
 
   public RepositoryFastRoute(
       RepositorySnapshots snapshots,
@@ -51,6 +66,26 @@ public final class RepositoryFastRoute implements FastPath.Route {
     this.props = props;
     this.statistics = statistics;
     this.clock = clock;
+    this.fileDir = fileDir(props);
+    this.fileWriter = Schedulers.newBoundedElastic(1, 1024, "repository-files", 60, true);
+    this.memo = new AtomicReference<>(new Memo(RepositorySnapshot.empty()));
+  }
+
+  /** Bodies at least this large go out with sendfile once their file is written. */
+  static final int FILE_THRESHOLD = 32 * 1024;
+
+  private static @Nullable Path fileDir(RepositoryProperties props) {
+    if (!props.http().fastPath()) {
+      return null;
+    }
+    try {
+      Path dir = Files.createTempDirectory("gpki-fastpath-");
+      dir.toFile().deleteOnExit(); // files in it are unlinked as soon as they are open
+      return dir;
+    } catch (IOException e) {
+      LOG.warn("repository fast path: no temporary directory for sendfile bodies, serving from memory", e);
+      return null;
+    }
   }
 
   @Override
@@ -59,10 +94,18 @@ public final class RepositoryFastRoute implements FastPath.Route {
     if (method == HttpMethod.POST || !snapshot.loaded()) {
       return null;
     }
-    Memo m = memo;
+    Memo m = memo.get();
     if (m.snapshot != snapshot) {
-      m = new Memo(snapshot);
-      memo = m;
+      Memo fresh = new Memo(snapshot);
+      if (memo.compareAndSet(m, fresh)) {
+        m.close(); // its files close once their last response is written
+        m = fresh;
+      } else {
+        m = memo.get();
+        if (m.snapshot != snapshot) {
+          return null; // snapshots are moving right now: let WebFlux answer this one
+        }
+      }
     }
     Target target = m.targets.get(uri);
     if (target == null) {
@@ -82,24 +125,59 @@ public final class RepositoryFastRoute implements FastPath.Route {
   }
 
   /** What one snapshot's request targets resolve to, and its objects' shared encodings. */
-  private static final class Memo {
+  private final class Memo {
     final RepositorySnapshot snapshot;
     final Map<String, Target> targets = new ConcurrentHashMap<>();
     final Map<Published, Encoded> encoded = new ConcurrentHashMap<>();
+    private boolean closed;
 
     Memo(RepositorySnapshot snapshot) {
       this.snapshot = snapshot;
     }
 
     Encoded encoded(Published p) {
-      return encoded.computeIfAbsent(p, Encoded::new);
+      return encoded.computeIfAbsent(p, this::encode);
+    }
+
+    private Encoded encode(Published p) {
+      Encoded e = new Encoded(p);
+      Path dir = fileDir;
+      if (dir != null && p.body().length >= FILE_THRESHOLD) {
+        // Written off the event loop; until it is ready the buffer serves.
+        Mono.fromCallable(() -> SharedFile.create(dir, p.body()))
+            .subscribeOn(fileWriter)
+            .subscribe(
+                f -> adopt(e, f),
+                err -> LOG.warn("repository fast path: could not write a sendfile body, serving from memory", err));
+      }
+      return e;
+    }
+
+    private synchronized void adopt(Encoded e, SharedFile f) {
+      if (closed) {
+        f.release();
+      } else {
+        e.file = f;
+      }
+    }
+
+    synchronized void close() {
+      closed = true;
+      for (Encoded e : encoded.values()) {
+        SharedFile f = e.file;
+        if (f != null) {
+          e.file = null;
+          f.release();
+        }
+      }
     }
   }
 
-  /** One object's body in a shared direct buffer. */
+  /** One object's body in a shared direct buffer and, when large, in a file for sendfile. */
   private static final class Encoded {
     final Published published;
     final ByteBuf body;
+    volatile @Nullable SharedFile file;
 
     Encoded(Published published) {
       this.published = published;
@@ -109,6 +187,8 @@ public final class RepositoryFastRoute implements FastPath.Route {
 
   /** An answer valid for one second. */
   private record Stamped(long second, FastPath.Answer answer, boolean stale) {}
+
+  private static final Logger LOG = LoggerFactory.getLogger(RepositoryFastRoute.class);
 
   private static final Target MISS = new Target(null, "", "", null);
 
@@ -148,7 +228,8 @@ public final class RepositoryFastRoute implements FastPath.Route {
       h.set(HttpHeaderNames.CONTENT_TYPE, new AsciiString(MediaType.parseMediaType(p.contentType()).toString()));
       h.set(HttpHeaderNames.CONTENT_LENGTH, p.body().length);
       set.values().forEach((name, value) -> h.set(AsciiString.cached(name), new AsciiString(value)));
-      return new Stamped(second, new FastPath.Answer(HttpResponseStatus.OK, h, e.body, written), set.stale());
+      return new Stamped(
+          second, new FastPath.Answer(HttpResponseStatus.OK, h, e.body, written, () -> e.file), set.stale());
     }
   }
 

@@ -8,7 +8,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -22,9 +24,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
 
@@ -81,8 +85,21 @@ public final class FastPath extends ChannelDuplexHandler {
    * @param body the body; the handler writes a duplicate, so a shared (unreleasable) buffer is fine
    * @param onWritten called with the time from arrival to the last byte handed to the socket (or
    *     {@code -1} when the write failed), on the event loop
+   * @param file where available, the same body as a {@link SharedFile} to send with sendfile (large
+   *     bodies); {@code null}, or a supplier returning {@code null}, means the buffer is sent
    */
-  public record Answer(HttpResponseStatus status, HttpHeaders headers, ByteBuf body, Completion onWritten) {}
+  public record Answer(
+      HttpResponseStatus status,
+      HttpHeaders headers,
+      ByteBuf body,
+      Completion onWritten,
+      @Nullable Supplier<@Nullable SharedFile> file) {
+
+    /** An answer sent from its buffer. */
+    public Answer(HttpResponseStatus status, HttpHeaders headers, ByteBuf body, Completion onWritten) {
+      this(status, headers, body, onWritten, null);
+    }
+  }
 
   /** Called when an answer has been written. */
   @FunctionalInterface
@@ -301,15 +318,31 @@ public final class FastPath extends ChannelDuplexHandler {
   }
 
   private void write(ChannelHandlerContext ctx, HttpMethod method, Answer answer, long arrival) {
+    Completion done = answer.onWritten();
+    ChannelFutureListener written = f -> done.written(f.isSuccess() ? System.nanoTime() - arrival : -1);
+    flushNeeded = true;
+    FileRegion region = method == HttpMethod.HEAD ? null : region(ctx, answer);
+    if (region != null) {
+      // sendfile: headers, the file region, then the end of the response.
+      ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), answer.headers()));
+      ctx.write(region);
+      ctx.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(written);
+      return;
+    }
     // HEAD: the codec drops the body of a HEAD answer itself; send none, keep Content-Length.
     ByteBuf body = method == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, answer.status(), body, answer.headers(), EmptyHttpHeaders.INSTANCE);
-    Completion done = answer.onWritten();
-    ctx.write(response)
-        .addListener(
-            (ChannelFutureListener) f -> done.written(f.isSuccess() ? System.nanoTime() - arrival : -1));
-    flushNeeded = true;
+    ctx.write(response).addListener(written);
+  }
+
+  private static @Nullable FileRegion region(ChannelHandlerContext ctx, Answer answer) {
+    Supplier<@Nullable SharedFile> source = answer.file();
+    if (source == null || ctx.pipeline().get(SslHandler.class) != null) {
+      return null; // TLS encrypts in user space: a file region cannot pass through it
+    }
+    SharedFile file = source.get();
+    return file == null ? null : file.region();
   }
 }

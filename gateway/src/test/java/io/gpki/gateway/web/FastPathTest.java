@@ -38,6 +38,14 @@ import reactor.netty.http.server.HttpServer;
 class FastPathTest {
 
   private static final byte[] FAST = "fast-answer".getBytes(StandardCharsets.US_ASCII);
+  /** A large body sent with sendfile from a shared file (a CRL with many entries, say). */
+  private static final byte[] LARGE = new byte[300_000];
+
+  static {
+    new java.util.Random(7).nextBytes(LARGE);
+  }
+
+  private SharedFile largeFile;
 
   private final List<Long> written = new CopyOnWriteArrayList<>();
   private final List<String> slowSeen = new CopyOnWriteArrayList<>();
@@ -73,7 +81,14 @@ class FastPathTest {
             return uri.equals("/fast") && method != HttpMethod.POST ? answer : null;
           }
         };
-    List<FastPath.Route> routes = List.of(route);
+    HttpHeaders largeHeaders = new DefaultHttpHeaders();
+    largeHeaders.set(HttpHeaderNames.CONTENT_TYPE, "application/pkix-crl");
+    largeHeaders.set(HttpHeaderNames.CONTENT_LENGTH, LARGE.length);
+    FastPath.Answer large =
+        new FastPath.Answer(
+            HttpResponseStatus.OK, largeHeaders, FastPath.shared(LARGE), written::add, () -> largeFile);
+    FastPath.Route files = (method, uri, body, arrival) -> uri.equals("/large") ? large : null;
+    List<FastPath.Route> routes = List.of(route, files);
     server =
         HttpServer.create()
             .host("127.0.0.1")
@@ -151,6 +166,37 @@ class FastPathTest {
       }
     }
     assertThat(slowSeen).isEmpty();
+  }
+
+  @Test
+  void largeBodiesGoOutFromTheSharedFileAndFromTheBufferOnceTheFileIsReleased() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fastpath-test");
+    largeFile = SharedFile.create(dir, LARGE);
+    assertThat(dir).isEmptyDirectory(); // unlinked at once; the open descriptor keeps the bytes
+    try (Socket a = connect(); Socket b = connect()) {
+      for (int i = 0; i < 10; i++) {
+        for (Socket s : List.of(a, b)) {
+          send(s, "GET /large HTTP/1.1\r\nHost: t\r\n\r\n");
+          assertThat(readBytes(s.getInputStream())).as("round %d", i).isEqualTo(LARGE);
+        }
+        send(a, "HEAD /large HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(read(a.getInputStream(), true).header("content-length")).isEqualTo(String.valueOf(LARGE.length));
+      }
+      largeFile.release(); // the owner lets go (a new snapshot): regions stop, the buffer serves
+      assertThat(largeFile.region()).isNull();
+      send(a, "GET /large HTTP/1.1\r\nHost: t\r\n\r\n");
+      assertThat(readBytes(a.getInputStream())).isEqualTo(LARGE);
+    }
+    assertThat(slowSeen).isEmpty();
+  }
+
+  private static byte[] readBytes(InputStream in) throws IOException {
+    List<String> headers = new ArrayList<>();
+    assertThat(line(in)).startsWith("HTTP/1.1 200");
+    for (String l = line(in); !l.isEmpty(); l = line(in)) {
+      headers.add(l);
+    }
+    return in.readNBytes(Integer.parseInt(new Response(headers, "").header("content-length")));
   }
 
   @Test
