@@ -14,6 +14,7 @@ OPENSSL_PORT=${OPENSSL_PORT:-18082}
 WRK_ARGS=${WRK_ARGS:--t2 -c32 -d10s}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/ocsp-bench.XXXXXX)
+chmod 755 "$WORK" # nginx workers run as nobody: a 0700 folder would make every baseline answer a 403
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -45,7 +46,7 @@ log "request $(stat -c %s "$WORK/request.der") bytes, response $SIZE bytes"
 mkdir -p "$WORK/www" "$WORK/nginx"
 cp "$WORK/response.der" "$WORK/www/response.der"
 cat > "$WORK/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes 2;
 daemon off;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log;
@@ -69,6 +70,10 @@ http {
 CONF
 nginx -c "$WORK/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/error.log" &
 PIDS+=($!)
+sleep 1
+# The baseline must serve the very bytes (a 403 or 404 page would be a much faster "baseline").
+curl -fsS "http://127.0.0.1:$NGINX_PORT/response.der" -o "$WORK/nginx-check.der"
+cmp "$WORK/nginx-check.der" "$WORK/response.der"
 
 # 3. openssl ocsp on an index file of a separate, openssl-made test CA (our keys never leave the
 #    gateway's key source), RSA-2048 like the demo CAs, signing with the CA key, 2 processes.
@@ -119,6 +124,7 @@ for run in $(seq 1 "$RUNS"); do
   o=$(REQUEST="$WORK/ossl-request.der" wrk $WRK_ARGS -s "$HERE/post-request.lua" "http://127.0.0.1:$OPENSSL_PORT/" | tee -a "$WORK/wrk.log" | rps)
   stop_openssl
   log "gateway=$g nginx=$n openssl=$o"
+  if grep -q 'non-200: [1-9]\|Non-2xx' "$WORK/wrk.log"; then echo "error answers in a run: see $WORK/wrk.log" >&2; exit 1; fi
   RESULTS[g]+="$g "; RESULTS[n]+="$n "; RESULTS[o]+="$o "
 done
 

@@ -23,6 +23,7 @@ RUNS=${RUNS:-3}
 DUR=${DUR:-10s}
 OUT=${OUT:-$HERE/results.txt}
 WORK=$(mktemp -d)
+chmod 755 "$WORK" # nginx workers run as nobody: a 0700 folder would make every baseline answer a 403
 NGINX_PID=
 trap 'kill "$NGINX_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -51,9 +52,16 @@ sed "s#@DIR@#$WORK#g; s#@PORT@#$NGINX_PORT#g" "$HERE/nginx.conf.template" > "$WO
 NGINX_PID=$!
 sleep 1
 NG=http://127.0.0.1:$NGINX_PORT
+# The baseline must serve the very bytes (a 403 or 404 page would be a much faster "baseline").
+curl -fsS "$NG/osca.crl" | cmp - "$WORK/www/osca.crl"
+curl -fsS "$NG/ee.cer" | cmp - "$WORK/www/ee.cer"
 
 run() { # name url path connections [delay_ms] -> prints rps p50 p99
-  WRK_DELAY_MS="${5:-0}" WRK_PATH="$3" wrk -t2 -c"$4" -d"$DUR" -s "$HERE/get.lua" "$2" | grep '^non200=' | sed "s/^/$1 c=$4 /"
+  line=$(WRK_DELAY_MS="${5:-0}" WRK_PATH="$3" wrk -t2 -c"$4" -d"$DUR" -s "$HERE/get.lua" "$2" | grep '^non200=')
+  case "$line" in
+    non200=0\ socket_errors=0\ *) echo "$1 c=$4 $line" ;;
+    *) echo "$1: error answers, the run does not count: $line" >&2; exit 1 ;;
+  esac
 }
 median_rps() { # name -> median rps of the peak runs so far
   grep "^$1 c=32 " "$OUT" | sed 's/.*rps=//' | sort -n | awk '{a[NR]=$1} END {print int(a[int((NR+1)/2)])}'

@@ -4,11 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.FileRegion;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -323,10 +325,14 @@ public final class FastPath extends ChannelDuplexHandler {
     flushNeeded = true;
     FileRegion region = method == HttpMethod.HEAD ? null : region(ctx, answer);
     if (region != null) {
-      // sendfile: headers, the file region, then the end of the response.
+      // sendfile: headers, the file region, then the end of the response. Corked (as nginx's
+      // tcp_nopush) so the headers ride in the first full segment instead of a packet of their own;
+      // the cork comes off once the response is written, which pushes out the last partial segment.
+      boolean corked = cork(ctx, true);
       ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), answer.headers()));
       ctx.write(region);
-      ctx.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(written);
+      ChannelFutureListener end = corked ? f -> cork(ctx, false) : ChannelFutureListener.CLOSE_ON_FAILURE;
+      ctx.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(written).addListener(end);
       return;
     }
     // HEAD: the codec drops the body of a HEAD answer itself; send none, keep Content-Length.
@@ -335,6 +341,16 @@ public final class FastPath extends ChannelDuplexHandler {
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, answer.status(), body, answer.headers(), EmptyHttpHeaders.INSTANCE);
     ctx.write(response).addListener(written);
+  }
+
+  /** Sets TCP_CORK where the transport has it (Linux epoll); {@code false} when it has not. */
+  private static boolean cork(ChannelHandlerContext ctx, boolean on) {
+    try {
+      return ctx.channel().isActive()
+          && ctx.channel().config().setOption(EpollChannelOption.TCP_CORK, on);
+    } catch (ChannelException e) {
+      return false; // the socket went away meanwhile
+    }
   }
 
   private static @Nullable FileRegion region(ChannelHandlerContext ctx, Answer answer) {
