@@ -32,6 +32,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import io.gpki.gateway.web.FastPath;
 import io.gpki.gateway.repository.RepositoryFastRoute;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -139,8 +140,9 @@ public class RepositoryInterfacesConfig {
   }
 
   /**
-   * The repository's fast path: unconditional GET/HEAD hits of the snapshot answered on the event loop
-   * ahead of WebFlux (off with {@code gpki.repository.http.fast-path=false}).
+   * The fast path: unconditional GET/HEAD hits of the repository snapshot (off with {@code
+   * gpki.repository.http.fast-path=false}) and the routes other features contribute as
+   * {@link FastPath.Route} beans, answered on the event loop ahead of WebFlux.
    */
   @Bean
   NettyServerCustomizer repositoryFastPath(
@@ -148,12 +150,18 @@ public class RepositoryInterfacesConfig {
       RepositorySnapshots snapshots,
       PublishedResponder responder,
       AccessStatistics statistics,
-      Clock clock) {
-    if (!props.http().fastPath()) {
+      Clock clock,
+      ObjectProvider<FastPath.Route> featureRoutes) {
+    List<FastPath.Route> routes = new ArrayList<>();
+    if (props.http().fastPath()) {
+      routes.add(new RepositoryFastRoute(snapshots, responder, props, statistics, clock));
+    }
+    featureRoutes.orderedStream().forEach(routes::add);
+    if (routes.isEmpty()) {
       return server -> server;
     }
-    List<FastPath.Route> routes = List.of(new RepositoryFastRoute(snapshots, responder, props, statistics, clock));
-    return server -> server.doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), routes));
+    List<FastPath.Route> all = List.copyOf(routes);
+    return server -> server.doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), all));
   }
 
   /**

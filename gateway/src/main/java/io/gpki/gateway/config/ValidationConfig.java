@@ -21,7 +21,11 @@ import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import io.gpki.gateway.validation.RepositoryView;
+import io.gpki.gateway.validation.ValidationFastRoute;
 import io.gpki.gateway.validation.ValidationHandler;
+import io.gpki.gateway.web.FastPath;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import io.gpki.gateway.validation.ValidationProperties;
 import io.gpki.gateway.validation.ValidationService;
 import io.gpki.gateway.validation.ValidationWiring;
@@ -82,6 +86,17 @@ public class ValidationConfig {
   ValidationHandler validationHandler(
       ValidationService service, ValidationProperties props, Clock clock, ServiceCredentials credentials) {
     return new ValidationHandler(service, props, clock, credentials);
+  }
+
+  /**
+   * Single JSON validations answerable from memory, on the fast path ahead of WebFlux (off with
+   * {@code gpki.validation.fast-path=false}; the handler then answers them all).
+   */
+  @Bean
+  @ConditionalOnProperty(name = "gpki.validation.fast-path", havingValue = "true", matchIfMissing = true)
+  FastPath.Route validationFastRoute(
+      ValidationService service, ValidationProperties props, Clock clock, MeterRegistry registry) {
+    return new ValidationFastRoute(service, props, clock, registry);
   }
 
   /** Issues the service's own certificates from osca through the CA engine (as any subscriber's). */

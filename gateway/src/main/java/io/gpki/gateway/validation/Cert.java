@@ -100,6 +100,53 @@ public final class Cert {
     }
   }
 
+  /**
+   * Parses a certificate a request brought, reusing the parse of the same bytes from an earlier
+   * request (a bounded cache keyed by the exact DER; a parse depends on nothing else, so this is as
+   * safe as the JDK's own certificate factory cache). Signature, validity, revocation and policy checks
+   * still run on every validation.
+   *
+   * @throws IllegalArgumentException when it is not a certificate
+   */
+  public static Cert parseCached(byte[] der, Source source) {
+    DerKey key = new DerKey(der);
+    Cert c = PARSED.get(key);
+    if (c == null) {
+      c = parse(der, source);
+      if (PARSED.size() >= MAX_PARSED) {
+        PARSED.clear(); // crude but bounded: a burst of new certificates costs one re-parse each
+      }
+      PARSED.put(key, c);
+      return c;
+    }
+    return c.withSource(source);
+  }
+
+  private static final int MAX_PARSED = 4096;
+  private static final java.util.concurrent.ConcurrentHashMap<DerKey, Cert> PARSED =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Exact DER bytes as a map key (content equality; the array is never modified after parsing). */
+  private static final class DerKey {
+    private final byte[] der;
+    private final int hash;
+
+    DerKey(byte[] der) {
+      this.der = der;
+      this.hash = java.util.Arrays.hashCode(der);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DerKey k && k.hash == hash && java.util.Arrays.equals(k.der, der);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+
   /** The same certificate attributed to another source (shares nothing mutable). */
   public Cert withSource(Source newSource) {
     return newSource == source ? this : new Cert(der, newSource);

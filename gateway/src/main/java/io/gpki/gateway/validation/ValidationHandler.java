@@ -141,7 +141,7 @@ public final class ValidationHandler {
   private ValidationRequest fromDer(ServerRequest request, byte[] der) {
     Cert target;
     try {
-      target = Cert.parse(der, Source.TARGET);
+      target = Cert.parseCached(der, Source.TARGET);
     } catch (IllegalArgumentException e) {
       throw ValidationJson.bad("body: " + e.getMessage());
     }

@@ -133,7 +133,7 @@ final class ValidationJson {
 
   static Cert cert(JsonNode v, Source source, String field) {
     try {
-      return Cert.parse(decode(string(v, field), "CERTIFICATE", field), source);
+      return Cert.parseCached(decode(string(v, field), "CERTIFICATE", field), source);
     } catch (IllegalArgumentException e) {
       throw bad(field + ": " + e.getMessage());
     }

@@ -50,66 +50,106 @@ public final class ValidationService {
   public Mono<ValidationResult> validate(ValidationRequest request) {
     return Mono.defer(
         () -> {
-          RepositoryView.Content content = repository.get();
-          if (content == null) {
-            return Mono.error(new PkiException(ErrorType.NOT_READY, "the repository is loading; retry shortly"));
+          Round round;
+          try {
+            round = round(request);
+          } catch (PkiException e) {
+            return Mono.error(e);
           }
-          List<Cert> anchors;
-          String anchorId;
-          CrlSet crls = new CrlSet(content.crls());
-          if (request.testCenter() != null) {
-            anchors = request.testCenter().anchors();
-            anchorId = "request";
-            request.testCenter().crls().forEach(crls::add);
-          } else {
-            anchorId = request.anchorId();
-            Cert anchor = props.trustAnchors().contains(anchorId) ? content.anchors().get(anchorId) : null;
-            if (anchor == null) {
-              return Mono.error(new PkiException(ErrorType.BAD_REQUEST, "unknown trust anchor: " + anchorId));
-            }
-            anchors = List.of(anchor);
-          }
-          // The shared pool keeps its cached distance map; a request with its own certificates gets an
-          // overlay (AIA fetches add to an overlay too, see Round).
-          CertPool pool = content.pool();
-          if (!request.intermediates().isEmpty()) {
-            pool = new CertPool(pool);
-            request.intermediates().forEach(pool::add);
-          }
-          Round round = new Round(request, anchors, pool, crls);
-          return round.run(0).map(o -> new ValidationResult(o, anchorId, request.inputs().time(), List.copyOf(round.problems)));
+          return round.run(0).map(round::result);
         });
+  }
+
+  /**
+   * The verdict when it can be given right now from what is in memory (the repository view, cached
+   * CRLs and OCSP answers), with no fetch: a valid path, or a final failure nothing fetched could
+   * change. {@code null} when fetching (AIA, external CRLs, OCSP) might change the verdict; then
+   * {@link #validate} gives it. Same engine, same inputs, same answer.
+   *
+   * @throws PkiException for a bad request (unknown anchor) and while starting up, as {@link #validate}
+   */
+  public @Nullable ValidationResult validateNow(ValidationRequest request) {
+    Round round = round(request);
+    Outcome o = round.evaluate();
+    if (o instanceof Outcome.Valid || props.discovery().maxFetchRounds() <= 0 || round.fetchesFor(o).isEmpty()) {
+      return round.result(round.finish(o));
+    }
+    return null;
+  }
+
+  private Round round(ValidationRequest request) {
+    RepositoryView.Content content = repository.get();
+    if (content == null) {
+      throw new PkiException(ErrorType.NOT_READY, "the repository is loading; retry shortly");
+    }
+    List<Cert> anchors;
+    String anchorId;
+    CrlSet crls = new CrlSet(content.crls());
+    if (request.testCenter() != null) {
+      anchors = request.testCenter().anchors();
+      anchorId = "request";
+      request.testCenter().crls().forEach(crls::add);
+    } else {
+      anchorId = request.anchorId();
+      Cert anchor = props.trustAnchors().contains(anchorId) ? content.anchors().get(anchorId) : null;
+      if (anchor == null) {
+        throw new PkiException(ErrorType.BAD_REQUEST, "unknown trust anchor: " + anchorId);
+      }
+      anchors = List.of(anchor);
+    }
+    // The shared pool keeps its cached distance map; a request with its own certificates gets an
+    // overlay (AIA fetches add to an overlay too, see Round).
+    CertPool pool = content.pool();
+    if (!request.intermediates().isEmpty()) {
+      pool = new CertPool(pool);
+      request.intermediates().forEach(pool::add);
+    }
+    return new Round(request, anchors, anchorId, pool, crls);
   }
 
   /** The state of one request across fetch rounds. */
   private final class Round {
     final ValidationRequest request;
     final List<Cert> anchors;
+    final String anchorId;
     CertPool pool;
     final CrlSet crls;
     final Map<String, OcspClient.Answer> answers = new ConcurrentHashMap<>();
     final Set<String> tried = ConcurrentHashMap.newKeySet();
     final List<String> problems = new CopyOnWriteArrayList<>();
 
-    Round(ValidationRequest request, List<Cert> anchors, CertPool pool, CrlSet crls) {
+    Round(ValidationRequest request, List<Cert> anchors, String anchorId, CertPool pool, CrlSet crls) {
       this.request = request;
       this.anchors = anchors;
+      this.anchorId = anchorId;
       this.pool = pool;
       this.crls = crls;
     }
 
-    Mono<Outcome> run(int n) {
+    ValidationResult result(Outcome o) {
+      return new ValidationResult(o, anchorId, request.inputs().time(), List.copyOf(problems));
+    }
+
+    /** The engine over every anchor with what is at hand: the first valid outcome, or the most informative. */
+    Outcome evaluate() {
       Outcome best = null;
       for (Cert anchor : anchors) {
         Outcome o = engine.validate(request.target(), anchor, pool, crls, answers, request.inputs());
         if (o instanceof Outcome.Valid) {
-          return Mono.just(o);
+          return o;
         }
         if (best == null || ValidationEngine.rank(o) > ValidationEngine.rank(best)) {
           best = o;
         }
       }
-      Outcome outcome = best;
+      return best;
+    }
+
+    Mono<Outcome> run(int n) {
+      Outcome outcome = evaluate();
+      if (outcome instanceof Outcome.Valid) {
+        return Mono.just(outcome);
+      }
       if (n >= props.discovery().maxFetchRounds()) {
         return Mono.just(finish(outcome));
       }
@@ -121,7 +161,7 @@ public final class ValidationService {
     }
 
     /** A NO_PATH that a failed fetch may explain is indeterminate, not invalid. */
-    private Outcome finish(Outcome o) {
+    Outcome finish(Outcome o) {
       if (o instanceof Outcome.Invalid i && i.reason() == Reason.NO_PATH && !problems.isEmpty()) {
         return new Outcome.Indeterminate(
             Reason.NO_PATH, i.detail() + "; issuer certificates could not be fetched", -1, i.path(), i.evidence());
@@ -129,7 +169,7 @@ public final class ValidationService {
       return o;
     }
 
-    private List<Mono<Void>> fetchesFor(Outcome o) {
+    List<Mono<Void>> fetchesFor(Outcome o) {
       List<Mono<Void>> out = new ArrayList<>();
       Reason reason = ValidationEngine.reason(o);
       if (reason == Reason.NO_PATH || reason == Reason.PATH_DISCOVERY_LIMIT) {

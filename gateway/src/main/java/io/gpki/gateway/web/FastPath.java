@@ -68,6 +68,14 @@ public final class FastPath extends ChannelDuplexHandler {
     }
 
     /**
+     * Like {@link #acceptsBody(String)}, with the request headers (e.g. to take only one content type).
+     * Default: {@link #acceptsBody(String)}.
+     */
+    default boolean acceptsBody(String uri, HttpHeaders headers) {
+      return acceptsBody(uri);
+    }
+
+    /**
      * The answer for an unconditional request, or {@code null} to let WebFlux answer.
      *
      * @param method GET or HEAD, or POST when {@link #acceptsBody} said so
@@ -159,7 +167,7 @@ public final class FastPath extends ChannelDuplexHandler {
       }
       HttpMethod method = request.method();
       if (method == HttpMethod.POST) {
-        if (msg instanceof LastHttpContent || !acceptsBody(request.uri())) {
+        if (msg instanceof LastHttpContent || !acceptsBody(request.uri(), request.headers())) {
           pass(ctx, msg);
           return;
         }
@@ -300,9 +308,9 @@ public final class FastPath extends ChannelDuplexHandler {
         && !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
   }
 
-  private boolean acceptsBody(String uri) {
+  private boolean acceptsBody(String uri, HttpHeaders headers) {
     for (Route route : routes) {
-      if (route.acceptsBody(uri)) {
+      if (route.acceptsBody(uri, headers)) {
         return true;
       }
     }

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
@@ -68,6 +70,7 @@ class ValidationIT {
   }
 
   @LocalServerPort int port;
+  @Autowired MeterRegistry meters;
   WebTestClient client;
   JsonNode index;
   final Map<String, byte[]> caCertsBySha = new HashMap<>();
@@ -158,6 +161,34 @@ class ValidationIT {
     assertThat(reason.get("certificateIndex").asInt()).isZero();
     JsonNode expired = post(request(demo("osca", "EXPIRED")), 200);
     assertThat(expired.get("reasons").get(0).get("code").asString()).isEqualTo("EXPIRED");
+  }
+
+  @Test
+  void theFastPathAndTheWebFluxHandlerGiveTheSameVerdicts() {
+    double before = fastAnswers();
+    List<ObjectNode> requests = List.of(
+        request(demo("private-demo", "VALID")),
+        request(demo("private-demo", "REVOKED")),
+        request(demo("osca", "EXPIRED")),
+        request(demo("private-demo", "VALID")).put("trustAnchor", "osca").put("explicitPolicy", true));
+    for (ObjectNode body : requests) {
+      ObjectNode fast = (ObjectNode) post(body, 200);
+      // "Connection: close" is never answered on the fast path: this one goes through WebFlux.
+      byte[] out = client.post().uri("/api/v1/validations").contentType(MediaType.APPLICATION_JSON)
+          .header("Connection", "close").bodyValue(JSON.writeValueAsBytes(body)).exchange()
+          .expectStatus().isOk().expectHeader().valueEquals("Cache-Control", "no-store")
+          .expectBody(byte[].class).returnResult().getResponseBody();
+      ObjectNode slow = (ObjectNode) JSON.readTree(out);
+      assertThat(fast.remove("validationTime")).isNotNull();
+      assertThat(slow.remove("validationTime")).isNotNull();
+      assertThat(fast).isEqualTo(slow);
+    }
+    // the four plain requests were answered on the fast path (its timer counts them)
+    assertThat(fastAnswers() - before).isGreaterThanOrEqualTo(requests.size());
+  }
+
+  private double fastAnswers() {
+    return meters.find("gpki.validation.fast").timers().stream().mapToDouble(t -> t.count()).sum();
   }
 
   @Test
