@@ -123,7 +123,8 @@ public class ValidationConfig {
   @Bean(destroyMethod = "dispose")
   Disposable validationCredentialsStartup(
       ValidationProperties props, RepositoryView view, ServiceCredentials credentials, CertificateIssuer issuer,
-      RouterFunction<ServerResponse> validationRoutes, Scheduler keyGenerationScheduler) {
+      RouterFunction<ServerResponse> validationRoutes, Scheduler keyGenerationScheduler, GatewayProperties gateway,
+      Clock clock) {
     ValidationProperties.Credentials c = props.credentials();
     if (!c.signing() && c.tlsPort() == 0) {
       return Disposables.single();
@@ -136,7 +137,9 @@ public class ValidationConfig {
             .next()
             .timeout(Duration.ofMinutes(10))
             .flatMap(anchor -> credentials
-                .init(issuer, anchor.get().der(), c.signing(), c.tlsPort() > 0, c.tlsHost(), keyGenerationScheduler))
+                .init(issuer, anchor.get().der(), c.signing(), c.tlsPort() > 0, c.tlsHost(),
+                    gateway.dataDir().toAbsolutePath().normalize().resolve("validation"), clock,
+                    keyGenerationScheduler, keyGenerationScheduler))
             .then(Mono.defer(() -> credentials.tls() == null
                 ? Mono.empty()
                 : TlsListener.start(credentials.tls(), validationRoutes, c.tlsPort()).doOnNext(running::add).then()))

@@ -111,15 +111,14 @@ public final class Cert {
   public static Cert parseCached(byte[] der, Source source) {
     DerKey key = new DerKey(der);
     Cert c = PARSED.get(key);
-    if (c == null) {
+    if (c == null || c.source != source) {
       c = parse(der, source);
       if (PARSED.size() >= MAX_PARSED) {
         PARSED.clear(); // crude but bounded: a burst of new certificates costs one re-parse each
       }
       PARSED.put(key, c);
-      return c;
     }
-    return c.withSource(source);
+    return c;
   }
 
   private static final int MAX_PARSED = 4096;

@@ -8,7 +8,13 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import io.gpki.gateway.registration.Pkcs12Files;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,12 +29,18 @@ import reactor.core.scheduler.Scheduler;
 /**
  * The validation service's own keys and certificates, both issued by the trust anchor CA: a TLS server
  * certificate for the HTTPS listener and a signing certificate for signed verdicts (JWS, RS256, with
- * the certificate chain in {@code x5c}). The keys are generated at start-up and live in memory only;
- * each start gets fresh certificates, so no private key is ever written anywhere.
+ * the certificate chain in {@code x5c}). Each is kept in the data folder ({@code
+ * validation/tls.p12} and {@code validation/signing.p12}, each with its generated password file, both
+ * readable by the owner only, like the LRA listener's credential) and reused at the next start while
+ * it was issued by the current anchor certificate, names the configured host (TLS), and is valid for
+ * more than {@value #RENEW_DAYS} more days; otherwise a new key is generated and a new certificate
+ * issued. Relying parties that pinned the verdict signer's certificate keep it across restarts. No
+ * private key is logged or stored anywhere else.
  */
 public final class ServiceCredentials {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServiceCredentials.class);
+  static final int RENEW_DAYS = 30;
 
   /** A key with its certificate chain (end entity first, then the issuing CA). */
   public record Credential(PrivateKey key, List<X509Certificate> chain) {}
@@ -36,12 +48,73 @@ public final class ServiceCredentials {
   private final AtomicReference<@Nullable Credential> signing = new AtomicReference<>();
   private final AtomicReference<@Nullable Credential> tls = new AtomicReference<>();
 
-  /** Issues the credentials once the anchor certificate is known; key generation runs on {@code cpu}. */
+  /**
+   * Loads or issues the credentials once the anchor certificate is known.
+   *
+   * @param dir where the credentials are kept ({@code null}: memory only, fresh at each start)
+   * @param cpu key generation; {@code files} reading and writing the PKCS#12 files
+   */
   public Mono<Void> init(
-      CertificateIssuer issuer, byte[] anchorDer, boolean wantSigning, boolean wantTls, String host, Scheduler cpu) {
-    Mono<Void> s = wantSigning ? credential(issuer, anchorDer, false, host, cpu).doOnNext(signing::set).then() : Mono.empty();
-    Mono<Void> t = wantTls ? credential(issuer, anchorDer, true, host, cpu).doOnNext(tls::set).then() : Mono.empty();
+      CertificateIssuer issuer, byte[] anchorDer, boolean wantSigning, boolean wantTls, String host,
+      @Nullable Path dir, Clock clock, Scheduler cpu, Scheduler files) {
+    Mono<Void> s = wantSigning
+        ? kept(dir, "signing", issuer, anchorDer, false, host, clock, cpu, files).doOnNext(signing::set).then()
+        : Mono.empty();
+    Mono<Void> t = wantTls
+        ? kept(dir, "tls", issuer, anchorDer, true, host, clock, cpu, files).doOnNext(tls::set).then()
+        : Mono.empty();
     return s.then(t);
+  }
+
+  private static Mono<Credential> kept(
+      @Nullable Path dir, String name, CertificateIssuer issuer, byte[] anchorDer, boolean forTls, String host,
+      Clock clock, Scheduler cpu, Scheduler files) {
+    if (dir == null) {
+      return credential(issuer, anchorDer, forTls, host, cpu);
+    }
+    Path file = dir.resolve(name + ".p12");
+    return Mono.fromCallable(() -> Optional.ofNullable(reusable(file, anchorDer, forTls, host, clock)))
+        .subscribeOn(files)
+        .flatMap(
+            existing -> existing.isPresent()
+                ? Mono.just(existing.get())
+                    .doOnNext(c -> LOG.info("validation service {} certificate reused from {}: {}",
+                        forTls ? "TLS" : "signing", file, c.chain().get(0).getSubjectX500Principal()))
+                : credential(issuer, anchorDer, forTls, host, cpu)
+                    .flatMap(c -> Mono.fromCallable(() -> {
+                          Pkcs12Files.write(file, new Pkcs12Files.Credential(
+                              c.key(), c.chain().toArray(X509Certificate[]::new)));
+                          return c;
+                        })
+                        .subscribeOn(files)));
+  }
+
+  /** The credential in {@code file} when it can still be used, else {@code null}. Blocking. */
+  static @Nullable Credential reusable(Path file, byte[] anchorDer, boolean forTls, String host, Clock clock) {
+    if (!Files.exists(file)) {
+      return null;
+    }
+    try {
+      Pkcs12Files.Credential c = Pkcs12Files.read(file, Pkcs12Files.passwordFile(file));
+      X509Certificate cert = c.certificate();
+      boolean sameAnchor = c.chain().length == 2 && Arrays.equals(c.chain()[1].getEncoded(), anchorDer);
+      boolean fresh = cert.getNotAfter().toInstant().isAfter(clock.instant().plus(Duration.ofDays(RENEW_DAYS)));
+      boolean sameHost = !forTls || host.equals(commonName(cert));
+      if (sameAnchor && fresh && sameHost) {
+        return new Credential(c.key(), List.of(c.chain()));
+      }
+      LOG.info("validation service credential in {} is not reused (same anchor {}, valid long enough {}, same host {})", file, sameAnchor, fresh, sameHost);
+      return null;
+    } catch (RuntimeException | java.security.cert.CertificateEncodingException e) {
+      LOG.warn("validation service credential in {} cannot be read; issuing a new one: {}", file, e.toString());
+      return null;
+    }
+  }
+
+  private static @Nullable String commonName(X509Certificate cert) {
+    org.bouncycastle.asn1.x500.RDN[] cn =
+        X500Name.getInstance(cert.getSubjectX500Principal().getEncoded()).getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
+    return cn.length == 1 ? org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(cn[0].getFirst().getValue()) : null;
   }
 
   private static Mono<Credential> credential(
