@@ -38,6 +38,7 @@ public final class ValidationFastRoute implements FastPath.Route {
   private final ValidationService service;
   private final ValidationJson json;
   private final Clock clock;
+  private final int maxRequestBytes;
   /** Per verdict: the time from arrival to the last byte written. */
   private final Map<String, Timer> timers;
 
@@ -45,6 +46,7 @@ public final class ValidationFastRoute implements FastPath.Route {
     this.service = service;
     this.json = new ValidationJson(props);
     this.clock = clock;
+    this.maxRequestBytes = props.maxRequestBytes();
     this.timers =
         Stream.of("VALID", "INVALID", "INDETERMINATE")
             .collect(Collectors.toUnmodifiableMap(
@@ -71,8 +73,8 @@ public final class ValidationFastRoute implements FastPath.Route {
 
   @Override
   public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
-    if (method != HttpMethod.POST) {
-      return null;
+    if (method != HttpMethod.POST || body.readableBytes() > maxRequestBytes) {
+      return null; // over the configured cap: the handler answers 413
     }
     byte[] bytes = new byte[body.readableBytes()];
     body.getBytes(body.readerIndex(), bytes);
