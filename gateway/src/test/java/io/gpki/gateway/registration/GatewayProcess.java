@@ -36,6 +36,7 @@ final class GatewayProcess implements AutoCloseable {
         "io.gpki.gateway.GatewayApplication",
         "--server.port=" + httpPort,
         "--gpki.registration.port=" + lraPort,
+        "--gpki.repository.ldap.port=0", // an ephemeral LDAP port: 1389 may be taken on this machine
         "--gpki.data-dir=" + dataDir,
         "--gpki.db.url=postgresql://" + db.host() + ":" + db.port() + "/" + db.database(),
         "--gpki.db.user=" + db.user(),
