@@ -1,5 +1,8 @@
 package io.gpki.gateway.config;
 
+import io.gpki.gateway.web.FastPath;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+
 import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.gateway.ocsp.OcspProperties;
@@ -32,6 +35,13 @@ public class OcspConfig {
       OcspProperties props, CaSigner signer, RepositoryStore store, CaEngine engine,
       Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
     return OcspResponder.create(props, signer, store, engine, keySourceOfCa, clock, meters);
+  }
+
+  /** Pre-signed answers on the fast path ahead of WebFlux (off with {@code gpki.ocsp.fast-path=false}). */
+  @Bean
+  @ConditionalOnProperty(name = "gpki.ocsp.fast-path", havingValue = "true", matchIfMissing = true)
+  FastPath.Route ocspFastRoute(OcspResponder responder, MeterRegistry meters) {
+    return responder.fastRoute(meters);
   }
 
   @Bean

@@ -152,11 +152,13 @@ public class RepositoryInterfacesConfig {
       AccessStatistics statistics,
       Clock clock,
       ObjectProvider<FastPath.Route> featureRoutes) {
+    // Feature routes first: each rejects foreign targets with a prefix check, while the repository
+    // route remembers every target it resolves (misses too) and should not fill up with theirs.
     List<FastPath.Route> routes = new ArrayList<>();
+    featureRoutes.orderedStream().forEach(routes::add);
     if (props.http().fastPath()) {
       routes.add(new RepositoryFastRoute(snapshots, responder, props, statistics, clock));
     }
-    featureRoutes.orderedStream().forEach(routes::add);
     if (routes.isEmpty()) {
       return server -> server;
     }

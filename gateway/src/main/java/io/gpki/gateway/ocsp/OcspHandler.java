@@ -144,17 +144,29 @@ final class OcspHandler {
           .header(HttpHeaders.CACHE_CONTROL, "no-store")
           .bodyValue(r.der());
     }
-    Instant now = clock.instant();
-    long maxAge = Math.max(0, Math.min(Duration.between(now, r.nextUpdate()).getSeconds(), maxCacheAge.getSeconds()));
     boolean notModified = request.headers().header(HttpHeaders.IF_NONE_MATCH).contains(r.etag());
-    ServerResponse.BodyBuilder b =
-        ServerResponse.status(notModified ? HttpStatus.NOT_MODIFIED : HttpStatus.OK)
-            .header(HttpHeaders.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate")
-            .header(HttpHeaders.ETAG, r.etag())
-            .header(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(r.producedAt()))
-            .header(HttpHeaders.EXPIRES, HTTP_DATE.format(r.nextUpdate()))
-            .header(HttpHeaders.DATE, HTTP_DATE.format(now));
+    ServerResponse.BodyBuilder b = ServerResponse.status(notModified ? HttpStatus.NOT_MODIFIED : HttpStatus.OK);
+    cachingHeaders(r, clock.instant(), maxCacheAge, b::header);
     return notModified ? b.build() : b.contentType(OCSP_RESPONSE).bodyValue(r.der());
+  }
+
+  /**
+   * The RFC 5019 caching headers of a cacheable answer to a GET: max-age never past nextUpdate (nor
+   * past {@code maxCacheAge}), ETag, Last-Modified = producedAt, Expires = nextUpdate, Date.
+   */
+  static void cachingHeaders(SignedResponse r, Instant now, Duration maxCacheAge, HeaderSink sink) {
+    long maxAge = Math.max(0, Math.min(Duration.between(now, r.nextUpdate()).getSeconds(), maxCacheAge.getSeconds()));
+    sink.header(HttpHeaders.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate");
+    sink.header(HttpHeaders.ETAG, r.etag());
+    sink.header(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(r.producedAt()));
+    sink.header(HttpHeaders.EXPIRES, HTTP_DATE.format(r.nextUpdate()));
+    sink.header(HttpHeaders.DATE, HTTP_DATE.format(now));
+  }
+
+  /** Where {@link #cachingHeaders} puts a header. */
+  @FunctionalInterface
+  interface HeaderSink {
+    void header(String name, String value);
   }
 
   private Mono<ServerResponse> refused(

@@ -1,5 +1,9 @@
 package io.gpki.gateway.ocsp;
 
+import io.gpki.gateway.web.FastPath;
+import org.bouncycastle.asn1.ocsp.OCSPRequest;
+import org.jspecify.annotations.Nullable;
+
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -33,6 +37,7 @@ public final class OcspResponder implements AutoCloseable {
   private final AtomicReference<IssuerDirectory> directory =
       new AtomicReference<>(IssuerDirectory.NOT_LOADED);
   private final PresignedCache cache;
+  private final RequestFilter filter;
   private final StatusSource chain;
   private final Presigner presigner;
   private final OcspHandler handler;
@@ -73,7 +78,8 @@ public final class OcspResponder implements AutoCloseable {
             live);
     this.cache = new PresignedCache(
             clock, props.minRemaining(), props.maxStaleness(), repository::lookup, repository);
-    this.chain = new RequestFilter(directory::get, props.maxCertificates(), cache);
+    this.filter = new RequestFilter(directory::get, props.maxCertificates(), cache);
+    this.chain = filter;
     Responders responders =
         new Responders(
             signer, store.cas(), engine, keySourceOfCa, clock, props.responderValidity(),
@@ -109,6 +115,25 @@ public final class OcspResponder implements AutoCloseable {
             // Synchronous with the signal: the changing call has not returned to its caller yet.
             localChanges.subscribe(x -> cache.changed()),
             presigner.start(localChanges, props.refreshInterval(), props.roundTimeout())));
+  }
+
+  /**
+   * Pre-signed answers on the fast path ahead of WebFlux (see {@link OcspFastRoute}); whatever it
+   * cannot answer as is goes to {@link #routes}.
+   */
+  public FastPath.Route fastRoute(MeterRegistry meters) {
+    return new OcspFastRoute(this::presignedNow, clock, props, meters);
+  }
+
+  /** The pre-signed answer the chain would give right now without waiting for anything, or null. */
+  private @Nullable SignedResponse presignedNow(OCSPRequest request) {
+    Object checked;
+    try {
+      checked = filter.check(OcspQuery.of(request.getTbsRequest()));
+    } catch (RuntimeException e) {
+      return null; // malformed inside: the handler answers malformedRequest
+    }
+    return checked instanceof OcspQuery resolved ? cache.peek(resolved) : null;
   }
 
   /** The head of the status-source chain. */

@@ -71,6 +71,19 @@ final class PresignedCache implements StatusSource {
         .flatMap(confirmed -> confirmed ? Mono.just(answer) : next.answer(query));
   }
 
+  /**
+   * The pre-signed answer for a resolved query when it can be served as is right now, synchronously:
+   * presignable, a usable hit, and no local change pending (then {@link #answer} confirms against the
+   * store first). {@code null} otherwise.
+   */
+  @Nullable SignedResponse peek(OcspQuery resolved) {
+    if (!resolved.presignable() || changePending()) {
+      return null;
+    }
+    Entry hit = lookup(resolved.targets().get(0).certId());
+    return hit == null ? null : hit.response();
+  }
+
   /** The usable pre-signed answer for a CertID, or {@code null}. */
   @Nullable Entry lookup(CertID id) {
     Instant now = clock.instant();

@@ -38,6 +38,17 @@ final class RequestFilter implements StatusSource {
 
   @Override
   public Mono<OcspResult> answer(OcspQuery query) {
+    Object checked = check(query);
+    return checked instanceof OcspQuery resolved
+        ? next.answer(resolved)
+        : Mono.just((OcspResult.Refused) checked);
+  }
+
+  /**
+   * The query with its targets and nonce resolved ({@link OcspQuery}), or the refusal ({@link
+   * OcspResult.Refused}). Synchronous: used by {@link #answer} and by the fast path's peek.
+   */
+  Object check(OcspQuery query) {
     IssuerDirectory issuers = directory.get();
     if (!issuers.loaded()) {
       return refuse(OcspStatus.TRY_LATER, "responder starting");
@@ -76,7 +87,7 @@ final class RequestFilter implements StatusSource {
       // BC parses the inner structures lazily: a malformed Request or CertID surfaces here.
       return refuse(OcspStatus.MALFORMED_REQUEST, "bad request structure: " + e.getClass().getSimpleName());
     }
-    return next.answer(query.resolved(targets, nonce));
+    return query.resolved(targets, nonce);
   }
 
   /** A reason to refuse the request's extensions, or {@code null} when they are fine. */
@@ -114,7 +125,7 @@ final class RequestFilter implements StatusSource {
     return extnValue.length;
   }
 
-  private static Mono<OcspResult> refuse(OcspStatus status, String why) {
-    return Mono.just(new OcspResult.Refused(status, why));
+  private static OcspResult.Refused refuse(OcspStatus status, String why) {
+    return new OcspResult.Refused(status, why);
   }
 }

@@ -73,7 +73,7 @@ public final class ValidationFastRoute implements FastPath.Route {
 
   @Override
   public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
-    if (method != HttpMethod.POST || body.readableBytes() > maxRequestBytes) {
+    if (method != HttpMethod.POST || !ValidationHandler.PATH.equals(uri) || body.readableBytes() > maxRequestBytes) {
       return null; // over the configured cap: the handler answers 413
     }
     byte[] bytes = new byte[body.readableBytes()];

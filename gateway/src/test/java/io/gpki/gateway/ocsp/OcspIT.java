@@ -45,6 +45,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import io.gpki.gateway.web.FastPath;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -80,6 +83,7 @@ class OcspIT {
   @LocalServerPort int port;
   @Autowired RepositoryStore store;
   @Autowired CaEngine engine;
+  @Autowired List<FastPath.Route> routes;
   WebTestClient client;
   JsonNode index;
 
@@ -156,6 +160,46 @@ class OcspIT {
         .expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody();
     SingleResp revoked = single(verified(new OCSPResp(body), "isca"));
     assertThat(((RevokedStatus) revoked.getCertStatus()).getRevocationReason()).isEqualTo(4);
+  }
+
+  @Test
+  void theFastPathServesThePreSignedAnswersTheHandlerWouldGive() throws Exception {
+    OcspFastRoute fast = routes.stream().filter(OcspFastRoute.class::isInstance).map(OcspFastRoute.class::cast)
+        .findFirst().orElseThrow();
+    for (String status : List.of("VALID", "REVOKED")) {
+      byte[] der = request(demo("private-demo", status), CertificateID.HASH_SHA1, null);
+      // "Connection: close" is never answered on the fast path: these come from the WebFlux handler.
+      byte[] slowPost = client.post().uri("/ocsp").header(HttpHeaders.CONTENT_TYPE, "application/ocsp-request")
+          .header(HttpHeaders.CONNECTION, "close").bodyValue(der).exchange().expectStatus().isOk()
+          .expectBody(byte[].class).returnResult().getResponseBody();
+      EntityExchangeResult<byte[]> slowGet = client.get().uri(getUri(der)).header(HttpHeaders.CONNECTION, "close")
+          .exchange().expectStatus().isOk().expectBody(byte[].class).returnResult();
+
+      FastPath.Answer post = fast.answer(
+          io.netty.handler.codec.http.HttpMethod.POST, "/ocsp", Unpooled.wrappedBuffer(der), System.nanoTime());
+      assertThat(post).as("fast POST " + status).isNotNull();
+      assertThat(ByteBufUtil.getBytes(post.body())).isEqualTo(slowPost).isEqualTo(postRaw(der));
+      assertThat(post.headers().get("Content-Type")).isEqualTo("application/ocsp-response");
+
+      String path = getUri(der).getRawPath();
+      FastPath.Answer get = fast.answer(
+          io.netty.handler.codec.http.HttpMethod.GET, path, Unpooled.EMPTY_BUFFER, System.nanoTime());
+      assertThat(get).as("fast GET " + status).isNotNull();
+      assertThat(ByteBufUtil.getBytes(get.body())).isEqualTo(slowGet.getResponseBody());
+      HttpHeaders slow = slowGet.getResponseHeaders();
+      assertThat(get.headers().get("ETag")).isEqualTo(slow.getETag());
+      assertThat(get.headers().get("Last-Modified")).isEqualTo(slow.getFirst(HttpHeaders.LAST_MODIFIED));
+      assertThat(get.headers().get("Expires")).isEqualTo(slow.getFirst(HttpHeaders.EXPIRES));
+      assertThat(get.headers().get("Cache-Control")).matches("max-age=\\d+, public, no-transform, must-revalidate");
+    }
+    // Not for the fast path: a nonce (signed live), an unknown issuer, garbage.
+    byte[] withNonce = request(demo("private-demo", "VALID"), CertificateID.HASH_SHA1, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+    assertThat(fast.answer(io.netty.handler.codec.http.HttpMethod.POST, "/ocsp", Unpooled.wrappedBuffer(withNonce),
+        System.nanoTime())).isNull();
+    assertThat(fast.answer(io.netty.handler.codec.http.HttpMethod.POST, "/ocsp", Unpooled.wrappedBuffer(new byte[] {48, 3, 1, 1, 0}),
+        System.nanoTime())).isNull();
+    assertThat(fast.answer(io.netty.handler.codec.http.HttpMethod.GET, "/ocsp/not-base64!", Unpooled.EMPTY_BUFFER,
+        System.nanoTime())).isNull();
   }
 
   @Test
