@@ -178,6 +178,7 @@ final class CertificateIndex {
   /** Stores an entry under its CA's shared id string; returns the stored entry. */
   private Entry put(Entry e) {
     String caId = caIds.computeIfAbsent(e.caId(), id -> id);
+    // Same instance (not just equal): the entry already points at the shared string.
     Entry shared =
         caId == e.caId()
             ? e
