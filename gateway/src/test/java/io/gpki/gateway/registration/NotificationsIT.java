@@ -197,6 +197,27 @@ class NotificationsIT {
 
   @Test
   @Order(5)
+  void aRejectedRequestIsPushedToTheLraWithItsReason() throws Exception {
+    String cn = "Twice Person " + key().substring(3, 11);
+    String k1 = key();
+    String json1 = LraClient.issueJson(k1, "OFFICIAL_SIGNING", LraClient.csr(LraClient.ecKeyPair(),
+        LraTestKit.subject(cn)), List.of());
+    assertThat(LraTestKit.awaitFinal(op1, submit(k1, json1), WAIT).get("state").asString()).isEqualTo("DONE");
+    String k2 = key();
+    String json2 = LraClient.issueJson(k2, "OFFICIAL_SIGNING", LraClient.csr(LraClient.ecKeyPair(),
+        LraTestKit.subject(cn)), List.of());
+    String id = submit(k2, json2);
+    assertThat(LraTestKit.awaitFinal(op1, id, WAIT).get("state").asString()).isEqualTo("REJECTED");
+    await("rejected delivered", () -> payloads().stream()
+        .anyMatch(p -> p.get("type").asString().equals("rejected") && p.get("data").get("request").asString()
+            .equals(id)), WAIT);
+    JsonNode rejected = payloads().stream().filter(p -> p.get("data").get("request").asString().equals(id))
+        .findFirst().orElseThrow();
+    assertThat(rejected.get("data").get("error").asString()).startsWith("duplicate subject name");
+  }
+
+  @Test
+  @Order(6)
   void badSettingsAreRefusedNamingTheField() throws Exception {
     String k = key();
     LraClient.Answer a = op1.post(NotificationHandler.SETTINGS, k, settings(k, "ftp://127.0.0.1/x", null));
@@ -245,13 +266,18 @@ class NotificationsIT {
 
   /** Payloads of the accepted deliveries about one serial, in arrival order, verified. */
   private List<JsonNode> accepted(String serial) {
+    return payloads().stream().filter(p -> serial.equals(p.get("data").path("serial").asString(""))).toList();
+  }
+
+  /** Payloads of every accepted delivery, in arrival order, each verified. */
+  private List<JsonNode> payloads() {
     return RECEIVER.accepted().stream().map(r -> {
       try {
         return JwsCheck.verify(r.body(), anchors);
       } catch (Exception e) {
         throw new AssertionError(e);
       }
-    }).filter(p -> serial.equals(p.get("data").path("serial").asString(""))).toList();
+    }).toList();
   }
 
   private static List<MimeMessage> mailsFor(String serial) {
