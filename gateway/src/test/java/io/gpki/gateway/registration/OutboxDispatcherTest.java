@@ -179,7 +179,7 @@ class OutboxDispatcherTest {
   }
 
   /** The outbox in a map, with the store's head-of-line rule for webhooks. */
-  static final class FakeOutbox implements NotificationOutbox {
+  static class FakeOutbox implements NotificationOutbox {
     final Map<String, OutboxEvent> events = new LinkedHashMap<>();
 
     void add(OutboxEvent e) {
