@@ -93,9 +93,19 @@ public class RepositoryInterfacesConfig {
 
   @Bean
   RepositoryInterfaces repositoryInterfaces(
-      RepositoryUrls urls, RepositoryProperties props, ObjectProvider<LdapDirectoryServer> ldap) {
+      RepositoryUrls urls, RepositoryProperties props, ObjectProvider<LdapDirectoryServer> ldap,
+      ObjectProvider<io.gpki.gateway.registration.DemoLra> demoLra, GatewayProperties gateway,
+      io.gpki.gateway.registration.RegistrationProperties registration) {
+    boolean demo = gateway.demo().enabled() && registration.demoLra();
     return new RepositoryInterfaces(
-        urls, props.ldap().advertisedHost(), () -> ldap.getObject().port());
+        urls, props.ldap().advertisedHost(), () -> ldap.getObject().port(),
+        () -> {
+          io.gpki.gateway.registration.DemoLra lra = demo ? demoLra.getIfAvailable() : null;
+          return lra == null
+              ? java.util.Map.of()
+              : io.gpki.gateway.registration.DemoLraEndpoint.indexSection(
+                  lra, urls.absolute(io.gpki.gateway.registration.DemoLraEndpoint.PATH));
+        });
   }
 
   @Bean

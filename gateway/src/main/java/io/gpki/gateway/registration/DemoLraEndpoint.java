@@ -23,6 +23,25 @@ public final class DemoLraEndpoint {
 
   private DemoLraEndpoint() {}
 
+  /**
+   * The {@code demo.lra} section of the repository index: this document's URL, the trust anchors and
+   * each operator's credential files (paths only).
+   */
+  public static java.util.Map<String, Object> indexSection(DemoLra demo, String documentUrl) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("document", documentUrl);
+    m.put("lra", DemoLra.LRA_ID);
+    m.put("trustAnchors", demo.trustAnchorsFile().toString());
+    m.put(
+        "operators",
+        demo.operators().stream()
+            .map(o -> java.util.Map.of(
+                "id", o.id(), "roles", o.roles().toString(),
+                "pkcs12", o.pkcs12().toString(), "passwordFile", o.passwordFile().toString()))
+            .toList());
+    return m;
+  }
+
   /** The route. */
   public static RouterFunction<ServerResponse> route(DemoLra demo, IntSupplier port, String host, boolean enabled) {
     return RouterFunctions.route(

@@ -4,6 +4,7 @@ import io.gpki.gateway.ca.RepositoryUrls;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The paths of the lookup interfaces and their absolute base URLs for the discovery index. The LDAP
@@ -25,11 +26,27 @@ public final class RepositoryInterfaces {
   private final RepositoryUrls urls;
   private final String ldapHost;
   private final IntSupplier ldapPort;
+  private final Supplier<Map<String, Object>> demoRegistration;
 
   public RepositoryInterfaces(RepositoryUrls urls, String ldapHost, IntSupplier ldapPort) {
+    this(urls, ldapHost, ldapPort, Map::of);
+  }
+
+  /**
+   * @param demoRegistration the {@code demo.lra} section of the index (where the demo LRA's operator
+   *     credentials are); empty when there is no demo LRA
+   */
+  public RepositoryInterfaces(
+      RepositoryUrls urls, String ldapHost, IntSupplier ldapPort, Supplier<Map<String, Object>> demoRegistration) {
     this.urls = urls;
     this.ldapHost = ldapHost;
     this.ldapPort = ldapPort;
+    this.demoRegistration = demoRegistration;
+  }
+
+  /** The {@code demo.lra} section of the index, or empty. */
+  Map<String, Object> demoRegistration() {
+    return demoRegistration.get();
   }
 
   /** The LDAP listener's URL, or {@code null} when it is off (port below 0). */

@@ -93,7 +93,13 @@ final class SnapshotBuilder {
     index.put("baseUrl", urls.base());
     index.put("interfaces", interfaces.index());
     index.put("cas", cas);
-    index.put("demo", Map.of("endEntities", demo));
+    Map<String, Object> demoSection = new LinkedHashMap<>();
+    demoSection.put("endEntities", demo);
+    Map<String, Object> lra = interfaces.demoRegistration();
+    if (!lra.isEmpty()) {
+      demoSection.put("lra", lra);
+    }
+    index.put("demo", demoSection);
     byte[] json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(index);
     byPath.put(RepositoryUrls.indexPath(), new Published(json, JSON, etag(json), now, null));
     List<CertificateRecord> all = new ArrayList<>(c.caCertificates());

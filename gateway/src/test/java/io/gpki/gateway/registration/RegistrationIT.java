@@ -285,5 +285,17 @@ class RegistrationIT {
     }
     assertThat(demo.toString()).doesNotContain(Files.readString(Path.of(
         demo.get("operators").get(0).get("passwordFile").asString())).strip());
+
+    // The repository index's demo section names the same document and credential files.
+    JsonNode index = LraTestKit.JSON.readTree(http.get().uri("/repository").exchange().expectStatus().isOk()
+        .expectBody(byte[].class).returnResult().getResponseBody());
+    JsonNode lra = index.get("demo").get("lra");
+    assertThat(lra.get("document").asString()).endsWith(DemoLraEndpoint.PATH);
+    assertThat(lra.get("trustAnchors").asString()).isEqualTo(demo.get("trustAnchors").asString());
+    assertThat(lra.get("operators")).hasSize(4);
+    for (int i = 0; i < 4; i++) {
+      assertThat(lra.get("operators").get(i).get("pkcs12").asString())
+          .isEqualTo(demo.get("operators").get(i).get("pkcs12").asString());
+    }
   }
 }
