@@ -84,7 +84,29 @@ public final class WebhookSender implements NotificationSender {
     if (u.getUserInfo() != null) {
       return "must not carry credentials";
     }
+    if (!allowHttp && internalTarget(u.getHost())) {
+      // LRA systems sit on the government network (private addresses are fine), but a webhook must
+      // never make the gateway call itself or a link-local metadata service.
+      return "must not name a loopback, link-local, unspecified or multicast host";
+    }
     return null;
+  }
+
+  private static boolean internalTarget(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.equals("localhost") || h.endsWith(".localhost")) {
+      return true;
+    }
+    boolean literal = h.startsWith("[") || h.chars().allMatch(c -> Character.isDigit(c) || c == '.');
+    if (!literal) {
+      return false;
+    }
+    try {
+      java.net.InetAddress a = java.net.InetAddress.getByName(h.replace("[", "").replace("]", ""));
+      return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress() || a.isMulticastAddress();
+    } catch (java.net.UnknownHostException e) {
+      return true;
+    }
   }
 
   @Override
