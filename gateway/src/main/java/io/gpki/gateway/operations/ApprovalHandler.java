@@ -77,9 +77,9 @@ public final class ApprovalHandler {
               requireRole(caller, OperatorRole.SENIOR_CA_OPERATOR);
               EmergencyRevocations.Scope scope = EmergencyRevocations.Scope.parse(json(signed), key);
               Instant now = clock.instant();
-              OperatorApproval a = new OperatorApproval(UUID.randomUUID().toString(), scope.action(), scope.target(),
-                  new String(signed.content(), StandardCharsets.UTF_8), caller.operator().id(), now, now.plus(ttl), key,
-                  "PENDING", null, null);
+              OperatorApproval a = OperatorApproval.requested(UUID.randomUUID().toString(), scope.action(),
+                  scope.target(), new String(signed.content(), StandardCharsets.UTF_8), caller.operator().id(), now,
+                  now.plus(ttl), key);
               return approvals.request(a, signed.der(), new AuditEvent("APPROVAL", caller.source(),
                   caller.operator().id(), a.id(), "REQUESTED", scope.action() + " " + scope.target()
                       + " reason " + scope.reason() + "; expires " + a.expiresAt()));

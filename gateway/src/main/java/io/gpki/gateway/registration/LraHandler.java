@@ -71,7 +71,8 @@ public final class LraHandler {
         .onErrorResume(e -> calls.refused(request, "LRA_REQUEST", e));
   }
 
-  private Mono<ServerResponse> accepted(JournalAcceptance a) {
+  private Mono<ServerResponse> accepted(LraIntake.Accepted accepted) {
+    JournalAcceptance a = accepted.acceptance();
     JournalEntry e = a.entry();
     ObjectNode body = JSON.createObjectNode();
     body.put("id", e.id());
@@ -79,6 +80,14 @@ public final class LraHandler {
     body.put("type", e.kind().name().toLowerCase(java.util.Locale.ROOT));
     body.put("acceptedAt", e.acceptedAt().toString());
     body.put("status", REQUESTS + "/" + e.id());
+    if (accepted.secret() != null) {
+      // The one-time secret of the generated key's PKCS#12: in this answer only, never stored.
+      body.put("keySecret", accepted.secret());
+      body.put("pkcs12", KeyPickupHandler.path(e.id()));
+    } else if (KeyPickupHandler.serverKeyRequest(e)) {
+      body.put("keySecret", "already delivered in the first answer to this request");
+      body.put("pkcs12", KeyPickupHandler.path(e.id()));
+    }
     // The first answer, whatever state the request is in now: a repeat never acts twice.
     return ServerResponse.status(HttpStatus.ACCEPTED)
         .location(URI.create(REQUESTS + "/" + e.id()))

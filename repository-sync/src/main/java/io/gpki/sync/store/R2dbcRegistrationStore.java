@@ -11,6 +11,7 @@ import io.gpki.sync.OperatorRecord;
 import io.gpki.sync.RegistrationCertificateRef;
 import io.gpki.sync.RegistrationFeedEvent;
 import io.gpki.sync.RegistrationJournal;
+import io.gpki.sync.ServerKeyStore;
 import io.gpki.sync.StoreException;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Parameters;
@@ -37,12 +38,19 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
   private final TransactionalOperator tx;
   private final AuditWriter audit;
   private final Clock clock;
+  private final R2dbcServerKeyStore serverKeys;
 
   public R2dbcRegistrationStore(ConnectionFactory connections, Clock clock) {
     this.db = DatabaseClient.create(connections);
     this.tx = TransactionalOperator.create(new R2dbcTransactionManager(connections));
     this.audit = new AuditWriter(db, clock);
     this.clock = clock;
+    this.serverKeys = new R2dbcServerKeyStore(db, tx, audit, this, clock);
+  }
+
+  /** Server-generated keys, sharing this store's pool and transactions. */
+  public ServerKeyStore serverKeys() {
+    return serverKeys;
   }
 
   // --- RegistrationJournal ----------------------------------------------------------------------
@@ -164,9 +172,20 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
                                     .bind("seq", record.seq())
                                     .bind("id", id)
                                     .map(RegistrationRows::journal)
-                                    .one()))
+                                    .one()
+                                    .flatMap(done -> "REJECTED".equals(state)
+                                        ? serverKeys.discardInTransaction(id).thenReturn(done)
+                                        : Mono.just(done))))
             .switchIfEmpty(Mono.defer(() -> find(id)));
     return tx.transactional(work);
+  }
+
+  @Override
+  public Mono<byte[]> generatedPublicKey(String requestId) {
+    return db.sql("SELECT public_key FROM registration_server_key WHERE request_id = :id")
+        .bind("id", requestId)
+        .map(r -> Rows.bytes(r, "public_key"))
+        .one();
   }
 
   @Override
@@ -327,6 +346,27 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
       String id, String approverId, byte[] evidence, List<JournalEntry> released, AuditEvent event) {
     return new RegistrationApprovalWriter(db, tx, audit, this, clock)
         .approve(id, approverId, evidence, released, event);
+  }
+
+  @Override
+  public Mono<OperatorApproval> approveForExecution(String id, String approverId, byte[] evidence, AuditEvent event) {
+    return new RegistrationApprovalWriter(db, tx, audit, this, clock)
+        .approve(id, approverId, evidence, List.of(), true, event);
+  }
+
+  @Override
+  public Flux<OperatorApproval> toExecute(int limit) {
+    return new ApprovalExecutionWriter(db, tx, audit, clock).toExecute(limit);
+  }
+
+  @Override
+  public Mono<String> plan(String id, String plan, AuditEvent event) {
+    return new ApprovalExecutionWriter(db, tx, audit, clock).plan(id, plan, event);
+  }
+
+  @Override
+  public Mono<OperatorApproval> executed(String id, boolean done, String result, AuditEvent event) {
+    return new ApprovalExecutionWriter(db, tx, audit, clock).executed(id, done, result, event);
   }
 
   /** Inserts a journal entry inside the caller's transaction (approvals release revocations). */
