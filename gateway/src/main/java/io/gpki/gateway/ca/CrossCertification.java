@@ -96,14 +96,22 @@ public final class CrossCertification {
           .filter(p -> p.id().equals(issuerId + "-" + subjectCaId)).findFirst();
       Optional<CrossPairRecord> theirs = c.crossPairs().stream()
           .filter(p -> p.id().equals(subjectCaId + "-" + issuerId)).findFirst();
-      Certificate to = mine.map(p -> CertificatePair.getInstance(p.der()).getForward()).orElse(null);
-      Certificate by = theirs.map(p -> CertificatePair.getInstance(p.der()).getReverse()).orElse(null);
+      Certificate to = mine.map(p -> pairOf(p.der()).getForward()).orElse(null);
+      Certificate by = theirs.map(p -> pairOf(p.der()).getReverse()).orElse(null);
       CrossPairRecord issuerEntry = pair(issuerId, subjectCaId,
           mine.map(CrossPairRecord::forwardCertId).orElse(null), to, cert.id(), Certificate.getInstance(cert.der()), now);
       CrossPairRecord subjectEntry = pair(subjectCaId, issuerId, cert.id(), Certificate.getInstance(cert.der()),
           theirs.map(CrossPairRecord::reverseCertId).orElse(null), by, now);
       return store.crossPairs().put(issuerEntry).then(store.crossPairs().put(subjectEntry)).then();
     });
+  }
+
+  private static CertificatePair pairOf(byte[] der) {
+    try {
+      return CertificatePair.getInstance(org.bouncycastle.asn1.ASN1Primitive.fromByteArray(der));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /**
