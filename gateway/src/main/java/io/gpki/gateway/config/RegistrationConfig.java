@@ -85,7 +85,8 @@ public class RegistrationConfig {
     LraIntake intake =
         new LraIntake(stores.journal(), store.certificates(), clock, props.signedAtSkew(), worker::wake,
             props.calendar(), serverKeys);
-    return new LraHandler(bodies, authenticator, parser, intake, stores.journal(), store.certificates(), calls);
+    return new LraHandler(bodies, authenticator, parser, intake, stores.journal(), store.certificates(), calls,
+        stores.serverKeys());
   }
 
   @Bean

@@ -126,6 +126,9 @@ class ServerKeyIT {
     LraClient.Answer pickup = early.status() == 200 ? early : op2.pickupKey(id); // same LRA, other operator
     assertThat(pickup.status()).as(pickup.body()).isEqualTo(200);
     JsonNode delivered = LraTestKit.json(pickup);
+    JsonNode status = LraTestKit.json(op1.get(LraHandler.REQUESTS + "/" + id));
+    assertThat(status.get("serverKey").get("state").asString()).isEqualTo("DELIVERED");
+    assertThat(status.toString()).doesNotContain(secret);
     LraClient.Answer again = op1.pickupKey(id);
     assertThat(again.status()).as(again.body()).isEqualTo(409);
     assertThat(LraTestKit.json(again).get("detail").asString()).startsWith("pkcs12:").contains("already delivered");
