@@ -1,5 +1,7 @@
 package io.gpki.gateway.registration;
 
+import io.gpki.gateway.ErrorType;
+import io.gpki.gateway.PkiException;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.GeneratedKey;
@@ -51,6 +53,9 @@ public final class ServerKeyIntake {
     ServerKeyAlgorithm algorithm = java.util.Objects.requireNonNull(request.keyGeneration());
     return Mono.fromCallable(() -> keys.generate(algorithm))
         .subscribeOn(keyGeneration)
+        // Saturated key generators fail fast (503 with Retry-After) instead of queueing without bound.
+        .onErrorMap(java.util.concurrent.RejectedExecutionException.class,
+            e -> new PkiException(ErrorType.SERVICE_UNAVAILABLE, "keyGeneration: the key generators are busy"))
         .flatMap(
             sealed ->
                 store
