@@ -185,9 +185,14 @@ public final class LraClient {
 
   /** {@code gpki lra issue|revoke|status ...}; prints the answer, exits 0 on 2xx. */
   public static void main(String[] args) throws Exception {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs one command; prints the answer to {@code out}, notes to {@code err}; the exit code. */
+  public static int run(String[] args, java.io.PrintStream out, java.io.PrintStream err) throws Exception {
     if (args.length < 1) {
-      System.err.println("usage: gpki lra issue|revoke|status|pickup|feed --url U --p12 F --trust PEM [options]");
-      System.exit(2);
+      err.println("usage: gpki lra issue|revoke|status|pickup|feed --url U --p12 F --trust PEM [options]");
+      return 2;
     }
     Map<String, List<String>> opt = new HashMap<>();
     for (int i = 1; i + 1 < args.length; i += 2) {
@@ -200,7 +205,7 @@ public final class LraClient {
     Answer a = switch (args[0]) {
       case "issue" -> {
         if (opt.containsKey("generate-key")) {
-          yield issueGenerated(client, key, opt);
+          yield issueGenerated(client, key, opt, err);
         }
         KeyPair kp = ecKeyPair();
         Files.write(Path.of(one(opt, "key-out")), kp.getPrivate().getEncoded());
@@ -215,12 +220,13 @@ public final class LraClient {
           + (opt.containsKey("after") ? one(opt, "after") : "0"));
       default -> throw new IllegalArgumentException("unknown command " + args[0]);
     };
-    System.out.println(a.status() + " " + a.body());
-    System.exit(a.status() / 100 == 2 ? 0 : 1);
+    out.println(a.status() + " " + a.body());
+    return a.status() / 100 == 2 ? 0 : 1;
   }
 
   /** Sends an issue request without CSR; the one-time secret goes to a 0600 file, never to the screen. */
-  private static Answer issueGenerated(LraClient client, String key, Map<String, List<String>> opt) throws Exception {
+  private static Answer issueGenerated(
+      LraClient client, String key, Map<String, List<String>> opt, java.io.PrintStream err) throws Exception {
     Answer a = client.post(LraHandler.REQUESTS, key, issueGeneratedJson(key, one(opt, "profile"), one(opt, "subject"),
         one(opt, "generate-key"), opt.getOrDefault("san", List.of())));
     if (a.status() != 202) {
@@ -233,7 +239,7 @@ public final class LraClient {
           : body.get("id").asString() + ".secret");
       Pkcs12Files.writePrivate(out, (secret + "\n").getBytes(StandardCharsets.UTF_8));
       body.put("keySecret", "written to " + out.toAbsolutePath());
-      System.err.println("one-time secret of the generated key written to " + out.toAbsolutePath() + " (0600)");
+      err.println("one-time secret of the generated key written to " + out.toAbsolutePath() + " (0600)");
     }
     return new Answer(a.status(), body.toString());
   }

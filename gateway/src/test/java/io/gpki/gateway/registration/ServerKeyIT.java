@@ -173,6 +173,41 @@ class ServerKeyIT {
         .isEqualTo(1);
   }
 
+  @Test
+  void theCommandLineWritesTheSecretAndThePkcs12ToOwnerOnlyFiles() throws Exception {
+    Path dir = Files.createTempDirectory(dataDir, "cli");
+    Path lra = dataDir.resolve("demo-lra");
+    List<String> common = List.of("--url", "https://localhost:" + listener.port(), "--p12",
+        lra.resolve("lra-operator-1.p12").toString(), "--trust", lra.resolve("trust-osca.pem").toString());
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    List<String> issue = new ArrayList<>(List.of("issue"));
+    issue.addAll(common);
+    issue.addAll(List.of("--subject", subject("Cli Generated"), "--profile", "USER_SIGNING", "--generate-key", "EC-P256",
+        "--secret-out", dir.resolve("cli.secret").toString()));
+    assertThat(LraClient.run(issue.toArray(String[]::new), new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+        new java.io.PrintStream(err, true, StandardCharsets.UTF_8))).as(out.toString(StandardCharsets.UTF_8)).isZero();
+    String secret = Files.readString(dir.resolve("cli.secret")).strip();
+    assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain(secret).contains("written to");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains(dir.resolve("cli.secret").toAbsolutePath().toString());
+    assertThat(Files.getPosixFilePermissions(dir.resolve("cli.secret")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    String id = LraTestKit.JSON.readTree(out.toString(StandardCharsets.UTF_8).substring(4)).get("id").asString();
+    LraTestKit.awaitFinal(op1, id, WAIT);
+    List<String> pickup = new ArrayList<>(List.of("pickup"));
+    pickup.addAll(common);
+    pickup.addAll(List.of("--id", id, "--out", dir.resolve("cli.p12").toString()));
+    java.io.ByteArrayOutputStream out2 = new java.io.ByteArrayOutputStream();
+    assertThat(LraClient.run(pickup.toArray(String[]::new), new java.io.PrintStream(out2, true, StandardCharsets.UTF_8),
+        new java.io.PrintStream(err, true, StandardCharsets.UTF_8))).as(out2.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(Files.getPosixFilePermissions(dir.resolve("cli.p12")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    OpenSsl.Result info = OpenSsl.run(List.of("pkcs12", "-info", "-noout", "-in", dir.resolve("cli.p12").toString(),
+        "-passin", "file:" + dir.resolve("cli.secret")));
+    assertThat(info.exitCode()).as(info.output()).isZero();
+    assertThat(Files.readString(dir.resolve("cli.p12.crt.pem"))).startsWith("-----BEGIN CERTIFICATE-----");
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "400 keyGeneration:/profile not configured, OFFICIAL_SIGNING, EC-P256, CN=No Official, keyGeneration:",
