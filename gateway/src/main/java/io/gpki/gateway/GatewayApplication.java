@@ -9,8 +9,21 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @ConfigurationPropertiesScan
 public class GatewayApplication {
 
-  /** Starts the gateway. */
-  public static void main(String[] args) {
+  /**
+   * Starts the gateway, or runs one of its command-line tools when the first argument names it:
+   * {@code lra issue|revoke|status|feed ...} (the LRA client) or {@code audit-verify ...} (the audit
+   * chain verifier).
+   */
+  public static void main(String[] args) throws Exception {
+    String[] rest = args.length == 0 ? args : java.util.Arrays.copyOfRange(args, 1, args.length);
+    if (args.length > 0 && args[0].equals("lra")) {
+      io.gpki.gateway.registration.LraClient.main(rest);
+      return;
+    }
+    if (args.length > 0 && args[0].equals("audit-verify")) {
+      io.gpki.gateway.operations.AuditVerify.main(rest);
+      return;
+    }
     SpringApplication.run(GatewayApplication.class, args);
   }
 }

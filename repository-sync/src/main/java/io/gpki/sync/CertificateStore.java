@@ -27,4 +27,13 @@ public interface CertificateStore {
    * {@code ca} (the ARL's scope) or end-entity certificates otherwise (the CRL's scope).
    */
   Flux<CertificateRecord> revokedUnexpired(String issuerCaId, boolean ca, Instant at);
+
+  /**
+   * The CRL entries of {@link #revokedUnexpired}: serial and revocation only, streamed in the order
+   * the certificates were stored. Stores with many revocations override this with a narrow query.
+   */
+  default Flux<RevokedEntry> revokedEntries(String issuerCaId, boolean ca, Instant at) {
+    return revokedUnexpired(issuerCaId, ca, at)
+        .map(c -> new RevokedEntry(c.serialHex(), java.util.Objects.requireNonNull(c.revocation())));
+  }
 }

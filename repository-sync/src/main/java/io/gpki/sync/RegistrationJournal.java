@@ -1,6 +1,7 @@
 package io.gpki.sync;
 
 import java.time.Instant;
+import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -39,10 +40,23 @@ public interface RegistrationJournal {
   Mono<byte[]> generatedPublicKey(String requestId);
 
   /** Marks a request done with the serial it issued or revoked (no-op when already final). */
-  Mono<JournalEntry> complete(String id, String resultSerial, AuditEvent audit);
+  default Mono<JournalEntry> complete(String id, String resultSerial, AuditEvent audit) {
+    return complete(id, resultSerial, audit, List.of());
+  }
+
+  /**
+   * Marks a request done and stores its notifications ({@link NotificationOutbox#enqueue} rules) in the
+   * same transaction; nothing is written when the request is already final.
+   */
+  Mono<JournalEntry> complete(String id, String resultSerial, AuditEvent audit, List<OutboxEvent> notices);
 
   /** Marks a request rejected with a reason (no-op when already final). */
-  Mono<JournalEntry> reject(String id, String error, AuditEvent audit);
+  default Mono<JournalEntry> reject(String id, String error, AuditEvent audit) {
+    return reject(id, error, audit, List.of());
+  }
+
+  /** Marks a request rejected and stores its notifications in the same transaction. */
+  Mono<JournalEntry> reject(String id, String error, AuditEvent audit, List<OutboxEvent> notices);
 
   /**
    * Completed requests of an LRA after a cursor, in commit order (the notification feed). The cursor

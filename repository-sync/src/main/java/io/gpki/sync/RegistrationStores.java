@@ -3,6 +3,7 @@ package io.gpki.sync;
 import io.gpki.sync.store.AuditJdbcVerifier;
 import io.gpki.sync.store.ConnectionPools;
 import io.gpki.sync.store.AuditR2dbcLog;
+import io.gpki.sync.store.R2dbcNotificationOutbox;
 import io.gpki.sync.store.R2dbcRegistrationStore;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Clock;
@@ -16,11 +17,13 @@ public final class RegistrationStores implements AutoCloseable {
   private final ConnectionPool pool;
   private final R2dbcRegistrationStore store;
   private final AuditR2dbcLog audit;
+  private final R2dbcNotificationOutbox outbox;
 
   private RegistrationStores(ConnectionPool pool, Clock clock) {
     this.pool = pool;
     this.store = new R2dbcRegistrationStore(pool, clock);
     this.audit = new AuditR2dbcLog(pool, clock);
+    this.outbox = new R2dbcNotificationOutbox(pool, clock);
   }
 
   /**
@@ -61,6 +64,11 @@ public final class RegistrationStores implements AutoCloseable {
   /** Two-person approvals. */
   public OperatorApprovals approvals() {
     return store;
+  }
+
+  /** The notification outbox and LRA notification settings. */
+  public NotificationOutbox notifications() {
+    return outbox;
   }
 
   /** The audit log. */

@@ -3,6 +3,7 @@ package io.gpki.sync;
 import io.gpki.sync.store.ConnectionPools;
 import io.gpki.sync.store.R2dbcAccessTotals;
 import io.gpki.sync.store.R2dbcCertificateLookup;
+import io.gpki.sync.store.R2dbcCertificateStatusReader;
 import io.gpki.sync.store.R2dbcReferralStore;
 import io.gpki.sync.store.R2dbcRepositoryStore;
 import io.gpki.sync.store.SchemaMigrator;
@@ -20,6 +21,7 @@ public final class RepositoryStore implements AutoCloseable {
   private final R2dbcReferralStore referrals;
   private final R2dbcCertificateLookup lookup;
   private final R2dbcAccessTotals accessTotals;
+  private final R2dbcCertificateStatusReader statuses;
 
   private RepositoryStore(ConnectionPool pool, Clock clock, CertificateLookupKeys keys) {
     this.pool = pool;
@@ -27,6 +29,7 @@ public final class RepositoryStore implements AutoCloseable {
     this.store = new R2dbcRepositoryStore(pool, clock, lookup);
     this.referrals = new R2dbcReferralStore(pool, clock);
     this.accessTotals = new R2dbcAccessTotals(pool, clock);
+    this.statuses = new R2dbcCertificateStatusReader(pool);
   }
 
   /**
@@ -83,6 +86,11 @@ public final class RepositoryStore implements AutoCloseable {
   /** The change log. */
   public ChangeLogReader changeLog() {
     return store;
+  }
+
+  /** Every certificate's current status with the change-log position it reflects. */
+  public CertificateStatusReader certificateStatus() {
+    return statuses;
   }
 
   /** What the read path publishes. */

@@ -19,7 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param nextUpdate the time by which the next list will be issued
  * @param distributionPoints URIs named in the issuing distribution point; they match the CRL
  *     distribution points of the certificates this list covers
- * @param entries revoked, unexpired certificates in this scope
+ * @param entries revoked, unexpired certificates in this scope, already DER-encoded (a list of a million
+ *     entries stays one byte array)
  */
 public record CrlTemplate(
     X500Name issuer,
@@ -31,7 +32,7 @@ public record CrlTemplate(
     Instant thisUpdate,
     Instant nextUpdate,
     List<String> distributionPoints,
-    List<Entry> entries) {
+    CrlEntries entries) {
 
   public CrlTemplate {
     if (!nextUpdate.isAfter(thisUpdate)) {
@@ -41,7 +42,15 @@ public record CrlTemplate(
       throw new IllegalArgumentException("CRL number must not be negative");
     }
     distributionPoints = List.copyOf(distributionPoints);
-    entries = List.copyOf(entries);
+  }
+
+  /** A template whose entries are given as a list (small lists, tests). */
+  public CrlTemplate(
+      X500Name issuer, String issuerKeyId, String signatureAlgorithm, byte[] authorityKeyIdentifier,
+      CrlScope scope, BigInteger number, Instant thisUpdate, Instant nextUpdate,
+      List<String> distributionPoints, List<Entry> entries) {
+    this(issuer, issuerKeyId, signatureAlgorithm, authorityKeyIdentifier, scope, number, thisUpdate,
+        nextUpdate, distributionPoints, CrlEntries.of(entries));
   }
 
   /**

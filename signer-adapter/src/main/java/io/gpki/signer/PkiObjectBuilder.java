@@ -12,7 +12,6 @@ import java.util.List;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.ASN1GeneralizedTime;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERBitString;
@@ -24,10 +23,7 @@ import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLDistPoint;
-import org.bouncycastle.asn1.x509.CRLNumber;
-import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.Certificate;
-import org.bouncycastle.asn1.x509.CertificateList;
 import org.bouncycastle.asn1.x509.CertificatePolicies;
 import org.bouncycastle.asn1.x509.DistributionPoint;
 import org.bouncycastle.asn1.x509.DistributionPointName;
@@ -37,17 +33,14 @@ import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.ExtensionsGenerator;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.IssuingDistributionPoint;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.PolicyConstraints;
 import org.bouncycastle.asn1.x509.PolicyInformation;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.asn1.x509.TBSCertList;
 import org.bouncycastle.asn1.x509.TBSCertificate;
 import org.bouncycastle.asn1.x509.Time;
-import org.bouncycastle.asn1.x509.V2TBSCertListGenerator;
 import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -80,9 +73,28 @@ public final class PkiObjectBuilder {
 
   /** Builds and signs a CRL or ARL. */
   public Mono<X509CRLHolder> crl(CrlTemplate t) {
-    return Mono.fromCallable(() -> tbsCertList(t))
-        .flatMap(tbs -> signed(tbs, tbs.getSignature(), t.issuerKeyId(), t.signatureAlgorithm()))
-        .map(seq -> new X509CRLHolder(CertificateList.getInstance(seq)));
+    return crlDer(t).map(PkiObjectBuilder::crlHolder);
+  }
+
+  /**
+   * Builds and signs a CRL or ARL and returns its DER. For large lists: the entries are never decoded
+   * into objects, so the heap needed is about twice the list's encoded size.
+   */
+  public Mono<byte[]> crlDer(CrlTemplate t) {
+    return Mono.fromCallable(() -> CrlDer.tbs(t))
+        .flatMap(
+            tbs ->
+                signer
+                    .sign(t.issuerKeyId(), t.signatureAlgorithm(), tbs)
+                    .map(sig -> CrlDer.signed(tbs, t.signatureAlgorithm(), sig)));
+  }
+
+  private static X509CRLHolder crlHolder(byte[] der) {
+    try {
+      return new X509CRLHolder(der);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** {@code SEQUENCE { tbs, signatureAlgorithm, signatureValue }}: the shape of both X.509 objects. */
@@ -231,40 +243,6 @@ public final class PkiObjectBuilder {
       case OCSP_SIGNING -> new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning);
       default -> null;
     };
-  }
-
-  static TBSCertList tbsCertList(CrlTemplate t) throws IOException {
-    V2TBSCertListGenerator g = new V2TBSCertListGenerator();
-    g.setSignature(algorithmIdentifier(t.signatureAlgorithm()));
-    g.setIssuer(t.issuer());
-    g.setThisUpdate(time(t.thisUpdate()));
-    g.setNextUpdate(time(t.nextUpdate()));
-    for (CrlTemplate.Entry e : t.entries()) {
-      ExtensionsGenerator ex = new ExtensionsGenerator();
-      // RFC 5280 5.3.1: the reason code unspecified (0) SHOULD be absent.
-      if (e.reason() != CRLReason.unspecified) {
-        ex.addExtension(Extension.reasonCode, false, CRLReason.lookup(e.reason()));
-      }
-      if (e.invalidityDate() != null) {
-        ex.addExtension(
-            Extension.invalidityDate, false, new ASN1GeneralizedTime(Date.from(e.invalidityDate())));
-      }
-      g.addCRLEntry(
-          new ASN1Integer(e.serial()), time(e.revocationDate()), ex.isEmpty() ? null : ex.generate());
-    }
-    ExtensionsGenerator x = new ExtensionsGenerator();
-    x.addExtension(
-        Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(t.authorityKeyIdentifier()));
-    x.addExtension(Extension.cRLNumber, false, new CRLNumber(t.number()));
-    DistributionPointName dpName =
-        t.distributionPoints().isEmpty() ? null : new DistributionPointName(uris(t.distributionPoints()));
-    boolean arl = t.scope() == CrlScope.ARL;
-    x.addExtension(
-        Extension.issuingDistributionPoint,
-        true,
-        new IssuingDistributionPoint(dpName, !arl, arl, null, false, false));
-    g.setExtensions(x.generate());
-    return g.generateTBSCertList();
   }
 
   private static GeneralNames uris(List<String> uris) {

@@ -1,21 +1,19 @@
 package io.gpki.gateway.ca;
 
 import io.gpki.signer.CaSigner;
+import io.gpki.signer.CrlEntries;
 import io.gpki.signer.CrlScope;
 import io.gpki.signer.CrlTemplate;
 import io.gpki.signer.PkiObjectBuilder;
-import io.gpki.sync.CertificateRecord;
 import io.gpki.sync.CrlRecord;
 import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.RevokedEntry;
 import io.gpki.sync.StoreException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.bouncycastle.cert.X509CRLHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -90,15 +88,15 @@ public final class CrlPublisher {
                             .latest(caId, scope.name())
                             .map(c -> c.number().add(BigInteger.ONE))
                             .defaultIfEmpty(BigInteger.ONE),
+                        // Streamed into one DER buffer: a million entries never become objects.
                         store
                             .certificates()
-                            .revokedUnexpired(caId, scope == CrlScope.ARL, now)
-                            .map(CrlPublisher::entry)
-                            .collectList())
+                            .revokedEntries(caId, scope == CrlScope.ARL, now)
+                            .reduceWith(CrlEntries::new, CrlPublisher::add))
                     .flatMap(
                         t ->
                             builder
-                                .crl(
+                                .crlDer(
                                     new CrlTemplate(
                                         ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
                                         ca.key().keyIdentifier(), scope, t.getT1(), thisUpdate,
@@ -108,25 +106,18 @@ public final class CrlPublisher {
                                 .map(
                                     crl ->
                                         record(caId, scope, t.getT1(), thisUpdate, nextUpdate,
-                                            ca.key().keyId(), t.getT2().size(), crl))))
+                                            ca.key().keyId(), t.getT2().count(), crl))))
         .flatMap(store.crls()::archive);
   }
 
-  private static CrlTemplate.Entry entry(CertificateRecord c) {
-    var r = java.util.Objects.requireNonNull(c.revocation());
-    return new CrlTemplate.Entry(
-        new BigInteger(c.serialHex(), 16), r.revokedAt(), r.reason(), r.invalidityDate());
+  private static CrlEntries add(CrlEntries entries, RevokedEntry e) {
+    var r = e.revocation();
+    return entries.add(new BigInteger(e.serialHex(), 16), r.revokedAt(), r.reason(), r.invalidityDate());
   }
 
   private static CrlRecord record(
       String caId, CrlScope scope, BigInteger number, Instant thisUpdate, Instant nextUpdate,
-      String keyId, int entries, X509CRLHolder crl) {
-    byte[] der;
-    try {
-      der = crl.getEncoded();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+      String keyId, int entries, byte[] der) {
     return new CrlRecord(
         0, caId, scope.name(), number, thisUpdate, nextUpdate, keyId, entries,
         Certificates.digest("SHA-256", der), der);

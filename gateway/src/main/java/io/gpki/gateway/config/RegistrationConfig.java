@@ -12,7 +12,10 @@ import io.gpki.gateway.registration.KeyPickupHandler;
 import io.gpki.gateway.registration.LraFeedHandler;
 import io.gpki.gateway.registration.LraHandler;
 import io.gpki.gateway.registration.LraIntake;
+import io.gpki.gateway.registration.NotificationHandler;
+import io.gpki.gateway.registration.Notices;
 import io.gpki.gateway.registration.OperatorAuthenticator;
+import io.gpki.gateway.registration.OutboxDispatcher;
 import io.gpki.gateway.registration.RegistrationListener;
 import io.gpki.gateway.registration.RegistrationProperties;
 import io.gpki.gateway.registration.RegistrationStartup;
@@ -54,9 +57,13 @@ public class RegistrationConfig {
   @Bean
   JournalWorker journalWorker(
       RegistrationStores stores, CaEngine engine, RepositoryStore store, RequestParser parser,
-      RepositoryChanges changes, Clock clock, RegistrationProperties props, MeterRegistry meters) {
+      RepositoryChanges changes, Clock clock, RegistrationProperties props, MeterRegistry meters, Notices notices,
+      @Qualifier("webhookDispatcher") OutboxDispatcher webhooks, @Qualifier("mailDispatcher") OutboxDispatcher mails) {
     return new JournalWorker(stores.journal(), engine, store.certificates(), stores.audit(), parser, changes, clock,
-        props.workerBatch(), meters, props.calendar());
+        props.workerBatch(), meters, props.calendar(), notices, () -> {
+          webhooks.wake();
+          mails.wake();
+        });
   }
 
   @Bean
@@ -123,10 +130,10 @@ public class RegistrationConfig {
   RegistrationStartup registrationStartup(
       RegistrationProperties props, GatewayProperties gateway, RepositorySnapshots snapshots, DemoLra demo,
       Enrolment enrolment, RegistrationListener listener, LraHandler lra, LraFeedHandler feed,
-      ApprovalHandler approvals, KeyPickupHandler pickup,
+      ApprovalHandler approvals, KeyPickupHandler pickup, NotificationHandler notifications,
       JournalWorker worker, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking) {
     RouterFunction<ServerResponse> routes =
-        lra.routes().and(pickup.routes()).and(feed.routes()).and(approvals.routes());
+        lra.routes().and(pickup.routes()).and(feed.routes()).and(approvals.routes()).and(notifications.routes());
     return new RegistrationStartup(props, gateway.demo().enabled(), snapshots, demo,
         new ServerCredential(enrolment, clock, blocking, gateway.dataDir()), enrolment, listener, routes, worker,
         blocking, gateway.crl().validity());

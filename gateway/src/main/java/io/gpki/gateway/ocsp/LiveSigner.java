@@ -3,6 +3,7 @@ package io.gpki.gateway.ocsp;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
+import io.gpki.signer.OcspResponseTemplate;
 import io.gpki.signer.SignerException;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
-import org.bouncycastle.asn1.ocsp.SingleResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -47,7 +47,7 @@ final class LiveSigner implements StatusSource {
             () -> {
               Instant now = clock.instant();
               Instant next = now.plus(validity);
-              List<SingleResponse> singles = new ArrayList<>();
+              List<OcspResponseTemplate.Single> singles = new ArrayList<>();
               for (int i = 0; i < query.targets().size(); i++) {
                 singles.add(
                     ResponseSigner.single(

@@ -86,7 +86,7 @@ public final class OcspResponder implements AutoCloseable {
             props.responderRenewBefore());
     this.presigner =
         new Presigner(
-            new CertificateIndex(store.changeLog()), responders, cache, responseSigner, directory, clock,
+            new CertificateIndex(store.certificateStatus(), store.changeLog()), responders, cache, responseSigner, directory, clock,
             props.validity(), props.period(), props.presignConcurrency());
     this.handler = new OcspHandler(chain, clock, props, meters);
   }

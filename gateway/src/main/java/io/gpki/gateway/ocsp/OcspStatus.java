@@ -1,28 +1,30 @@
 package io.gpki.gateway.ocsp;
 
+import io.gpki.signer.OcspErrorResponse;
+
 /**
- * The non-successful OCSPResponseStatus values we send (RFC 6960 4.2.1), each pre-encoded: these
- * answers carry no signature and never vary.
+ * The non-successful OCSPResponseStatus values we send (RFC 6960 4.2.1), with their metric labels. The
+ * pre-encoded responses come from signer-adapter ({@link OcspErrorResponse}): they carry no signature
+ * and never vary.
  */
 public enum OcspStatus {
   /** Illegal confirmation request: not DER, bad nonce, too many certificates, ... */
-  MALFORMED_REQUEST(1, "malformedRequest"),
+  MALFORMED_REQUEST(OcspErrorResponse.MALFORMED_REQUEST, "malformedRequest"),
   /** Internal error in issuer. */
-  INTERNAL_ERROR(2, "internalError"),
+  INTERNAL_ERROR(OcspErrorResponse.INTERNAL_ERROR, "internalError"),
   /** Try again later: saturated, store or signer unavailable, timed out, starting up. */
-  TRY_LATER(3, "tryLater"),
+  TRY_LATER(OcspErrorResponse.TRY_LATER, "tryLater"),
   /** Request unauthorized: an issuer we are not authoritative for. */
-  UNAUTHORIZED(6, "unauthorized");
+  UNAUTHORIZED(OcspErrorResponse.UNAUTHORIZED, "unauthorized");
 
   private final int code;
   private final String label;
   private final byte[] encoded;
 
-  OcspStatus(int code, String label) {
-    this.code = code;
+  OcspStatus(OcspErrorResponse response, String label) {
+    this.code = response.code();
     this.label = label;
-    // OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED } with no responseBytes.
-    this.encoded = new byte[] {0x30, 0x03, 0x0a, 0x01, (byte) code};
+    this.encoded = response.encoded();
   }
 
   /** The ENUMERATED value. */

@@ -126,7 +126,7 @@ final class Presigner {
     Instant now = clock.instant();
     IssuerDirectory dir = directory.get();
     AtomicInteger count = new AtomicInteger();
-    return Flux.fromIterable(List.copyOf(index.entries()))
+    return Flux.fromIterable(index.entries())
         .filter(e -> e.notAfter().isAfter(now))
         .flatMap(
             e -> {

@@ -1,8 +1,8 @@
 package io.gpki.gateway.ocsp;
 
 import java.time.Instant;
-import org.bouncycastle.asn1.ASN1Sequence;
-import org.bouncycastle.asn1.ocsp.ResponderID;
+import java.util.List;
+import org.bouncycastle.asn1.x509.Certificate;
 
 /**
  * The key that signs responses for one issuer key: a delegated responder (its certificate travels in
@@ -11,13 +11,18 @@ import org.bouncycastle.asn1.ocsp.ResponderID;
  *
  * @param keyId the signer key id, e.g. {@code osca-ocsp-g2}
  * @param signatureAlgorithm JCA signature algorithm
- * @param responderId byKey: SHA-1 of the responder's public key
+ * @param keyHash responderID byKey: SHA-1 of the responder's public key
  * @param certificates the certificates to include (the delegated responder certificate), or empty
  * @param notAfter when the responder certificate expires ({@link Instant#MAX} for the CA key itself)
  */
 public record Responder(
     String keyId,
     String signatureAlgorithm,
-    ResponderID responderId,
-    ASN1Sequence certificates,
-    Instant notAfter) {}
+    byte[] keyHash,
+    List<Certificate> certificates,
+    Instant notAfter) {
+
+  public Responder {
+    certificates = List.copyOf(certificates);
+  }
+}

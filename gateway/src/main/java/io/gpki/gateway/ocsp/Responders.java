@@ -19,8 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.ocsp.ResponderID;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -94,8 +92,7 @@ final class Responders {
                 Responder self =
                     new Responder(
                         key.keyId(), signatureAlgorithm(key.publicKey()),
-                        new ResponderID(new DEROctetString(key.keyIdentifier())),
-                        ResponseSigner.certificates(List.of()), Instant.MAX);
+                        key.keyIdentifier(), List.of(), Instant.MAX);
                 return Mono.just(self);
               }
               return delegated(ca, key, index)
@@ -171,8 +168,7 @@ final class Responders {
     Certificate cert = Certificate.getInstance(der);
     return new Responder(
         keyId, spec.signatureAlgorithm(),
-        new ResponderID(new DEROctetString(PkiObjectBuilder.keyIdentifier(spki))),
-        ResponseSigner.certificates(List.of(cert)), cert.getEndDate().getDate().toInstant());
+        PkiObjectBuilder.keyIdentifier(spki), List.of(cert), cert.getEndDate().getDate().toInstant());
   }
 
   private static X500Name subject(CaRecord ca) {

@@ -7,6 +7,7 @@ import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.signer.CrlScope;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.AuditLog;
+import io.gpki.sync.CertificateRecord;
 import io.gpki.sync.CertificateStore;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.RegistrationJournal;
@@ -52,12 +53,20 @@ public final class JournalWorker {
   private final Timer revokeLatency;
   private final Sinks.Many<Boolean> wake = Sinks.many().multicast().directBestEffort();
   private final ServiceCalendar calendar;
+  private final Notices notices;
+  private final Runnable notify;
 
+  /**
+   * @param notices the notifications each completion stores with it (same transaction)
+   * @param notify wakes the notification dispatchers after a completion
+   */
   public JournalWorker(
       RegistrationJournal journal, CaEngine engine, CertificateStore certificates, AuditLog audit,
       RequestParser parser, RepositoryChanges changes, Clock clock, int batch, MeterRegistry meters,
-      ServiceCalendar calendar) {
+      ServiceCalendar calendar, Notices notices, Runnable notify) {
     this.calendar = calendar;
+    this.notices = notices;
+    this.notify = notify;
     this.journal = journal;
     this.engine = engine;
     this.certificates = certificates;
@@ -169,7 +178,7 @@ public final class JournalWorker {
     String s = e.reservedSerial();
     return certificates
         .find(e.caId(), s)
-        .flatMap(existing -> done(e, s, "issued " + e.caId() + "/" + s + " (found after restart)"))
+        .flatMap(existing -> done(e, existing, "issued " + e.caId() + "/" + s + " (found after restart)"))
         .switchIfEmpty(
             Mono.defer(
                 () ->
@@ -213,14 +222,14 @@ public final class JournalWorker {
     String object = e.caId() + "/" + serial;
     return engine
         .issue(e.caId(), ee, new BigInteger(serial, 16))
-        .flatMap(cert -> done(e, serial, "issued " + object))
+        .flatMap(cert -> done(e, cert, "issued " + object))
         .onErrorResume(
             StoreException.Conflict.class,
             c ->
                 certificates
                     .find(e.caId(), serial)
                     .filter(found -> Arrays.equals(found.spkiSha256(), spki))
-                    .flatMap(found -> done(e, serial, "issued " + object))
+                    .flatMap(found -> done(e, found, "issued " + object))
                     .switchIfEmpty(Mono.defer(() -> reject(e, "serial collision; please send a new request"))));
   }
 
@@ -228,12 +237,14 @@ public final class JournalWorker {
     LraRequest.Revoke req = (LraRequest.Revoke) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
     return engine
         .revoke(e.caId(), req.serialHex(), new Revocation(clock.instant(), req.reason(), req.invalidityDate()))
-        .flatMap(cert -> done(e, req.serialHex(), "revoked " + e.caId() + "/" + req.serialHex()));
+        .flatMap(cert -> done(e, cert, "revoked " + e.caId() + "/" + req.serialHex()));
   }
 
-  private Mono<JournalEntry> done(JournalEntry e, String serial, String detail) {
-    return journal
-        .complete(e.id(), serial, new AuditEvent("REQUEST_DONE", "worker", e.operatorId(), e.id(), "DONE", detail))
+  private Mono<JournalEntry> done(JournalEntry e, CertificateRecord cert, String detail) {
+    return notices.done(e, cert)
+        .flatMap(events -> journal.complete(e.id(), cert.serialHex(),
+            new AuditEvent("REQUEST_DONE", "worker", e.operatorId(), e.id(), "DONE", detail), events))
+        .doOnSuccess(j -> notify.run())
         .doOnSuccess(
             j ->
                 (e.kind() == JournalEntry.Kind.REVOKE ? revokeLatency : issueLatency)
@@ -242,7 +253,9 @@ public final class JournalWorker {
 
   private Mono<JournalEntry> reject(JournalEntry e, String reason) {
     return journal.reject(e.id(), reason,
-        new AuditEvent("REQUEST_DONE", "worker", e.operatorId(), e.id(), "REJECTED", reason));
+            new AuditEvent("REQUEST_DONE", "worker", e.operatorId(), e.id(), "REJECTED", reason),
+            notices.rejected(e, reason))
+        .doOnSuccess(j -> notify.run());
   }
 
   private static boolean permanent(Throwable e) {

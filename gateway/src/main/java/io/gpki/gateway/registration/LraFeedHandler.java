@@ -22,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code GET /api/v1/lra/feed?after=<cursor>&limit=<n>&expiringDays=<d>} on the mutual-TLS listener:
  * the caller LRA's completed requests (issued, revoked, rejected) after the cursor, in commit order,
  * and its unrevoked certificates expiring within {@code expiringDays}. An LRA system polls it and keeps
- * {@code next} as its cursor. (Signed webhooks: not yet, see docs/registration.md.)
+ * {@code next} as its cursor. The same events can be pushed as signed webhooks ({@link NotificationHandler}).
  */
 public final class LraFeedHandler {
 

@@ -21,10 +21,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.bouncycastle.asn1.ocsp.ResponderID;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.asn1.DEROctetString;
 import io.gpki.signer.PkiObjectBuilder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -156,8 +154,7 @@ final class OcspFakes {
     Responder self =
         new Responder(
             caId + "-g" + generation, "SHA256withRSA",
-            new ResponderID(new DEROctetString(PkiObjectBuilder.keyIdentifier(spki))),
-            ResponseSigner.certificates(List.of()), Instant.MAX);
+            PkiObjectBuilder.keyIdentifier(spki), List.of(), Instant.MAX);
     return new Issuer(
         caId, generation, der(new X500Name("CN=" + caId + ",O=Test,C=JP")),
         spki.getPublicKeyData().getBytes(), self);

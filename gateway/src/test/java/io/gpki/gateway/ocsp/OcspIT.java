@@ -25,6 +25,7 @@ import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
+import org.bouncycastle.asn1.ocsp.OCSPRequest;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -84,6 +85,12 @@ class OcspIT {
   @Autowired RepositoryStore store;
   @Autowired CaEngine engine;
   @Autowired List<FastPath.Route> routes;
+  @Autowired OcspProperties props;
+  @Autowired io.gpki.signer.CaSigner signer;
+  @Autowired java.util.function.Function<String, String> keySourceOfCa;
+  @Autowired java.time.Clock clock;
+  @Autowired io.micrometer.core.instrument.MeterRegistry meters;
+  @Autowired io.gpki.gateway.ca.RepositoryChanges changes;
   WebTestClient client;
   JsonNode index;
 
@@ -259,6 +266,84 @@ class OcspIT {
     assertThat(after.getCertStatus()).isInstanceOf(RevokedStatus.class);
     assertThat(((RevokedStatus) after.getCertStatus()).getRevocationTime().toInstant()).isEqualTo(revokedAt);
     assertThat(((RevokedStatus) after.getCertStatus()).getRevocationReason()).isEqualTo(3);
+  }
+
+  @Test
+  void aRestartedResponderStartsFromTheStoredStatusesAndFollowsTheLogFromThere() throws Exception {
+    // A second responder on the same store, as after a restart: the demo PKI is already there.
+    long headAtStart = store.changeLog().head().block(Duration.ofSeconds(10));
+    try (OcspResponder restarted = OcspResponder.create(props, signer, store, engine, keySourceOfCa, clock, meters)) {
+      restarted.start(changes.changes());
+      Instant deadline = Instant.now().plusSeconds(60);
+      while (!restarted.ready() && Instant.now().isBefore(deadline)) {
+        Thread.sleep(100);
+      }
+      assertThat(restarted.ready()).as("restarted responder ready").isTrue();
+      for (String status : List.of("VALID", "REVOKED")) {
+        byte[] der = request(demo("isca", status), CertificateID.HASH_SHA1, null);
+        OcspResult.Answered a = presigned(restarted, der, Duration.ofSeconds(30));
+        BasicOCSPResp basic = verified(new OCSPResp(a.response().der()), "isca");
+        // The responder certificate came from the snapshot (its DER is kept): no new one was issued.
+        BasicOCSPResp running = verified(post(der), "isca");
+        assertThat(basic.getCerts()[0].getEncoded()).isEqualTo(running.getCerts()[0].getEncoded());
+        if (status.equals("VALID")) {
+          assertThat(single(basic).getCertStatus()).isNull();
+        } else {
+          assertThat(single(basic).getCertStatus()).isInstanceOf(RevokedStatus.class);
+        }
+      }
+      assertThat(store.changeLog().after(headAtStart, 1000).collectList().block(Duration.ofSeconds(10)))
+          .as("no responder certificate issued for the restart")
+          .noneMatch(e -> e.payload().contains("OCSP_SIGNING"));
+
+      // A certificate issued and revoked after the start: followed from the snapshot's position.
+      java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+      g.initialize(256);
+      Instant now = Instant.now();
+      CertificateRecord issued = engine.issue("isca", new CaEngine.EndEntity(
+              new org.bouncycastle.asn1.x500.X500Name("C=JP,O=Test,CN=restart"),
+              org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(g.generateKeyPair().getPublic().getEncoded()),
+              io.gpki.signer.CertificateProfile.USER_SIGNING, now.minusSeconds(60), now.plus(Duration.ofDays(1)),
+              List.of(), null))
+          .block(Duration.ofSeconds(30));
+      byte[] der = request(ca("isca"), new BigInteger(issued.serialHex(), 16), CertificateID.HASH_SHA1, null);
+      assertThat(single(verified(new OCSPResp(presigned(restarted, der, Duration.ofSeconds(30)).response().der()), "isca"))
+          .getCertStatus()).as("pre-signed good after issue").isNull();
+      Instant revokedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+      engine.revoke("isca", issued.serialHex(), new Revocation(revokedAt, 1, null)).block(Duration.ofSeconds(30));
+      // Never good from here on; revoked from the cache within seconds.
+      OcspResult.Answered after = null;
+      for (int i = 0; i < 100; i++) {
+        OcspResult r = restarted.chain().answer(OcspQuery.of(OCSPRequest.getInstance(der).getTbsRequest()))
+            .block(Duration.ofSeconds(10));
+        if (r instanceof OcspResult.Answered a) {
+          assertThat(single(verified(new OCSPResp(a.response().der()), "isca")).getCertStatus())
+              .as("never good after the revocation").isInstanceOf(RevokedStatus.class);
+          if (a.origin() == OcspResult.Origin.PRESIGNED) {
+            after = a;
+            break;
+          }
+        }
+        Thread.sleep(100);
+      }
+      assertThat(after).as("a pre-signed revoked answer within 10 s").isNotNull();
+      RevokedStatus rs = (RevokedStatus) single(verified(new OCSPResp(after.response().der()), "isca")).getCertStatus();
+      assertThat(rs.getRevocationTime().toInstant()).isEqualTo(revokedAt);
+    }
+  }
+
+  /** Waits for the pre-signed answer of a responder's chain to a request. */
+  private static OcspResult.Answered presigned(OcspResponder responder, byte[] der, Duration wait) throws Exception {
+    Instant deadline = Instant.now().plus(wait);
+    while (Instant.now().isBefore(deadline)) {
+      OcspResult r = responder.chain().answer(OcspQuery.of(OCSPRequest.getInstance(der).getTbsRequest()))
+          .block(Duration.ofSeconds(10));
+      if (r instanceof OcspResult.Answered a && a.origin() == OcspResult.Origin.PRESIGNED) {
+        return a;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no pre-signed answer within " + wait);
   }
 
   @Test

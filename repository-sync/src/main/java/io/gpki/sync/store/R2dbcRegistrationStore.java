@@ -8,6 +8,7 @@ import io.gpki.sync.LraRegistry;
 import io.gpki.sync.OperatorApproval;
 import io.gpki.sync.OperatorApprovals;
 import io.gpki.sync.OperatorRecord;
+import io.gpki.sync.OutboxEvent;
 import io.gpki.sync.RegistrationCertificateRef;
 import io.gpki.sync.RegistrationFeedEvent;
 import io.gpki.sync.RegistrationJournal;
@@ -137,17 +138,18 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
   }
 
   @Override
-  public Mono<JournalEntry> complete(String id, String resultSerial, AuditEvent event) {
-    return finish(id, "DONE", resultSerial, null, event);
+  public Mono<JournalEntry> complete(String id, String resultSerial, AuditEvent event, List<OutboxEvent> notices) {
+    return finish(id, "DONE", resultSerial, null, event, notices);
   }
 
   @Override
-  public Mono<JournalEntry> reject(String id, String error, AuditEvent event) {
-    return finish(id, "REJECTED", null, error, event);
+  public Mono<JournalEntry> reject(String id, String error, AuditEvent event, List<OutboxEvent> notices) {
+    return finish(id, "REJECTED", null, error, event, notices);
   }
 
   private Mono<JournalEntry> finish(
-      String id, String state, @Nullable String serial, @Nullable String error, AuditEvent event) {
+      String id, String state, @Nullable String serial, @Nullable String error, AuditEvent event,
+      List<OutboxEvent> notices) {
     // The audit record comes first: its seq is taken under the audit head's row lock, held to commit,
     // so done_seq orders completions by commit and the feed cursor never skips one.
     Mono<JournalEntry> work =
@@ -173,6 +175,8 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
                                     .bind("id", id)
                                     .map(RegistrationRows::journal)
                                     .one()
+                                    // The notifications commit with the completion: none is lost, none doubled.
+                                    .flatMap(done -> OutboxRows.insertAll(db, notices).thenReturn(done))
                                     .flatMap(done -> "REJECTED".equals(state)
                                         ? serverKeys.discardInTransaction(id).thenReturn(done)
                                         : Mono.just(done))))

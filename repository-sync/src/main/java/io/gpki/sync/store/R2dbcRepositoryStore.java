@@ -14,6 +14,7 @@ import io.gpki.sync.CrossPairStore;
 import io.gpki.sync.RepositoryContent;
 import io.gpki.sync.RepositoryContentSource;
 import io.gpki.sync.Revocation;
+import io.gpki.sync.RevokedEntry;
 import io.gpki.sync.StoreException;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
@@ -278,6 +279,26 @@ public final class R2dbcRepositoryStore
         .bind("ca", ca)
         .bind("at", at)
         .map(Rows::certificate)
+        .all();
+  }
+
+  @Override
+  public Flux<RevokedEntry> revokedEntries(String issuerCaId, boolean ca, Instant at) {
+    return db.sql(
+            "SELECT serial_hex, revoked_at, revocation_reason, invalidity_date FROM certificate"
+                + " WHERE issuer_ca_id = :issuer AND is_ca = :ca AND revoked_at IS NOT NULL"
+                + " AND not_after > :at ORDER BY id")
+        .bind("issuer", issuerCaId)
+        .bind("ca", ca)
+        .bind("at", at)
+        .map(
+            r ->
+                new RevokedEntry(
+                    Rows.str(r, "serial_hex"),
+                    new Revocation(
+                        Rows.instant(r, "revoked_at"),
+                        java.util.Objects.requireNonNull(r.get("revocation_reason", Short.class)),
+                        Rows.nullableInstant(r, "invalidity_date"))))
         .all();
   }
 
