@@ -16,7 +16,9 @@ public enum ErrorType {
   SERVICE_UNAVAILABLE(503, "service-unavailable", "Service unavailable"),
   SIGNER_UNAVAILABLE(503, "signer-unavailable", "Signer unavailable"),
   NOT_READY(503, "not-ready", "Starting up"),
-  FORBIDDEN(403, "forbidden", "Forbidden");
+  FORBIDDEN(403, "forbidden", "Forbidden"),
+  /** A reserved feature this deployment does not have (e.g. FAILOVER without a DR subsystem); detail shown. */
+  NOT_IMPLEMENTED(501, "not-implemented", "Not available on this deployment");
 
   private final int status;
   private final String slug;

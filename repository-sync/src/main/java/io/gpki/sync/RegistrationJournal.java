@@ -33,6 +33,12 @@ public interface RegistrationJournal {
    */
   Mono<String> reserveSerial(String id, String serialHex, AuditEvent audit);
 
+  /**
+   * The SubjectPublicKeyInfo DER of the key the gateway generated for an issue request (stored at
+   * acceptance), or empty when the request brought a CSR.
+   */
+  Mono<byte[]> generatedPublicKey(String requestId);
+
   /** Marks a request done with the serial it issued or revoked (no-op when already final). */
   default Mono<JournalEntry> complete(String id, String resultSerial, AuditEvent audit) {
     return complete(id, resultSerial, audit, List.of());

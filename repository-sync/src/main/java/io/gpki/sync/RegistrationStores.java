@@ -56,6 +56,11 @@ public final class RegistrationStores implements AutoCloseable {
     return store;
   }
 
+  /** Server-generated subscriber keys (encrypted, handed out once). */
+  public ServerKeyStore serverKeys() {
+    return store.serverKeys();
+  }
+
   /** Two-person approvals. */
   public OperatorApprovals approvals() {
     return store;

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.jspecify.annotations.Nullable;
 
@@ -30,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  * @param caIssuers URIs where the issuer's certificates can be fetched (AIA caIssuers)
  * @param ocsp URIs of the OCSP responder (AIA ocsp), end-entity certificates only
  * @param subjectAltNames subject alternative names
+ * @param nameConstraints name constraints (CA certificates, e.g. cross-certificates), or {@code null}
  */
 public record CertificateTemplate(
     X500Name issuer,
@@ -50,9 +52,26 @@ public record CertificateTemplate(
     List<String> crlDistributionPoints,
     List<String> caIssuers,
     List<String> ocsp,
-    List<GeneralName> subjectAltNames) {
+    List<GeneralName> subjectAltNames,
+    @Nullable NameConstraints nameConstraints) {
+
+  /** A template without name constraints. */
+  public CertificateTemplate(
+      X500Name issuer, String issuerKeyId, String signatureAlgorithm, byte[] authorityKeyIdentifier,
+      X500Name subject, SubjectPublicKeyInfo subjectPublicKey, BigInteger serial, Instant notBefore,
+      Instant notAfter, CertificateProfile profile, List<String> policies, List<PolicyMapping> policyMappings,
+      @Nullable Integer pathLength, @Nullable Integer requireExplicitPolicy, @Nullable Integer inhibitPolicyMapping,
+      List<String> crlDistributionPoints, List<String> caIssuers, List<String> ocsp,
+      List<GeneralName> subjectAltNames) {
+    this(issuer, issuerKeyId, signatureAlgorithm, authorityKeyIdentifier, subject, subjectPublicKey, serial,
+        notBefore, notAfter, profile, policies, policyMappings, pathLength, requireExplicitPolicy,
+        inhibitPolicyMapping, crlDistributionPoints, caIssuers, ocsp, subjectAltNames, null);
+  }
 
   public CertificateTemplate {
+    if (nameConstraints != null && !profile.isCa()) {
+      throw new IllegalArgumentException("name constraints belong in CA certificates only");
+    }
     if (serial.signum() <= 0) {
       throw new IllegalArgumentException("serial must be positive");
     }

@@ -185,6 +185,10 @@ public final class PkiObjectBuilder {
               t.requireExplicitPolicy() == null ? null : BigInteger.valueOf(t.requireExplicitPolicy()),
               t.inhibitPolicyMapping() == null ? null : BigInteger.valueOf(t.inhibitPolicyMapping())));
     }
+    if (t.nameConstraints() != null) {
+      // RFC 5280 4.2.1.10: conforming CAs MUST mark this extension critical.
+      x.addExtension(Extension.nameConstraints, true, t.nameConstraints());
+    }
     if (!t.subjectAltNames().isEmpty()) {
       x.addExtension(
           Extension.subjectAlternativeName,

@@ -113,9 +113,16 @@ public final class CaEngine {
 
   private Mono<CertificateRecord> selfSigned(
       CaRecord ca, CaKeyRecord key, KeySpec spec, Instant notBefore, Instant notAfter) {
+    return selfSigned(ca, key, spec, notBefore, notAfter, null);
+  }
+
+  /** The self-signed certificate of a key generation; with a reserved serial it is signed at most once. */
+  Mono<CertificateRecord> selfSigned(
+      CaRecord ca, CaKeyRecord key, KeySpec spec, Instant notBefore, Instant notAfter,
+      java.math.@Nullable BigInteger fixedSerial) {
     X500Name name = X500Name.getInstance(ca.subjectDer());
-    return issueWithFreshSerial(
-        ca.id(),
+    return issue(
+        ca.id(), fixedSerial,
         serial ->
             new CertificateTemplate(
                 name, key.keyId(), spec.signatureAlgorithm(), key.keyIdentifier(), name,
@@ -157,62 +164,19 @@ public final class CaEngine {
         .doOnSuccess(x -> changes.changed());
   }
 
-  /** The result of a key rollover. */
-  public record Rollover(
-      CaKeyRecord newKey, CertificateRecord selfSigned, CertificateRecord oldWithNew,
-      CertificateRecord newWithOld) {}
-
   /**
-   * Rolls a CA over to a new key: a new self-signed certificate, and the two link certificates
-   * (old-with-new: the old key signed by the new one; new-with-old: the new key signed by the old one),
-   * both valid until the old self-signed certificate expires.
+   * Rolls a CA over to a new key and makes it current: a new self-signed certificate, and the two link
+   * certificates (old-with-new: the old key signed by the new one; new-with-old: the new key signed by
+   * the old one), both valid until {@code oldExpiry}. See {@link KeyRollover} for the idempotent steps
+   * behind it.
    */
-  public Mono<Rollover> rollover(String caId, KeySpec spec, Duration validity, Instant oldExpiry) {
-    Instant now = clock.instant();
-    return current(caId)
-        .flatMap(
-            old -> {
-              int gen = old.key().generation() + 1;
-              String keyId = keyId(caId, gen);
-              String source = keySourceOfCa.apply(caId);
-              return keyFor(source, keyId, spec)
-                  .flatMap(
-                      pub -> {
-                        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pub.getEncoded());
-                        CaKeyRecord key =
-                            new CaKeyRecord(
-                                caId, gen, keyId, source, pub.getEncoded(),
-                                PkiObjectBuilder.keyIdentifier(spki), now);
-                        return store
-                            .cas()
-                            .addKeyGeneration(key)
-                            .flatMap(
-                                ca ->
-                                    Mono.zip(
-                                        selfSigned(ca, key, spec, now, now.plus(validity)),
-                                        link(old, key, old.key(), key, spec, now, oldExpiry,
-                                            CertificateKind.LINK_OLD_WITH_NEW),
-                                        link(old, key, key, old.key(), spec, now, oldExpiry,
-                                            CertificateKind.LINK_NEW_WITH_OLD)))
-                            .map(z -> new Rollover(key, z.getT1(), z.getT2(), z.getT3()));
-                      });
-            })
-        .doOnSuccess(x -> changes.changed());
+  public Mono<KeyRollover.Rollover> rollover(String caId, KeySpec spec, Duration validity, Instant oldExpiry) {
+    return keyRollover().rollover(caId, spec, validity, oldExpiry);
   }
 
-  private Mono<CertificateRecord> link(
-      CurrentCa ca, CaKeyRecord newKey, CaKeyRecord subjectKey, CaKeyRecord signingKey, KeySpec spec,
-      Instant now, Instant notAfter, CertificateKind kind) {
-    return issueWithFreshSerial(
-        ca.ca().id(),
-        serial ->
-            new CertificateTemplate(
-                ca.name(), signingKey.keyId(), spec.signatureAlgorithm(), signingKey.keyIdentifier(),
-                ca.name(), SubjectPublicKeyInfo.getInstance(subjectKey.publicKey()), serial, now,
-                notAfter, CertificateProfile.LINK, List.of(), List.of(), null, null, null,
-                urls.distributionPoints(ca.ca().id(), ca.ca().subjectDn(), CrlScope.ARL),
-                urls.caIssuers(ca.ca().id()), List.of(), List.of()),
-        signingKey.generation(), kind, CertificateProfile.LINK, ca.ca().id(), null);
+  /** Key rollover in idempotent steps (two-person CA key generation uses them one by one). */
+  public KeyRollover keyRollover() {
+    return new KeyRollover(this, store, urls, keySourceOfCa, clock, changes);
   }
 
   /**
@@ -294,6 +258,40 @@ public final class CaEngine {
             });
   }
 
+  /**
+   * Signs with a fresh serial ({@code fixedSerial == null}) or at most once under a reserved serial:
+   * when the issuer already stored a certificate with that serial for the same subject key, that one
+   * is returned and nothing is signed.
+   */
+  Mono<CertificateRecord> issue(
+      String issuerCaId,
+      java.math.@Nullable BigInteger fixedSerial,
+      Function<java.math.BigInteger, CertificateTemplate> template,
+      int issuerGeneration,
+      CertificateKind kind,
+      CertificateProfile profile,
+      @Nullable String subjectCaId,
+      @Nullable String label) {
+    if (fixedSerial == null) {
+      return issueWithFreshSerial(issuerCaId, template, issuerGeneration, kind, profile, subjectCaId, label);
+    }
+    CertificateTemplate t = template.apply(fixedSerial);
+    byte[] spki = Certificates.digest("SHA-256", Certificates.der(t.subjectPublicKey()));
+    Mono<CertificateRecord> stored =
+        store.certificates()
+            .find(issuerCaId, Certificates.hex(fixedSerial))
+            .map(c -> {
+              if (!java.util.Arrays.equals(c.spkiSha256(), spki)) {
+                throw new StoreException.Conflict("serial " + Certificates.hex(fixedSerial) + " of " + issuerCaId
+                    + " holds another key", new IllegalStateException());
+              }
+              return c;
+            });
+    return stored.switchIfEmpty(
+        Mono.defer(() -> signAndStore(issuerCaId, t, issuerGeneration, kind, profile, subjectCaId, label))
+            .onErrorResume(StoreException.Conflict.class, e -> stored.switchIfEmpty(Mono.error(e))));
+  }
+
   /** Signs a template with a fresh random serial; retries with a new serial if one collides. */
   private Mono<CertificateRecord> issueWithFreshSerial(
       String issuerCaId,
@@ -353,14 +351,14 @@ public final class CaEngine {
                                 ca, k, X500Name.getInstance(ca.subjectDer()), signatureAlgorithm(k))));
   }
 
-  private static String signatureAlgorithm(CaKeyRecord key) {
+  static String signatureAlgorithm(CaKeyRecord key) {
     SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.publicKey());
     return spki.getAlgorithm().getAlgorithm().equals(org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey)
         ? KeySpec.EC_P256.signatureAlgorithm()
         : KeySpec.RSA_2048.signatureAlgorithm();
   }
 
-  private Mono<PublicKey> keyFor(String source, String keyId, KeySpec spec) {
+  Mono<PublicKey> keyFor(String source, String keyId, KeySpec spec) {
     // A key left by an interrupted earlier start is reused rather than generated twice.
     return signer
         .hasKey(keyId)

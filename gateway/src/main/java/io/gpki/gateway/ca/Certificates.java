@@ -54,6 +54,15 @@ public final class Certificates {
     }
   }
 
+  /** DER of an ASN.1 object (e.g. a SubjectPublicKeyInfo). */
+  public static byte[] der(org.bouncycastle.asn1.ASN1Object o) {
+    try {
+      return o.getEncoded("DER");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** A store record for a freshly signed certificate. */
   public static CertificateRecord record(
       X509CertificateHolder cert,

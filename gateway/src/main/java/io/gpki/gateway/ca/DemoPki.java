@@ -7,8 +7,6 @@ import io.gpki.sync.CertificateRecord;
 import io.gpki.sync.CrossPairRecord;
 import io.gpki.sync.RepositoryStore;
 import io.gpki.sync.Revocation;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,7 +16,6 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.Certificate;
-import org.bouncycastle.asn1.x509.CertificatePair;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.jspecify.annotations.Nullable;
@@ -133,16 +130,8 @@ public final class DemoPki {
 
   private CrossPairRecord pair(
       String owner, String peer, CertificateRecord issuedToOwner, CertificateRecord issuedByOwner) {
-    CertificatePair asn1 =
-        new CertificatePair(
-            Certificate.getInstance(issuedToOwner.der()), Certificate.getInstance(issuedByOwner.der()));
-    try {
-      return new CrossPairRecord(
-          owner + "-" + peer, owner, peer, issuedToOwner.id(), issuedByOwner.id(),
-          asn1.getEncoded("DER"), clock.instant());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return CrossCertification.pair(owner, peer, issuedToOwner.id(), Certificate.getInstance(issuedToOwner.der()),
+        issuedByOwner.id(), Certificate.getInstance(issuedByOwner.der()), clock.instant());
   }
 
   private Mono<Void> endEntities() {

@@ -1,6 +1,11 @@
 package io.gpki.gateway.config;
 
+import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.ca.CrossCertification;
+import io.gpki.gateway.ca.RepositoryChanges;
+import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.gateway.operations.ApprovalHandler;
+import io.gpki.gateway.operations.ApprovedActions;
 import io.gpki.gateway.operations.AuditSealer;
 import io.gpki.gateway.operations.EmergencyRevocations;
 import io.gpki.gateway.operations.OperationsProperties;
@@ -13,6 +18,7 @@ import io.gpki.signer.CaSigner;
 import io.gpki.sync.RegistrationStores;
 import io.gpki.sync.RepositoryStore;
 import java.time.Clock;
+import reactor.core.Disposable;
 import java.util.function.Function;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -37,11 +43,26 @@ public class OperationsConfig {
   }
 
   @Bean
+  ApprovedActions approvedActions(
+      RegistrationStores stores, CaEngine engine, RepositoryStore store, RepositoryUrls urls, Clock clock,
+      RepositoryChanges changes) {
+    return new ApprovedActions(stores.approvals(), stores.audit(), engine,
+        new CrossCertification(engine, store, urls, clock, changes), store, changes);
+  }
+
+  /** Runs the executor of approved CA actions (at start it finishes what a crash left). */
+  @Bean(destroyMethod = "dispose")
+  Disposable approvedActionsRunning(ApprovedActions actions, OperationsProperties props) {
+    return actions.start(props.actionPollInterval());
+  }
+
+  @Bean
   ApprovalHandler approvalHandler(
       SignedBodies bodies, OperatorAuthenticator authenticator, RegistrationStores stores, JournalWorker worker,
-      CallAudit calls, Clock clock, OperationsProperties props) {
+      CallAudit calls, Clock clock, OperationsProperties props, RepositoryStore store, ApprovedActions actions) {
     EmergencyRevocations emergency =
         new EmergencyRevocations(stores.journal(), stores.approvals(), clock, worker::wake);
-    return new ApprovalHandler(bodies, authenticator, stores.approvals(), emergency, calls, clock, props.approvalTtl());
+    return new ApprovalHandler(bodies, authenticator, stores.approvals(), emergency, calls, clock, props.approvalTtl(),
+        store, actions::wake);
   }
 }

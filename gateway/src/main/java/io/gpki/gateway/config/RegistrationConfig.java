@@ -8,6 +8,7 @@ import io.gpki.gateway.registration.DemoLra;
 import io.gpki.gateway.registration.DemoLraEndpoint;
 import io.gpki.gateway.registration.Enrolment;
 import io.gpki.gateway.registration.JournalWorker;
+import io.gpki.gateway.registration.KeyPickupHandler;
 import io.gpki.gateway.registration.LraFeedHandler;
 import io.gpki.gateway.registration.LraHandler;
 import io.gpki.gateway.registration.LraIntake;
@@ -20,6 +21,7 @@ import io.gpki.gateway.registration.RegistrationProperties;
 import io.gpki.gateway.registration.RegistrationStartup;
 import io.gpki.gateway.registration.RequestParser;
 import io.gpki.gateway.registration.ServerCredential;
+import io.gpki.gateway.registration.ServerKeyIntake;
 import io.gpki.gateway.registration.SignedBodies;
 import io.gpki.gateway.repository.RepositorySnapshots;
 import io.gpki.sync.DatabaseCoordinates;
@@ -82,11 +84,22 @@ public class RegistrationConfig {
   @Bean
   LraHandler lraHandler(
       SignedBodies bodies, OperatorAuthenticator authenticator, RequestParser parser, RegistrationStores stores,
-      RepositoryStore store, Clock clock, RegistrationProperties props, JournalWorker worker, CallAudit calls) {
+      RepositoryStore store, Clock clock, RegistrationProperties props, JournalWorker worker, CallAudit calls,
+      @Qualifier("keyGenerationScheduler") Scheduler keyGeneration) {
+    ServerKeyIntake serverKeys =
+        new ServerKeyIntake(stores.serverKeys(), props.serverKeyIterations(), keyGeneration,
+            java.util.Set.copyOf(props.serverKeyProfiles()), clock);
     LraIntake intake =
         new LraIntake(stores.journal(), store.certificates(), clock, props.signedAtSkew(), worker::wake,
-            props.calendar());
-    return new LraHandler(bodies, authenticator, parser, intake, stores.journal(), store.certificates(), calls);
+            props.calendar(), serverKeys);
+    return new LraHandler(bodies, authenticator, parser, intake, stores.journal(), store.certificates(), calls,
+        stores.serverKeys());
+  }
+
+  @Bean
+  KeyPickupHandler keyPickupHandler(
+      OperatorAuthenticator authenticator, RegistrationStores stores, RepositoryStore store, CallAudit calls) {
+    return new KeyPickupHandler(authenticator, stores.journal(), stores.serverKeys(), store.certificates(), calls);
   }
 
   @Bean
@@ -117,10 +130,10 @@ public class RegistrationConfig {
   RegistrationStartup registrationStartup(
       RegistrationProperties props, GatewayProperties gateway, RepositorySnapshots snapshots, DemoLra demo,
       Enrolment enrolment, RegistrationListener listener, LraHandler lra, LraFeedHandler feed,
-      ApprovalHandler approvals, NotificationHandler notifications,
+      ApprovalHandler approvals, KeyPickupHandler pickup, NotificationHandler notifications,
       JournalWorker worker, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking) {
     RouterFunction<ServerResponse> routes =
-        lra.routes().and(feed.routes()).and(approvals.routes()).and(notifications.routes());
+        lra.routes().and(pickup.routes()).and(feed.routes()).and(approvals.routes()).and(notifications.routes());
     return new RegistrationStartup(props, gateway.demo().enabled(), snapshots, demo,
         new ServerCredential(enrolment, clock, blocking, gateway.dataDir()), enrolment, listener, routes, worker,
         blocking, gateway.crl().validity());

@@ -10,6 +10,7 @@ import io.gpki.gateway.registration.SignedRequests;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.OperatorApproval;
 import io.gpki.sync.OperatorApprovals;
+import io.gpki.sync.RepositoryStore;
 import io.gpki.sync.StoreException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -31,10 +32,13 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Two-person control on the mutual-TLS listener. {@code POST /api/v1/operations/approvals} asks for an
- * emergency revocation (every certificate of a CA, or of one CA key generation); a different senior
- * operator approves it with {@code POST .../approvals/{id}/approve} before it expires, and only then are
- * the revocations journaled (in the approval's transaction) for the worker. Both bodies are signed CMS.
+ * Two-person control on the mutual-TLS listener. {@code POST /api/v1/operations/approvals} asks for a
+ * CA-critical action: emergency revocation (every certificate of a CA, or of one CA key generation),
+ * CA key generation or activation, cross-certificate issuance or revocation ({@code FAILOVER} is
+ * reserved and answers 501). A different senior operator (or an operations manager) approves it with
+ * {@code POST .../approvals/{id}/approve} before it expires; only then is the work released, in the
+ * approval's transaction: revocations as journal rows for the worker, the rest recorded in the approval
+ * for {@link ApprovedActions}. Both bodies are signed CMS.
  */
 public final class ApprovalHandler {
 
@@ -50,10 +54,17 @@ public final class ApprovalHandler {
   private final CallAudit calls;
   private final Clock clock;
   private final Duration ttl;
+  private final CaActionApprovals actions;
 
+  /**
+   * @param store the repository the CA actions are checked against
+   * @param wakeExecutor wakes {@link ApprovedActions} after an approval
+   */
   public ApprovalHandler(
       SignedBodies bodies, OperatorAuthenticator authenticator, OperatorApprovals approvals,
-      EmergencyRevocations emergency, CallAudit calls, Clock clock, Duration ttl) {
+      EmergencyRevocations emergency, CallAudit calls, Clock clock, Duration ttl, RepositoryStore store,
+      Runnable wakeExecutor) {
+    this.actions = new CaActionApprovals(store, approvals, emergency, wakeExecutor);
     this.bodies = bodies;
     this.authenticator = authenticator;
     this.approvals = approvals;
@@ -75,14 +86,15 @@ public final class ApprovalHandler {
         .flatMap(key -> bodies.read(request).flatMap(signed -> authenticator.authenticate(request, signed)
             .flatMap(caller -> {
               requireRole(caller, OperatorRole.SENIOR_CA_OPERATOR);
-              EmergencyRevocations.Scope scope = EmergencyRevocations.Scope.parse(json(signed), key);
-              Instant now = clock.instant();
-              OperatorApproval a = new OperatorApproval(UUID.randomUUID().toString(), scope.action(), scope.target(),
-                  new String(signed.content(), StandardCharsets.UTF_8), caller.operator().id(), now, now.plus(ttl), key,
-                  "PENDING", null, null);
-              return approvals.request(a, signed.der(), new AuditEvent("APPROVAL", caller.source(),
-                  caller.operator().id(), a.id(), "REQUESTED", scope.action() + " " + scope.target()
-                      + " reason " + scope.reason() + "; expires " + a.expiresAt()));
+              return parse(json(signed), key).flatMap(p -> {
+                Instant now = clock.instant();
+                OperatorApproval a = OperatorApproval.requested(UUID.randomUUID().toString(), p.action(),
+                    p.target(), new String(signed.content(), StandardCharsets.UTF_8), caller.operator().id(), now,
+                    now.plus(ttl), key);
+                return approvals.request(a, signed.der(), new AuditEvent("APPROVAL", caller.source(),
+                    caller.operator().id(), a.id(), "REQUESTED", p.action() + " " + p.target() + ": " + p.summary()
+                        + "; expires " + a.expiresAt()));
+              });
             })))
         .flatMap(a -> respond(HttpStatus.ACCEPTED, a))
         .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
@@ -102,7 +114,10 @@ public final class ApprovalHandler {
               }
               return approvals.approval(id)
                   .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "no approval request " + id)))
-                  .flatMap(a -> emergency.approve(a, caller, signed.der()));
+                  .flatMap(a -> a.action().startsWith("EMERGENCY_")
+                      ? emergency.approve(a, caller, signed.der())
+                      : actions.approve(a, CaAction.parse(JSON.readTree(a.requestJson()), a.idempotencyKey()), caller,
+                          signed.der()));
             })))
         .flatMap(a -> respond(HttpStatus.OK, a))
         .onErrorMap(StoreException.Conflict.class, e -> new PkiException(ErrorType.CONFLICT, e.getMessage()))
@@ -115,6 +130,19 @@ public final class ApprovalHandler {
         .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "no approval request")))
         .flatMap(a -> respond(HttpStatus.OK, a))
         .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
+  }
+
+  /** What a request asks for, checked. */
+  private record Parsed(String action, String target, String summary) {}
+
+  private Mono<Parsed> parse(JsonNode body, String key) {
+    String action = body.path("action").asString("");
+    if (action.startsWith("EMERGENCY_")) {
+      EmergencyRevocations.Scope scope = EmergencyRevocations.Scope.parse(body, key);
+      return Mono.just(new Parsed(scope.action(), scope.target(), "reason " + scope.reason()));
+    }
+    CaAction a = CaAction.parse(body, key);
+    return actions.check(a).map(target -> new Parsed(a.action(), target, a.summary()));
   }
 
   private static void requireRole(OperatorAuthenticator.Caller caller, OperatorRole role) {
@@ -145,6 +173,12 @@ public final class ApprovalHandler {
     b.put("expiresAt", a.expiresAt().toString());
     if (a.approvedBy() != null) {
       b.put("approvedBy", a.approvedBy());
+    }
+    if (a.execution() != null) {
+      b.put("execution", a.execution());
+    }
+    if (a.result() != null) {
+      b.put("result", a.result());
     }
     return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b));
   }

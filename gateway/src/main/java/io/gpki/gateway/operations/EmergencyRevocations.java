@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import io.gpki.gateway.registration.RegistrationJson;
@@ -94,31 +95,41 @@ public final class EmergencyRevocations {
   /** Approves and releases the revocations, all in one transaction. */
   Mono<OperatorApproval> approve(OperatorApproval a, OperatorAuthenticator.Caller approver, byte[] evidence) {
     Scope scope = Scope.parse(JSON.readTree(a.requestJson()), a.idempotencyKey());
+    return release(a, approver, evidence, scope.caId(), journal.revocableOf(scope.caId(), scope.generation(),
+        clock.instant()), scope.reason(), scope.action() + " " + scope.target());
+  }
+
+  /**
+   * Approves {@code a} and, in the same transaction, journals one revoke request per certificate (the
+   * worker revokes them, revocations first, and the CRL/ARL follow).
+   */
+  Mono<OperatorApproval> release(
+      OperatorApproval a, OperatorAuthenticator.Caller approver, byte[] evidence, String caId,
+      Flux<RegistrationCertificateRef> certificates, int reason, String what) {
     Instant now = clock.instant();
-    return journal
-        .revocableOf(scope.caId(), scope.generation(), now)
-        .map(c -> entry(a, approver, scope, c, now))
+    return certificates
+        .map(c -> entry(a, approver, caId, reason, c, now))
         .collectList()
         .flatMap(
             released ->
                 approvals.approve(a.id(), approver.operator().id(), evidence, released,
                     new AuditEvent("APPROVAL", approver.source(), approver.operator().id(), a.id(), "APPROVED",
-                        scope.action() + " " + scope.target() + " requested by " + a.requestedBy() + ": "
-                            + released.size() + " revocations released")))
+                        what + " requested by " + a.requestedBy() + ": " + released.size()
+                            + " revocations released")))
         .doOnSuccess(x -> wakeWorker.run());
   }
 
   private static JournalEntry entry(
-      OperatorApproval a, OperatorAuthenticator.Caller approver, Scope scope, RegistrationCertificateRef c,
-      Instant now) {
+      OperatorApproval a, OperatorAuthenticator.Caller approver, String caId, int reason,
+      RegistrationCertificateRef c, Instant now) {
     String key = "approval:" + a.id() + ":" + c.serialHex();
     String json = JSON.createObjectNode()
         .put("type", "revoke").put("idempotencyKey", key.length() > 128 ? key.substring(0, 128) : key)
-        .put("ca", scope.caId()).put("serial", c.serialHex()).put("reason", scope.reason())
+        .put("ca", caId).put("serial", c.serialHex()).put("reason", reason)
         .put("signedAt", now.toString()).toString();
     byte[] content = json.getBytes(StandardCharsets.UTF_8);
     return JournalEntry.accepted(UUID.randomUUID().toString(), LRA, approver.operator().id(), key,
-        JournalEntry.Kind.REVOKE, scope.caId(), json, sha256(content), null, now);
+        JournalEntry.Kind.REVOKE, caId, json, sha256(content), null, now);
   }
 
   private static byte[] sha256(byte[] data) {

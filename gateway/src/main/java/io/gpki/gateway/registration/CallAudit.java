@@ -31,7 +31,7 @@ public final class CallAudit {
   /** The problem response for a failed call, after its audit record is written. */
   public Mono<ServerResponse> refused(ServerRequest request, String type, Throwable e) {
     String path = request.path();
-    if (!(e instanceof PkiException p) || p.type().status() >= 500) {
+    if (!(e instanceof PkiException p) || (p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED)) {
       LOG.error("{} {} failed", request.method(), path, e);
       Problems.Problem problem = Problems.of(e);
       return Problems.response(problem.type(), problem.detail(), path);

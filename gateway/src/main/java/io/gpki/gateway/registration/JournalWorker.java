@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -151,7 +152,16 @@ public final class JournalWorker {
 
   private Mono<JournalEntry> issue(JournalEntry e) {
     LraRequest.Issue req = (LraRequest.Issue) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
-    byte[] spki = Certificates.digest("SHA-256", encoded(req.csr().getSubjectPublicKeyInfo()));
+    // The CSR's key, or the one the gateway generated and stored at acceptance (same key on every retry).
+    Mono<SubjectPublicKeyInfo> key = req.csr() != null
+        ? Mono.just(req.csr().getSubjectPublicKeyInfo())
+        : journal.generatedPublicKey(e.id()).map(SubjectPublicKeyInfo::getInstance)
+            .switchIfEmpty(Mono.error(new IllegalArgumentException("the generated key of " + e.id() + " is missing")));
+    return key.flatMap(publicKey -> issue(e, req, publicKey));
+  }
+
+  private Mono<JournalEntry> issue(JournalEntry e, LraRequest.Issue req, SubjectPublicKeyInfo publicKey) {
+    byte[] spki = Certificates.digest("SHA-256", encoded(publicKey));
     if (e.reservedSerial() == null) {
       // First attempt: nothing can have been signed yet. Reserve (with the audit record that comes
       // before every signature), then check and sign.
@@ -162,7 +172,7 @@ public final class JournalWorker {
                   () ->
                       journal
                           .reserveSerial(e.id(), fresh, signing(e, fresh))
-                          .flatMap(s -> sign(e, req, s, spki))));
+                          .flatMap(s -> sign(e, req, publicKey, s, spki))));
     }
     // A retry: an earlier attempt reserved a serial and may have stored the certificate.
     String s = e.reservedSerial();
@@ -174,7 +184,7 @@ public final class JournalWorker {
                 () ->
                     audit.append(signing(e, s))
                         .then(duplicates(e, req, spki))
-                        .switchIfEmpty(Mono.defer(() -> sign(e, req, s, spki)))));
+                        .switchIfEmpty(Mono.defer(() -> sign(e, req, publicKey, s, spki)))));
   }
 
   private static AuditEvent signing(JournalEntry e, String serial) {
@@ -195,18 +205,19 @@ public final class JournalWorker {
             .filter(l -> !l.isEmpty())
             .flatMap(l -> reject(e, "duplicate public key: the certificates holding it were revoked: " + l));
     Mono<JournalEntry> byName =
-        journal.activeWithSubject(e.caId(), Certificates.der(req.csr().getSubject()), now)
+        journal.activeWithSubject(e.caId(), Certificates.der(req.subject()), now)
             .next()
             .flatMap(c -> reject(e, "duplicate subject name: certificate " + c.serialHex() + " of " + c.issuerCaId()
                 + " has it"));
     return byKey.switchIfEmpty(byName);
   }
 
-  private Mono<JournalEntry> sign(JournalEntry e, LraRequest.Issue req, String serial, byte[] spki) {
+  private Mono<JournalEntry> sign(
+      JournalEntry e, LraRequest.Issue req, SubjectPublicKeyInfo publicKey, String serial, byte[] spki) {
     Instant notBefore = e.acceptedAt().truncatedTo(ChronoUnit.SECONDS);
     CaEngine.EndEntity ee =
         new CaEngine.EndEntity(
-            req.csr().getSubject(), req.csr().getSubjectPublicKeyInfo(), req.profile(), notBefore,
+            req.subject(), publicKey, req.profile(), notBefore,
             notBefore.plus(req.validity()), req.subjectAltNames(), null);
     String object = e.caId() + "/" + serial;
     return engine

@@ -40,6 +40,9 @@ import tools.jackson.databind.node.ObjectNode;
  * gpki lra issue  --url https://localhost:8443 --p12 op.p12 --trust trust-osca.pem \
  *                 --subject "CN=Taro,OU=Ministry of Demo Affairs,O=Japanese Government,C=JP" \
  *                 --profile OFFICIAL_SIGNING [--san dns:x.demo.go.jp] --key-out taro.key.der
+ * gpki lra issue  --url ... --p12 ... --trust ... --subject ... --profile USER_SIGNING \
+ *                 --generate-key RSA-2048|RSA-3072|EC-P256 [--secret-out taro.secret]
+ * gpki lra pickup --url ... --p12 ... --trust ... --id &lt;request id&gt; --out taro.p12
  * gpki lra revoke --url ... --p12 ... --trust ... --serial 1a2b --reason 1
  * gpki lra status --url ... --p12 ... --trust ... --id &lt;request id&gt;
  * gpki lra feed   --url ... --p12 ... --trust ... [--after &lt;cursor&gt;]
@@ -82,6 +85,14 @@ public final class LraClient {
     return new Answer(r.statusCode(), r.body());
   }
 
+  /** Picks up the PKCS#12 of a server-generated key (once; mutual TLS authenticates the operator). */
+  public Answer pickupKey(String requestId) throws IOException, InterruptedException {
+    HttpRequest req = HttpRequest.newBuilder(base.resolve(KeyPickupHandler.path(requestId)))
+        .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build();
+    HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), r.body());
+  }
+
   /** GETs a path. */
   public Answer get(String path) throws IOException, InterruptedException {
     HttpRequest req = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).GET().build();
@@ -98,6 +109,16 @@ public final class LraClient {
   public static String issueJson(String key, String profile, byte[] csrDer, List<String> sans) {
     ObjectNode n = JSON.createObjectNode().put("type", "issue").put("idempotencyKey", key).put("profile", profile)
         .put("csr", Base64.getEncoder().encodeToString(csrDer)).put("signedAt", Instant.now().toString());
+    sans.forEach(n.putArray("subjectAltNames")::add);
+    return n.toString();
+  }
+
+  /** The JSON of an issue request for which the gateway generates the key (no CSR). */
+  public static String issueGeneratedJson(
+      String key, String profile, String subjectRfc4514, String algorithm, List<String> sans) {
+    ObjectNode n = JSON.createObjectNode().put("type", "issue").put("idempotencyKey", key).put("profile", profile)
+        .put("subject", subjectRfc4514).put("signedAt", Instant.now().toString());
+    n.putObject("keyGeneration").put("algorithm", algorithm);
     sans.forEach(n.putArray("subjectAltNames")::add);
     return n.toString();
   }
@@ -164,9 +185,14 @@ public final class LraClient {
 
   /** {@code gpki lra issue|revoke|status ...}; prints the answer, exits 0 on 2xx. */
   public static void main(String[] args) throws Exception {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs one command; prints the answer to {@code out}, notes to {@code err}; the exit code. */
+  public static int run(String[] args, java.io.PrintStream out, java.io.PrintStream err) throws Exception {
     if (args.length < 1) {
-      System.err.println("usage: gpki lra issue|revoke|status|feed --url U --p12 F --trust PEM [options]");
-      System.exit(2);
+      err.println("usage: gpki lra issue|revoke|status|pickup|feed --url U --p12 F --trust PEM [options]");
+      return 2;
     }
     Map<String, List<String>> opt = new HashMap<>();
     for (int i = 1; i + 1 < args.length; i += 2) {
@@ -178,6 +204,9 @@ public final class LraClient {
     String key = opt.containsKey("key") ? one(opt, "key") : "cli-" + UUID.randomUUID();
     Answer a = switch (args[0]) {
       case "issue" -> {
+        if (opt.containsKey("generate-key")) {
+          yield issueGenerated(client, key, opt, err);
+        }
         KeyPair kp = ecKeyPair();
         Files.write(Path.of(one(opt, "key-out")), kp.getPrivate().getEncoded());
         yield client.post(LraHandler.REQUESTS, key, issueJson(key, one(opt, "profile"),
@@ -186,12 +215,51 @@ public final class LraClient {
       case "revoke" -> client.post(LraHandler.REQUESTS, key,
           revokeJson(key, one(opt, "serial"), Integer.parseInt(one(opt, "reason"))));
       case "status" -> client.get(LraHandler.REQUESTS + "/" + one(opt, "id"));
+      case "pickup" -> pickup(client, one(opt, "id"), Path.of(one(opt, "out")));
       case "feed" -> client.get(LraFeedHandler.FEED + "?after="
           + (opt.containsKey("after") ? one(opt, "after") : "0"));
       default -> throw new IllegalArgumentException("unknown command " + args[0]);
     };
-    System.out.println(a.status() + " " + a.body());
-    System.exit(a.status() / 100 == 2 ? 0 : 1);
+    out.println(a.status() + " " + a.body());
+    return a.status() / 100 == 2 ? 0 : 1;
+  }
+
+  /** Sends an issue request without CSR; the one-time secret goes to a 0600 file, never to the screen. */
+  private static Answer issueGenerated(
+      LraClient client, String key, Map<String, List<String>> opt, java.io.PrintStream err) throws Exception {
+    Answer a = client.post(LraHandler.REQUESTS, key, issueGeneratedJson(key, one(opt, "profile"), one(opt, "subject"),
+        one(opt, "generate-key"), opt.getOrDefault("san", List.of())));
+    if (a.status() != 202) {
+      return a;
+    }
+    ObjectNode body = (ObjectNode) JSON.readTree(a.body());
+    String secret = body.path("keySecret").asString("");
+    if (body.has("keySecret") && !secret.startsWith("already")) {
+      Path out = Path.of(opt.containsKey("secret-out") ? one(opt, "secret-out")
+          : body.get("id").asString() + ".secret");
+      Pkcs12Files.writePrivate(out, (secret + "\n").getBytes(StandardCharsets.UTF_8));
+      body.put("keySecret", "written to " + out.toAbsolutePath());
+      err.println("one-time secret of the generated key written to " + out.toAbsolutePath() + " (0600)");
+    }
+    return new Answer(a.status(), body.toString());
+  }
+
+  /** Picks up a server-generated key once: writes the PKCS#12 and the certificate (PEM) next to it. */
+  private static Answer pickup(LraClient client, String id, Path out) throws Exception {
+    Answer a = client.pickupKey(id);
+    if (a.status() != 200) {
+      return a;
+    }
+    ObjectNode body = (ObjectNode) JSON.readTree(a.body());
+    Pkcs12Files.writePrivate(out, Base64.getDecoder().decode(body.get("pkcs12").asString()));
+    Path cert = out.resolveSibling(out.getFileName() + ".crt.pem");
+    Files.writeString(cert, "-----BEGIN CERTIFICATE-----\n"
+        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(
+            Base64.getDecoder().decode(body.get("certificate").asString()))
+        + "\n-----END CERTIFICATE-----\n");
+    body.put("pkcs12", "written to " + out.toAbsolutePath() + " (encrypted to the one-time secret)");
+    body.put("certificate", "written to " + cert.toAbsolutePath());
+    return new Answer(a.status(), body.toString());
   }
 
   private static String one(Map<String, List<String>> opt, String name) {

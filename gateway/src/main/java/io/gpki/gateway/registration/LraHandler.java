@@ -6,6 +6,7 @@ import io.gpki.sync.CertificateStore;
 import io.gpki.sync.JournalAcceptance;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.RegistrationJournal;
+import io.gpki.sync.ServerKeyStore;
 import java.net.URI;
 import java.util.Base64;
 import org.springframework.http.HttpStatus;
@@ -37,10 +38,12 @@ public final class LraHandler {
   private final RegistrationJournal journal;
   private final CertificateStore certificates;
   private final CallAudit calls;
+  private final ServerKeyStore serverKeys;
 
   public LraHandler(
       SignedBodies bodies, OperatorAuthenticator authenticator, RequestParser parser, LraIntake intake,
-      RegistrationJournal journal, CertificateStore certificates, CallAudit calls) {
+      RegistrationJournal journal, CertificateStore certificates, CallAudit calls, ServerKeyStore serverKeys) {
+    this.serverKeys = serverKeys;
     this.bodies = bodies;
     this.authenticator = authenticator;
     this.parser = parser;
@@ -71,7 +74,8 @@ public final class LraHandler {
         .onErrorResume(e -> calls.refused(request, "LRA_REQUEST", e));
   }
 
-  private Mono<ServerResponse> accepted(JournalAcceptance a) {
+  private Mono<ServerResponse> accepted(LraIntake.Accepted accepted) {
+    JournalAcceptance a = accepted.acceptance();
     JournalEntry e = a.entry();
     ObjectNode body = JSON.createObjectNode();
     body.put("id", e.id());
@@ -79,6 +83,14 @@ public final class LraHandler {
     body.put("type", e.kind().name().toLowerCase(java.util.Locale.ROOT));
     body.put("acceptedAt", e.acceptedAt().toString());
     body.put("status", REQUESTS + "/" + e.id());
+    if (accepted.secret() != null) {
+      // The one-time secret of the generated key's PKCS#12: in this answer only, never stored.
+      body.put("keySecret", accepted.secret());
+      body.put("pkcs12", KeyPickupHandler.path(e.id()));
+    } else if (KeyPickupHandler.serverKeyRequest(e)) {
+      body.put("keySecret", "already delivered in the first answer to this request");
+      body.put("pkcs12", KeyPickupHandler.path(e.id()));
+    }
     // The first answer, whatever state the request is in now: a repeat never acts twice.
     return ServerResponse.status(HttpStatus.ACCEPTED)
         .location(URI.create(REQUESTS + "/" + e.id()))
@@ -124,6 +136,20 @@ public final class LraHandler {
                 .map(c -> body.put("certificate", Base64.getEncoder().encodeToString(c.der())))
                 .defaultIfEmpty(body)
             : Mono.just(body);
+    if (KeyPickupHandler.serverKeyRequest(e)) {
+      // Where the generated key stands; never the secret (it was in the first 202 only).
+      full = full.flatMap(b -> serverKeys.generatedKey(e.id()).map(k -> {
+        ObjectNode key = b.putObject("serverKey");
+        key.put("algorithm", k.algorithm());
+        key.put("pkcs12", KeyPickupHandler.path(e.id()));
+        key.put("state", k.available() ? "WAITING_FOR_PICKUP" : k.deliveredAt() != null ? "DELIVERED" : "DISCARDED");
+        if (k.deliveredAt() != null) {
+          key.put("deliveredAt", k.deliveredAt().toString());
+          key.put("deliveredBy", String.valueOf(k.deliveredBy()));
+        }
+        return b;
+      }).defaultIfEmpty(b));
+    }
     return full.flatMap(
         b -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b)));
   }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.UUID;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -31,11 +32,13 @@ public final class LraIntake {
   private final Duration skew;
   private final Runnable wakeWorker;
   private final ServiceCalendar calendar;
+  private final ServerKeyIntake serverKeys;
 
   public LraIntake(
       RegistrationJournal journal, CertificateStore certificates, Clock clock, Duration skew, Runnable wakeWorker,
-      ServiceCalendar calendar) {
+      ServiceCalendar calendar, ServerKeyIntake serverKeys) {
     this.calendar = calendar;
+    this.serverKeys = serverKeys;
     this.journal = journal;
     this.certificates = certificates;
     this.clock = clock;
@@ -43,8 +46,23 @@ public final class LraIntake {
     this.wakeWorker = wakeWorker;
   }
 
+  /**
+   * An accepted request.
+   *
+   * @param acceptance the journal entry, new or the first one stored under the key
+   * @param secret the one-time secret of a server-generated key: only in the first answer, else
+   *     {@code null}
+   */
+  public record Accepted(JournalAcceptance acceptance, @Nullable String secret) {
+
+    @Override
+    public String toString() {
+      return "Accepted[" + acceptance + (secret == null ? "" : ", secret withheld") + "]";
+    }
+  }
+
   /** Accepts (or recognises a repeat of) a verified, format-checked request. */
-  public Mono<JournalAcceptance> accept(
+  public Mono<Accepted> accept(
       OperatorAuthenticator.Caller caller, LraRequest request, SignedRequests.Verified signed, String headerKey) {
     LraRecord lra = caller.lra();
     if (lra == null || !caller.operator().roles().contains(OperatorRole.LRA_OPERATOR.name())) {
@@ -56,7 +74,7 @@ public final class LraIntake {
     byte[] sha = Certificates.digest("SHA-256", signed.content());
     return journal
         .findByKey(lra.id(), headerKey)
-        .map(first -> repeat(first, sha))
+        .map(first -> new Accepted(repeat(first, sha), null))
         .switchIfEmpty(Mono.defer(() -> fresh(caller, lra, request, signed, sha)));
   }
 
@@ -67,7 +85,7 @@ public final class LraIntake {
     return new JournalAcceptance(first, true);
   }
 
-  private Mono<JournalAcceptance> fresh(
+  private Mono<Accepted> fresh(
       OperatorAuthenticator.Caller caller, LraRecord lra, LraRequest request, SignedRequests.Verified signed,
       byte[] sha) {
     Instant now = clock.instant();
@@ -98,20 +116,27 @@ public final class LraIntake {
           AuditEvent event =
               new AuditEvent("LRA_REQUEST", caller.source(), caller.operator().id(), id, "ACCEPTED",
                   kind + " " + caId + " " + detail + " (signature verified, evidence kept)");
-          return journal.accept(entry, event)
-              .map(a -> a.repeat() ? repeat(a.entry(), sha) : a)
+          Mono<Accepted> stored =
+              request instanceof LraRequest.Issue i && i.serverKey()
+                  ? serverKeys.accept(entry, i, event)
+                  : journal.accept(entry, event).map(a -> new Accepted(a, null));
+          return stored
+              .map(a -> a.acceptance().repeat() ? new Accepted(repeat(a.acceptance().entry(), sha), null) : a)
               .doOnSuccess(a -> wakeWorker.run());
         });
   }
 
-  private static String checkIssue(LraRecord lra, LraRequest.Issue i) {
+  private String checkIssue(LraRecord lra, LraRequest.Issue i) {
     if (!lra.allowedProfiles().contains(i.profile().name())) {
       throw RequestParser.bad("profile", i.profile() + " is not allowed for LRA " + lra.id());
     }
-    X500Name subject = i.csr().getSubject();
+    if (i.serverKey()) {
+      serverKeys.checkProfile(i.profile());
+    }
+    X500Name subject = i.subject();
     if (!Namespaces.subjectUnder(subject, lra.subjectBaseDn())) {
-      throw RequestParser.bad("csr", "subject " + Certificates.rfc4514(subject) + " is outside the LRA's namespace "
-          + lra.subjectBaseDn());
+      throw RequestParser.bad(i.subjectField(), "subject " + Certificates.rfc4514(subject)
+          + " is outside the LRA's namespace " + lra.subjectBaseDn());
     }
     String outside = Namespaces.firstOutside(i.subjectAltNames(), lra.dnsSuffixes());
     if (outside != null) {

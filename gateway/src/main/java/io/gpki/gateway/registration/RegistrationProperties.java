@@ -25,6 +25,9 @@ import org.springframework.validation.annotation.Validated;
  * @param signedAtSkew how far a request's signedAt may differ from now
  * @param demoLra create the demo LRA and its operator credentials on first start (with the demo PKI)
  * @param calendar service hours of issuance (off by default)
+ * @param serverKeyProfiles profiles for which an LRA may ask the gateway to generate the key (no CSR);
+ *     by default only USER_SIGNING (see docs/registration.md for why not the others)
+ * @param serverKeyIterations PBKDF2-HMAC-SHA256 and MAC iterations of a server-generated key's PKCS#12
  */
 @Validated
 @ConfigurationProperties("gpki.registration")
@@ -41,4 +44,6 @@ public record RegistrationProperties(
     @DefaultValue("1825d") Duration maxValidity,
     @DefaultValue("10m") Duration signedAtSkew,
     @DefaultValue("true") boolean demoLra,
-    @DefaultValue ServiceCalendar calendar) {}
+    @DefaultValue ServiceCalendar calendar,
+    @DefaultValue("USER_SIGNING") List<String> serverKeyProfiles,
+    @DefaultValue("600000") @Min(100000) int serverKeyIterations) {}

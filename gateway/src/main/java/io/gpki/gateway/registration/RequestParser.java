@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
@@ -86,7 +88,25 @@ public final class RequestParser {
     if (!LRA_PROFILES.contains(profile)) {
       throw bad("profile", profileName + " is not an LRA profile");
     }
-    PKCS10CertificationRequest csr = csr(text(root, "csr", true));
+    PKCS10CertificationRequest csr = null;
+    ServerKeyAlgorithm generate = null;
+    X500Name subject;
+    JsonNode keyGeneration = root.get("keyGeneration");
+    if (keyGeneration == null || keyGeneration.isNull()) {
+      csr = csr(text(root, "csr", true));
+      subject = csr.getSubject();
+      if (root.get("subject") != null) {
+        throw bad("subject", "comes from the CSR; give it only with keyGeneration");
+      }
+    } else {
+      if (root.get("csr") != null) {
+        throw bad("keyGeneration", "give either csr or keyGeneration, not both");
+      }
+      String alg = keyGeneration.isObject() ? keyGeneration.path("algorithm").asString("") : "";
+      generate = ServerKeyAlgorithm.byLabel(alg).orElseThrow(() -> bad("keyGeneration",
+          "algorithm must be one of RSA-2048, RSA-3072, EC-P256"));
+      subject = subject(text(root, "subject", true));
+    }
     Duration validity = defaultValidity;
     JsonNode days = root.get("validityDays");
     if (days != null && !days.isNull()) {
@@ -98,7 +118,8 @@ public final class RequestParser {
         throw bad("validityDays", "at most " + maxValidity.toDays());
       }
     }
-    return new LraRequest.Issue(key, ca, signedAt, csr, profile, validity, sans(root.get("subjectAltNames")));
+    return new LraRequest.Issue(key, ca, signedAt, csr, subject, generate, profile, validity,
+        sans(root.get("subjectAltNames")));
   }
 
   private static LraRequest.Revoke revoke(JsonNode root, String key, @Nullable String ca, Instant signedAt) {
@@ -134,6 +155,20 @@ public final class RequestParser {
       throw bad("csr", "the subject name is empty");
     }
     return csr;
+  }
+
+  /** An explicit subject name (RFC 4514, as X500Principal reads it), for server-generated keys. */
+  static X500Name subject(String rfc4514) {
+    X500Name name;
+    try {
+      name = X500Name.getInstance(new X500Principal(rfc4514).getEncoded());
+    } catch (IllegalArgumentException e) {
+      throw bad("subject", "not an RFC 4514 distinguished name");
+    }
+    if (name.getRDNs().length == 0) {
+      throw bad("subject", "the subject name is empty");
+    }
+    return name;
   }
 
   /** The request's key as a JCA key (by algorithm name: the JDK does not resolve every key OID). */

@@ -41,7 +41,8 @@ public final class Problems {
   /** The problem for any throwable; internal errors get a generic detail. */
   public static Problem of(Throwable e) {
     if (e instanceof PkiException p) {
-      return new Problem(p.type(), p.type().status(), p.type().status() >= 500 ? generic(p.type()) : p.getMessage());
+      boolean hidden = p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED;
+      return new Problem(p.type(), p.type().status(), hidden ? generic(p.type()) : p.getMessage());
     }
     if (e instanceof ResponseStatusException r) {
       int status = r.getStatusCode().value();

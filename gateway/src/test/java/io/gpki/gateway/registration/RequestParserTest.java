@@ -36,6 +36,11 @@ class RequestParserTest {
         Arguments.of("400/bad SAN", "{\"type\":\"issue\"," + ok + ",\"profile\":\"USER_SIGNING\",\"csr\":\"" + CSR + "\",\"subjectAltNames\":[\"ip:1.2.3.4\"]}", "subjectAltNames:"),
         Arguments.of("400/missing serial", "{\"type\":\"revoke\"," + ok + ",\"reason\":1}", "serial:"),
         Arguments.of("400/serial not hex", "{\"type\":\"revoke\"," + ok + ",\"serial\":\"xyz\",\"reason\":1}", "serial:"),
+        Arguments.of("400/csr and keyGeneration", "{\"type\":\"issue\"," + ok + ",\"profile\":\"USER_SIGNING\",\"csr\":\"" + CSR + "\",\"keyGeneration\":{\"algorithm\":\"EC-P256\"}}", "keyGeneration:"),
+        Arguments.of("400/unknown key algorithm", "{\"type\":\"issue\"," + ok + ",\"profile\":\"USER_SIGNING\",\"subject\":\"CN=A,C=JP\",\"keyGeneration\":{\"algorithm\":\"RSA-1024\"}}", "keyGeneration:"),
+        Arguments.of("400/keyGeneration without subject", "{\"type\":\"issue\"," + ok + ",\"profile\":\"USER_SIGNING\",\"keyGeneration\":{\"algorithm\":\"EC-P256\"}}", "subject:"),
+        Arguments.of("400/subject not a name", "{\"type\":\"issue\"," + ok + ",\"profile\":\"USER_SIGNING\",\"subject\":\"not a dn\",\"keyGeneration\":{\"algorithm\":\"EC-P256\"}}", "subject:"),
+        Arguments.of("400/subject beside a csr", "{\"type\":\"issue\"," + ok + ",\"profile\":\"USER_SIGNING\",\"csr\":\"" + CSR + "\",\"subject\":\"CN=A,C=JP\"}", "subject:"),
         Arguments.of("400/removeFromCRL", "{\"type\":\"revoke\"," + ok + ",\"serial\":\"0a\",\"reason\":8}", "reason:"));
   }
 
@@ -55,6 +60,12 @@ class RequestParserTest {
         .getBytes(StandardCharsets.UTF_8));
     assertThat(issue).isInstanceOf(LraRequest.Issue.class);
     assertThat(((LraRequest.Issue) issue).validity()).isEqualTo(Duration.ofDays(365));
+    LraRequest.Issue generated = (LraRequest.Issue) parser.parse(LraClient.issueGeneratedJson(key, "USER_SIGNING",
+        "CN=Unit,OU=Ministry of Demo Affairs,O=Japanese Government,C=JP", "RSA-3072", List.of())
+        .getBytes(StandardCharsets.UTF_8));
+    assertThat(generated.csr()).isNull();
+    assertThat(generated.keyGeneration()).isEqualTo(ServerKeyAlgorithm.RSA_3072);
+    assertThat(generated.subject()).isEqualTo(LraTestKit.subject("Unit"));
     LraRequest revoke = parser.parse(LraClient.revokeJson(key, "00AB", 1).getBytes(StandardCharsets.UTF_8));
     assertThat(((LraRequest.Revoke) revoke).serialHex()).isEqualTo("ab");
   }

@@ -12,6 +12,7 @@ import io.gpki.sync.OutboxEvent;
 import io.gpki.sync.RegistrationCertificateRef;
 import io.gpki.sync.RegistrationFeedEvent;
 import io.gpki.sync.RegistrationJournal;
+import io.gpki.sync.ServerKeyStore;
 import io.gpki.sync.StoreException;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Parameters;
@@ -38,12 +39,19 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
   private final TransactionalOperator tx;
   private final AuditWriter audit;
   private final Clock clock;
+  private final R2dbcServerKeyStore serverKeys;
 
   public R2dbcRegistrationStore(ConnectionFactory connections, Clock clock) {
     this.db = DatabaseClient.create(connections);
     this.tx = TransactionalOperator.create(new R2dbcTransactionManager(connections));
     this.audit = new AuditWriter(db, clock);
     this.clock = clock;
+    this.serverKeys = new R2dbcServerKeyStore(db, tx, audit, this, clock);
+  }
+
+  /** Server-generated keys, sharing this store's pool and transactions. */
+  public ServerKeyStore serverKeys() {
+    return serverKeys;
   }
 
   // --- RegistrationJournal ----------------------------------------------------------------------
@@ -168,9 +176,20 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
                                     .map(RegistrationRows::journal)
                                     .one()
                                     // The notifications commit with the completion: none is lost, none doubled.
-                                    .flatMap(done -> OutboxRows.insertAll(db, notices).thenReturn(done))))
+                                    .flatMap(done -> OutboxRows.insertAll(db, notices).thenReturn(done))
+                                    .flatMap(done -> "REJECTED".equals(state)
+                                        ? serverKeys.discardInTransaction(id).thenReturn(done)
+                                        : Mono.just(done))))
             .switchIfEmpty(Mono.defer(() -> find(id)));
     return tx.transactional(work);
+  }
+
+  @Override
+  public Mono<byte[]> generatedPublicKey(String requestId) {
+    return db.sql("SELECT public_key FROM registration_server_key WHERE request_id = :id")
+        .bind("id", requestId)
+        .map(r -> Rows.bytes(r, "public_key"))
+        .one();
   }
 
   @Override
@@ -331,6 +350,27 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
       String id, String approverId, byte[] evidence, List<JournalEntry> released, AuditEvent event) {
     return new RegistrationApprovalWriter(db, tx, audit, this, clock)
         .approve(id, approverId, evidence, released, event);
+  }
+
+  @Override
+  public Mono<OperatorApproval> approveForExecution(String id, String approverId, byte[] evidence, AuditEvent event) {
+    return new RegistrationApprovalWriter(db, tx, audit, this, clock)
+        .approve(id, approverId, evidence, List.of(), true, event);
+  }
+
+  @Override
+  public Flux<OperatorApproval> toExecute(int limit) {
+    return new ApprovalExecutionWriter(db, tx, audit, clock).toExecute(limit);
+  }
+
+  @Override
+  public Mono<String> plan(String id, String plan, AuditEvent event) {
+    return new ApprovalExecutionWriter(db, tx, audit, clock).plan(id, plan, event);
+  }
+
+  @Override
+  public Mono<OperatorApproval> executed(String id, boolean done, String result, AuditEvent event) {
+    return new ApprovalExecutionWriter(db, tx, audit, clock).executed(id, done, result, event);
   }
 
   /** Inserts a journal entry inside the caller's transaction (approvals release revocations). */

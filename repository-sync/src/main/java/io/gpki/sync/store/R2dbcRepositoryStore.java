@@ -112,6 +112,34 @@ public final class R2dbcRepositoryStore
     return conflicts(tx.transactional(work), "key generation exists");
   }
 
+  @Override
+  public Mono<CaKeyRecord> addStandbyKeyGeneration(CaKeyRecord key) {
+    return conflicts(tx.transactional(insertKey(key).thenReturn(key)), "key generation exists");
+  }
+
+  @Override
+  public Mono<CaRecord> activateKeyGeneration(String caId, int generation) {
+    Mono<CaRecord> work =
+        db.sql(
+                "UPDATE ca SET current_generation = :gen, updated_at = :now WHERE id = :id"
+                    + " AND current_generation <> :gen AND EXISTS (SELECT 1 FROM ca_key WHERE ca_id = :id"
+                    + " AND generation = :gen) RETURNING " + Rows.CA_COLUMNS)
+            .bind("gen", generation)
+            .bind("now", clock.instant())
+            .bind("id", caId)
+            .map(Rows::ca)
+            .one()
+            .flatMap(ca -> log.append("CA", ca.id(), Payloads.ca(ca)).thenReturn(ca))
+            .switchIfEmpty(
+                Mono.defer(
+                    () ->
+                        ca(caId)
+                            .filter(ca -> ca.currentGeneration() == generation)
+                            .switchIfEmpty(Mono.error(new StoreException.NotFound(
+                                "no key generation " + generation + " of CA " + caId)))));
+    return tx.transactional(work);
+  }
+
   private Mono<Void> insertKey(CaKeyRecord k) {
     return db.sql(
             "INSERT INTO ca_key (" + Rows.KEY_COLUMNS + ") VALUES (:ca, :gen, :keyId, :source, :pub,"

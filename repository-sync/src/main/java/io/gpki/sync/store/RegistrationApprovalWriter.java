@@ -34,7 +34,8 @@ final class RegistrationApprovalWriter {
     Mono<OperatorApproval> work =
         db.sql(
                 "INSERT INTO operator_approval (" + RegistrationRows.APPROVAL + ", evidence) VALUES (:id,"
-                    + " :action, :target, :json, :by, :at, :expires, :key, 'PENDING', NULL, NULL, :evidence)"
+                    + " :action, :target, :json, :by, :at, :expires, :key, 'PENDING', NULL, NULL, NULL, NULL, NULL,"
+                    + " :evidence)"
                     + " ON CONFLICT (requested_by, idempotency_key) DO NOTHING RETURNING "
                     + RegistrationRows.APPROVAL)
             .bind("id", a.id())
@@ -64,6 +65,13 @@ final class RegistrationApprovalWriter {
 
   Mono<OperatorApproval> approve(
       String id, String approverId, byte[] evidence, List<JournalEntry> released, AuditEvent event) {
+    return approve(id, approverId, evidence, released, false, event);
+  }
+
+  /** @param execute record the work in the approval ({@code execution = PENDING}) for the executor */
+  Mono<OperatorApproval> approve(
+      String id, String approverId, byte[] evidence, List<JournalEntry> released, boolean execute,
+      AuditEvent event) {
     Instant now = clock.instant();
     Mono<OperatorApproval> work =
         db.sql("SELECT " + RegistrationRows.APPROVAL + " FROM operator_approval WHERE id = :id FOR UPDATE")
@@ -84,7 +92,8 @@ final class RegistrationApprovalWriter {
                   }
                   return db.sql(
                           "UPDATE operator_approval SET state = 'APPROVED', approved_by = :by,"
-                              + " approved_at = :now, evidence = evidence || :evidence WHERE id = :id"
+                              + " approved_at = :now, evidence = evidence || :evidence"
+                              + (execute ? ", execution = 'PENDING'" : "") + " WHERE id = :id"
                               + " RETURNING " + RegistrationRows.APPROVAL)
                       .bind("by", approverId)
                       .bind("now", now)

@@ -22,7 +22,7 @@ final class RegistrationRows {
       "id, lra_id, display_name, roles, cert_sha256, cert_issuer_ca_id, cert_serial_hex, enabled, created_at";
   static final String APPROVAL =
       "id, action, target, request_json, requested_by, requested_at, expires_at, idempotency_key, state,"
-          + " approved_by, approved_at";
+          + " approved_by, approved_at, execution, plan, result";
 
   private RegistrationRows() {}
 
@@ -66,7 +66,8 @@ final class RegistrationRows {
         Rows.str(r, "id"), Rows.str(r, "action"), Rows.str(r, "target"), Rows.str(r, "request_json"),
         Rows.str(r, "requested_by"), Rows.instant(r, "requested_at"), Rows.instant(r, "expires_at"),
         Rows.str(r, "idempotency_key"), Rows.str(r, "state"), r.get("approved_by", String.class),
-        Rows.nullableInstant(r, "approved_at"));
+        Rows.nullableInstant(r, "approved_at"), r.get("execution", String.class), r.get("plan", String.class),
+        r.get("result", String.class));
   }
 
   static RegistrationFeedEvent feedEvent(Readable r) {

@@ -1,0 +1,116 @@
+package io.gpki.gateway.operations;
+
+import io.gpki.gateway.ErrorType;
+import io.gpki.gateway.PkiException;
+import io.gpki.gateway.registration.OperatorAuthenticator;
+import io.gpki.sync.AuditEvent;
+import io.gpki.sync.CaRecord;
+import io.gpki.sync.CertificateKind;
+import io.gpki.sync.OperatorApproval;
+import io.gpki.sync.OperatorApprovals;
+import io.gpki.sync.RegistrationCertificateRef;
+import io.gpki.sync.RepositoryContent;
+import io.gpki.sync.RepositoryStore;
+import java.util.Arrays;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Certificate;
+import org.bouncycastle.asn1.x509.Extensions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Two-person control of CA key generation and activation and of cross-certificate issuance and
+ * revocation: what the repository must hold for a request to be stored (its approval target), and
+ * what an approval does. Revocation releases a journal row like emergency revocation; the other actions
+ * are recorded in the approval itself ({@code execution = PENDING}) for {@link ApprovedActions}.
+ */
+final class CaActionApprovals {
+
+  private final RepositoryStore store;
+  private final OperatorApprovals approvals;
+  private final EmergencyRevocations revocations;
+  private final Runnable wakeExecutor;
+
+  CaActionApprovals(
+      RepositoryStore store, OperatorApprovals approvals, EmergencyRevocations revocations, Runnable wakeExecutor) {
+    this.store = store;
+    this.approvals = approvals;
+    this.revocations = revocations;
+    this.wakeExecutor = wakeExecutor;
+  }
+
+  /** Checks the request against the repository; emits the approval's target. */
+  Mono<String> check(CaAction action) {
+    return store.content().load().flatMap(c -> {
+      CaRecord ca = c.cas().stream().filter(x -> x.id().equals(action.caId())).findFirst()
+          .orElseThrow(() -> new PkiException(ErrorType.NOT_FOUND, "ca: no CA " + action.caId()));
+      if (action instanceof CaAction.KeyGenerate) {
+        if (ca.role().equals("EXTERNAL")) {
+          throw new PkiException(ErrorType.CONFLICT, "ca: " + ca.id() + " is an external CA; its keys are not ours");
+        }
+        if (!hasSelfSigned(c, ca.id(), ca.currentGeneration())) {
+          throw new PkiException(ErrorType.CONFLICT, "ca: " + ca.id() + " is not a self-signed CA; a new"
+              + " certificate from its issuer is not implemented here");
+        }
+        return Mono.just(ca.id() + "/new-key");
+      }
+      if (action instanceof CaAction.KeyActivate a) {
+        if (c.keys().stream().noneMatch(k -> k.caId().equals(ca.id()) && k.generation() == a.generation())
+            || !hasSelfSigned(c, ca.id(), a.generation())) {
+          throw new PkiException(ErrorType.NOT_FOUND, "keyGeneration: " + ca.id() + " has no prepared key"
+              + " generation " + a.generation() + " (CA_KEY_GENERATE first)");
+        }
+        return Mono.just(ca.id() + "/g" + a.generation());
+      }
+      if (action instanceof CaAction.CrossIssue x) {
+        if (!ca.role().equals("BRIDGE")) {
+          throw new PkiException(ErrorType.CONFLICT, "ca: cross-certificates are issued by the bridge CA");
+        }
+        return Mono.just(ca.id() + "->" + subjectCa(c, x).id());
+      }
+      CaAction.CrossRevoke r = (CaAction.CrossRevoke) action;
+      return store.certificates().find(ca.id(), r.serialHex())
+          .filter(cert -> cert.kind() == CertificateKind.CROSS)
+          .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "serial: " + ca.id() + " issued no"
+              + " cross-certificate " + r.serialHex())))
+          .map(cert -> ca.id() + "/" + r.serialHex());
+    });
+  }
+
+  /** The repository's CA whose certificate the request presents (a CA certificate, not the issuer's). */
+  static CaRecord subjectCa(RepositoryContent c, CaAction.CrossIssue x) {
+    Certificate cert = Certificate.getInstance(x.subjectCertificate());
+    Extensions ext = cert.getTBSCertificate().getExtensions();
+    BasicConstraints bc = ext == null ? null : BasicConstraints.fromExtensions(ext);
+    if (bc == null || !bc.isCA()) {
+      throw new PkiException(ErrorType.BAD_REQUEST, "subjectCertificate: not a CA certificate");
+    }
+    byte[] subject = io.gpki.gateway.ca.Certificates.der(cert.getSubject());
+    CaRecord peer = c.cas().stream().filter(ca -> Arrays.equals(ca.subjectDer(), subject)).findFirst()
+        .orElseThrow(() -> new PkiException(ErrorType.NOT_FOUND, "subjectCertificate: its subject is no CA of the"
+            + " repository; register the external CA first"));
+    if (peer.id().equals(x.caId())) {
+      throw new PkiException(ErrorType.BAD_REQUEST, "subjectCertificate: the issuer's own certificate");
+    }
+    return peer;
+  }
+
+  private static boolean hasSelfSigned(RepositoryContent c, String caId, int generation) {
+    return c.caCertificates().stream().anyMatch(x -> x.kind() == CertificateKind.SELF_SIGNED
+        && x.issuerCaId().equals(caId) && x.issuerGeneration() == generation);
+  }
+
+  /** Approves: releases the revocation, or records the work for the executor; one transaction each. */
+  Mono<OperatorApproval> approve(
+      OperatorApproval a, CaAction action, OperatorAuthenticator.Caller approver, byte[] evidence) {
+    if (action instanceof CaAction.CrossRevoke r) {
+      return revocations.release(a, approver, evidence, r.caId(),
+          Flux.just(new RegistrationCertificateRef(r.caId(), r.serialHex(), "")), r.reason(),
+          action.action() + " " + a.target());
+    }
+    return approvals.approveForExecution(a.id(), approver.operator().id(), evidence,
+            new AuditEvent("APPROVAL", approver.source(), approver.operator().id(), a.id(), "APPROVED",
+                action.action() + " " + a.target() + " requested by " + a.requestedBy() + "; executing"))
+        .doOnSuccess(x -> wakeExecutor.run());
+  }
+}

@@ -1,0 +1,331 @@
+package io.gpki.gateway.operations;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gpki.gateway.ca.DemoPki;
+import io.gpki.gateway.ca.RepositoryUrls;
+import io.gpki.gateway.registration.LraClient;
+import io.gpki.gateway.registration.Pkcs12Files;
+import io.gpki.gateway.registration.RegistrationListener;
+import io.gpki.gateway.testing.GatewayTestSupport;
+import io.gpki.gateway.testing.OpenSsl;
+import io.gpki.signer.CrlScope;
+import io.gpki.sync.CaKeyRecord;
+import io.gpki.sync.DatabaseCoordinates;
+import io.gpki.sync.OperatorApproval;
+import io.gpki.sync.RegistrationStores;
+import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.testing.TestDatabase;
+import java.math.BigInteger;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.spec.X509EncodedKeySpec;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.bouncycastle.asn1.x509.CertificatePair;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Two-person control of CA key generation and activation, cross-certificate issuance and revocation
+ * (and the reserved FAILOVER) over the mutual-TLS listener, with the results visible in the repository.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "gpki.registration.port=0",
+      "gpki.crl.revocation-publish-delay=200ms",
+      "gpki.operations.approval-ttl=6s",
+      "gpki.operations.action-poll-interval=1s"
+    })
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CriticalActionsIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static Path dataDir;
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    dataDir = GatewayTestSupport.register(registry);
+  }
+
+  @LocalServerPort int httpPort;
+  @Autowired RegistrationListener listener;
+  @Autowired DatabaseCoordinates db;
+  @Autowired RepositoryStore store;
+  @Autowired RegistrationStores stores;
+  @Autowired ApprovedActions executor;
+  WebTestClient http;
+  LraClient senior1;
+  LraClient senior2;
+  LraClient lraOperator;
+  String crossSerial;
+
+  @BeforeAll
+  void ready() throws Exception {
+    http = WebTestClient.bindToServer().baseUrl("http://localhost:" + httpPort).responseTimeout(WAIT).build();
+    GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
+    Instant deadline = Instant.now().plusSeconds(120);
+    while (listener.port() <= 0) {
+      assertThat(Instant.now()).isBefore(deadline);
+      Thread.sleep(200);
+    }
+    senior1 = client("ca-senior-1");
+    senior2 = client("ca-senior-2");
+    lraOperator = client("lra-operator-1");
+  }
+
+  private LraClient client(String id) throws Exception {
+    Path dir = dataDir.resolve("demo-lra");
+    Path p12 = dir.resolve(id + ".p12");
+    return new LraClient(URI.create("https://localhost:" + listener.port()),
+        Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)), LraClient.trust(dir.resolve("trust-osca.pem")));
+  }
+
+  private static ObjectNode action(String action, String key, String ca) {
+    return JSON.createObjectNode().put("action", action).put("idempotencyKey", key).put("ca", ca);
+  }
+
+  private static JsonNode json(LraClient.Answer a) {
+    return JSON.readTree(a.body());
+  }
+
+  /** Asks (senior 1), checks the refusals, approves (senior 2); emits the approval id. */
+  private String askAndApprove(ObjectNode body) throws Exception {
+    String k = body.get("idempotencyKey").asString();
+    assertThat(lraOperator.post(ApprovalHandler.APPROVALS, k, body.toString()).status())
+        .as("an LRA operator may not ask").isEqualTo(403);
+    LraClient.Answer asked = senior1.post(ApprovalHandler.APPROVALS, k, body.toString());
+    assertThat(asked.status()).as(asked.body()).isEqualTo(202);
+    String id = json(asked).get("id").asString();
+    String path = ApprovalHandler.APPROVALS + "/" + id + "/approve";
+    String approve = JSON.createObjectNode().put("approve", id).put("idempotencyKey", "ap-" + id).toString();
+    LraClient.Answer self = senior1.post(path, "ap-" + UUID.randomUUID(), approve);
+    assertThat(self.status()).as("self-approval: " + self.body()).isEqualTo(409);
+    assertThat(lraOperator.post(path, "ap-" + UUID.randomUUID(), approve).status()).as("wrong role").isEqualTo(403);
+    LraClient.Answer ok = senior2.post(path, "ap-" + UUID.randomUUID(), approve);
+    assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    assertThat(json(ok).get("approvedBy").asString()).isEqualTo("ca-senior-2");
+    return id;
+  }
+
+  private JsonNode awaitExecuted(String id) throws Exception {
+    Instant deadline = Instant.now().plus(WAIT);
+    while (true) {
+      JsonNode n = json(senior1.get(ApprovalHandler.APPROVALS + "/" + id));
+      if (n.has("execution") && !n.get("execution").asString().equals("PENDING")) {
+        assertThat(n.get("execution").asString()).as(n.toString()).isEqualTo("DONE");
+        return n;
+      }
+      assertThat(Instant.now()).as("approval " + id + " executed: " + n).isBefore(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  private byte[] get(String path) {
+    return http.get().uri(path).exchange().expectStatus().isOk().expectBody(byte[].class).returnResult()
+        .getResponseBody();
+  }
+
+  @Test
+  @Order(1)
+  void failoverIsReservedAndAnswers501() throws Exception {
+    String k = "fo-" + UUID.randomUUID();
+    LraClient.Answer a = senior1.post(ApprovalHandler.APPROVALS, k, action("FAILOVER", k, "osca").toString());
+    assertThat(a.status()).as(a.body()).isEqualTo(501);
+    assertThat(json(a).get("detail").asString()).startsWith("action: FAILOVER is not available on this deployment");
+    assertThat(count("SELECT count(*) FROM operator_approval WHERE action = 'FAILOVER'")).isZero();
+  }
+
+  @Test
+  @Order(2)
+  void aNewOscaKeyComesWithLinkCertificatesInTheRepositoryAndARerunSignsNothing() throws Exception {
+    String k = "kg-" + UUID.randomUUID();
+    String id = askAndApprove(action("CA_KEY_GENERATE", k, "osca").put("keySpec", "RSA_2048"));
+    JsonNode done = awaitExecuted(id);
+    assertThat(done.get("result").asString()).contains("key generation 3 (osca-g3) prepared, not active");
+    assertThat(store.cas().ca("osca").block(WAIT).currentGeneration()).as("not active yet").isEqualTo(2);
+    List<CaKeyRecord> keys = store.cas().keys("osca").collectList().block(WAIT);
+    PublicKey g2 = publicKey(keys.get(1));
+    PublicKey g3 = publicKey(keys.get(2));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+        "self-signed ([0-9a-f]+), old-with-new ([0-9a-f]+), new-with-old ([0-9a-f]+)").matcher(
+            done.get("result").asString());
+    assertThat(m.find()).as(done.toString()).isTrue();
+    List<String> serials = List.of(m.group(1), m.group(2), m.group(3));
+    X509Certificate selfSigned = Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(0))));
+    selfSigned.verify(g3);
+    assertThat(selfSigned.getPublicKey()).isEqualTo(g3);
+    X509Certificate oldWithNew = Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(1))));
+    oldWithNew.verify(g3); // the old key, certified by the new one
+    assertThat(oldWithNew.getPublicKey()).isEqualTo(g2);
+    X509Certificate newWithOld = Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(2))));
+    newWithOld.verify(g2); // the new key, certified by the old one
+    assertThat(newWithOld.getPublicKey()).isEqualTo(g3);
+    Instant deadline = Instant.now().plus(WAIT);
+    while (true) { // the caIssuers bundle of osca serves the new certificates once the snapshot has them
+      List<BigInteger> bundled = new ArrayList<>();
+      for (Object h : new org.bouncycastle.cms.CMSSignedData(get(RepositoryUrls.caIssuersPath("osca")))
+          .getCertificates().getMatches(null)) {
+        bundled.add(((org.bouncycastle.cert.X509CertificateHolder) h).getSerialNumber());
+      }
+      if (bundled.containsAll(List.of(newWithOld.getSerialNumber(), oldWithNew.getSerialNumber()))) {
+        break;
+      }
+      assertThat(Instant.now()).as("osca.p7c holds both links: " + bundled).isBefore(deadline);
+      Thread.sleep(200);
+    }
+    assertThat(serials).hasSize(3);
+    assertThat(done.get("result").asString()).contains(serials.toArray(String[]::new));
+    long before = count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'osca'");
+    OperatorApproval executed = stores.approvals().approval(id).block(WAIT);
+    executor.execute(executed).block(WAIT); // a repeated run (as after a crash before the result committed)
+    assertThat(count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'osca'")).isEqualTo(before);
+    assertThat(count("SELECT count(*) FROM ca_key WHERE ca_id = 'osca'")).isEqualTo(3);
+  }
+
+  @Test
+  @Order(3)
+  void activationSwitchesTheSigningKeyOnlyAfterApproval() throws Exception {
+    String k = "ka-" + UUID.randomUUID();
+    String id = askAndApprove(action("CA_KEY_ACTIVATE", k, "osca").put("keyGeneration", 3));
+    awaitExecuted(id);
+    assertThat(store.cas().ca("osca").block(WAIT).currentGeneration()).isEqualTo(3);
+    String k2 = "ka-" + UUID.randomUUID();
+    LraClient.Answer unknown = senior1.post(ApprovalHandler.APPROVALS, k2,
+        action("CA_KEY_ACTIVATE", k2, "osca").put("keyGeneration", 9).toString());
+    assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
+  }
+
+  @Test
+  @Order(4)
+  void anUnapprovedRequestExpires() throws Exception {
+    String k = "ex-" + UUID.randomUUID();
+    String id = json(senior1.post(ApprovalHandler.APPROVALS, k, action("CA_KEY_GENERATE", k, "isca").toString()))
+        .get("id").asString();
+    Thread.sleep(6500);
+    LraClient.Answer late = senior2.post(ApprovalHandler.APPROVALS + "/" + id + "/approve", "ap-" + UUID.randomUUID(),
+        JSON.createObjectNode().put("approve", id).put("idempotencyKey", "x").toString());
+    assertThat(late.status()).as(late.body()).isEqualTo(409);
+    assertThat(json(senior2.get(ApprovalHandler.APPROVALS + "/" + id)).get("state").asString()).isEqualTo("EXPIRED");
+    assertThat(count("SELECT count(*) FROM ca_key WHERE ca_id = 'isca'")).isEqualTo(1);
+  }
+
+  @Test
+  @Order(5)
+  void aCrossCertificateIsPublishedInThePairAndValidatesWithItsConstraints() throws Exception {
+    byte[] lgpki = get(RepositoryUrls.caCertificatePath("lgpki-demo"));
+    String k = "xc-" + UUID.randomUUID();
+    ObjectNode body = action("CROSS_CERTIFICATE_ISSUE", k, "bca")
+        .put("subjectCertificate", java.util.Base64.getEncoder().encodeToString(lgpki)).put("pathLength", 0)
+        .put("validityDays", 400);
+    body.putArray("policies").add(DemoPki.BCA_POLICY);
+    body.putArray("policyMappings").addObject().put("issuerDomainPolicy", DemoPki.BCA_POLICY)
+        .put("subjectDomainPolicy", DemoPki.LGPKI_POLICY);
+    body.putArray("permittedSubtrees").add("O=LGPKI Demo,C=JP");
+    String id = askAndApprove(body);
+    String result = awaitExecuted(id).get("result").asString();
+    crossSerial = result.replaceAll("^cross-certificate bca/([0-9a-f]+) to lgpki-demo.*$", "$1");
+    assertThat(crossSerial).matches("[0-9a-f]+");
+
+    Instant deadline = Instant.now().plus(WAIT);
+    CertificatePair pair;
+    while (true) {
+      pair = CertificatePair.getInstance(org.bouncycastle.asn1.ASN1Primitive.fromByteArray(
+          get(RepositoryUrls.crossPairPath("bca-lgpki-demo"))));
+      if (pair.getReverse() != null && pair.getReverse().getSerialNumber().getValue().equals(new BigInteger(crossSerial, 16))) {
+        break;
+      }
+      assertThat(Instant.now()).as("the pair serves the new cross-certificate").isBefore(deadline);
+      Thread.sleep(200);
+    }
+    assertThat(pair.getForward()).as("the other direction is kept").isNotNull();
+    X509Certificate cross = Pkcs12Files.x509(pair.getReverse().getEncoded());
+    assertThat(cross.getExtensionValue("2.5.29.30")).as("name constraints").isNotNull();
+    assertThat(cross.getBasicConstraints()).isZero();
+    byte[] ee;
+    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+        "SELECT der FROM certificate WHERE issuer_ca_id = 'lgpki-demo' AND label = 'demo: valid'")) {
+      rs.next();
+      ee = rs.getBytes(1);
+    }
+    Path dir = Files.createTempDirectory(dataDir, "cross");
+    Path anchor = OpenSsl.pem(dir.resolve("bca.pem"), "CERTIFICATE", List.of(get(RepositoryUrls.caCertificatePath("bca"))));
+    Path untrusted = OpenSsl.pem(dir.resolve("cross.pem"), "CERTIFICATE", List.of(cross.getEncoded()));
+    Path leaf = OpenSsl.pem(dir.resolve("ee.pem"), "CERTIFICATE", List.of(ee));
+    OpenSsl.Result verified = OpenSsl.run(List.of("verify", "-x509_strict", "-policy_check", "-explicit_policy",
+        "-policy", DemoPki.BCA_POLICY, "-CAfile", anchor.toString(), "-untrusted", untrusted.toString(),
+        leaf.toString()));
+    assertThat(verified.exitCode()).as(verified.output()).isZero();
+    assertThat(verified.output()).contains(": OK");
+  }
+
+  @Test
+  @Order(6)
+  void aRevokedCrossCertificateAppearsInTheBridgesArl() throws Exception {
+    assertThat(crossSerial).isNotNull();
+    String k = "xr-" + UUID.randomUUID();
+    LraClient.Answer notCross = senior1.post(ApprovalHandler.APPROVALS, k,
+        action("CROSS_CERTIFICATE_REVOKE", k, "bca").put("serial", "123456789abcdef").put("reason", 5).toString());
+    assertThat(notCross.status()).as(notCross.body()).isEqualTo(404);
+    String k2 = "xr-" + UUID.randomUUID();
+    askAndApprove(action("CROSS_CERTIFICATE_REVOKE", k2, "bca").put("serial", crossSerial).put("reason", 5));
+    Instant deadline = Instant.now().plus(WAIT);
+    while (true) {
+      X509CRLHolder arl = new X509CRLHolder(get(RepositoryUrls.listPath("bca", CrlScope.ARL)));
+      if (arl.getRevokedCertificate(new BigInteger(crossSerial, 16)) != null) {
+        break;
+      }
+      assertThat(Instant.now()).as("bca's ARL lists the cross-certificate").isBefore(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  @Test
+  @Order(7)
+  void everyStepIsInTheAuditLog() throws Exception {
+    assertThat(count("SELECT count(*) FROM audit_log WHERE type = 'SIGNATURE' AND outcome = 'STARTED'"
+        + " AND source = 'operations'")).isGreaterThanOrEqualTo(2);
+    assertThat(count("SELECT count(*) FROM audit_log WHERE type = 'APPROVAL' AND outcome = 'EXECUTED'"))
+        .isGreaterThanOrEqualTo(3);
+    assertThat(count("SELECT count(*) FROM audit_log WHERE type = 'APPROVAL' AND outcome = 'REJECTED'"
+        + " AND detail LIKE 'action: FAILOVER%'")).isEqualTo(1);
+  }
+
+  private static PublicKey publicKey(CaKeyRecord k) throws Exception {
+    return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(k.publicKey()));
+  }
+
+  private long count(String sql) throws Exception {
+    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
