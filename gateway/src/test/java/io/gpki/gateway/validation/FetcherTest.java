@@ -92,6 +92,42 @@ class FetcherTest {
   }
 
   @Test
+  void everyRedirectTargetIsCheckedAgainLikeTheFirstUrl() throws Exception {
+    int port = Integer.parseInt(http.url("").replaceAll(".*:", ""));
+    http.redirects.put("/moved.crl", "/ca.crl");
+    http.redirects.put("/to-localhost.crl", "http://localhost:" + port + "/ca.crl");
+    http.redirects.put("/to-ipv6-loopback.crl", "http://[::1]:" + port + "/ca.crl");
+    http.redirects.put("/to-metadata.crl", "http://169.254.169.254/latest/meta-data");
+    http.redirects.put("/to-private.crl", "http://10.0.0.1/ca.crl");
+    http.redirects.put("/to-file.crl", "file:///etc/passwd");
+    http.redirects.put("/to-user-info.crl", "http://user@127.0.0.1:" + port + "/ca.crl");
+    http.redirects.put("/loop.crl", "/loop.crl");
+    // The first hop is allowed only because its exact address is configured; nothing else inward is.
+    Fetcher strict = new Fetcher(new UrlGuard(false, UrlGuard.addresses(List.of("127.0.0.1"))),
+        Duration.ofSeconds(5), ldapThreads, CircuitBreakerRegistry.ofDefaults(), RetryRegistry.ofDefaults());
+    assertThat(strict.get(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
+    assertThat(strict.get(http.url("/moved.crl"), 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
+    for (String[] c : new String[][] {
+        {"/to-localhost.crl", "internal host name"}, {"/to-ipv6-loopback.crl", "non-public address"},
+        {"/to-metadata.crl", "non-public address"}, {"/to-private.crl", "non-public address"},
+        {"/to-file.crl", "scheme file not allowed"}, {"/to-user-info.crl", "user info not allowed"},
+        {"/loop.crl", "too many redirects"}}) {
+      assertThatThrownBy(() -> strict.get(http.url(c[0]), 100_000).block(Duration.ofSeconds(10)))
+          .as(c[0]).hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
+  void configuredAddressesMustBeIpLiterals() {
+    assertThat(UrlGuard.addresses(List.of("10.1.2.3", "[fd00::1]"))).hasSize(2);
+    assertThatThrownBy(() -> UrlGuard.addresses(List.of("crl.example.com")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an IP address");
+    UrlGuard guard = new UrlGuard(false, UrlGuard.addresses(List.of("10.1.2.3")));
+    assertThat(guard.refuse("http://10.1.2.3/x.crl")).isNull();
+    assertThat(guard.refuse("http://10.1.2.4/x.crl")).contains("non-public");
+  }
+
+  @Test
   void refusesOtherSchemes() {
     UrlGuard guard = new UrlGuard(false);
     assertThat(guard.refuse("file:///etc/passwd")).contains("scheme");
