@@ -173,6 +173,15 @@ class RepositoryInterfacesIT {
     }
     assertThat(exchange("/certificates/search.cgi?certHash=" + q(new byte[20])).getStatus().value()).isEqualTo(404);
     assertThat(exchange("/crls/search.cgi?certHash=" + q(new byte[20])).getStatus().value()).isEqualTo(400);
+    // Size limits: a query over max-query-length (2048) is a 400 problem; Reactor Netty refuses a
+    // request line over 4 KB (414) and headers over server.max-http-request-header-size, 16 KB (431).
+    EntityExchangeResult<byte[]> longQuery = exchange("/certificates/search.cgi?cn=" + "a".repeat(2100));
+    assertThat(longQuery.getStatus().value()).isEqualTo(400);
+    assertThat(longQuery.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+    assertThat(exchange("/repository/" + "a".repeat(5000)).getStatus().value()).isEqualTo(414);
+    assertThat(client.get().uri(java.net.URI.create("http://localhost:" + port + "/repository"))
+        .header("X-Big", "b".repeat(20_000)).exchange().expectBody(byte[].class).returnResult().getStatus().value())
+        .isEqualTo(431);
     assertThat(exchange("/crls/search.cgi?iHash=" + q(new byte[20])).getStatus().value()).isEqualTo(404);
   }
 
