@@ -26,6 +26,9 @@ class FetcherTest {
   static InMemoryDirectoryServer ldap;
   static Scheduler ldapThreads = Schedulers.newBoundedElastic(2, 16, "test-ldap");
   static byte[] crl;
+  static Cert caCert;
+  static Cert otherCaCert;
+  static byte[] pair;
 
   @BeforeAll
   static void servers() throws Exception {
@@ -39,8 +42,17 @@ class FetcherTest {
     cfg.setSchema(null);
     ldap = new InMemoryDirectoryServer(cfg);
     ldap.add(new Entry("o=Test", new Attribute("objectClass", "organization"), new Attribute("o", "Test")));
+    TestCa other = new TestCa("Other CA");
+    caCert = ca.certify(ca, List.of(), List.of()); // stands in for a self-issued CA certificate
+    otherCaCert = other.certify(ca, List.of(), List.of());
+    pair = new org.bouncycastle.asn1.x509.CertificatePair(
+            org.bouncycastle.asn1.x509.Certificate.getInstance(otherCaCert.der()),
+            org.bouncycastle.asn1.x509.Certificate.getInstance(ca.certify(other, List.of(), List.of()).der()))
+        .getEncoded("DER");
     ldap.add(new Entry("cn=Fetch CA,o=Test", new Attribute("objectClass", "pkiCA"),
-        new Attribute("cn", "Fetch CA"), new Attribute("certificateRevocationList;binary", crl)));
+        new Attribute("cn", "Fetch CA"), new Attribute("certificateRevocationList;binary", crl),
+        new Attribute("cACertificate;binary", new byte[][] {caCert.der(), otherCaCert.der()}),
+        new Attribute("crossCertificatePair;binary", pair)));
     ldap.startListening();
   }
 
@@ -65,6 +77,25 @@ class FetcherTest {
   void fetchesOverLdapOffTheEventLoop() {
     String url = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test?certificateRevocationList;binary";
     assertThat(fetcher(true).get(url, 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
+  }
+
+  @Test
+  void ldapCaIssuersGiveEveryCaCertificateAndCrossPairOfTheEntry() {
+    String base = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test";
+    // No attributes in the URL: cACertificate and crossCertificatePair (RFC 5280 4.2.2.1), every value.
+    assertThat(fetcher(true).getAll(base, 100_000).block(Duration.ofSeconds(10)))
+        .containsExactly(caCert.der(), otherCaCert.der(), pair);
+    assertThat(fetcher(true).getAll(base + "?cACertificate;binary", 100_000).block(Duration.ofSeconds(10)))
+        .containsExactly(caCert.der(), otherCaCert.der());
+    assertThatThrownBy(() -> fetcher(true).getAll(base, 1_000).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("larger than 1000 bytes");
+    assertThatThrownBy(() -> fetcher(false).getAll(base, 100_000).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("non-public address");
+    // An http caIssuers URL is one body.
+    assertThat(fetcher(true).getAll(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10))).containsExactly(crl);
+    // The cache turns the values into certificates, both halves of each pair included.
+    List<byte[]> certs = RemoteCache.parseCertificates(pair).stream().map(Cert::der).toList();
+    assertThat(certs).hasSize(2);
   }
 
   @Test
