@@ -17,6 +17,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -74,6 +76,29 @@ final class Fetcher {
   /** GETs {@code url} (http, https or ldap), at most {@code maxBytes}. */
   Mono<byte[]> get(String url, int maxBytes) {
     return Mono.defer(() -> fetch(url, null, null, maxBytes, 0))
+        .transformDeferred(RetryOperator.of(retries.retry("validation-fetch")))
+        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+  }
+
+  /** Attributes read at an ldap caIssuers URL that names none (RFC 5280 4.2.2.1). */
+  static final List<String> CA_ATTRIBUTES = List.of("cACertificate;binary", "crossCertificatePair;binary");
+
+  /**
+   * Everything at a caIssuers {@code url}: for http(s) the body; for ldap every value of every
+   * attribute the URL names, or of {@link #CA_ATTRIBUTES} when it names none (a CA's entry holds
+   * several CA certificates and cross-certificate pairs). At most {@code maxBytes} in all.
+   */
+  Mono<List<byte[]>> getAll(String url, int maxBytes) {
+    if (!url.regionMatches(true, 0, "ldap:", 0, 5)) {
+      return get(url, maxBytes).map(List::of);
+    }
+    return Mono.defer(
+            () -> {
+              String refused = guard.refuse(url);
+              return refused != null
+                  ? Mono.<List<byte[]>>error(new FetchException("refused " + url + ": " + refused))
+                  : Mono.fromCallable(() -> ldapAll(url, maxBytes)).subscribeOn(ldapScheduler).timeout(timeout);
+            })
         .transformDeferred(RetryOperator.of(retries.retry("validation-fetch")))
         .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
   }
@@ -167,6 +192,44 @@ final class Fetcher {
       }
     }
     throw new FetchException("no value at " + url);
+  }
+
+  private List<byte[]> ldapAll(String url, int maxBytes) throws Exception {
+    LDAPURL u = new LDAPURL(url);
+    InetAddress address = InetAddress.getByName(u.getHost());
+    if (!guard.allowed(address)) {
+      throw new FetchException("LDAP host " + u.getHost() + " resolves to a non-public address");
+    }
+    LDAPConnectionOptions options = new LDAPConnectionOptions();
+    options.setConnectTimeoutMillis((int) timeout.toMillis());
+    options.setResponseTimeoutMillis(timeout.toMillis());
+    options.setMaxMessageSize(maxBytes + 4096);
+    String[] attributes = u.getAttributes().length == 0 ? CA_ATTRIBUTES.toArray(String[]::new) : u.getAttributes();
+    List<byte[]> out = new ArrayList<>();
+    long total = 0;
+    try (LDAPConnection c = new LDAPConnection(options, address.getHostAddress(), u.getPort())) {
+      SearchResult r =
+          c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
+      for (SearchResultEntry e : r.getSearchEntries()) {
+        for (String a : attributes) {
+          byte[][] values = e.getAttributeValueByteArrays(a);
+          if (values == null && a.toLowerCase(Locale.ROOT).endsWith(";binary")) {
+            values = e.getAttributeValueByteArrays(a.substring(0, a.length() - ";binary".length()));
+          }
+          for (byte[] v : values == null ? new byte[0][] : values) {
+            total += v.length;
+            if (total > maxBytes) {
+              throw new FetchException(url + " is larger than " + maxBytes + " bytes");
+            }
+            out.add(v);
+          }
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      throw new FetchException("no value at " + url);
+    }
+    return out;
   }
 
   static String host(String url) {

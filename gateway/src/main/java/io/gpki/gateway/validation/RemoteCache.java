@@ -70,7 +70,10 @@ final class RemoteCache {
             });
   }
 
-  /** The certificates at a caIssuers {@code url} (a DER certificate or a certs-only CMS bundle). */
+  /**
+   * The certificates at a caIssuers {@code url}: a DER certificate or a certs-only CMS bundle (http),
+   * or every cACertificate and crossCertificatePair value of the entry (ldap).
+   */
   Mono<List<Cert>> certificates(String url) {
     Entry<List<Cert>> e = certs.get(url);
     if (e != null && clock.instant().isBefore(e.expires())) {
@@ -79,8 +82,8 @@ final class RemoteCache {
     return shared(
         "aia:" + url,
         fetcher
-            .get(url, cfg.maxCertBytes())
-            .map(RemoteCache::parseCertificates)
+            .getAll(url, cfg.maxCertBytes())
+            .map(values -> values.stream().flatMap(v -> parseCertificates(v).stream()).toList())
             .doOnNext(list -> certs.put(url, new Entry<>(list, clock.instant().plus(CERT_TTL)))));
   }
 
@@ -121,7 +124,9 @@ final class RemoteCache {
   /** An LDAP crossCertificatePair value (X.509 CertificatePair): both halves. */
   private static List<Cert> crossPair(byte[] bytes) {
     try {
-      org.bouncycastle.asn1.x509.CertificatePair pair = org.bouncycastle.asn1.x509.CertificatePair.getInstance(bytes);
+      // getInstance takes an ASN.1 object, not bytes: decode first (passing the byte[] always failed).
+      org.bouncycastle.asn1.x509.CertificatePair pair =
+          org.bouncycastle.asn1.x509.CertificatePair.getInstance(org.bouncycastle.asn1.ASN1Primitive.fromByteArray(bytes));
       List<Cert> out = new ArrayList<>();
       for (var c : new org.bouncycastle.asn1.x509.Certificate[] {pair.getForward(), pair.getReverse()}) {
         if (c != null) {

@@ -3,6 +3,7 @@ package io.gpki.gateway.validation;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -18,9 +19,37 @@ final class UrlGuard {
   private static final Set<String> SCHEMES = Set.of("http", "https", "ldap");
 
   private final boolean allowPrivate;
+  private final Set<InetAddress> allowedAddresses;
 
   UrlGuard(boolean allowPrivate) {
+    this(allowPrivate, Set.of());
+  }
+
+  /**
+   * @param allowPrivate allow every target (tests, closed networks)
+   * @param allowedAddresses non-public addresses allowed all the same (an external CA's repository on a
+   *     closed network), exactly these and nothing else
+   */
+  UrlGuard(boolean allowPrivate, Collection<InetAddress> allowedAddresses) {
     this.allowPrivate = allowPrivate;
+    this.allowedAddresses = Set.copyOf(allowedAddresses);
+  }
+
+  /** Parses configured IP literals (never resolves names); a bad entry stops startup. */
+  static Set<InetAddress> addresses(Collection<String> literals) {
+    java.util.Set<InetAddress> out = new java.util.LinkedHashSet<>();
+    for (String l : literals) {
+      String v = l.trim().replace("[", "").replace("]", "");
+      if (!isLiteral(v)) {
+        throw new IllegalArgumentException("not an IP address: " + l);
+      }
+      try {
+        out.add(InetAddress.getByName(v));
+      } catch (java.net.UnknownHostException e) {
+        throw new IllegalArgumentException("not an IP address: " + l, e);
+      }
+    }
+    return out;
   }
 
   /** Why {@code url} may not be fetched, or {@code null} when it may. */
@@ -62,7 +91,7 @@ final class UrlGuard {
 
   /** Whether a connection to {@code address} is allowed. */
   boolean allowed(InetAddress address) {
-    if (allowPrivate) {
+    if (allowPrivate || allowedAddresses.contains(address)) {
       return true;
     }
     if (address.isLoopbackAddress() || address.isAnyLocalAddress() || address.isLinkLocalAddress()

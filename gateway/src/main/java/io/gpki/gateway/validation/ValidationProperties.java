@@ -82,6 +82,8 @@ public record ValidationProperties(
    * @param refreshAhead how long before a cached CRL's nextUpdate it is refreshed in the background
    * @param refreshInterval how often the background refresh runs
    * @param maxCachedCrls most external CRLs cached
+   * @param allowedPrivateAddresses IP addresses allowed although not public (an external CA's
+   *     repository on a closed network), without opening every private target; empty by default
    */
   public record Fetch(
       @DefaultValue("5s") Duration timeout,
@@ -92,5 +94,12 @@ public record ValidationProperties(
       @DefaultValue("30s") Duration failureCacheTime,
       @DefaultValue("5m") Duration refreshAhead,
       @DefaultValue("1m") Duration refreshInterval,
-      @DefaultValue("1000") @Min(1) int maxCachedCrls) {}
+      @DefaultValue("1000") @Min(1) int maxCachedCrls,
+      @DefaultValue List<String> allowedPrivateAddresses) {
+
+    public Fetch {
+      allowedPrivateAddresses = allowedPrivateAddresses == null ? List.of() : List.copyOf(allowedPrivateAddresses);
+      UrlGuard.addresses(allowedPrivateAddresses); // an entry that is not an IP literal stops startup
+    }
+  }
 }

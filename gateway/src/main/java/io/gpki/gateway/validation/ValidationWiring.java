@@ -20,7 +20,8 @@ public final class ValidationWiring implements AutoCloseable {
   public ValidationWiring(
       Supplier<RepositoryView.@Nullable Content> view, ValidationProperties props, Scheduler ldapScheduler, CircuitBreakerRegistry breakers,
       RetryRegistry retries, Clock clock) {
-    UrlGuard guard = new UrlGuard(props.fetch().allowPrivateTargets());
+    UrlGuard guard = new UrlGuard(
+        props.fetch().allowPrivateTargets(), UrlGuard.addresses(props.fetch().allowedPrivateAddresses()));
     Fetcher fetcher = new Fetcher(guard, props.fetch().timeout(), ldapScheduler, breakers, retries);
     RemoteCache cache = new RemoteCache(fetcher, props.fetch(), clock);
     this.service =

@@ -350,9 +350,15 @@ class OcspIT {
   void opensslAgreesAndVerifiesTheResponses(@TempDir Path dir) throws Exception {
     assumeThat(OpenSsl.available()).as("openssl installed").isTrue();
     Path caPem = OpenSsl.pem(dir.resolve("ca.pem"), "CERTIFICATE", List.of(get(path(ca("private-demo").get("certificate").asString()))));
-    String url = "http://127.0.0.1:" + port + "/ocsp";
+    String url = null;
     for (String status : List.of("VALID", "REVOKED")) {
-      Path ee = OpenSsl.pem(dir.resolve("ee.pem"), "CERTIFICATE", List.of(get(path(demo("private-demo", status).get("url").asString()))));
+      byte[] eeDer = get(path(demo("private-demo", status).get("url").asString()));
+      // The certificate's own AIA names the responder: <public-base-url>/ocsp (localhost:8080 by
+      // default; this test's server listens on a random port, so only the authority differs).
+      URI aia = URI.create(ocspUrlInAia(eeDer));
+      assertThat(aia.getPath()).isEqualTo("/ocsp");
+      url = "http://127.0.0.1:" + port + aia.getPath();
+      Path ee = OpenSsl.pem(dir.resolve("ee.pem"), "CERTIFICATE", List.of(eeDer));
       for (String nonce : List.of("-nonce", "-no_nonce")) {
         OpenSsl.Result r = OpenSsl.run(List.of("ocsp", "-issuer", caPem.toString(), "-cert", ee.toString(), "-url", url,
             "-CAfile", caPem.toString(), "-resp_text", nonce));
@@ -370,6 +376,19 @@ class OcspIT {
   }
 
   // --- helpers ------------------------------------------------------------------------------------
+
+  /** The id-ad-ocsp URL of a certificate's authorityInfoAccess. */
+  private static String ocspUrlInAia(byte[] der) throws Exception {
+    org.bouncycastle.asn1.x509.AuthorityInformationAccess aia =
+        org.bouncycastle.asn1.x509.AuthorityInformationAccess.fromExtensions(new X509CertificateHolder(der).getExtensions());
+    assertThat(aia).as("authorityInfoAccess").isNotNull();
+    for (org.bouncycastle.asn1.x509.AccessDescription d : aia.getAccessDescriptions()) {
+      if (d.getAccessMethod().equals(org.bouncycastle.asn1.x509.AccessDescription.id_ad_ocsp)) {
+        return org.bouncycastle.asn1.ASN1IA5String.getInstance(d.getAccessLocation().getName()).getString();
+      }
+    }
+    throw new AssertionError("no id-ad-ocsp in authorityInfoAccess");
+  }
 
   /** Checks the signature against the delegated responder certificate, and that against its CA. */
   private BasicOCSPResp verified(OCSPResp resp, String caId) throws Exception {

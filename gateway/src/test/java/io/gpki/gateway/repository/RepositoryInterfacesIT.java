@@ -173,6 +173,15 @@ class RepositoryInterfacesIT {
     }
     assertThat(exchange("/certificates/search.cgi?certHash=" + q(new byte[20])).getStatus().value()).isEqualTo(404);
     assertThat(exchange("/crls/search.cgi?certHash=" + q(new byte[20])).getStatus().value()).isEqualTo(400);
+    // Size limits: a query over max-query-length (2048) is a 400 problem; Reactor Netty refuses a
+    // request line over 4 KB (414) and headers over server.max-http-request-header-size, 16 KB (431).
+    EntityExchangeResult<byte[]> longQuery = exchange("/certificates/search.cgi?cn=" + "a".repeat(2100));
+    assertThat(longQuery.getStatus().value()).isEqualTo(400);
+    assertThat(longQuery.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+    assertThat(exchange("/repository/" + "a".repeat(5000)).getStatus().value()).isEqualTo(414);
+    assertThat(client.get().uri(java.net.URI.create("http://localhost:" + port + "/repository"))
+        .header("X-Big", "b".repeat(20_000)).exchange().expectBody(byte[].class).returnResult().getStatus().value())
+        .isEqualTo(431);
     assertThat(exchange("/crls/search.cgi?iHash=" + q(new byte[20])).getStatus().value()).isEqualTo(404);
   }
 
@@ -225,9 +234,32 @@ class RepositoryInterfacesIT {
     assertThat(pairs.get("entries").get(0).get("attributes").get("crossCertificatePair;binary").size()).isEqualTo(3);
     JsonNode one = JSON.readTree(get("/ldap/OU=GPKI%20Demo,O=Japanese%20Government,C=JP?cACertificate;binary?one?(objectClass=pkiCA)"));
     assertThat(one.get("entries").size()).isGreaterThanOrEqualTo(3);
-    assertThat(exchange("/ldap/OU=GPKI%20Demo,O=Japanese%20Government,C=JP??one?(objectClass=pkiCA").getStatus().value()).isEqualTo(400);
-    assertThat(exchange("/ldap/OU=Nobody,C=JP?cACertificate;binary").getStatus().value()).isEqualTo(404);
-    assertThat(exchange("/ldap/not-a-dn?cACertificate;binary").getStatus().value()).isEqualTo(400);
+    for (String bad : List.of(
+        "/ldap/OU=GPKI%20Demo,O=Japanese%20Government,C=JP??one?(objectClass=pkiCA",
+        "/ldap/not-a-dn?cACertificate;binary",
+        "/ldap/C=JP??chain",
+        "/ldap/C=JP??base?(cn=x)?!e-bindname=x",
+        "/ldap/C=JP??sub?(%7C" + "(cn=x)".repeat(200) + ")",
+        "/ldap/C=JP??sub?" + "(%26".repeat(12) + "(objectClass=*)" + ")".repeat(12))) {
+      EntityExchangeResult<byte[]> r = exchange(bad);
+      assertThat(r.getStatus().value()).as(bad).isEqualTo(400);
+      assertThat(r.getResponseHeaders().getContentType()).as(bad).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+    EntityExchangeResult<byte[]> none = exchange("/ldap/OU=Nobody,C=JP?cACertificate;binary");
+    assertThat(none.getStatus().value()).isEqualTo(404);
+    assertThat(none.getResponseHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+  }
+
+  @Test
+  void ldapOverHttpAnswersAUserCertificateAsDer() throws Exception {
+    try (LDAPConnection c = new LDAPConnection("127.0.0.1", ldapPort)) {
+      SearchResultEntry e = c.search("C=JP", SearchScope.SUB, "(&(objectClass=pkiUser)(cn=Taro Kasumigaseki))",
+          "userCertificate;binary").getSearchEntries().get(0);
+      EntityExchangeResult<byte[]> r = exchange("/ldap/" + enc(e.getDN()) + "?userCertificate;binary");
+      assertThat(r.getStatus().value()).isEqualTo(200);
+      assertThat(r.getResponseHeaders().getContentType()).hasToString("application/pkix-cert");
+      assertThat(r.getResponseBody()).isEqualTo(e.getAttributeValueBytes("userCertificate;binary"));
+    }
   }
 
   private static String enc(String dn) {
@@ -265,9 +297,36 @@ class RepositoryInterfacesIT {
       assertThat(one.getEntryCount()).isGreaterThanOrEqualTo(3);
       SearchResult root = c.search("", SearchScope.BASE, "(objectClass=*)", "namingContexts");
       assertThat(root.getSearchEntries().get(0).getAttributeValues("namingContexts")).contains("C=JP");
-      LDAPException write = org.junit.jupiter.api.Assertions.assertThrows(LDAPException.class,
-          () -> c.delete(ca("bca").get("subject").asString()));
-      assertThat(write.getResultCode()).isEqualTo(ResultCode.UNWILLING_TO_PERFORM);
+      String bca = ca("bca").get("subject").asString();
+      List<org.junit.jupiter.api.function.Executable> writes = List.of(
+          () -> c.delete(bca),
+          () -> c.add(new com.unboundid.ldap.sdk.Entry("CN=Intruder," + bca,
+              new com.unboundid.ldap.sdk.Attribute("objectClass", "pkiUser"))),
+          () -> c.modify(bca, new com.unboundid.ldap.sdk.Modification(
+              com.unboundid.ldap.sdk.ModificationType.REPLACE, "certificateRevocationList;binary", new byte[] {0})),
+          () -> c.modifyDN(bca, "OU=Renamed", true),
+          () -> c.compare(bca, "objectClass", "pkiCA"));
+      for (org.junit.jupiter.api.function.Executable w : writes) {
+        LDAPException write = org.junit.jupiter.api.Assertions.assertThrows(LDAPException.class, w);
+        assertThat(write.getResultCode()).isEqualTo(ResultCode.UNWILLING_TO_PERFORM);
+      }
+      // Limits: an over-long and an over-deep filter are refused with a message, a client size limit
+      // below the number of matches ends in sizeLimitExceeded.
+      String longFilter = "(|" + "(cn=x)".repeat(200) + ")";
+      LDAPException tooLong = org.junit.jupiter.api.Assertions.assertThrows(LDAPException.class,
+          () -> c.search("C=JP", SearchScope.SUB, longFilter, "1.1"));
+      assertThat(tooLong.getResultCode()).isEqualTo(ResultCode.UNWILLING_TO_PERFORM);
+      assertThat(tooLong.getDiagnosticMessage()).contains("filter too long");
+      String deepFilter = "(&".repeat(12) + "(objectClass=*)" + ")".repeat(12);
+      LDAPException tooDeep = org.junit.jupiter.api.Assertions.assertThrows(LDAPException.class,
+          () -> c.search("C=JP", SearchScope.SUB, deepFilter, "1.1"));
+      assertThat(tooDeep.getResultCode()).isEqualTo(ResultCode.UNWILLING_TO_PERFORM);
+      assertThat(tooDeep.getDiagnosticMessage()).contains("nested deeper");
+      com.unboundid.ldap.sdk.SearchRequest limited =
+          new com.unboundid.ldap.sdk.SearchRequest("C=JP", SearchScope.SUB, "(objectClass=pkiCA)", "1.1");
+      limited.setSizeLimit(1);
+      LDAPException overSize = org.junit.jupiter.api.Assertions.assertThrows(LDAPException.class, () -> c.search(limited));
+      assertThat(overSize.getResultCode()).isEqualTo(ResultCode.SIZE_LIMIT_EXCEEDED);
       LDAPException missing = org.junit.jupiter.api.Assertions.assertThrows(LDAPException.class,
           () -> c.search("OU=Nobody,O=Japanese Government,C=JP", SearchScope.BASE, "(objectClass=*)"));
       assertThat(missing.getResultCode()).isEqualTo(ResultCode.NO_SUCH_OBJECT);

@@ -26,6 +26,9 @@ class FetcherTest {
   static InMemoryDirectoryServer ldap;
   static Scheduler ldapThreads = Schedulers.newBoundedElastic(2, 16, "test-ldap");
   static byte[] crl;
+  static Cert caCert;
+  static Cert otherCaCert;
+  static byte[] pair;
 
   @BeforeAll
   static void servers() throws Exception {
@@ -39,8 +42,17 @@ class FetcherTest {
     cfg.setSchema(null);
     ldap = new InMemoryDirectoryServer(cfg);
     ldap.add(new Entry("o=Test", new Attribute("objectClass", "organization"), new Attribute("o", "Test")));
+    TestCa other = new TestCa("Other CA");
+    caCert = ca.certify(ca, List.of(), List.of()); // stands in for a self-issued CA certificate
+    otherCaCert = other.certify(ca, List.of(), List.of());
+    pair = new org.bouncycastle.asn1.x509.CertificatePair(
+            org.bouncycastle.asn1.x509.Certificate.getInstance(otherCaCert.der()),
+            org.bouncycastle.asn1.x509.Certificate.getInstance(ca.certify(other, List.of(), List.of()).der()))
+        .getEncoded("DER");
     ldap.add(new Entry("cn=Fetch CA,o=Test", new Attribute("objectClass", "pkiCA"),
-        new Attribute("cn", "Fetch CA"), new Attribute("certificateRevocationList;binary", crl)));
+        new Attribute("cn", "Fetch CA"), new Attribute("certificateRevocationList;binary", crl),
+        new Attribute("cACertificate;binary", new byte[][] {caCert.der(), otherCaCert.der()}),
+        new Attribute("crossCertificatePair;binary", pair)));
     ldap.startListening();
   }
 
@@ -68,6 +80,25 @@ class FetcherTest {
   }
 
   @Test
+  void ldapCaIssuersGiveEveryCaCertificateAndCrossPairOfTheEntry() {
+    String base = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test";
+    // No attributes in the URL: cACertificate and crossCertificatePair (RFC 5280 4.2.2.1), every value.
+    assertThat(fetcher(true).getAll(base, 100_000).block(Duration.ofSeconds(10)))
+        .containsExactly(caCert.der(), otherCaCert.der(), pair);
+    assertThat(fetcher(true).getAll(base + "?cACertificate;binary", 100_000).block(Duration.ofSeconds(10)))
+        .containsExactly(caCert.der(), otherCaCert.der());
+    assertThatThrownBy(() -> fetcher(true).getAll(base, 1_000).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("larger than 1000 bytes");
+    assertThatThrownBy(() -> fetcher(false).getAll(base, 100_000).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("non-public address");
+    // An http caIssuers URL is one body.
+    assertThat(fetcher(true).getAll(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10))).containsExactly(crl);
+    // The cache turns the values into certificates, both halves of each pair included.
+    List<byte[]> certs = RemoteCache.parseCertificates(pair).stream().map(Cert::der).toList();
+    assertThat(certs).hasSize(2);
+  }
+
+  @Test
   void refusesBodiesOverTheCap() {
     assertThatThrownBy(() -> fetcher(true).get(http.url("/big.crl"), 100_000).block(Duration.ofSeconds(10)))
         .hasMessageContaining("larger than 100000 bytes");
@@ -89,6 +120,42 @@ class FetcherTest {
     String ldapUrl = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test?certificateRevocationList;binary";
     assertThatThrownBy(() -> strict.get(ldapUrl, 100_000).block(Duration.ofSeconds(10)))
         .hasMessageContaining("non-public address");
+  }
+
+  @Test
+  void everyRedirectTargetIsCheckedAgainLikeTheFirstUrl() throws Exception {
+    int port = Integer.parseInt(http.url("").replaceAll(".*:", ""));
+    http.redirects.put("/moved.crl", "/ca.crl");
+    http.redirects.put("/to-localhost.crl", "http://localhost:" + port + "/ca.crl");
+    http.redirects.put("/to-ipv6-loopback.crl", "http://[::1]:" + port + "/ca.crl");
+    http.redirects.put("/to-metadata.crl", "http://169.254.169.254/latest/meta-data");
+    http.redirects.put("/to-private.crl", "http://10.0.0.1/ca.crl");
+    http.redirects.put("/to-file.crl", "file:///etc/passwd");
+    http.redirects.put("/to-user-info.crl", "http://user@127.0.0.1:" + port + "/ca.crl");
+    http.redirects.put("/loop.crl", "/loop.crl");
+    // The first hop is allowed only because its exact address is configured; nothing else inward is.
+    Fetcher strict = new Fetcher(new UrlGuard(false, UrlGuard.addresses(List.of("127.0.0.1"))),
+        Duration.ofSeconds(5), ldapThreads, CircuitBreakerRegistry.ofDefaults(), RetryRegistry.ofDefaults());
+    assertThat(strict.get(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
+    assertThat(strict.get(http.url("/moved.crl"), 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
+    for (String[] c : new String[][] {
+        {"/to-localhost.crl", "internal host name"}, {"/to-ipv6-loopback.crl", "non-public address"},
+        {"/to-metadata.crl", "non-public address"}, {"/to-private.crl", "non-public address"},
+        {"/to-file.crl", "scheme file not allowed"}, {"/to-user-info.crl", "user info not allowed"},
+        {"/loop.crl", "too many redirects"}}) {
+      assertThatThrownBy(() -> strict.get(http.url(c[0]), 100_000).block(Duration.ofSeconds(10)))
+          .as(c[0]).hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
+  void configuredAddressesMustBeIpLiterals() {
+    assertThat(UrlGuard.addresses(List.of("10.1.2.3", "[fd00::1]"))).hasSize(2);
+    assertThatThrownBy(() -> UrlGuard.addresses(List.of("crl.example.com")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an IP address");
+    UrlGuard guard = new UrlGuard(false, UrlGuard.addresses(List.of("10.1.2.3")));
+    assertThat(guard.refuse("http://10.1.2.3/x.crl")).isNull();
+    assertThat(guard.refuse("http://10.1.2.4/x.crl")).contains("non-public");
   }
 
   @Test

@@ -44,7 +44,7 @@ class RemoteCacheTest {
 
   private static RemoteCache cache(CircuitBreakerRegistry breakers, Duration failureMemory) {
     ValidationProperties.Fetch cfg = new ValidationProperties.Fetch(Duration.ofSeconds(5), 1 << 20, 1 << 20, true, 1,
-        failureMemory, Duration.ofMinutes(5), Duration.ofMillis(100), 10);
+        failureMemory, Duration.ofMinutes(5), Duration.ofMillis(100), 10, List.of());
     Fetcher f = new Fetcher(new UrlGuard(true), Duration.ofSeconds(5), ldap, breakers,
         RetryRegistry.of(RetryConfig.custom().maxAttempts(1).build()));
     return new RemoteCache(f, cfg, Clock.systemUTC());

@@ -15,6 +15,8 @@ final class StaticServer implements AutoCloseable {
 
   final Map<String, byte[]> files = new ConcurrentHashMap<>();
   final Map<String, UnaryOperator<byte[]>> posts = new ConcurrentHashMap<>();
+  /** Path to the Location a 302 answer names. */
+  final Map<String, String> redirects = new ConcurrentHashMap<>();
   final AtomicInteger requests = new AtomicInteger();
   private final HttpServer server;
 
@@ -25,6 +27,12 @@ final class StaticServer implements AutoCloseable {
       requests.incrementAndGet();
       byte[] body;
       String path = ex.getRequestURI().getPath();
+      if (redirects.containsKey(path)) {
+        ex.getResponseHeaders().set("Location", redirects.get(path));
+        ex.sendResponseHeaders(302, -1);
+        ex.close();
+        return;
+      }
       if ("POST".equals(ex.getRequestMethod()) && posts.containsKey(path)) {
         body = posts.get(path).apply(ex.getRequestBody().readAllBytes());
       } else {

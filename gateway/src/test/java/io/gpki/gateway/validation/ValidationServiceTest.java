@@ -58,7 +58,7 @@ class ValidationServiceTest {
         new ValidationProperties(List.of("ext"), 262144, 100, 20, false,
             new ValidationProperties.Discovery(10, 32, 5000, Duration.ofSeconds(2), 3),
             new ValidationProperties.Fetch(Duration.ofSeconds(5), 1 << 20, 1 << 20, true, 1,
-                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(1), 100),
+                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(1), 100, List.of()),
             new ValidationProperties.Credentials(false, 0, "localhost"));
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     Fetcher fetcher = new Fetcher(new UrlGuard(true), Duration.ofSeconds(5), ldap,
@@ -182,7 +182,7 @@ class ValidationServiceTest {
     ValidationJson json = new ValidationJson(new ValidationProperties(List.of("ext"), 262144, 100, 20, false,
         new ValidationProperties.Discovery(10, 32, 5000, Duration.ofSeconds(2), 3),
         new ValidationProperties.Fetch(Duration.ofSeconds(5), 1 << 20, 1 << 20, true, 1,
-            Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(1), 100),
+            Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(1), 100, List.of()),
         new ValidationProperties.Credentials(false, 0, "localhost")));
     var req = ValidationJson.MAPPER.createObjectNode()
         .put("certificate", java.util.Base64.getEncoder().encodeToString(root.selfSigned.der()));
