@@ -248,13 +248,23 @@ public final class CaEngine {
    * the next scheduled issue. Revoking an already revoked certificate keeps the first revocation.
    */
   public Mono<CertificateRecord> revoke(String caId, String serialHex, Revocation revocation) {
+    return revoke(caId, serialHex, revocation, revocation.revokedAt());
+  }
+
+  /**
+   * As {@link #revoke(String, String, Revocation)}, for a revocation accepted at {@code acceptedAt}
+   * (an LRA request): the metric {@code gpki.revocation.publication} counts from then.
+   */
+  public Mono<CertificateRecord> revoke(String caId, String serialHex, Revocation revocation, Instant acceptedAt) {
     return store
         .certificates()
         .revoke(caId, serialHex, revocation)
         .doOnSuccess(
             c -> {
+              CrlScope scope = c.ca() ? CrlScope.ARL : CrlScope.CRL;
+              changes.publicationDelay().revoked(caId, scope, acceptedAt);
               changes.changed();
-              changes.listNeeded(caId, c.ca() ? CrlScope.ARL : CrlScope.CRL);
+              changes.listNeeded(caId, scope);
             });
   }
 

@@ -78,6 +78,7 @@ public final class CrlPublisher {
     Instant now = clock.instant();
     Instant thisUpdate = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Instant nextUpdate = thisUpdate.plus(validity);
+    long mark = changes.publicationDelay().mark();
     return engine
         .current(caId)
         .flatMap(
@@ -107,7 +108,8 @@ public final class CrlPublisher {
                                     crl ->
                                         record(caId, scope, t.getT1(), thisUpdate, nextUpdate,
                                             ca.key().keyId(), t.getT2().count(), crl))))
-        .flatMap(store.crls()::archive);
+        .flatMap(store.crls()::archive)
+        .doOnSuccess(crl -> changes.publicationDelay().issued(caId, scope, mark, clock.instant()));
   }
 
   private static CrlEntries add(CrlEntries entries, RevokedEntry e) {

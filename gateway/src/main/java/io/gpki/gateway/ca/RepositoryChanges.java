@@ -13,8 +13,24 @@ public final class RepositoryChanges {
   /** A list that must be reissued because of a revocation. */
   public record ListRequest(String caId, CrlScope scope) {}
 
+  private final PublicationDelay publicationDelay;
   private final Sinks.Many<Boolean> changed = Sinks.many().multicast().directBestEffort();
   private final Sinks.Many<ListRequest> lists = Sinks.many().multicast().onBackpressureBuffer(4096, false);
+
+  /** Signals without the publication metric's registry (tests). */
+  public RepositoryChanges() {
+    this.publicationDelay = new PublicationDelay();
+  }
+
+  /** Signals; the time from a revocation's acceptance to its list goes to {@code meters}. */
+  public RepositoryChanges(io.micrometer.core.instrument.MeterRegistry meters) {
+    this.publicationDelay = new PublicationDelay(meters);
+  }
+
+  /** The revocation-to-publication metric, for the CA engine and the CRL publisher. */
+  PublicationDelay publicationDelay() {
+    return publicationDelay;
+  }
 
   /** Signals that the repository changed. Never blocks, never fails. */
   public void changed() {

@@ -39,8 +39,8 @@ public class CaConfig {
   }
 
   @Bean
-  RepositoryChanges repositoryChanges() {
-    return new RepositoryChanges();
+  RepositoryChanges repositoryChanges(io.micrometer.core.instrument.MeterRegistry meters) {
+    return new RepositoryChanges(meters);
   }
 
   @Bean

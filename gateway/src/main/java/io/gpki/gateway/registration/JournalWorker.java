@@ -236,7 +236,8 @@ public final class JournalWorker {
   private Mono<JournalEntry> revoke(JournalEntry e) {
     LraRequest.Revoke req = (LraRequest.Revoke) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
     return engine
-        .revoke(e.caId(), req.serialHex(), new Revocation(clock.instant(), req.reason(), req.invalidityDate()))
+        .revoke(e.caId(), req.serialHex(), new Revocation(clock.instant(), req.reason(), req.invalidityDate()),
+            e.acceptedAt())
         .flatMap(cert -> done(e, cert, "revoked " + e.caId() + "/" + req.serialHex()));
   }
 

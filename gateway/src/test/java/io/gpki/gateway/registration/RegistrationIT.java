@@ -62,6 +62,7 @@ class RegistrationIT {
   @Autowired RegistrationListener listener;
   @Autowired RegistrationStores stores;
   @Autowired CaEngine engine;
+  @Autowired io.micrometer.core.instrument.MeterRegistry meters;
   @Autowired Enrolment enrolment;
   LraClient op1;
   LraClient op2;
@@ -116,6 +117,10 @@ class RegistrationIT {
       Thread.sleep(100);
     }
     assertThat(Duration.between(accepted2, Instant.now())).isLessThan(Duration.ofSeconds(10));
+    // The time from the revocation's acceptance to the list that contains it is a metric.
+    var publication = meters.find("gpki.revocation.publication").tag("scope", "crl").timer();
+    assertThat(publication).isNotNull();
+    assertThat(publication.count()).isGreaterThanOrEqualTo(1);
   }
 
   @Test
