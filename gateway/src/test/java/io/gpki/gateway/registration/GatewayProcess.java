@@ -35,6 +35,7 @@ final class GatewayProcess implements AutoCloseable {
         "-cp", System.getProperty("java.class.path"),
         "io.gpki.gateway.GatewayApplication",
         "--server.port=" + httpPort,
+        "--management.server.port=0", // 8081 may be taken on this machine
         "--gpki.registration.port=" + lraPort,
         "--gpki.repository.ldap.port=0", // an ephemeral LDAP port: 1389 may be taken on this machine
         "--gpki.data-dir=" + dataDir,

@@ -62,6 +62,7 @@ class RepositoryIT {
   @Autowired io.gpki.sync.DatabaseCoordinates database;
 
   @LocalServerPort int port;
+  @org.springframework.boot.test.web.server.LocalManagementPort int managementPort;
   @Autowired CaEngine engine;
   @Autowired DemoPki demo;
   WebTestClient client;
@@ -133,7 +134,7 @@ class RepositoryIT {
 
   @Test
   void readinessReportsSignerDatabaseAndSnapshotSeparately() {
-    client.get().uri("/actuator/health/readiness").exchange()
+    client.get().uri("http://localhost:" + managementPort + "/actuator/health/readiness").exchange()
         .expectStatus().isOk()
         .expectBody()
         .jsonPath("$.status").isEqualTo("UP")

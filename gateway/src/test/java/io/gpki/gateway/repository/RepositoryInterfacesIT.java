@@ -55,6 +55,7 @@ class RepositoryInterfacesIT {
   }
 
   @LocalServerPort int port;
+  @org.springframework.boot.test.web.server.LocalManagementPort int managementPort;
   WebTestClient client;
   JsonNode index;
   int ldapPort;
@@ -75,6 +76,13 @@ class RepositoryInterfacesIT {
 
   private byte[] get(String path) {
     return client.get().uri(java.net.URI.create("http://localhost:" + port + path)).exchange()
+        .expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody();
+  }
+
+  /** Actuator endpoints live on the management port, not on the public one. */
+  private byte[] management(String path) {
+    assertThat(exchange(path).getStatus().value()).as("no %s on the public port", path).isEqualTo(404);
+    return client.get().uri(java.net.URI.create("http://localhost:" + managementPort + path)).exchange()
         .expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody();
   }
 
@@ -376,7 +384,7 @@ class RepositoryInterfacesIT {
   void accessStatisticsAreExposedAsMetricsAndAsReports() {
     get("/certificates/search.cgi?cn=Taro%20Kasumigaseki");
     exchange("/certificates/search.cgi?certHash=" + q(new byte[20]));
-    String prometheus = new String(get("/actuator/prometheus"), StandardCharsets.UTF_8);
+    String prometheus = new String(management("/actuator/prometheus"), StandardCharsets.UTF_8);
     assertThat(prometheus).contains("gpki_repository_requests_seconds_bucket{")
         .containsPattern("gpki_repository_requests_seconds_count\\{interface=\"rfc4387-certs\",kind=\"certificate\",outcome=\"not-found\"");
     JsonNode report = JSON.readTree(get("/api/v1/operations/repository/access-report?period=daily"));
@@ -432,7 +440,7 @@ class RepositoryInterfacesIT {
         break;
       }
     }
-    String prometheus = new String(get("/actuator/prometheus"), StandardCharsets.UTF_8);
+    String prometheus = new String(management("/actuator/prometheus"), StandardCharsets.UTF_8);
     assertThat(prometheus)
         .containsPattern("gpki_repository_requests_seconds_count\\{interface=\"files\",kind=\"crl\",outcome=\"ok\"")
         .containsPattern("gpki_repository_requests_seconds_count\\{interface=\"ldap-http\",kind=\"crl\",outcome=\"ok\"");
