@@ -29,6 +29,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import io.gpki.gateway.validation.ValidationProperties;
 import io.gpki.gateway.validation.ValidationService;
 import io.gpki.gateway.validation.ValidationWiring;
+import io.gpki.gateway.ocsp.OcspResponder;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.context.annotation.Bean;
@@ -58,7 +59,8 @@ public class ValidationConfig {
 
   @Bean(destroyMethod = "close")
   ValidationWiring validationWiring(
-      RepositoryView view, ValidationProperties props, Scheduler validationLdapScheduler, Clock clock) {
+      RepositoryView view, ValidationProperties props, Scheduler validationLdapScheduler, Clock clock,
+      OcspResponder ocspResponder) {
     CircuitBreakerRegistry breakers =
         CircuitBreakerRegistry.of(
             CircuitBreakerConfig.custom()
@@ -69,7 +71,8 @@ public class ValidationConfig {
                 .build());
     RetryRegistry retries =
         RetryRegistry.of(RetryConfig.custom().maxAttempts(2).waitDuration(Duration.ofMillis(200)).build());
-    return new ValidationWiring(view::current, props, validationLdapScheduler, breakers, retries, clock);
+    return new ValidationWiring(
+        view::current, props, validationLdapScheduler, breakers, retries, clock, ocspResponder.ownOcsp());
   }
 
   @Bean

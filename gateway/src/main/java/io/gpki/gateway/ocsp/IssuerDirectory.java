@@ -55,6 +55,11 @@ final class IssuerDirectory {
     return byHash.get(Issuer.key(id));
   }
 
+  /** The issuer with this lookup key, or {@code null}. */
+  @Nullable Issuer find(Issuer.Key key) {
+    return byHash.get(key);
+  }
+
   /** Whether a CertID names an issuer we hold whose responder is not ready yet. */
   boolean pending(CertID id) {
     return pending.contains(Issuer.key(id));

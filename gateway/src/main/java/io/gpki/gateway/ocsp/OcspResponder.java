@@ -1,5 +1,6 @@
 package io.gpki.gateway.ocsp;
 
+import io.gpki.gateway.validation.OwnOcsp;
 import io.gpki.gateway.web.FastPath;
 import org.bouncycastle.asn1.ocsp.OCSPRequest;
 import org.jspecify.annotations.Nullable;
@@ -134,6 +135,14 @@ public final class OcspResponder implements AutoCloseable {
       return null; // malformed inside: the handler answers malformedRequest
     }
     return checked instanceof OcspQuery resolved ? cache.peek(resolved) : null;
+  }
+
+  /**
+   * The responder as the validation service sees it in process: the pre-signed answer for one of our
+   * certificates, exactly as a request without nonce gets it, or nothing (see {@link OwnStatus}).
+   */
+  public OwnOcsp ownOcsp() {
+    return new OwnStatus(directory::get, cache);
   }
 
   /** The head of the status-source chain. */

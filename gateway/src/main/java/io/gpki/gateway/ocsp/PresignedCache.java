@@ -77,10 +77,18 @@ final class PresignedCache implements StatusSource {
    * store first). {@code null} otherwise.
    */
   @Nullable SignedResponse peek(OcspQuery resolved) {
-    if (!resolved.presignable() || changePending()) {
+    return resolved.presignable() ? peek(resolved.targets().get(0).certId()) : null;
+  }
+
+  /**
+   * The pre-signed answer for one CertID when it can be served as is right now (a usable hit and no
+   * local change pending), as a nonce-less request for it gets; {@code null} otherwise.
+   */
+  @Nullable SignedResponse peek(CertID id) {
+    if (changePending()) {
       return null;
     }
-    Entry hit = lookup(resolved.targets().get(0).certId());
+    Entry hit = lookup(id);
     return hit == null ? null : hit.response();
   }
 

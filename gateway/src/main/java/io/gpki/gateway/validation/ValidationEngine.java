@@ -16,9 +16,19 @@ import org.jspecify.annotations.Nullable;
 public final class ValidationEngine {
 
   private final Limits limits;
+  private final @Nullable OwnOcspEvidence own;
 
   public ValidationEngine(Limits limits) {
+    this(limits, null);
+  }
+
+  /**
+   * @param own our own OCSP responder's answers for our end-entity certificates, or {@code null} for
+   *     CRLs only
+   */
+  ValidationEngine(Limits limits, @Nullable OwnOcspEvidence own) {
     this.limits = limits;
+    this.own = own;
   }
 
   /** Validates {@code target} against {@code anchor}. */
@@ -60,6 +70,13 @@ public final class ValidationEngine {
       RevocationChecker checker =
           (cert, issuer, key, inputs, evidence) -> {
             RevocationStatus s = fromCrls.check(cert, issuer, key, inputs, evidence);
+            OcspClient.Answer local = own == null ? null : own.answer(cert, issuer, key, inputs);
+            if (local != null && !(local.status() instanceof RevocationStatus.Unknown)) {
+              // Both count, revoked wins: a CRL that lists the certificate beats a "good" the
+              // responder has not refreshed yet; a responder "revoked" beats a CRL not yet reissued.
+              evidence.add(local.evidence());
+              return s instanceof RevocationStatus.IsRevoked ? s : local.status();
+            }
             OcspClient.Answer a = s instanceof RevocationStatus.Unknown ? ocsp.get(cert.sha256()) : null;
             if (a != null) {
               evidence.add(a.evidence());

@@ -112,6 +112,12 @@ final class ValidationJson {
       if (e.nextUpdate() != null) {
         x.put("nextUpdate", e.nextUpdate().toString());
       }
+      if (e.producedAt() != null) {
+        x.put("producedAt", e.producedAt().toString());
+      }
+      if (e.responderCertificate() != null) {
+        x.put("responderCertificate", e.responderCertificate());
+      }
     }
     ArrayNode policies = out.putArray("validPolicies");
     if (o instanceof Outcome.Valid v) {

@@ -23,6 +23,8 @@ import org.springframework.validation.annotation.Validated;
  * @param discovery path discovery limits
  * @param fetch external fetching (AIA, CDP, OCSP)
  * @param credentials the service's own TLS listener and verdict signing (both off by default)
+ * @param ownOcsp ask our own OCSP responder, in process, about end-entity certificates of our CAs (its
+ *     pre-signed answers, besides the CRL); {@code false} for CRLs only
  */
 @Validated
 @ConfigurationProperties("gpki.validation")
@@ -34,7 +36,8 @@ public record ValidationProperties(
     @DefaultValue("false") boolean testCenter,
     @DefaultValue @Valid Discovery discovery,
     @DefaultValue @Valid Fetch fetch,
-    @DefaultValue @Valid Credentials credentials) {
+    @DefaultValue @Valid Credentials credentials,
+    @DefaultValue("true") boolean ownOcsp) {
 
   /**
    * The validation service's own certificates, issued by the first trust anchor's CA at start-up.

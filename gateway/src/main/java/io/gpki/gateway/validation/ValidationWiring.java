@@ -19,14 +19,15 @@ public final class ValidationWiring implements AutoCloseable {
 
   public ValidationWiring(
       Supplier<RepositoryView.@Nullable Content> view, ValidationProperties props, Scheduler ldapScheduler, CircuitBreakerRegistry breakers,
-      RetryRegistry retries, Clock clock) {
+      RetryRegistry retries, Clock clock, OwnOcsp ownOcsp) {
     UrlGuard guard = new UrlGuard(
         props.fetch().allowPrivateTargets(), UrlGuard.addresses(props.fetch().allowedPrivateAddresses()));
     Fetcher fetcher = new Fetcher(guard, props.fetch().timeout(), ldapScheduler, breakers, retries);
     RemoteCache cache = new RemoteCache(fetcher, props.fetch(), clock);
     this.service =
         new ValidationService(
-            view, new ValidationEngine(props.discovery().limits()), cache, new OcspClient(fetcher, clock), props);
+            view, new ValidationEngine(
+                props.discovery().limits(), props.ownOcsp() ? new OwnOcspEvidence(ownOcsp) : null), cache, new OcspClient(fetcher, clock), props);
     this.refresh = cache.startRefresh();
   }
 

@@ -17,6 +17,7 @@ import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -125,7 +126,7 @@ class ValidationIT {
 
   @Test
   void validatesTheBridgePathWithCrlEvidenceAndThePolicyInTheAnchorsDomain() {
-    JsonNode r = post(request(demo("private-demo", "VALID")), 200);
+    JsonNode r = withOwnOcsp(request(demo("private-demo", "VALID")));
     assertThat(r.get("status").asString()).isEqualTo("VALID");
     assertThat(r.get("reasons")).isEmpty();
     assertThat(r.get("trustAnchor").asString()).isEqualTo("osca");
@@ -143,22 +144,74 @@ class ValidationIT {
     List<String> locations = new ArrayList<>();
     r.get("revocation").forEach(e -> {
       locations.add(e.get("location").asString());
-      assertThat(e.get("crlNumber").asString()).isNotEmpty();
+      if (e.get("kind").asString().equals("CRL")) {
+        assertThat(e.get("crlNumber").asString()).isNotEmpty();
+      }
       assertThat(e.get("nextUpdate").asString()).isNotEmpty();
     });
+    // CAs on the path: their ARLs; the end entity: its CRL and our own responder's pre-signed answer.
     assertThat(locations).containsExactlyInAnyOrder(
-        "local:/repository/arl/osca.crl", "local:/repository/arl/bca.crl", "local:/repository/crl/private-demo.crl");
+        "local:/repository/arl/osca.crl", "local:/repository/arl/bca.crl", "local:/repository/crl/private-demo.crl",
+        "ocsp:local");
+    JsonNode ocsp = ownOcspEvidence(r);
+    assertThat(ocsp.get("kind").asString()).isEqualTo("OCSP");
+    assertThat(ocsp.get("certificateSerial").asString()).isEqualTo(r.get("path").get(0).get("serial").asString());
+    assertThat(ocsp.get("issuer").asString()).contains("OCSP Responder private-demo");
+    assertThat(ocsp.get("producedAt").asString()).isNotEmpty();
+    assertThat(ocsp.get("thisUpdate").asString()).isNotEmpty();
+    assertThat(ocsp.get("responderCertificate").asString()).hasSize(64);
+    assertThat(ocsp.has("crlNumber")).isFalse();
+  }
+
+  /**
+   * The verdict for {@code body} once our responder has pre-signed the end entity's answer (it starts
+   * with the server and signs its first round shortly after).
+   */
+  private JsonNode withOwnOcsp(ObjectNode body) {
+    Instant deadline = Instant.now().plusSeconds(60);
+    while (true) {
+      JsonNode r = post(body, 200);
+      if (ownOcspEvidenceOrNull(r) != null || Instant.now().isAfter(deadline)) {
+        return r;
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static JsonNode ownOcspEvidenceOrNull(JsonNode r) {
+    for (JsonNode e : r.get("revocation")) {
+      if (e.get("location").asString().equals("ocsp:local")) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  private static JsonNode ownOcspEvidence(JsonNode r) {
+    JsonNode e = ownOcspEvidenceOrNull(r);
+    assertThat(e).as("ocsp:local evidence in " + r).isNotNull();
+    return e;
   }
 
   @Test
   void reportsRevokedWithReasonAndDateAndExpired() {
-    JsonNode revoked = post(request(demo("private-demo", "REVOKED")), 200);
+    JsonNode revoked = withOwnOcsp(request(demo("private-demo", "REVOKED")));
     assertThat(revoked.get("status").asString()).isEqualTo("INVALID");
     JsonNode reason = revoked.get("reasons").get(0);
     assertThat(reason.get("code").asString()).isEqualTo("REVOKED");
     assertThat(reason.get("revocationReason").asString()).isEqualTo("keyCompromise");
     assertThat(reason.get("revocationDate").asString()).isNotEmpty();
     assertThat(reason.get("certificateIndex").asInt()).isZero();
+    // CRL and responder agree; both are in the evidence.
+    assertThat(ownOcspEvidence(revoked).get("kind").asString()).isEqualTo("OCSP");
+    List<String> kinds = new ArrayList<>();
+    revoked.get("revocation").forEach(e -> kinds.add(e.get("location").asString()));
+    assertThat(kinds).contains("local:/repository/crl/private-demo.crl", "ocsp:local");
     JsonNode expired = post(request(demo("osca", "EXPIRED")), 200);
     assertThat(expired.get("reasons").get(0).get("code").asString()).isEqualTo("EXPIRED");
   }

@@ -59,7 +59,7 @@ class ValidationServiceTest {
             new ValidationProperties.Discovery(10, 32, 5000, Duration.ofSeconds(2), 3),
             new ValidationProperties.Fetch(Duration.ofSeconds(5), 1 << 20, 1 << 20, true, 1,
                 Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(1), 100, List.of()),
-            new ValidationProperties.Credentials(false, 0, "localhost"));
+            new ValidationProperties.Credentials(false, 0, "localhost"), true);
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     Fetcher fetcher = new Fetcher(new UrlGuard(true), Duration.ofSeconds(5), ldap,
         CircuitBreakerRegistry.ofDefaults(), RetryRegistry.ofDefaults());
@@ -183,7 +183,7 @@ class ValidationServiceTest {
         new ValidationProperties.Discovery(10, 32, 5000, Duration.ofSeconds(2), 3),
         new ValidationProperties.Fetch(Duration.ofSeconds(5), 1 << 20, 1 << 20, true, 1,
             Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(1), 100, List.of()),
-        new ValidationProperties.Credentials(false, 0, "localhost")));
+        new ValidationProperties.Credentials(false, 0, "localhost"), true));
     var req = ValidationJson.MAPPER.createObjectNode()
         .put("certificate", java.util.Base64.getEncoder().encodeToString(root.selfSigned.der()));
     req.putObject("testCenter").putArray("trustAnchors").add("AAAA");
