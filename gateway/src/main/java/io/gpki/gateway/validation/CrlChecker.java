@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.jspecify.annotations.Nullable;
 
@@ -60,7 +61,7 @@ final class CrlChecker implements RevocationChecker {
           continue;
         }
         CrlInfo delta = null;
-        List<CrlInfo> deltas = deltas(crl, in, key);
+        List<CrlInfo> deltas = deltas(crl, in, key, cert.extension(Extension.freshestCRL) != null);
         if (deltas == null) {
           why = "delta CRL required but none current and valid";
           continue;
@@ -139,9 +140,12 @@ final class CrlChecker implements RevocationChecker {
    * 6.3.3 (g): the current delta CRLs for a complete CRL (best first), an empty list when none is
    * needed, or {@code null} when one is announced or present but none is usable.
    */
-  private @Nullable List<CrlInfo> deltas(CrlInfo complete, ValidationInputs in, PublicKey key) {
+  private @Nullable List<CrlInfo> deltas(
+      CrlInfo complete, ValidationInputs in, PublicKey key, boolean announcedByCertificate) {
     List<CrlInfo> found = new ArrayList<>();
-    boolean present = complete.hasFreshest();
+    // Announced by the list's or the certificate's freshestCRL (RFC 5280 4.2.1.15, 5.2.6): a delta
+    // that cannot be had leaves revocations since the complete list unknown, so no VALID on its basis.
+    boolean present = complete.hasFreshest() || announcedByCertificate;
     for (CrlInfo d : crls.issuedBy(complete.issuerKey())) {
       if (d.deltaBase() == null || !CrlScope.sameIdp(d, complete)) {
         continue;

@@ -38,6 +38,7 @@ final class TestCa {
   private List<String> cdp = List.of();
   private List<String> caIssuers = List.of();
   private List<String> ocsp = List.of();
+  private List<String> freshest = List.of();
 
   private final boolean rsa;
 
@@ -58,6 +59,12 @@ final class TestCa {
     this.cdp = cdp;
     this.caIssuers = caIssuers;
     this.ocsp = ocsp;
+    return this;
+  }
+
+  /** Delta-CRL URLs (freshestCRL, RFC 5280 4.2.1.15) put into certificates issued from now on. */
+  TestCa freshest(List<String> urls) {
+    this.freshest = urls;
     return this;
   }
 
@@ -120,6 +127,14 @@ final class TestCa {
                         org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, u))
                         .toArray(org.bouncycastle.asn1.x509.GeneralName[]::new))), null, null)}));
       }
+      if (!freshest.isEmpty()) {
+        b.addExtension(Extension.freshestCRL, false, new org.bouncycastle.asn1.x509.CRLDistPoint(
+            new org.bouncycastle.asn1.x509.DistributionPoint[] {new org.bouncycastle.asn1.x509.DistributionPoint(
+                new org.bouncycastle.asn1.x509.DistributionPointName(new org.bouncycastle.asn1.x509.GeneralNames(
+                    freshest.stream().map(u -> new org.bouncycastle.asn1.x509.GeneralName(
+                        org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, u))
+                        .toArray(org.bouncycastle.asn1.x509.GeneralName[]::new))), null, null)}));
+      }
       if (!caIssuers.isEmpty() || !ocsp.isEmpty()) {
         List<org.bouncycastle.asn1.x509.AccessDescription> ads = new java.util.ArrayList<>();
         caIssuers.forEach(u -> ads.add(new org.bouncycastle.asn1.x509.AccessDescription(
@@ -158,6 +173,22 @@ final class TestCa {
       }
       b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
       return CrlInfo.parse(b.build(signer()).getEncoded(), "test:" + name);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A delta CRL (number 2, base 1: on top of {@link #crl}) revoking {@code revoked} (superseded). */
+  CrlInfo deltaCrl(List<Cert> revoked) {
+    try {
+      X509v2CRLBuilder b = new X509v2CRLBuilder(name, Date.from(NOT_BEFORE.plusSeconds(60)));
+      b.setNextUpdate(Date.from(NOT_AFTER));
+      for (Cert c : revoked) {
+        b.addCRLEntry(c.serial(), Date.from(NOT_BEFORE.plusSeconds(30)), CRLReason.superseded);
+      }
+      b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.TWO));
+      b.addExtension(Extension.deltaCRLIndicator, true, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
+      return CrlInfo.parse(b.build(signer()).getEncoded(), "test-delta:" + name);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

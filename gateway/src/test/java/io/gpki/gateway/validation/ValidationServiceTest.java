@@ -132,6 +132,40 @@ class ValidationServiceTest {
   }
 
   @Test
+  void fetchesTheDeltaCrlNamedByFreshestCrlAndFindsTheRevocationThere() {
+    sub.urls(List.of(server.url("/sub-base.crl")), List.of(server.url("/sub.cer")), List.of())
+        .freshest(List.of(server.url("/sub-delta.crl")));
+    try {
+      Cert ee = sub.endEntity("Revoked Since The Base", List.of());
+      server.files.put("/sub-base.crl", sub.crl(List.of()).der()); // complete list: not yet revoked
+      server.files.put("/sub-delta.crl", sub.deltaCrl(List.of(ee)).der());
+      ValidationResult r = validate(ee);
+      assertThat(r.outcome()).as(r.toString()).isInstanceOf(Outcome.Invalid.class);
+      Outcome.Invalid i = (Outcome.Invalid) r.outcome();
+      assertThat(i.reason()).isEqualTo(Reason.REVOKED);
+      assertThat(i.revoked().reason()).isEqualTo("superseded");
+      assertThat(i.evidence()).extracting(RevocationEvidence::location).contains(server.url("/sub-delta.crl"));
+    } finally {
+      sub.freshest(List.of());
+    }
+  }
+
+  @Test
+  void isIndeterminateWhenTheAnnouncedDeltaCrlCannotBeFetched() {
+    sub.urls(List.of(server.url("/sub-base2.crl")), List.of(server.url("/sub.cer")), List.of())
+        .freshest(List.of(server.url("/missing-delta.crl")));
+    try {
+      Cert ee = sub.endEntity("Delta Unavailable", List.of());
+      server.files.put("/sub-base2.crl", sub.crl(List.of()).der());
+      ValidationResult r = validate(ee);
+      assertThat(r.outcome()).as(r.toString()).isInstanceOf(Outcome.Indeterminate.class);
+      assertThat(((Outcome.Indeterminate) r.outcome()).reason()).isEqualTo(Reason.REVOCATION_UNAVAILABLE);
+    } finally {
+      sub.freshest(List.of());
+    }
+  }
+
+  @Test
   void isIndeterminateNeverValidWhenTheCrlCannotBeFetched() {
     sub.urls(List.of(server.url("/missing.crl")), List.of(server.url("/sub.cer")), List.of());
     Cert ee = sub.endEntity("Unknown Status", List.of());
