@@ -32,6 +32,7 @@ import java.time.Clock;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.publisher.Mono;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.scheduler.Scheduler;
@@ -67,8 +68,35 @@ public class RegistrationConfig {
   }
 
   @Bean
-  OperatorAuthenticator operatorAuthenticator(RegistrationStores stores, RepositoryStore store, Clock clock) {
-    return new OperatorAuthenticator(stores.lras(), store.certificates(), clock);
+  OperatorAuthenticator operatorAuthenticator(
+      RegistrationStores stores, RepositoryStore store, Clock clock, RegistrationProperties props,
+      org.springframework.beans.factory.ObjectProvider<io.gpki.gateway.validation.ValidationService> validation) {
+    // Operator certificates go through the validation engine too (issue 5: "through the validation
+    // engine when it exists"): path to the LRA trust anchor, policies, revocation.
+    return new OperatorAuthenticator(
+        stores.lras(), store.certificates(), clock,
+        der -> {
+          io.gpki.gateway.validation.ValidationService v = validation.getIfAvailable();
+          if (v == null) {
+            return Mono.empty();
+          }
+          return Mono.fromCallable(() -> io.gpki.gateway.validation.Cert.parseCached(der, io.gpki.gateway.validation.Source.TARGET))
+              .flatMap(cert -> v.validate(new io.gpki.gateway.validation.ValidationRequest(
+                  cert, java.util.List.of(), props.trustCa(), io.gpki.gateway.validation.ValidationInputs.defaults(clock.instant()), null)))
+              .flatMap(r -> r.outcome() instanceof io.gpki.gateway.validation.Outcome.Valid
+                  ? Mono.<String>empty()
+                  : Mono.just(r.outcome().verdict() + " " + reason(r.outcome())));
+        });
+  }
+
+  private static String reason(io.gpki.gateway.validation.Outcome o) {
+    if (o instanceof io.gpki.gateway.validation.Outcome.Invalid i) {
+      return i.reason() + " (" + i.detail() + ")";
+    }
+    if (o instanceof io.gpki.gateway.validation.Outcome.Indeterminate i) {
+      return i.reason() + " (" + i.detail() + ")";
+    }
+    return "";
   }
 
   @Bean

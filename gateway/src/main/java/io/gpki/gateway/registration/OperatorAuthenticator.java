@@ -24,7 +24,9 @@ import reactor.core.publisher.Mono;
  * Authenticates a caller of the mutual-TLS listener: the TLS client certificate (already chained to
  * the trusted CA by the handshake) must belong to a registered, enabled operator, be within its
  * validity and not revoked in our store, the request must be signed with that same certificate, and
- * the source address must be on the LRA's allowlist.
+ * the source address must be on the LRA's allowlist. When the validation service is there, the client
+ * certificate must also validate to the LRA trust anchor (RFC 5280 path, revocation from our CRLs and
+ * responder); anything but VALID is refused (fail closed).
  */
 public final class OperatorAuthenticator {
 
@@ -37,14 +39,32 @@ public final class OperatorAuthenticator {
    */
   public record Caller(OperatorRecord operator, @Nullable LraRecord lra, String source) {}
 
+  /**
+   * Validates an operator's certificate: empty when it is valid, else why not.
+   */
+  @FunctionalInterface
+  public interface CertificateCheck {
+    /** Empty when {@code der} validates now, else a short reason. */
+    Mono<String> problem(byte[] der);
+  }
+
   private final LraRegistry lras;
   private final CertificateStore certificates;
   private final Clock clock;
+  private final @Nullable CertificateCheck check;
 
+  /** Direct checks only (validity, store revocation), for deployments without the validation service. */
   public OperatorAuthenticator(LraRegistry lras, CertificateStore certificates, Clock clock) {
+    this(lras, certificates, clock, null);
+  }
+
+  /** Direct checks, then {@code check} (the validation engine) on the client certificate. */
+  public OperatorAuthenticator(
+      LraRegistry lras, CertificateStore certificates, Clock clock, @Nullable CertificateCheck check) {
     this.lras = lras;
     this.certificates = certificates;
     this.clock = clock;
+    this.check = check;
   }
 
   /** Authenticates the caller of a signed request. */
@@ -70,9 +90,18 @@ public final class OperatorAuthenticator {
       return deny(source, who, request.path(), "request signed with another certificate than the TLS client's");
     }
     byte[] sha = Certificates.digest("SHA-256", der);
-    return lras.operatorByCertificate(sha)
-        .switchIfEmpty(Mono.defer(() -> deny(source, who, request.path(), "certificate of no registered operator")))
-        .flatMap(op -> checkOperator(op, source, request.path()));
+    Mono<Caller> caller =
+        lras.operatorByCertificate(sha)
+            .switchIfEmpty(Mono.defer(() -> deny(source, who, request.path(), "certificate of no registered operator")))
+            .flatMap(op -> checkOperator(op, source, request.path()));
+    if (check == null) {
+      return caller;
+    }
+    return caller.flatMap(
+        c ->
+            check.problem(der)
+                .flatMap(why -> deny(source, c.operator().id(), request.path(), "client certificate does not validate: " + why))
+                .then(Mono.just(c)));
   }
 
   private Mono<Caller> checkOperator(OperatorRecord op, String source, String path) {

@@ -208,6 +208,30 @@ class RegistrationIT {
     assertProblem(revokedClient.post(LraHandler.REQUESTS, k3, LraTestKit.issueJson(k3, "After Revocation")), 403,
         "authentication: operator certificate revoked");
 
+    // The registry points at another, unrevoked certificate (stale registration data), so the direct
+    // checks pass; the validation engine still sees the client certificate itself revoked on the CRL.
+    Pkcs12Files.Credential other = enrolment.enrol("osca", LraTestKit.subject("Registry Mix-up Other"),
+        CertificateProfile.CLIENT_TLS, List.of(), Duration.ofDays(1)).block(WAIT);
+    Pkcs12Files.Credential mixed = enrolment.enrol("osca", LraTestKit.subject("Registry Mix-up Operator"),
+        CertificateProfile.CLIENT_TLS, List.of(), Duration.ofDays(1)).block(WAIT);
+    engine.revoke("osca", mixed.certificate().getSerialNumber().toString(16), new Revocation(Instant.now(), 1, null))
+        .block(WAIT);
+    stores.lras().registerOperator(new OperatorRecord("it-mixed", DemoLra.LRA_ID, "registry mix-up",
+        List.of("LRA_OPERATOR"), io.gpki.gateway.ca.Certificates.digest("SHA-256", mixed.certificate().getEncoded()),
+        "osca", other.certificate().getSerialNumber().toString(16), true, Instant.now()),
+        new AuditEvent("OPERATOR_REGISTERED", "test", "test", "it-mixed", "DONE", "")).block(WAIT);
+    LraClient mixedClient = new LraClient(base, mixed, LraClient.trust(trust));
+    Instant until = Instant.now().plus(WAIT);
+    LraClient.Answer refused;
+    do {
+      // until the repository view has the CRL that lists the revocation
+      String k4 = key();
+      refused = mixedClient.post(LraHandler.REQUESTS, k4, LraTestKit.issueJson(k4, "Mixed Up"));
+      Thread.sleep(200);
+    } while (refused.status() != 403 && Instant.now().isBefore(until));
+    assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+    assertThat(refused.body()).contains("client certificate does not validate: INVALID REVOKED");
+
     // a self-signed client certificate: the TLS handshake itself fails
     KeyPair kp = java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair();
     var selfSigned = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
