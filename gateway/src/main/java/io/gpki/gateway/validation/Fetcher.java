@@ -162,8 +162,11 @@ final class Fetcher {
     return Mono.fromCallable(() -> ldapBlocking(url, maxBytes)).subscribeOn(ldapScheduler).timeout(timeout);
   }
 
-  private byte[] ldapBlocking(String url, int maxBytes) throws Exception {
-    LDAPURL u = new LDAPURL(url);
+  /**
+   * A connection to the LDAP URL's host, after the SSRF guard has checked the address it resolves to,
+   * with the fetch timeout and a message size bound of {@code maxBytes}. Blocking: LDAP scheduler only.
+   */
+  private LDAPConnection connect(LDAPURL u, int maxBytes) throws Exception {
     InetAddress address = InetAddress.getByName(u.getHost());
     if (!guard.allowed(address)) {
       throw new FetchException("LDAP host " + u.getHost() + " resolves to a non-public address");
@@ -172,8 +175,13 @@ final class Fetcher {
     options.setConnectTimeoutMillis((int) timeout.toMillis());
     options.setResponseTimeoutMillis(timeout.toMillis());
     options.setMaxMessageSize(maxBytes + 4096);
+    return new LDAPConnection(options, address.getHostAddress(), u.getPort());
+  }
+
+  private byte[] ldapBlocking(String url, int maxBytes) throws Exception {
+    LDAPURL u = new LDAPURL(url);
     String[] attributes = u.getAttributes();
-    try (LDAPConnection c = new LDAPConnection(options, address.getHostAddress(), u.getPort())) {
+    try (LDAPConnection c = connect(u, maxBytes)) {
       SearchResult r =
           c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
       for (SearchResultEntry e : r.getSearchEntries()) {
@@ -196,18 +204,10 @@ final class Fetcher {
 
   private List<byte[]> ldapAll(String url, int maxBytes) throws Exception {
     LDAPURL u = new LDAPURL(url);
-    InetAddress address = InetAddress.getByName(u.getHost());
-    if (!guard.allowed(address)) {
-      throw new FetchException("LDAP host " + u.getHost() + " resolves to a non-public address");
-    }
-    LDAPConnectionOptions options = new LDAPConnectionOptions();
-    options.setConnectTimeoutMillis((int) timeout.toMillis());
-    options.setResponseTimeoutMillis(timeout.toMillis());
-    options.setMaxMessageSize(maxBytes + 4096);
     String[] attributes = u.getAttributes().length == 0 ? CA_ATTRIBUTES.toArray(String[]::new) : u.getAttributes();
     List<byte[]> out = new ArrayList<>();
     long total = 0;
-    try (LDAPConnection c = new LDAPConnection(options, address.getHostAddress(), u.getPort())) {
+    try (LDAPConnection c = connect(u, maxBytes)) {
       SearchResult r =
           c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
       for (SearchResultEntry e : r.getSearchEntries()) {

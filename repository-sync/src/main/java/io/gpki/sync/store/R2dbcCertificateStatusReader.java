@@ -4,7 +4,6 @@ import io.gpki.sync.CertificateStatusReader;
 import io.gpki.sync.Revocation;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
-import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
 import org.springframework.r2dbc.connection.R2dbcTransactionManager;
@@ -71,14 +70,7 @@ public final class R2dbcCertificateStatusReader implements CertificateStatusRead
   }
 
   private static Item status(Readable r) {
-    Instant revokedAt = Rows.nullableInstant(r, "revoked_at");
-    Revocation revocation =
-        revokedAt == null
-            ? null
-            : new Revocation(
-                revokedAt,
-                Objects.requireNonNull(r.get("revocation_reason", Short.class)),
-                Rows.nullableInstant(r, "invalidity_date"));
+    Revocation revocation = Rows.revocation(r);
     return new Status(
         Rows.str(r, "issuer_ca_id"),
         Objects.requireNonNull(r.get("issuer_generation", Integer.class)),

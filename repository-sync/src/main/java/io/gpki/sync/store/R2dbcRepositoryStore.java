@@ -291,14 +291,7 @@ public final class R2dbcRepositoryStore
         .bind("issuer", issuerCaId)
         .bind("ca", ca)
         .bind("at", at)
-        .map(
-            r ->
-                new RevokedEntry(
-                    Rows.str(r, "serial_hex"),
-                    new Revocation(
-                        Rows.instant(r, "revoked_at"),
-                        java.util.Objects.requireNonNull(r.get("revocation_reason", Short.class)),
-                        Rows.nullableInstant(r, "invalidity_date"))))
+        .map(r -> new RevokedEntry(Rows.str(r, "serial_hex"), java.util.Objects.requireNonNull(Rows.revocation(r))))
         .all();
   }
 

@@ -59,15 +59,19 @@ final class Rows {
         instant(r, "created_at"));
   }
 
-  static CertificateRecord certificate(Readable r) {
+  /** The row's revocation ({@code revoked_at}, reason, invalidity date), or {@code null} when not revoked. */
+  static @Nullable Revocation revocation(Readable r) {
     Instant revokedAt = nullableInstant(r, "revoked_at");
-    Revocation revocation =
-        revokedAt == null
-            ? null
-            : new Revocation(
-                revokedAt,
-                Objects.requireNonNull(r.get("revocation_reason", Short.class)),
-                nullableInstant(r, "invalidity_date"));
+    return revokedAt == null
+        ? null
+        : new Revocation(
+            revokedAt,
+            Objects.requireNonNull(r.get("revocation_reason", Short.class)),
+            nullableInstant(r, "invalidity_date"));
+  }
+
+  static CertificateRecord certificate(Readable r) {
+    Revocation revocation = revocation(r);
     return new CertificateRecord(
         Objects.requireNonNull(r.get("id", Long.class)),
         str(r, "issuer_ca_id"),
