@@ -5,8 +5,11 @@ import io.gpki.signer.CrlEntries;
 import io.gpki.signer.CrlScope;
 import io.gpki.signer.CrlTemplate;
 import io.gpki.signer.PkiObjectBuilder;
+import io.gpki.sync.CaLookup;
+import io.gpki.sync.CertificateLookup;
+import io.gpki.sync.CrlLookup;
 import io.gpki.sync.CrlRecord;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.CrlWriter;
 import io.gpki.sync.RevokedEntry;
 import io.gpki.sync.StoreException;
 import java.math.BigInteger;
@@ -34,7 +37,10 @@ public final class CrlPublisher {
   private final CaEngine engine;
   private final CaSigner signer;
   private final PkiObjectBuilder builder;
-  private final RepositoryStore store;
+  private final CaLookup cas;
+  private final CertificateLookup certificates;
+  private final CrlLookup crls;
+  private final CrlWriter crlWriter;
   private final RepositoryUrls urls;
   private final Clock clock;
   private final RepositoryChanges changes;
@@ -44,7 +50,10 @@ public final class CrlPublisher {
   public CrlPublisher(
       CaEngine engine,
       CaSigner signer,
-      RepositoryStore store,
+      CaLookup cas,
+      CertificateLookup certificates,
+      CrlLookup crls,
+      CrlWriter crlWriter,
       RepositoryUrls urls,
       Clock clock,
       RepositoryChanges changes,
@@ -53,7 +62,10 @@ public final class CrlPublisher {
     this.engine = engine;
     this.signer = signer;
     this.builder = new PkiObjectBuilder(signer);
-    this.store = store;
+    this.cas = cas;
+    this.certificates = certificates;
+    this.crls = crls;
+    this.crlWriter = crlWriter;
     this.urls = urls;
     this.clock = clock;
     this.changes = changes;
@@ -84,14 +96,12 @@ public final class CrlPublisher {
         .flatMap(
             ca ->
                 Mono.zip(
-                        store
-                            .crls()
+                        crls
                             .latest(caId, scope.name())
                             .map(c -> c.number().add(BigInteger.ONE))
                             .defaultIfEmpty(BigInteger.ONE),
                         // Streamed into one DER buffer: a million entries never become objects.
-                        store
-                            .certificates()
+                        certificates
                             .revokedEntries(caId, scope == CrlScope.ARL, now)
                             .reduceWith(CrlEntries::new, CrlPublisher::add))
                     .flatMap(
@@ -108,7 +118,7 @@ public final class CrlPublisher {
                                     crl ->
                                         record(caId, scope, t.getT1(), thisUpdate, nextUpdate,
                                             ca.key().keyId(), t.getT2().count(), crl))))
-        .flatMap(store.crls()::archive)
+        .flatMap(crlWriter::archive)
         .doOnSuccess(crl -> changes.publicationDelay().issued(caId, scope, mark, clock.instant()));
   }
 
@@ -131,8 +141,7 @@ public final class CrlPublisher {
    */
   public Flux<CrlRecord> publishDue() {
     Instant now = clock.instant();
-    return store
-        .cas()
+    return cas
         .cas()
         .concatMap(
             ca ->
@@ -144,8 +153,7 @@ public final class CrlPublisher {
                             Flux.fromIterable(List.of(CrlScope.CRL, CrlScope.ARL))
                                 .concatMap(
                                     scope ->
-                                        store
-                                            .crls()
+                                        crls
                                             .latest(ca.id(), scope.name())
                                             .map(latest -> !latest.thisUpdate().plus(period).isAfter(now))
                                             .defaultIfEmpty(true)

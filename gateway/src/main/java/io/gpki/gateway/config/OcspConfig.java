@@ -34,7 +34,11 @@ public class OcspConfig {
   OcspResponder ocspResponder(
       OcspProperties props, CaSigner signer, RepositoryStore store, CaEngine engine,
       Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
-    return OcspResponder.create(props, signer, store, engine, keySourceOfCa, clock, meters);
+    // Read ports only: the responder's own certificates are issued through the CA engine.
+    OcspResponder.StorePorts reads =
+        new OcspResponder.StorePorts(
+            store.certificates(), store.cas(), store.certificateStatus(), store.changeLog());
+    return OcspResponder.create(props, signer, reads, engine, keySourceOfCa, clock, meters);
   }
 
   /** Pre-signed answers on the fast path ahead of WebFlux (off with {@code gpki.ocsp.fast-path=false}). */

@@ -6,8 +6,8 @@ import io.gpki.signer.CertificateProfile;
 import io.gpki.signer.KeySpec;
 import io.gpki.signer.PkiObjectBuilder;
 import io.gpki.sync.CaKeyRecord;
+import io.gpki.sync.CaLookup;
 import io.gpki.sync.CaRecord;
-import io.gpki.sync.CaRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +42,7 @@ final class Responders {
   private static final Logger LOG = LoggerFactory.getLogger(Responders.class);
 
   private final CaSigner signer;
-  private final CaRegistry cas;
+  private final CaLookup cas;
   private final CaEngine engine;
   private final Function<String, String> keySourceOfCa;
   private final Clock clock;
@@ -51,7 +51,7 @@ final class Responders {
   private final Map<String, Responder> delegated = new ConcurrentHashMap<>();
 
   Responders(
-      CaSigner signer, CaRegistry cas, CaEngine engine, Function<String, String> keySourceOfCa,
+      CaSigner signer, CaLookup cas, CaEngine engine, Function<String, String> keySourceOfCa,
       Clock clock, Duration validity, Duration renewBefore) {
     this.signer = signer;
     this.cas = cas;

@@ -10,9 +10,10 @@ import io.gpki.gateway.registration.RegistrationJson;
 import io.gpki.signer.CrlScope;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.AuditLog;
+import io.gpki.sync.CaWriter;
 import io.gpki.sync.OperatorApproval;
 import io.gpki.sync.OperatorApprovals;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.RepositoryContentSource;
 import io.gpki.sync.StoreException;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -51,18 +52,20 @@ public final class ApprovedActions {
   private final AuditLog audit;
   private final CaEngine engine;
   private final CrossCertification cross;
-  private final RepositoryStore store;
+  private final CaWriter caWriter;
+  private final RepositoryContentSource content;
   private final RepositoryChanges changes;
   private final Sinks.Many<Boolean> wake = Sinks.many().multicast().directBestEffort();
 
   public ApprovedActions(
-      OperatorApprovals approvals, AuditLog audit, CaEngine engine, CrossCertification cross, RepositoryStore store,
-      RepositoryChanges changes) {
+      OperatorApprovals approvals, AuditLog audit, CaEngine engine, CrossCertification cross, CaWriter caWriter,
+      RepositoryContentSource content, RepositoryChanges changes) {
     this.approvals = approvals;
     this.audit = audit;
     this.engine = engine;
     this.cross = cross;
-    this.store = store;
+    this.caWriter = caWriter;
+    this.content = content;
     this.changes = changes;
   }
 
@@ -113,7 +116,7 @@ public final class ApprovedActions {
       return generate(a, g, actor);
     }
     if (action instanceof CaAction.KeyActivate k) {
-      return store.cas().activateKeyGeneration(k.caId(), k.generation())
+      return caWriter.activateKeyGeneration(k.caId(), k.generation())
           .doOnSuccess(ca -> {
             changes.changed();
             changes.listNeeded(k.caId(), CrlScope.CRL);
@@ -146,7 +149,7 @@ public final class ApprovedActions {
   private Mono<String> crossIssue(OperatorApproval a, CaAction.CrossIssue x, String actor) {
     String planned = a.plan() != null ? a.plan()
         : JSON.createObjectNode().put("serial", Certificates.hex(Certificates.randomSerial())).toString();
-    return store.content().load()
+    return content.load()
         .map(c -> CaActionApprovals.subjectCa(c, x).id())
         .flatMap(peer -> reserve(a, planned, actor, x.caId() + "/" + JSON.readTree(planned).get("serial").asString(),
                 "cross-certificate to " + peer)

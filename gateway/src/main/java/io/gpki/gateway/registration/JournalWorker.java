@@ -7,8 +7,8 @@ import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.signer.CrlScope;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.AuditLog;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.CertificateRecord;
-import io.gpki.sync.CertificateStore;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.RegistrationJournal;
 import io.gpki.sync.Revocation;
@@ -43,7 +43,7 @@ public final class JournalWorker {
 
   private final RegistrationJournal journal;
   private final CaEngine engine;
-  private final CertificateStore certificates;
+  private final CertificateLookup certificates;
   private final AuditLog audit;
   private final RequestParser parser;
   private final RepositoryChanges changes;
@@ -61,7 +61,7 @@ public final class JournalWorker {
    * @param notify wakes the notification dispatchers after a completion
    */
   public JournalWorker(
-      RegistrationJournal journal, CaEngine engine, CertificateStore certificates, AuditLog audit,
+      RegistrationJournal journal, CaEngine engine, CertificateLookup certificates, AuditLog audit,
       RequestParser parser, RepositoryChanges changes, Clock clock, int batch, MeterRegistry meters,
       ServiceCalendar calendar, Notices notices, Runnable notify) {
     this.calendar = calendar;

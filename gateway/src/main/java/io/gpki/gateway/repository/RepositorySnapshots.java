@@ -3,7 +3,7 @@ package io.gpki.gateway.repository;
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.sync.CertificateLookupOverlap;
 import io.gpki.sync.ChangeLogReader;
-import io.gpki.sync.ReferralStore;
+import io.gpki.sync.ReferralLookup;
 import io.gpki.sync.RepositoryContentSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,7 +30,7 @@ public final class RepositorySnapshots {
       new AtomicReference<>(RepositorySnapshot.empty());
   private final RepositoryContentSource content;
   private final ChangeLogReader changeLog;
-  private final ReferralStore referrals;
+  private final ReferralLookup referrals;
   private final SnapshotBuilder builder;
   private final @Nullable CertificateLookupOverlap overlap;
 
@@ -44,7 +44,7 @@ public final class RepositorySnapshots {
    * @param clock the clock
    */
   public RepositorySnapshots(
-      RepositoryContentSource content, ChangeLogReader changeLog, ReferralStore referrals,
+      RepositoryContentSource content, ChangeLogReader changeLog, ReferralLookup referrals,
       RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock) {
     this(content, changeLog, referrals, urls, interfaces, maxResults, clock, null);
   }
@@ -54,7 +54,7 @@ public final class RepositorySnapshots {
    *     snapshot's, read after each load; {@code null}: none (a snapshot-only certificate store)
    */
   public RepositorySnapshots(
-      RepositoryContentSource content, ChangeLogReader changeLog, ReferralStore referrals,
+      RepositoryContentSource content, ChangeLogReader changeLog, ReferralLookup referrals,
       RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock,
       @Nullable CertificateLookupOverlap overlap) {
     this.overlap = overlap;
