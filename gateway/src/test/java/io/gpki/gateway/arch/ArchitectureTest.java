@@ -1,12 +1,27 @@
 package io.gpki.gateway.arch;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.gpki.sync.CaWriter;
+import io.gpki.sync.CertificateLookupBackfill;
+import io.gpki.sync.CertificateWriter;
+import io.gpki.sync.CrlWriter;
+import io.gpki.sync.CrossPairWriter;
+import io.gpki.sync.ReferralWriter;
+import io.gpki.sync.RegistrationStores;
+import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.RevocationWriter;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.context.annotation.Configuration;
 
 /** The module boundaries of STYLE.md, enforced on production classes of all three modules. */
 class ArchitectureTest {
@@ -60,6 +75,56 @@ class ArchitectureTest {
     noClasses().that().resideInAPackage("io.gpki.gateway..")
         .should().dependOnClassesThat().areAssignableTo(ThreadLocal.class)
         .because("request-scoped data travels in the Reactor Context")
+        .check(main);
+  }
+
+  /** The read tier: what a backup center serves from a store it must not write. */
+  private static final String[] READ_TIER = {
+    "io.gpki.gateway.repository..", "io.gpki.gateway.ocsp..", "io.gpki.gateway.validation.."
+  };
+
+  /**
+   * Every port of the store that writes. Listed by hand: a new writer port joins this list. (The
+   * per-instance access totals that {@code repository.AccessStatistics} records are statistics, not
+   * repository content: no change log, no replication, so {@code AccessTotals} is not listed.)
+   */
+  private static final List<Class<?>> WRITER_PORTS =
+      List.of(
+          CertificateWriter.class, RevocationWriter.class, CrlWriter.class, CaWriter.class,
+          CrossPairWriter.class, ReferralWriter.class, CertificateLookupBackfill.class);
+
+  @Test
+  void gatewayPackagesHaveNoCycles() {
+    // Slices are the feature packages (web, repository, validation, ocsp, ...); the root package
+    // (ErrorType, PkiException) belongs to none and may be used by all.
+    slices().matching("io.gpki.gateway.(*)..")
+        .should().beFreeOfCycles()
+        .because("features depend one way (STYLE.md layout); a cycle means a type is in the wrong package")
+        .check(main);
+  }
+
+  @Test
+  void theReadTierHoldsNoWriterPort() {
+    DescribedPredicate<JavaClass> writer = DescribedPredicate.alwaysFalse();
+    for (Class<?> port : WRITER_PORTS) {
+      // assignableTo: the combined interfaces (CertificateStore, ...) and the implementations count too.
+      writer = writer.or(assignableTo(port));
+    }
+    noClasses().that().resideInAnyPackage(READ_TIER)
+        .should().dependOnClassesThat(writer.as("are writer ports of the store " + WRITER_PORTS))
+        .orShould().dependOnClassesThat().belongToAnyOf(RepositoryStore.class, RegistrationStores.class)
+        .because("the read tier holds read ports only (STYLE.md Boundaries): a backup center's read tier"
+            + " then cannot write by construction")
+        .check(main);
+  }
+
+  @Test
+  void onlyTheWiringHoldsTheStoreFacade() {
+    noClasses().that().resideInAPackage("io.gpki.gateway..")
+        .and().resideOutsideOfPackage("io.gpki.gateway.config..")
+        .and().areNotAnnotatedWith(Configuration.class)
+        .should().dependOnClassesThat().belongToAnyOf(RepositoryStore.class)
+        .because("each caller gets its own small interface, not the catch-all store (STYLE.md Boundaries)")
         .check(main);
   }
 }
