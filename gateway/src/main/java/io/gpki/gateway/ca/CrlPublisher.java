@@ -1,5 +1,6 @@
 package io.gpki.gateway.ca;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.signer.CaSigner;
 import io.gpki.signer.CrlEntries;
 import io.gpki.signer.CrlScope;
@@ -170,39 +171,19 @@ public final class CrlPublisher {
    */
   public Disposable start(Duration checkInterval, Duration revocationDelay) {
     Disposable schedule =
-        Flux.interval(Duration.ZERO, checkInterval)
-            .onBackpressureDrop()
-            .concatMap(
-                tick ->
-                    publishDue()
-                        .onErrorResume(
-                            e -> {
-                              LOG.warn("scheduled CRL/ARL issue failed; will retry: {}", e.toString());
-                              return Mono.empty();
-                            }),
-                1)
-            .subscribe();
+        BackgroundLoop.start("scheduled CRL/ARL issue", BackgroundLoop.every(checkInterval), this::publishDue);
+    // One loop per list: a list issued later covers every request before it, so requests arriving
+    // while it is issued coalesce into one more issue.
     Disposable onRevocation =
         changes
             .listRequests()
-            .groupBy(RepositoryChanges.ListRequest::toString)
+            .groupBy(req -> req)
             .flatMap(
                 group ->
-                    group
-                        .sample(revocationDelay)
-                        // A list issued later covers every earlier request: keep the latest while one is
-                        // being issued (without this, sample() overflows and the trigger dies in a burst).
-                        .onBackpressureLatest()
-                        .concatMap(
-                            req ->
-                                publish(req.caId(), req.scope())
-                                    .onErrorResume(
-                                        e -> {
-                                          LOG.warn(
-                                              "CRL/ARL after revocation failed for {}: {}", req, e.toString());
-                                          return Mono.empty();
-                                        }),
-                            1))
+                    BackgroundLoop.rounds(
+                        "CRL/ARL after revocation for " + group.key(),
+                        group.sample(revocationDelay),
+                        () -> publish(group.key().caId(), group.key().scope())))
             .subscribe();
     return Disposables.composite(schedule, onRevocation);
   }

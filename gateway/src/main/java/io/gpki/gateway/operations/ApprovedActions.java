@@ -1,5 +1,6 @@
 package io.gpki.gateway.operations;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.Certificates;
@@ -31,7 +32,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -55,7 +55,7 @@ public final class ApprovedActions {
   private final CaWriter caWriter;
   private final RepositoryContentSource content;
   private final RepositoryChanges changes;
-  private final Sinks.Many<Boolean> wake = Sinks.many().multicast().directBestEffort();
+  private final BackgroundLoop.Wakeup wake = new BackgroundLoop.Wakeup();
 
   public ApprovedActions(
       OperatorApprovals approvals, AuditLog audit, CaEngine engine, CrossCertification cross, CaWriter caWriter,
@@ -71,15 +71,13 @@ public final class ApprovedActions {
 
   /** Asks the executor to look for work now. Never blocks, never fails. */
   public void wake() {
-    wake.tryEmitNext(Boolean.TRUE);
+    wake.wake();
   }
 
   /** Starts the executor: at once, on every wake, and every {@code poll}. */
   public Disposable start(Duration poll) {
-    return Flux.merge(Flux.interval(Duration.ZERO, poll).map(t -> true), wake.asFlux())
-        .onBackpressureDrop()
-        .concatMap(t -> drain(), 1)
-        .subscribe();
+    return BackgroundLoop.start(
+        "approved-action executor", Flux.merge(BackgroundLoop.every(poll), wake.signals()), this::drain);
   }
 
   /** Executes every pending approved action, oldest first. */

@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.Certificates;
@@ -28,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * Takes accepted requests from the journal (revocations first, then acceptance order; one at a time
@@ -51,7 +51,7 @@ public final class JournalWorker {
   private final int batch;
   private final Timer issueLatency;
   private final Timer revokeLatency;
-  private final Sinks.Many<Boolean> wake = Sinks.many().multicast().directBestEffort();
+  private final BackgroundLoop.Wakeup wake = new BackgroundLoop.Wakeup();
   private final ServiceCalendar calendar;
   private final Notices notices;
   private final Runnable notify;
@@ -89,7 +89,7 @@ public final class JournalWorker {
 
   /** Asks the worker to look for work now. Never blocks, never fails. */
   public void wake() {
-    wake.tryEmitNext(Boolean.TRUE);
+    wake.wake();
   }
 
   /**
@@ -103,11 +103,10 @@ public final class JournalWorker {
             .doOnNext(ca -> changes.listNeeded(ca, CrlScope.CRL))
             .then()
             .onErrorResume(e -> Mono.empty());
-    return relist
-        .thenMany(Flux.merge(Flux.interval(Duration.ZERO, pollInterval).map(t -> true), wake.asFlux()))
-        .onBackpressureDrop()
-        .concatMap(tick -> drain(), 1)
-        .subscribe();
+    return BackgroundLoop.start(
+        "registration worker",
+        relist.thenMany(Flux.merge(BackgroundLoop.every(pollInterval), wake.signals())),
+        this::drain);
   }
 
   /** Processes until a round completes nothing. */

@@ -1,5 +1,6 @@
 package io.gpki.gateway.repository;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.sync.CertificateLookupOverlap;
 import io.gpki.sync.ChangeLogReader;
@@ -105,20 +106,10 @@ public final class RepositorySnapshots {
    * @return a handle that stops it
    */
   public Disposable start(Flux<Boolean> localChanges, Duration poll) {
-    // sample() signals on its own timer and must never meet zero demand while a refresh runs (it
-    // would error and end the refresh loop under a burst of changes), hence onBackpressureLatest.
-    return Flux.merge(Flux.interval(poll).map(t -> Boolean.TRUE), localChanges.sample(Duration.ofMillis(50)).onBackpressureLatest())
-        .onBackpressureDrop()
-        .concatMap(
-            tick ->
-                refreshIfMoved()
-                    .timeout(Duration.ofSeconds(30))
-                    .onErrorResume(
-                        e -> {
-                          LOG.warn("snapshot refresh failed; serving the previous one: {}", e.toString());
-                          return Mono.empty();
-                        }),
-            1)
-        .subscribe();
+    // A failed refresh keeps serving the previous snapshot.
+    return BackgroundLoop.start(
+        "repository snapshot refresh",
+        Flux.merge(Flux.interval(poll), localChanges.sample(Duration.ofMillis(50))),
+        () -> refreshIfMoved().timeout(Duration.ofSeconds(30)));
   }
 }

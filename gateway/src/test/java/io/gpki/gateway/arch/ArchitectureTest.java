@@ -3,6 +3,7 @@ package io.gpki.gateway.arch;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
@@ -10,10 +11,14 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import io.gpki.sync.CaWriter;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.CertificateLookupBackfill;
+import io.gpki.sync.CertificateStore;
 import io.gpki.sync.CertificateWriter;
+import io.gpki.sync.CrlLookup;
 import io.gpki.sync.CrlWriter;
 import io.gpki.sync.CrossPairWriter;
+import io.gpki.sync.ReferralStore;
 import io.gpki.sync.ReferralWriter;
 import io.gpki.sync.RegistrationStores;
 import io.gpki.sync.RepositoryStore;
@@ -103,15 +108,29 @@ class ArchitectureTest {
         .check(main);
   }
 
-  @Test
-  void theReadTierHoldsNoWriterPort() {
+  /** A writer port, or anything that is one too: the combined interfaces and the implementations. */
+  private static DescribedPredicate<JavaClass> writerPorts() {
     DescribedPredicate<JavaClass> writer = DescribedPredicate.alwaysFalse();
     for (Class<?> port : WRITER_PORTS) {
-      // assignableTo: the combined interfaces (CertificateStore, ...) and the implementations count too.
       writer = writer.or(assignableTo(port));
     }
+    return writer.as("are writer ports of the store " + WRITER_PORTS);
+  }
+
+  @Test
+  void theWriterPredicateSeesEveryWayToWrite() {
+    DescribedPredicate<JavaClass> writer = writerPorts();
+    assertThat(writer.test(main.get(CertificateStore.class))).isTrue();
+    assertThat(writer.test(main.get(ReferralStore.class))).isTrue();
+    assertThat(writer.test(main.get("io.gpki.sync.store.R2dbcRepositoryStore"))).isTrue();
+    assertThat(writer.test(main.get(CertificateLookup.class))).isFalse();
+    assertThat(writer.test(main.get(CrlLookup.class))).isFalse();
+  }
+
+  @Test
+  void theReadTierHoldsNoWriterPort() {
     noClasses().that().resideInAnyPackage(READ_TIER)
-        .should().dependOnClassesThat(writer.as("are writer ports of the store " + WRITER_PORTS))
+        .should().dependOnClassesThat(writerPorts())
         .orShould().dependOnClassesThat().belongToAnyOf(RepositoryStore.class, RegistrationStores.class)
         .because("the read tier holds read ports only (STYLE.md Boundaries): a backup center's read tier"
             + " then cannot write by construction")
