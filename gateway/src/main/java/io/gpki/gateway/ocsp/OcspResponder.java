@@ -9,7 +9,6 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.gpki.gateway.ca.CaEngine;
 import io.gpki.signer.CaSigner;
 import io.gpki.sync.CaLookup;
 import io.gpki.sync.CertificateLookup;
@@ -60,7 +59,7 @@ public final class OcspResponder implements AutoCloseable {
       CertificateLookup certificates, CaLookup cas, CertificateStatusReader statuses, ChangeLogReader changeLog) {}
 
   private OcspResponder(
-      OcspProperties props, CaSigner signer, StorePorts store, CaEngine engine,
+      OcspProperties props, CaSigner signer, StorePorts store, ResponderCertificates responderCertificates,
       Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
     this.props = props;
     this.clock = clock;
@@ -97,7 +96,7 @@ public final class OcspResponder implements AutoCloseable {
     this.chain = filter;
     Responders responders =
         new Responders(
-            signer, store.cas(), engine, keySourceOfCa, clock, props.responderValidity(),
+            signer, store.cas(), responderCertificates, keySourceOfCa, clock, props.responderValidity(),
             props.responderRenewBefore());
     this.presigner =
         new Presigner(
@@ -108,9 +107,9 @@ public final class OcspResponder implements AutoCloseable {
 
   /** Builds the responder; nothing runs until {@link #start}. */
   public static OcspResponder create(
-      OcspProperties props, CaSigner signer, StorePorts store, CaEngine engine,
+      OcspProperties props, CaSigner signer, StorePorts store, ResponderCertificates responderCertificates,
       Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
-    return new OcspResponder(props, signer, store, engine, keySourceOfCa, clock, meters);
+    return new OcspResponder(props, signer, store, responderCertificates, keySourceOfCa, clock, meters);
   }
 
   /** POST {@code /ocsp} (and {@code /ocsp/}), GET {@code /ocsp/<request>}. */

@@ -10,6 +10,12 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.gpki.gateway.ca.BenchmarkSeed;
+import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.ca.CrlPublisher;
+import io.gpki.gateway.ca.CrossCertification;
+import io.gpki.gateway.ca.DemoPki;
+import io.gpki.gateway.ca.KeyRollover;
 import io.gpki.sync.CaWriter;
 import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.CertificateLookupBackfill;
@@ -133,6 +139,11 @@ class ArchitectureTest {
     noClasses().that().resideInAnyPackage(READ_TIER)
         .should().dependOnClassesThat(writerPorts())
         .orShould().dependOnClassesThat().belongToAnyOf(RepositoryStore.class, RegistrationStores.class)
+        // Nor the CA tier's writers, which would write on its behalf (the OCSP responder's own
+        // certificates come through its narrow ResponderCertificates port instead).
+        .orShould().dependOnClassesThat().belongToAnyOf(
+            CaEngine.class, CrlPublisher.class, KeyRollover.class, CrossCertification.class, DemoPki.class,
+            BenchmarkSeed.class)
         .because("the read tier holds read ports only (STYLE.md Boundaries): a backup center's read tier"
             + " then cannot write by construction")
         .check(main);
