@@ -1,5 +1,6 @@
 package io.gpki.gateway.ocsp;
 
+import java.util.Objects;
 import io.gpki.sync.Revocation;
 import java.time.Clock;
 import java.time.Duration;
@@ -109,11 +110,11 @@ final class Presigner {
 
   /** Drops every cached answer of the given certificates. */
   private void evict(Iterable<String> keys) {
-    IssuerDirectory dir = directory.get();
+    IssuerDirectory dir = Objects.requireNonNull(directory.get());
     for (String key : keys) {
       CertificateIndex.Entry e = index.get(key);
       Issuer issuer = e == null ? null : dir.find(e.caId(), e.generation());
-      if (issuer != null) {
+      if (e != null && issuer != null) {
         for (Issuer.HashAlgorithm h : Issuer.HASHES) {
           cache.evict(issuer.certId(h, e.serial()));
         }
@@ -124,7 +125,7 @@ final class Presigner {
 
   private Mono<Void> presignDue() {
     Instant now = clock.instant();
-    IssuerDirectory dir = directory.get();
+    IssuerDirectory dir = Objects.requireNonNull(directory.get());
     AtomicInteger count = new AtomicInteger();
     return Flux.fromIterable(index.entries())
         .filter(e -> e.notAfter().isAfter(now))
