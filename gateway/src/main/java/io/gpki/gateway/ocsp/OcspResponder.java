@@ -1,5 +1,6 @@
 package io.gpki.gateway.ocsp;
 
+import java.util.Objects;
 import io.gpki.gateway.validation.OwnOcsp;
 import io.gpki.gateway.web.FastPath;
 import org.bouncycastle.asn1.ocsp.OCSPRequest;
@@ -168,7 +169,7 @@ public final class OcspResponder implements AutoCloseable {
    * and when the cache last followed the change log.
    */
   public Map<String, Object> state() {
-    IssuerDirectory dir = directory.get();
+    IssuerDirectory dir = Objects.requireNonNull(directory.get());
     Instant sync = cache.lastSync();
     return Map.of(
         "loaded", dir.loaded(),
@@ -180,7 +181,7 @@ public final class OcspResponder implements AutoCloseable {
 
   /** Whether the responder answers from a loaded directory and a fresh cache. */
   public boolean ready() {
-    return directory.get().loaded()
+    return Objects.requireNonNull(directory.get()).loaded()
         && !cache.lastSync().plus(props.maxStaleness()).isBefore(clock.instant());
   }
 

@@ -1,6 +1,7 @@
 package io.gpki.gateway.ocsp;
 
 import io.gpki.gateway.BackgroundLoop;
+import java.util.Objects;
 import io.gpki.sync.Revocation;
 import java.time.Clock;
 import java.time.Duration;
@@ -99,11 +100,11 @@ final class Presigner {
 
   /** Drops every cached answer of the given certificates. */
   private void evict(Iterable<String> keys) {
-    IssuerDirectory dir = directory.get();
+    IssuerDirectory dir = Objects.requireNonNull(directory.get());
     for (String key : keys) {
       CertificateIndex.Entry e = index.get(key);
       Issuer issuer = e == null ? null : dir.find(e.caId(), e.generation());
-      if (issuer != null) {
+      if (e != null && issuer != null) {
         for (Issuer.HashAlgorithm h : Issuer.HASHES) {
           cache.evict(issuer.certId(h, e.serial()));
         }
@@ -114,7 +115,7 @@ final class Presigner {
 
   private Mono<Void> presignDue() {
     Instant now = clock.instant();
-    IssuerDirectory dir = directory.get();
+    IssuerDirectory dir = Objects.requireNonNull(directory.get());
     AtomicInteger count = new AtomicInteger();
     return Flux.fromIterable(index.entries())
         .filter(e -> e.notAfter().isAfter(now))

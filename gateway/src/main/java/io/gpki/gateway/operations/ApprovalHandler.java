@@ -122,7 +122,7 @@ public final class ApprovalHandler {
                           signed.der()));
             })))
         .flatMap(a -> respond(HttpStatus.OK, a))
-        .onErrorMap(StoreException.Conflict.class, e -> new PkiException(ErrorType.CONFLICT, e.getMessage()))
+        .onErrorMap(StoreException.Conflict.class, e -> new PkiException(ErrorType.CONFLICT, String.valueOf(e.getMessage())))
         .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
   }
 

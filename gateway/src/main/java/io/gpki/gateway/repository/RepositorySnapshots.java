@@ -1,6 +1,7 @@
 package io.gpki.gateway.repository;
 
 import io.gpki.gateway.BackgroundLoop;
+import java.util.Objects;
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.sync.CertificateLookupOverlap;
 import io.gpki.sync.ChangeLogReader;
@@ -67,7 +68,7 @@ public final class RepositorySnapshots {
 
   /** The snapshot to serve now. Never blocks. */
   public RepositorySnapshot current() {
-    return current.get();
+    return Objects.requireNonNull(current.get());
   }
 
   /** Loads and installs a new snapshot. */
@@ -95,7 +96,7 @@ public final class RepositorySnapshots {
   public Mono<Void> refreshIfMoved() {
     return changeLog
         .head()
-        .filter(head -> head != current.get().changeLogHead())
+        .filter(head -> head != current().changeLogHead())
         .flatMap(head -> refresh())
         .then();
   }

@@ -1,5 +1,6 @@
 package io.gpki.gateway.validation;
 
+import org.jspecify.annotations.Nullable;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPURL;
@@ -109,7 +110,8 @@ final class Fetcher {
         .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
   }
 
-  private Mono<byte[]> fetch(String url, String contentType, byte[] body, int maxBytes, int redirects) {
+  private Mono<byte[]> fetch(
+      String url, @Nullable String contentType, byte @Nullable [] body, int maxBytes, int redirects) {
     String refused = guard.refuse(url);
     if (refused != null) {
       return Mono.error(new FetchException("refused " + url + ": " + refused));

@@ -88,7 +88,7 @@ final class RemoteCache {
             .doOnNext(list -> certs.put(url, new Entry<>(list, clock.instant().plus(CERT_TTL)))));
   }
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings("unchecked") // one map holds Monos of several types; the key names the type
   private <T> Mono<T> shared(String key, Mono<T> fetch) {
     Instant failedAt = failures.get(key);
     if (failedAt != null && clock.instant().isBefore(failedAt.plus(cfg.failureCacheTime()))) {
