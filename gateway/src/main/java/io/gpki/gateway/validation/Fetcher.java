@@ -26,9 +26,10 @@ import reactor.netty.http.client.HttpClient;
 
 /**
  * Fetches bytes from URLs named in certificates: HTTP(S) with Reactor Netty (non-blocking) and LDAP with
- * the UnboundID client on a bounded scheduler (it blocks). Every fetch is guarded against SSRF, capped
- * in size, given a timeout, retried once (reads are idempotent) and runs behind a circuit breaker per
- * host named {@code validation-fetch:<host>}.
+ * the UnboundID client on a bounded scheduler (it blocks). Every fetch is guarded against SSRF (the URL,
+ * then every address its host resolves to, before connecting, and the connection goes to exactly a
+ * checked address), capped in size, given a timeout, retried once (reads are idempotent) and runs
+ * behind a circuit breaker per host named {@code validation-fetch:<host>}.
  */
 final class Fetcher {
 
@@ -44,16 +45,25 @@ final class Fetcher {
   private static final int MAX_REDIRECTS = 3;
 
   private final UrlGuard guard;
+  private final TargetResolver resolver;
   private final Duration timeout;
   private final Scheduler ldapScheduler;
   private final CircuitBreakerRegistry breakers;
   private final RetryRegistry retries;
   private final HttpClient http;
 
+  /** With the system resolver on {@code ldapScheduler} (tests that need no resolver of their own). */
   Fetcher(
       UrlGuard guard, Duration timeout, Scheduler ldapScheduler, CircuitBreakerRegistry breakers,
       RetryRegistry retries) {
+    this(guard, TargetResolver.system(ldapScheduler), timeout, ldapScheduler, breakers, retries);
+  }
+
+  Fetcher(
+      UrlGuard guard, TargetResolver resolver, Duration timeout, Scheduler ldapScheduler,
+      CircuitBreakerRegistry breakers, RetryRegistry retries) {
     this.guard = guard;
+    this.resolver = resolver;
     this.timeout = timeout;
     this.ldapScheduler = ldapScheduler;
     this.breakers = breakers;
@@ -63,8 +73,11 @@ final class Fetcher {
             .followRedirect(false)
             .responseTimeout(timeout)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
+            // The only lookup: resolve, check every address, and hand Netty just those to connect to.
+            .resolver(new CheckedResolverGroup(host -> checked(host)))
             .doOnConnected(
                 c -> {
+                  // Unreachable with the resolver above (a second line of defence, e.g. behind a proxy).
                   if (c.channel().remoteAddress() instanceof InetSocketAddress a
                       && !guard.allowed(a.getAddress())) {
                     c.dispose();
@@ -97,7 +110,10 @@ final class Fetcher {
               String refused = guard.refuse(url);
               return refused != null
                   ? Mono.<List<byte[]>>error(new FetchException("refused " + url + ": " + refused))
-                  : Mono.fromCallable(() -> ldapAll(url, maxBytes)).subscribeOn(ldapScheduler).timeout(timeout);
+                  : ldapAddress(url)
+                      .flatMap(a -> Mono.fromCallable(() -> ldapAll(url, a, maxBytes)).subscribeOn(ldapScheduler))
+                      .onErrorMap(UrlGuard.Refused.class, e -> refused(url, e))
+                      .timeout(timeout);
             })
         .transformDeferred(RetryOperator.of(retries.retry("validation-fetch")))
         .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
@@ -114,6 +130,21 @@ final class Fetcher {
     if (refused != null) {
       return Mono.error(new FetchException("refused " + url + ": " + refused));
     }
+    return fetchChecked(url, contentType, body, maxBytes, redirects)
+        .onErrorMap(UrlGuard.Refused.class, e -> refused(url, e));
+  }
+
+  /** The same answer for every refused target, whether something listens there or not. */
+  private static FetchException refused(String url, UrlGuard.Refused e) {
+    return new FetchException("refused " + url + ": " + e.getMessage());
+  }
+
+  /** The guard's resolve-and-check of {@code host}, bounded by the fetch timeout. */
+  private Mono<List<InetAddress>> checked(String host) {
+    return guard.check(host, resolver).timeout(timeout);
+  }
+
+  private Mono<byte[]> fetchChecked(String url, String contentType, byte[] body, int maxBytes, int redirects) {
     if (url.regionMatches(true, 0, "ldap:", 0, 5)) {
       return ldap(url, maxBytes);
     }
@@ -159,18 +190,27 @@ final class Fetcher {
   }
 
   private Mono<byte[]> ldap(String url, int maxBytes) {
-    return Mono.fromCallable(() -> ldapBlocking(url, maxBytes)).subscribeOn(ldapScheduler).timeout(timeout);
+    return ldapAddress(url)
+        .flatMap(a -> Mono.fromCallable(() -> ldapBlocking(url, a, maxBytes)).subscribeOn(ldapScheduler))
+        .timeout(timeout);
+  }
+
+  /** The first of the checked addresses of the LDAP URL's host (the only lookup for this fetch). */
+  private Mono<InetAddress> ldapAddress(String url) {
+    String host;
+    try {
+      host = new LDAPURL(url).getHost();
+    } catch (com.unboundid.ldap.sdk.LDAPException e) {
+      return Mono.error(new FetchException("malformed LDAP URL " + url));
+    }
+    return checked(host).map(list -> list.get(0));
   }
 
   /**
-   * A connection to the LDAP URL's host, after the SSRF guard has checked the address it resolves to,
+   * A connection to {@code address}, which the SSRF guard has checked (never a name: no second lookup),
    * with the fetch timeout and a message size bound of {@code maxBytes}. Blocking: LDAP scheduler only.
    */
-  private LDAPConnection connect(LDAPURL u, int maxBytes) throws Exception {
-    InetAddress address = InetAddress.getByName(u.getHost());
-    if (!guard.allowed(address)) {
-      throw new FetchException("LDAP host " + u.getHost() + " resolves to a non-public address");
-    }
+  private LDAPConnection connect(LDAPURL u, InetAddress address, int maxBytes) throws Exception {
     LDAPConnectionOptions options = new LDAPConnectionOptions();
     options.setConnectTimeoutMillis((int) timeout.toMillis());
     options.setResponseTimeoutMillis(timeout.toMillis());
@@ -178,10 +218,10 @@ final class Fetcher {
     return new LDAPConnection(options, address.getHostAddress(), u.getPort());
   }
 
-  private byte[] ldapBlocking(String url, int maxBytes) throws Exception {
+  private byte[] ldapBlocking(String url, InetAddress address, int maxBytes) throws Exception {
     LDAPURL u = new LDAPURL(url);
     String[] attributes = u.getAttributes();
-    try (LDAPConnection c = connect(u, maxBytes)) {
+    try (LDAPConnection c = connect(u, address, maxBytes)) {
       SearchResult r =
           c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
       for (SearchResultEntry e : r.getSearchEntries()) {
@@ -202,12 +242,12 @@ final class Fetcher {
     throw new FetchException("no value at " + url);
   }
 
-  private List<byte[]> ldapAll(String url, int maxBytes) throws Exception {
+  private List<byte[]> ldapAll(String url, InetAddress address, int maxBytes) throws Exception {
     LDAPURL u = new LDAPURL(url);
     String[] attributes = u.getAttributes().length == 0 ? CA_ATTRIBUTES.toArray(String[]::new) : u.getAttributes();
     List<byte[]> out = new ArrayList<>();
     long total = 0;
-    try (LDAPConnection c = connect(u, maxBytes)) {
+    try (LDAPConnection c = connect(u, address, maxBytes)) {
       SearchResult r =
           c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
       for (SearchResultEntry e : r.getSearchEntries()) {

@@ -1,0 +1,57 @@
+package io.gpki.gateway.validation;
+
+import io.netty.resolver.AbstractAddressResolver;
+import io.netty.resolver.AddressResolver;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+
+/**
+ * The Reactor Netty resolver of the fetcher: each connection's host is resolved and checked by the
+ * {@link UrlGuard} (every address) before Netty connects, and Netty connects to exactly the addresses
+ * returned, so no second lookup takes place. The Host header and TLS SNI keep the URL's host name.
+ * Addresses given already resolved (IP literals) are checked too.
+ */
+final class CheckedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
+
+  private final Function<String, Mono<List<InetAddress>>> check;
+
+  /** @param check the guard's resolve-and-check of a host (name or IP literal) */
+  CheckedResolverGroup(Function<String, Mono<List<InetAddress>>> check) {
+    this.check = check;
+  }
+
+  @Override
+  protected AddressResolver<InetSocketAddress> newResolver(EventExecutor executor) {
+    return new AbstractAddressResolver<>(executor, InetSocketAddress.class) {
+      @Override
+      protected boolean doIsResolved(InetSocketAddress address) {
+        return false; // even a literal goes through the check
+      }
+
+      @Override
+      protected void doResolve(InetSocketAddress address, Promise<InetSocketAddress> promise) {
+        // Netty's resolver API is promise-based: this is the boundary where the Mono is run. The
+        // lookup carries its own timeout, so the subscription always ends.
+        lookup(address).subscribe(list -> promise.trySuccess(list.get(0)), promise::tryFailure);
+      }
+
+      @Override
+      protected void doResolveAll(InetSocketAddress address, Promise<List<InetSocketAddress>> promise) {
+        lookup(address).subscribe(promise::trySuccess, promise::tryFailure);
+      }
+    };
+  }
+
+  private Mono<List<InetSocketAddress>> lookup(InetSocketAddress address) {
+    String host = address.isUnresolved() || address.getAddress() == null
+        ? address.getHostString() : address.getAddress().getHostAddress();
+    return check.apply(host)
+        .map(list -> list.stream().map(a -> new InetSocketAddress(a, address.getPort())).toList());
+  }
+}
