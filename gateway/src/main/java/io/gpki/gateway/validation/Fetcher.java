@@ -7,9 +7,13 @@ import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.github.resilience4j.reactor.retry.RetryOperator;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
 import io.netty.channel.ChannelOption;
 import java.io.ByteArrayOutputStream;
@@ -34,11 +38,23 @@ import reactor.netty.http.client.HttpClient;
 final class Fetcher {
 
   /** A fetch that did not produce content. */
-  static final class FetchException extends RuntimeException {
+  static class FetchException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     FetchException(String message) {
       super(message, null, false, false);
+    }
+  }
+
+  /**
+   * A target the SSRF guard refused before any connection. Neither retried (the answer would be the
+   * same) nor counted by the host's circuit breaker (it says nothing about the host's health).
+   */
+  static final class Refused extends FetchException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String url, String reason) {
+      super("refused " + url + ": " + reason);
     }
   }
 
@@ -49,7 +65,8 @@ final class Fetcher {
   private final Duration timeout;
   private final Scheduler ldapScheduler;
   private final CircuitBreakerRegistry breakers;
-  private final RetryRegistry retries;
+  private final CircuitBreakerConfig breakerConfig;
+  private final Retry retry;
   private final HttpClient http;
 
   /** With the system resolver on {@code ldapScheduler} (tests that need no resolver of their own). */
@@ -67,7 +84,10 @@ final class Fetcher {
     this.timeout = timeout;
     this.ldapScheduler = ldapScheduler;
     this.breakers = breakers;
-    this.retries = retries;
+    this.breakerConfig =
+        CircuitBreakerConfig.from(breakers.getDefaultConfig()).ignoreExceptions(Refused.class).build();
+    this.retry = retries.retry(
+        "validation-fetch", RetryConfig.from(retries.getDefaultConfig()).ignoreExceptions(Refused.class).build());
     this.http =
         HttpClient.create()
             .followRedirect(false)
@@ -89,8 +109,8 @@ final class Fetcher {
   /** GETs {@code url} (http, https or ldap), at most {@code maxBytes}. */
   Mono<byte[]> get(String url, int maxBytes) {
     return Mono.defer(() -> fetch(url, null, null, maxBytes, 0))
-        .transformDeferred(RetryOperator.of(retries.retry("validation-fetch")))
-        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+        .transformDeferred(RetryOperator.of(retry))
+        .transformDeferred(CircuitBreakerOperator.of(breaker(url)));
   }
 
   /** Attributes read at an ldap caIssuers URL that names none (RFC 5280 4.2.2.1). */
@@ -109,34 +129,39 @@ final class Fetcher {
             () -> {
               String refused = guard.refuse(url);
               return refused != null
-                  ? Mono.<List<byte[]>>error(new FetchException("refused " + url + ": " + refused))
+                  ? Mono.<List<byte[]>>error(new Refused(url, refused))
                   : ldapAddress(url)
                       .flatMap(a -> Mono.fromCallable(() -> ldapAll(url, a, maxBytes)).subscribeOn(ldapScheduler))
                       .onErrorMap(UrlGuard.Refused.class, e -> refused(url, e))
                       .timeout(timeout);
             })
-        .transformDeferred(RetryOperator.of(retries.retry("validation-fetch")))
-        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+        .transformDeferred(RetryOperator.of(retry))
+        .transformDeferred(CircuitBreakerOperator.of(breaker(url)));
   }
 
   /** POSTs {@code body} to an http(s) {@code url} (OCSP; not retried: a nonce makes it unique). */
   Mono<byte[]> post(String url, String contentType, byte[] body, int maxBytes) {
     return Mono.defer(() -> fetch(url, contentType, body, maxBytes, MAX_REDIRECTS))
-        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+        .transformDeferred(CircuitBreakerOperator.of(breaker(url)));
   }
 
   private Mono<byte[]> fetch(String url, String contentType, byte[] body, int maxBytes, int redirects) {
     String refused = guard.refuse(url);
     if (refused != null) {
-      return Mono.error(new FetchException("refused " + url + ": " + refused));
+      return Mono.error(new Refused(url, refused));
     }
     return fetchChecked(url, contentType, body, maxBytes, redirects)
         .onErrorMap(UrlGuard.Refused.class, e -> refused(url, e));
   }
 
   /** The same answer for every refused target, whether something listens there or not. */
-  private static FetchException refused(String url, UrlGuard.Refused e) {
-    return new FetchException("refused " + url + ": " + e.getMessage());
+  private static Refused refused(String url, UrlGuard.Refused e) {
+    return new Refused(url, String.valueOf(e.getMessage()));
+  }
+
+  /** The circuit breaker of the URL's host. */
+  private CircuitBreaker breaker(String url) {
+    return breakers.circuitBreaker("validation-fetch:" + host(url), breakerConfig);
   }
 
   /** The guard's resolve-and-check of {@code host}, bounded by the fetch timeout. */

@@ -194,6 +194,7 @@ class FetcherSsrfTest {
     String httpCa = "http://" + base + "/ca.p7c";
     expectRefused(f.getAll(httpCa, 100_000), httpCa);
     assertThat(trap.connections()).as(outcome + ": connections the trap saw").isZero();
+    assertThat(dns.lookups(EVIL)).as("one lookup per fetch: a refusal is not retried").isEqualTo(6);
   }
 
   private static void expectRefused(Mono<?> fetch, String url) {
@@ -233,6 +234,7 @@ class FetcherSsrfTest {
     try (StaticServer repo = new StaticServer("127.0.0.2", 0);
         Trap same = new Trap("127.0.0.1", repo.port())) {
       repo.files.put("/ca.crl", crl);
+      repo.closeConnections = true; // no pooled connection: the second fetch connects (and resolves) anew
       String name = "rebind.attacker.example";
       FakeDns dns = new FakeDns().answer(name, List.of(ip("127.0.0.2")), List.of(ip("127.0.0.1")));
       Fetcher f = fetcher(dns, "127.0.0.2");
@@ -240,8 +242,9 @@ class FetcherSsrfTest {
       StepVerifier.create(f.get(url, 100_000)).assertNext(b -> assertThat(b).isEqualTo(crl)).expectComplete().verify(WAIT);
       assertThat(dns.lookups(name)).as("lookups for the first fetch").isEqualTo(1);
       assertThat(repo.hosts).as("Host header keeps the name").containsExactly(name + ":" + repo.port());
-      // The next fetch resolves anew and gets 127.0.0.1: refused, nothing connected.
+      // The next fetch resolves anew and gets 127.0.0.1: refused (once: a refusal is not retried).
       expectRefused(f.get(url, 100_000), url);
+      assertThat(dns.lookups(name)).isEqualTo(2);
       assertThat(same.connections()).as("connections to 127.0.0.1").isZero();
       assertThat(repo.requests).hasValue(1);
     }
@@ -266,6 +269,7 @@ class FetcherSsrfTest {
         StepVerifier.create(f.get(url, 100_000)).assertNext(b -> assertThat(b).isEqualTo(crl)).expectComplete().verify(WAIT);
         assertThat(dns.lookups(name)).isEqualTo(1);
         expectRefused(f.get(url, 100_000), url);
+        assertThat(dns.lookups(name)).isEqualTo(2);
         assertThat(same.connections()).isZero();
       }
     } finally {

@@ -23,6 +23,8 @@ final class StaticServer implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
   /** The Host header of every request, in order. */
   final java.util.List<String> hosts = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Answer with {@code Connection: close}, so that every fetch opens (and resolves for) a new connection. */
+  volatile boolean closeConnections;
   private final HttpServer server;
 
   StaticServer() throws IOException {
@@ -35,6 +37,9 @@ final class StaticServer implements AutoCloseable {
     server.createContext("/", ex -> {
       requests.incrementAndGet();
       hosts.add(String.valueOf(ex.getRequestHeaders().getFirst("Host")));
+      if (closeConnections) {
+        ex.getResponseHeaders().set("Connection", "close");
+      }
       byte[] body;
       String path = ex.getRequestURI().getPath();
       if (redirects.containsKey(path)) {
