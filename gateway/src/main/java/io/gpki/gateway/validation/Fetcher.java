@@ -15,6 +15,8 @@ import io.github.resilience4j.reactor.retry.RetryOperator;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.gpki.gateway.net.CheckedResolverGroup;
+import io.gpki.gateway.net.TargetResolver;
 import io.netty.channel.ChannelOption;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;

@@ -1,11 +1,11 @@
 package io.gpki.gateway.validation;
 
-import io.netty.util.NetUtil;
+import io.gpki.gateway.net.Addresses;
+import io.gpki.gateway.net.TargetResolver;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -116,9 +116,7 @@ final class UrlGuard {
    */
   Mono<List<InetAddress>> check(String host, TargetResolver resolver) {
     String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    InetAddress literal = NetUtil.createInetAddressFromIpAddressString(bare);
-    Mono<List<InetAddress>> addresses = literal != null ? Mono.just(List.of(literal)) : resolver.resolve(bare);
-    return addresses
+    return TargetResolver.addresses(bare, resolver)
         .onErrorMap(UnknownHostException.class, e -> new Fetcher.FetchException("cannot resolve " + bare))
         .filter(list -> !list.isEmpty())
         .switchIfEmpty(Mono.error(() -> new Fetcher.FetchException("cannot resolve " + bare)))
@@ -141,20 +139,16 @@ final class UrlGuard {
         || address.isSiteLocalAddress() || address.isMulticastAddress()) {
       return false;
     }
+    InetAddress embedded = Addresses.embeddedIpv4(address);
+    if (embedded != null) {
+      // ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) and 2002:AABB:CCDD:: (6to4) reach an IPv4
+      // address: judged by that address (loopback behind ::ffff:127.0.0.1 is still loopback).
+      return allowed(embedded);
+    }
     byte[] b = address.getAddress();
     if (address instanceof Inet6Address) {
-      byte[] embedded = embeddedIpv4(b);
-      if (embedded != null) {
-        // ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) and 2002:AABB:CCDD:: (6to4) reach an IPv4
-        // address: judged by that address (loopback behind ::ffff:127.0.0.1 is still loopback).
-        try {
-          return allowed(InetAddress.getByAddress(embedded));
-        } catch (UnknownHostException impossible) {
-          return false;
-        }
-      }
       return (b[0] & 0xfe) != 0xfc // fc00::/7 unique local
-          && !(b[0] == 0x01 && b[1] == 0x00 && isZero(b, 2, 8)) // 100::/64 discard
+          && !(b[0] == 0x01 && b[1] == 0x00 && Addresses.isZero(b, 2, 8)) // 100::/64 discard
           && !((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8); // 2001:db8::/32
     }
     int first = b[0] & 0xff;
@@ -163,29 +157,6 @@ final class UrlGuard {
     // benchmarking, 240/4 reserved and 255.255.255.255 broadcast.
     return !(first == 0 || (first == 100 && second >= 64 && second < 128) || (first == 192 && second == 0)
         || (first == 198 && (second == 18 || second == 19)) || first >= 240);
-  }
-
-  /** The IPv4 address an IPv6 address stands for (mapped, compatible, NAT64, 6to4), or {@code null}. */
-  private static byte @Nullable [] embeddedIpv4(byte[] b) {
-    boolean mapped = isZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
-    boolean compatible = isZero(b, 0, 12) && !isZero(b, 12, 16);
-    boolean nat64 = b[0] == 0x00 && b[1] == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b && isZero(b, 4, 12);
-    if (mapped || compatible || nat64) {
-      return Arrays.copyOfRange(b, 12, 16);
-    }
-    if (b[0] == 0x20 && b[1] == 0x02) {
-      return Arrays.copyOfRange(b, 2, 6);
-    }
-    return null;
-  }
-
-  private static boolean isZero(byte[] b, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (b[i] != 0) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static boolean isLiteral(String host) {

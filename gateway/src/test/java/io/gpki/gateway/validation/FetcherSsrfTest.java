@@ -9,6 +9,7 @@ import com.unboundid.ldap.sdk.Attribute;
 import com.unboundid.ldap.sdk.Entry;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.gpki.gateway.net.TargetResolver;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.gpki.gateway.validation;
+package io.gpki.gateway.net;
 
 import io.netty.resolver.AbstractAddressResolver;
 import io.netty.resolver.AddressResolver;
@@ -12,17 +12,22 @@ import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /**
- * The Reactor Netty resolver of the fetcher: each connection's host is resolved and checked by the
- * {@link UrlGuard} (every address) before Netty connects, and Netty connects to exactly the addresses
- * returned, so no second lookup takes place. The Host header and TLS SNI keep the URL's host name.
- * Addresses given already resolved (IP literals) are checked too.
+ * A Reactor Netty resolver ({@code HttpClient.resolver(..)}) that makes each connection's one lookup
+ * through a caller's resolve-and-check: the caller resolves the host, checks every address and either
+ * fails (nothing is connected) or returns the addresses Netty may connect to, and Netty connects to
+ * exactly those, so no second lookup takes place that DNS rebinding could answer differently. The Host
+ * header and TLS SNI keep the URL's host name. Addresses given already resolved (IP literals) are
+ * checked too.
  */
-final class CheckedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
+public final class CheckedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
 
   private final Function<String, Mono<List<InetAddress>>> check;
 
-  /** @param check the guard's resolve-and-check of a host (name or IP literal) */
-  CheckedResolverGroup(Function<String, Mono<List<InetAddress>>> check) {
+  /**
+   * @param check resolves and checks a host (a name, or an IP literal for an already resolved address)
+   *     and gives the allowed addresses, or fails; it must end (carry its own timeout)
+   */
+  public CheckedResolverGroup(Function<String, Mono<List<InetAddress>>> check) {
     this.check = check;
   }
 
