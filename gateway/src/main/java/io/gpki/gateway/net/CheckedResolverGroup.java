@@ -7,6 +7,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.function.Function;
 import reactor.core.publisher.Mono;
@@ -43,20 +44,27 @@ public final class CheckedResolverGroup extends AddressResolverGroup<InetSocketA
       protected void doResolve(InetSocketAddress address, Promise<InetSocketAddress> promise) {
         // Netty's resolver API is promise-based: this is the boundary where the Mono is run. The
         // lookup carries its own timeout, so the subscription always ends.
-        lookup(address).subscribe(list -> promise.trySuccess(list.get(0)), promise::tryFailure);
+        lookup(address).subscribe(
+            list -> promise.trySuccess(list.get(0)), promise::tryFailure, () -> noAddress(address, promise));
       }
 
       @Override
       protected void doResolveAll(InetSocketAddress address, Promise<List<InetSocketAddress>> promise) {
-        lookup(address).subscribe(promise::trySuccess, promise::tryFailure);
+        lookup(address).subscribe(promise::trySuccess, promise::tryFailure, () -> noAddress(address, promise));
       }
     };
+  }
+
+  /** A check that ended without addresses (after a success this does nothing). */
+  private static void noAddress(InetSocketAddress address, Promise<?> promise) {
+    promise.tryFailure(new UnknownHostException(address.getHostString()));
   }
 
   private Mono<List<InetSocketAddress>> lookup(InetSocketAddress address) {
     String host = address.isUnresolved() || address.getAddress() == null
         ? address.getHostString() : address.getAddress().getHostAddress();
     return check.apply(host)
+        .filter(list -> !list.isEmpty())
         .map(list -> list.stream().map(a -> new InetSocketAddress(a, address.getPort())).toList());
   }
 }
