@@ -147,7 +147,7 @@ public final class WebhookSender implements NotificationSender {
     }
     byte[] b = a.getAddress();
     boolean broadcast = b.length == 4 && (b[0] & b[1] & b[2] & b[3]) == (byte) 0xff;
-    boolean thisNetwork = b.length == 4 && b[0] == 0; // 0/8: "this host" (Linux connects 0.x locally)
+    boolean thisNetwork = b.length == 4 && b[0] == 0; // 0/8 "this network": never a destination (0.0.0.0 is this host)
     return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress() || a.isMulticastAddress()
         || broadcast || thisNetwork;
   }
