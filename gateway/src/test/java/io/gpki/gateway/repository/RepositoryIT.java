@@ -146,7 +146,7 @@ class RepositoryIT {
         .expectStatus().isOk()
         .expectBody()
         .jsonPath("$.components.primaryDatabase.status").isEqualTo("UP");
-    client.get().uri(health + "signer").exchange()
+    client.get().uri(health + "signing").exchange()
         .expectStatus().isOk()
         .expectBody()
         .jsonPath("$.components.signer.status").isEqualTo("UP")
