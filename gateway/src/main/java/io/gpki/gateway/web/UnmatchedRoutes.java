@@ -4,6 +4,7 @@ import io.gpki.gateway.ErrorType;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -37,6 +38,8 @@ public class UnmatchedRoutes extends AbstractHandlerMapping {
 
   private final ObjectProvider<RouterFunction<?>> routes;
   private final ServerCodecConfigurer codecs;
+  /** The routes, looked up once (they are fixed once the context runs), not per request. */
+  private volatile @Nullable List<RouterFunction<?>> all;
 
   public UnmatchedRoutes(ObjectProvider<RouterFunction<?>> routes, ServerCodecConfigurer codecs) {
     this.routes = routes;
@@ -50,10 +53,15 @@ public class UnmatchedRoutes extends AbstractHandlerMapping {
   protected Mono<?> getHandlerInternal(ServerWebExchange exchange) {
     ServerRequest request = ServerRequest.create(exchange, codecs.getReaders());
     HttpMethod actual = request.method();
-    List<RouterFunction<?>> all = routes.orderedStream().toList();
+    List<RouterFunction<?>> all = this.all;
+    if (all == null) {
+      all = routes.orderedStream().toList();
+      this.all = all;
+    }
+    List<RouterFunction<?>> known = all;
     return Flux.fromIterable(CANDIDATES)
         .filter(m -> !m.equals(actual))
-        .concatMap(m -> routed(all, ServerRequest.from(request).method(m).build()).filter(b -> b).map(b -> m))
+        .concatMap(m -> routed(known, ServerRequest.from(request).method(m).build()).filter(b -> b).map(b -> m))
         .collect(Collectors.toCollection(java.util.LinkedHashSet::new))
         .map(
             allowed -> {
