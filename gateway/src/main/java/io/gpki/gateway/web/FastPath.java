@@ -216,7 +216,6 @@ public final class FastPath extends ChannelDuplexHandler {
         heldBytes = 0;
         held.add(msg);
         consumed = true;
-        holdTimer = ctx.executor().schedule(() -> holdTimedOut(ctx), holdTimeoutNanos, TimeUnit.NANOSECONDS);
         return;
       }
       Answer answer = answer(method, request.uri(), Unpooled.EMPTY_BUFFER, arrival);
@@ -328,6 +327,11 @@ public final class FastPath extends ChannelDuplexHandler {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (!held.isEmpty() && holdTimer == null) {
+      // A body still incomplete after this read: bound the wait for the rest. (Most bodies arrive
+      // with their request in one read and never need a timer.)
+      holdTimer = ctx.executor().schedule(() -> holdTimedOut(ctx), holdTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
     if (flushNeeded) {
       flushNeeded = false;
       ctx.flush();
