@@ -137,8 +137,9 @@ public final class FastPath extends ChannelDuplexHandler {
   /**
    * Adds a fast path with {@code routes} to a Reactor Netty HTTP/1.1 server pipeline.
    *
-   * @param holdTimeout longest wait for the rest of a held POST body (the server's read timeout): a
-   *     body that stalls longer gets a 408 problem and the connection is closed
+   * @param holdTimeout the time a held POST body (at most {@value #MAX_BODY} bytes) has to complete
+   *     after its first incomplete read (the server's read timeout); one that does not gets a 408
+   *     problem and the connection is closed
    */
   public static void install(ChannelPipeline pipeline, List<Route> routes, Duration holdTimeout) {
     if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(NAME) == null) {
