@@ -1,5 +1,6 @@
 package io.gpki.gateway.ocsp;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.sync.Revocation;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,21 +65,10 @@ final class Presigner {
    * @param roundTimeout the longest one round may take
    */
   Disposable start(Flux<Boolean> localChanges, Duration interval, Duration roundTimeout) {
-    return Flux.merge(
-            Flux.interval(Duration.ZERO, interval).map(t -> Boolean.TRUE),
-            localChanges.sample(Duration.ofMillis(50)))
-        .onBackpressureDrop()
-        .concatMap(
-            tick ->
-                round()
-                    .timeout(roundTimeout)
-                    .onErrorResume(
-                        e -> {
-                          LOG.warn("ocsp pre-signing round failed; retrying next round: {}", e.toString());
-                          return Mono.empty();
-                        }),
-            1)
-        .subscribe();
+    return BackgroundLoop.start(
+        "ocsp pre-signing round",
+        Flux.merge(BackgroundLoop.every(interval), localChanges.sample(Duration.ofMillis(50))),
+        () -> round().timeout(roundTimeout));
   }
 
   /** One round. */

@@ -3,7 +3,7 @@ package io.gpki.gateway.registration;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.ca.Certificates;
-import io.gpki.sync.CertificateStore;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.LraRecord;
 import io.gpki.sync.LraRegistry;
 import io.gpki.sync.OperatorRecord;
@@ -49,18 +49,18 @@ public final class OperatorAuthenticator {
   }
 
   private final LraRegistry lras;
-  private final CertificateStore certificates;
+  private final CertificateLookup certificates;
   private final Clock clock;
   private final @Nullable CertificateCheck check;
 
   /** Direct checks only (validity, store revocation), for deployments without the validation service. */
-  public OperatorAuthenticator(LraRegistry lras, CertificateStore certificates, Clock clock) {
+  public OperatorAuthenticator(LraRegistry lras, CertificateLookup certificates, Clock clock) {
     this(lras, certificates, clock, null);
   }
 
   /** Direct checks, then {@code check} (the validation engine) on the client certificate. */
   public OperatorAuthenticator(
-      LraRegistry lras, CertificateStore certificates, Clock clock, @Nullable CertificateCheck check) {
+      LraRegistry lras, CertificateLookup certificates, Clock clock, @Nullable CertificateCheck check) {
     this.lras = lras;
     this.certificates = certificates;
     this.clock = clock;
