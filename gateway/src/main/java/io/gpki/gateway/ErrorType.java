@@ -18,7 +18,9 @@ public enum ErrorType {
   NOT_READY(503, "not-ready", "Starting up"),
   FORBIDDEN(403, "forbidden", "Forbidden"),
   /** A reserved feature this deployment does not have (e.g. FAILOVER without a DR subsystem); detail shown. */
-  NOT_IMPLEMENTED(501, "not-implemented", "Not available on this deployment");
+  NOT_IMPLEMENTED(501, "not-implemented", "Not available on this deployment"),
+  /** The client stopped sending its request (body) for longer than the read timeout. */
+  REQUEST_TIMEOUT(408, "request-timeout", "Request timeout");
 
   private final int status;
   private final String slug;

@@ -169,11 +169,12 @@ public class RepositoryInterfacesConfig {
     if (props.http().fastPath()) {
       routes.add(new RepositoryFastRoute(snapshots, responder, props, statistics, clock));
     }
-    if (routes.isEmpty()) {
-      return server -> server;
-    }
+    // Installed even without routes: it also answers malformed request targets and stalled held
+    // bodies with problem bodies (see FastPath).
     List<FastPath.Route> all = List.copyOf(routes);
-    return server -> server.doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), all));
+    Duration holdTimeout = props.http().readTimeout();
+    return server ->
+        server.doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), all, holdTimeout));
   }
 
   /**

@@ -138,7 +138,7 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
     try {
       base = new DN(op.getBaseDN());
     } catch (LDAPException e) {
-      return done(id, ResultCode.INVALID_DN_SYNTAX, null, e.getDiagnosticMessage(), null);
+      return done(id, ResultCode.INVALID_DN_SYNTAX, null, DirectoryNames.malformed(e), null);
     }
     if (base.isNullDN()) {
       return rootDse(id, op, snapshot.directory());

@@ -92,4 +92,19 @@ class RepositoryUnitsTest {
         .expectHeader().valueEquals("Cache-Control", "public, max-age=0");
     assertThat(meters.get(PublishedResponder.STALE_METRIC).counter().count()).isEqualTo(1.0);
   }
+
+  /** Issue 16 (6): the client learns why a DN or filter does not parse, never "null". */
+  @Test
+  void malformedDnsAndFiltersSayWhy() {
+    assertThatThrownBy(() -> LdapUrlHandler.parse("foo", null, 1024))
+        .hasMessageStartingWith("malformed DN: ")
+        .hasMessageNotContaining("null")
+        .hasMessageContaining("equal sign");
+    assertThatThrownBy(() -> DirectoryNames.normalize("cn=x,,"))
+        .hasMessageStartingWith("malformed DN: ")
+        .hasMessageNotContaining("null");
+    assertThatThrownBy(() -> LdapUrlHandler.parse("C=JP", "?base?(cn=x", 1024))
+        .hasMessageStartingWith("malformed filter: ")
+        .hasMessageNotContaining("null");
+  }
 }
