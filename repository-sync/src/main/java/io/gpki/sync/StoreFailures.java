@@ -6,7 +6,6 @@ import io.r2dbc.spi.R2dbcTransientException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
 import java.util.IdentityHashMap;
-import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -30,7 +29,7 @@ public final class StoreFailures {
 
   /** Whether {@code e} or any of its causes says the store is unavailable for now. */
   public static boolean unavailable(@Nullable Throwable e) {
-    Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+    IdentityHashMap<Throwable, Boolean> seen = new IdentityHashMap<>();
     Throwable t = e;
     for (int depth = 0; t != null && depth < MAX_DEPTH && seen.put(t, Boolean.TRUE) == null; depth++) {
       if (unavailableItself(t)) {
