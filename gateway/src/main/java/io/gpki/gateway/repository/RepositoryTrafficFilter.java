@@ -1,6 +1,7 @@
 package io.gpki.gateway.repository;
 
 import io.gpki.gateway.ErrorType;
+import io.gpki.gateway.web.InterfaceGate;
 import io.gpki.gateway.web.Problems;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;

@@ -2,6 +2,7 @@ package io.gpki.gateway.repository;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gpki.gateway.web.InterfaceGate;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
