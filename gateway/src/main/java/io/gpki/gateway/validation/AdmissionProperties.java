@@ -18,8 +18,8 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param threads validation workers; unset: one per available processor
  * @param maxConcurrent validations in progress (CPU work queued or running, or waiting for a fetch);
- *     unset: 32 per worker
- * @param maxQueue requests waiting for a slot; unset: 32 per worker; 0: none wait
+ *     unset: 16 per worker
+ * @param maxQueue requests waiting for a slot; unset: 16 per worker; 0: none wait
  * @param queueTimeout longest wait for a slot before 503
  */
 @Validated
@@ -31,7 +31,7 @@ public record AdmissionProperties(
     @DefaultValue("500ms") Duration queueTimeout) {
 
   /** Slots per worker when a size is unset. */
-  static final int PER_WORKER = 32;
+  static final int PER_WORKER = 16;
 
   /** Workers to run. */
   public int workers() {
