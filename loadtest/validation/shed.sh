@@ -26,6 +26,7 @@ PORT=${PORT:-18480}
 JAR=${JAR:-$ROOT/gateway/target/gpki-gateway.jar}
 OUT=${OUT:-$HERE/shed-results.txt}
 WORK=$(mktemp -d /tmp/gpki-shed.XXXXXX)
+chmod 755 "$WORK" # the embedded PostgreSQL runs as its own user when the JVM is root: it must enter the folder
 GW_PID=
 cleanup() {
   if [ -n "$GW_PID" ]; then

@@ -20,7 +20,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxConcurrent validations in progress (CPU work queued or running, or waiting for a fetch);
  *     unset: 16 per worker
  * @param maxQueue requests waiting for a slot; unset: 16 per worker; 0: none wait
- * @param queueTimeout longest wait for a slot before 503
+ * @param queueTimeout longest wait for a slot, and from arrival to the start of the work on a worker,
+ *     before 503
  */
 @Validated
 @ConfigurationProperties("gpki.validation.admission")

@@ -6,6 +6,7 @@ import io.gpki.gateway.web.Problems;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -18,8 +19,9 @@ import reactor.core.scheduler.Scheduler;
  * event loop, so repository reads and OCSP answers on the same loops are not stuck behind a burst of
  * validations.
  *
- * <p>Metrics: {@code gpki.validation.admission} (counter; {@code outcome} = {@code admitted} or
- * {@code shed}), {@code gpki.validation.admission.active} and {@code .queued} (gauges).
+ * <p>Metrics: {@code gpki.validation.admission} (counter; {@code outcome} = {@code admitted} (its
+ * work started) or {@code shed}), {@code gpki.validation.admission.active} and {@code .queued}
+ * (gauges).
  */
 public final class ValidationAdmission {
 
@@ -28,12 +30,20 @@ public final class ValidationAdmission {
 
   private final InterfaceGate gate;
   private final Scheduler workers;
+  private final long maxWaitNanos;
+  private final LongSupplier nanos;
   private final Counter admitted;
   private final Counter shed;
 
   public ValidationAdmission(AdmissionProperties props, Scheduler workers, MeterRegistry registry) {
+    this(props, workers, registry, System::nanoTime);
+  }
+
+  ValidationAdmission(AdmissionProperties props, Scheduler workers, MeterRegistry registry, LongSupplier nanos) {
     this.gate = new InterfaceGate("validation", props.concurrent(), props.queue(), props.queueTimeout());
     this.workers = workers;
+    this.maxWaitNanos = props.queueTimeout().toNanos();
+    this.nanos = nanos;
     this.admitted = counter(registry, "admitted");
     this.shed = counter(registry, "shed");
     Gauge.builder("gpki.validation.admission.active", gate, InterfaceGate::active)
@@ -51,16 +61,33 @@ public final class ValidationAdmission {
 
   /**
    * Runs {@code work} with a slot: subscribed on a validation worker, the slot returned when it
-   * terminates or is cancelled. Fails with {@link InterfaceGate.Busy} when no slot is to be had.
+   * terminates or is cancelled. Fails with {@link InterfaceGate.Busy} when no slot is to be had, and
+   * also when a worker gets to it only after the queue timeout: slots are counted, so on a machine
+   * much slower than usual (shared, throttled) the work queued behind the slots could otherwise wait
+   * far longer than the timeout; this keeps an admitted request's wait bounded in time too (as
+   * CoDel bounds a queue's sojourn time rather than its length).
    */
   public <T> Mono<T> admit(Supplier<Mono<T>> work) {
-    return gate.acquire()
-        .doOnError(InterfaceGate.Busy.class, e -> shed.increment())
-        .flatMap(
-            permit -> {
-              admitted.increment();
-              return Mono.defer(work).subscribeOn(workers).doFinally(s -> gate.release());
-            });
+    return Mono.defer(
+        () -> {
+          long arrived = nanos.getAsLong();
+          return gate.acquire()
+              .doOnError(InterfaceGate.Busy.class, e -> shed.increment())
+              .flatMap(
+                  permit ->
+                      Mono.defer(() -> start(arrived, work))
+                          .subscribeOn(workers)
+                          .doFinally(s -> gate.release()));
+        });
+  }
+
+  private <T> Mono<T> start(long arrived, Supplier<Mono<T>> work) {
+    if (nanos.getAsLong() - arrived > maxWaitNanos) {
+      shed.increment();
+      return Mono.error(new InterfaceGate.Busy("validation: no worker within the queue timeout"));
+    }
+    admitted.increment();
+    return work.get();
   }
 
   /** The validation workers (continuations after a fetch come back here). */

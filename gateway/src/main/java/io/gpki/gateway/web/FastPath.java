@@ -248,7 +248,7 @@ public final class FastPath extends ChannelDuplexHandler {
       ((CompositeByteBuf) body).addComponent(true, ((HttpContent) held.get(i)).content().retainedDuplicate());
     }
     Answer answer;
-    Mono<Answer> pending = null;
+    @Nullable Mono<Answer> pending = null;
     try {
       answer = answer(request.method(), request.uri(), body, heldArrival);
       if (answer == null) {

@@ -19,7 +19,7 @@ public final class InterfaceGate {
   public static final class Busy extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    Busy(String message) {
+    public Busy(String message) {
       super(message, null, false, false);
     }
   }

@@ -76,4 +76,27 @@ class ValidationAdmissionTest {
     assertThat(count("admitted")).isEqualTo(3);
     assertThat(count("shed")).isZero();
   }
+
+  @Test
+  void aRequestThatReachesAWorkerOnlyAfterTheQueueTimeoutIsShedWithoutRunning() {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    ValidationAdmission admission = new ValidationAdmission(
+        new AdmissionProperties(1, 1, 1, Duration.ofMillis(500)), workers, meters, now::get);
+    Sinks.One<String> first = Sinks.one();
+    java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+    Mono<String> running = admission.admit(first::asMono).cache();
+    running.subscribe();
+    // Queued at t=0; the slot frees only at t=600 ms (the machine was slow, say).
+    Mono<String> late = admission.admit(() -> Mono.fromCallable(() -> {
+      ran.set(true);
+      return "late";
+    })).cache();
+    late.subscribe();
+    now.set(Duration.ofMillis(600).toNanos());
+    first.tryEmitValue("first");
+    StepVerifier.create(late).expectError(InterfaceGate.Busy.class).verify(Duration.ofSeconds(5));
+    assertThat(ran).isFalse();
+    assertThat(count("shed")).isEqualTo(1);
+    assertThat(count("admitted")).isEqualTo(1);
+  }
 }
