@@ -9,6 +9,7 @@
 #
 #   loadtest/validation/shed.sh              # RUNS=3 rounds, DUR=15s per case; medians at the end
 #   CONNS="256 1024" RUNS=1 loadtest/validation/shed.sh
+#   GATEWAY_ARGS="--gpki.validation.admission.max-queue=256" loadtest/validation/shed.sh   # other limits
 #
 # Per case: wrk -t2 -c<N> -d$DUR --timeout 10s with shed.lua (every request carries its send time,
 # so the latency of ACCEPTED answers is measured on its own; 503s are counted and checked for
@@ -52,7 +53,7 @@ if [ -z "${GW:-}" ]; then
     --gpki.db.embedded-port="${DB_PORT:-18432}" --gpki.repository.ldap.port="${LDAP_PORT:-18389}" \
     --gpki.registration.port="${LRA_PORT:-18443}" --gpki.data-dir="$WORK/data" \
     --gpki.public-base-url="$GW" --gpki.ldap-base-url="ldap://127.0.0.1:${LDAP_PORT:-18389}" \
-    > "$WORK/gateway.log" 2>&1 &
+    ${GATEWAY_ARGS:-} > "$WORK/gateway.log" 2>&1 &
   GW_PID=$!
   for _ in $(seq 1 180); do
     curl -fs -o /dev/null "$GW/repository" && break
@@ -80,8 +81,8 @@ curl -fsS -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary
 
 load() { cut -d' ' -f1 /proc/loadavg; }
 
-# 3. Warm-up (JIT), then the cases, RUNS rounds.
-BODY="$WORK/body.json" wrk -t2 -c32 -d10s -s "$HERE/shed.lua" "$GW/api/v1/validations" > /dev/null
+# 3. Warm-up (JIT: 20 s of validations at 32 connections), then the cases, RUNS rounds.
+BODY="$WORK/body.json" wrk -t2 -c32 -d20s -s "$HERE/shed.lua" "$GW/api/v1/validations" > /dev/null
 : > "$OUT"
 echo "machine: $(nproc) cpus, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1); wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'); duration $DUR" | tee -a "$OUT"
 for r in $(seq 1 "$RUNS"); do
