@@ -90,6 +90,18 @@ public final class ValidationAdmission {
     return work.get();
   }
 
+  /**
+   * Sheds now if the limit is full (counted as shed): the fast path then answers its pre-encoded 503
+   * without copying the body or assembling {@link #admit}. {@code false} does not reserve anything.
+   */
+  public boolean shedNow() {
+    if (gate.full()) {
+      shed.increment();
+      return true;
+    }
+    return false;
+  }
+
   /** The validation workers (continuations after a fetch come back here). */
   public Scheduler workers() {
     return workers;

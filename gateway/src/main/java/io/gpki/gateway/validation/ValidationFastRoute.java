@@ -82,9 +82,16 @@ public final class ValidationFastRoute implements FastPath.Route {
     return base.equalsIgnoreCase("application/json");
   }
 
-  /** Nothing is answered on the event loop itself: see {@link #answerLater}. */
+  /**
+   * On the event loop only the shed answer, when the limit is full already (the cheapest answer to a
+   * flood); everything else is worked out off the loop: see {@link #answerLater}.
+   */
   @Override
   public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+    if (method == HttpMethod.POST && ValidationHandler.PATH.equals(uri) && body.readableBytes() <= maxRequestBytes
+        && admission.shedNow()) {
+      return busy;
+    }
     return null;
   }
 

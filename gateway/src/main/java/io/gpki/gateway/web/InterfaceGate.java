@@ -120,6 +120,14 @@ public final class InterfaceGate {
     return active;
   }
 
+  /**
+   * Whether {@link #acquire} would fail at once now (every permit out, the queue full): a cheap
+   * check for callers that can answer a shed request without building the reactive chain.
+   */
+  public synchronized boolean full() {
+    return active >= maxConcurrent && waiting.size() >= maxQueue;
+  }
+
   /** Requests waiting now. */
   public synchronized int queued() {
     return waiting.size();

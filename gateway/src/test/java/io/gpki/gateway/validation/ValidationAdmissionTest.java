@@ -50,12 +50,16 @@ class ValidationAdmissionTest {
         .expectError(InterfaceGate.Busy.class)
         .verify(Duration.ofSeconds(5));
     assertThat(count("shed")).isEqualTo(1);
+    // The fast path's cheap check agrees (and counts what it sheds).
+    assertThat(admission.shedNow()).isTrue();
+    assertThat(count("shed")).isEqualTo(2);
     // The admitted ones complete: the first, then the waiting one on the slot it hands on.
     first.tryEmitValue("first");
     StepVerifier.create(running).expectNext("first").expectComplete().verify(Duration.ofSeconds(5));
     second.tryEmitValue("second");
     StepVerifier.create(queued).expectNext("second").expectComplete().verify(Duration.ofSeconds(5));
     assertThat(count("admitted")).isEqualTo(2);
+    assertThat(admission.shedNow()).isFalse(); // the queue is empty now, whatever the slot's state
   }
 
   @Test
