@@ -129,7 +129,11 @@ public final class FastPath extends ChannelDuplexHandler {
   /** Called when an answer has been written. */
   @FunctionalInterface
   public interface Completion {
-    /** @param nanos from arrival to the last byte written, or -1 when the write failed */
+    /**
+     * Records a written answer.
+     *
+     * @param nanos from arrival to the last byte written, or -1 when the write failed
+     */
     void written(long nanos);
   }
 
@@ -197,7 +201,7 @@ public final class FastPath extends ChannelDuplexHandler {
         return;
       }
       HttpMethod method = request.method();
-      if (method == HttpMethod.POST) {
+      if (HttpMethod.POST.equals(method)) {
         if (msg instanceof LastHttpContent || !acceptsBody(request.uri(), request.headers())) {
           pass(ctx, msg);
           return;
@@ -392,6 +396,7 @@ public final class FastPath extends ChannelDuplexHandler {
   }
 
   @Override
+  @SuppressWarnings("FutureReturnValueIgnored") // Netty: the caller's promise carries the write's outcome
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     // A complete response of a request WebFlux had (1xx interim responses are not the end of one).
     if (msg instanceof LastHttpContent
@@ -407,13 +412,13 @@ public final class FastPath extends ChannelDuplexHandler {
       return false;
     }
     HttpMethod method = request.method();
-    if ((method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.POST)
-        || request.protocolVersion() != HttpVersion.HTTP_1_1) {
+    if ((!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method) && !HttpMethod.POST.equals(method))
+        || !HttpVersion.HTTP_1_1.equals(request.protocolVersion())) {
       return false;
     }
     HttpHeaders h = request.headers();
     int length = h.getInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-    boolean bodyOk = method == HttpMethod.POST ? length > 0 && length <= MAX_BODY : length == 0;
+    boolean bodyOk = HttpMethod.POST.equals(method) ? length > 0 && length <= MAX_BODY : length == 0;
     return bodyOk
         && !h.contains(HttpHeaderNames.IF_NONE_MATCH)
         && !h.contains(HttpHeaderNames.IF_MODIFIED_SINCE)
@@ -453,11 +458,12 @@ public final class FastPath extends ChannelDuplexHandler {
     return null;
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // Netty: write failures fail the channel; the listeners that matter are added
   private void write(ChannelHandlerContext ctx, HttpMethod method, Answer answer, long arrival) {
     Completion done = answer.onWritten();
     ChannelFutureListener written = f -> done.written(f.isSuccess() ? System.nanoTime() - arrival : -1);
     flushNeeded = true;
-    FileRegion region = method == HttpMethod.HEAD ? null : region(ctx, answer);
+    FileRegion region = HttpMethod.HEAD.equals(method) ? null : region(ctx, answer);
     if (region != null) {
       // sendfile: headers, the file region, then the end of the response. Corked (as nginx's
       // tcp_nopush) so the headers ride in the first full segment instead of a packet of their own;
@@ -470,7 +476,7 @@ public final class FastPath extends ChannelDuplexHandler {
       return;
     }
     // HEAD: the codec drops the body of a HEAD answer itself; send none, keep Content-Length.
-    ByteBuf body = method == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
+    ByteBuf body = HttpMethod.HEAD.equals(method) ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, answer.status(), body, answer.headers(), EmptyHttpHeaders.INSTANCE);

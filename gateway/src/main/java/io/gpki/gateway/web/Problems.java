@@ -63,8 +63,8 @@ public final class Problems {
   }
 
   /** A problem response for a handler. */
-  public static Mono<ServerResponse> response(ErrorType type, String detail, String instance) {
-    Problem p = new Problem(type, type.status(), detail);
+  public static Mono<ServerResponse> response(ErrorType type, @Nullable String detail, String instance) {
+    Problem p = new Problem(type, type.status(), detail == null ? type.title() : detail);
     ServerResponse.BodyBuilder b =
         ServerResponse.status(HttpStatus.valueOf(type.status())).contentType(MediaType.APPLICATION_PROBLEM_JSON);
     if (type.status() == 503) {
@@ -99,7 +99,8 @@ public final class Problems {
 
   private static void quote(StringBuilder sb, String s) {
     sb.append('"');
-    for (char c : s.toCharArray()) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       if (c == '"' || c == '\\') {
         sb.append('\\').append(c);
       } else if (c < 0x20) {
