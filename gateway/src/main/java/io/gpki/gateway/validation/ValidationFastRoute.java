@@ -23,16 +23,16 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Single JSON validations on the {@link FastPath}: {@code POST /api/v1/validations} with a JSON body
- * small enough for the fast path (one certificate, a few intermediates) whose verdict the engine can
- * give from memory (our CAs' certificates and CRLs, cached external evidence). The request is parsed,
- * validated and rendered by the same code as the WebFlux handler, without the WebFlux request
- * machinery around it: it takes a slot of the {@link ValidationAdmission} limit on the event loop (none
- * free: the pre-encoded 503 at once) and runs on a validation worker, so the event loop stays free for
- * repository and OCSP requests. Everything else goes on to {@link ValidationHandler} and gets
- * the same answer there: a signed verdict ({@code sign}), a verdict that needs a fetch (AIA, an
- * external CRL, OCSP), a malformed or refused request (its problem body), DER or batch requests, and
- * any other content type.
+ * Single JSON validations on the {@link FastPath}: {@code POST /api/v1/validations} with a JSON
+ * body small enough for the fast path (one certificate, a few intermediates) whose verdict the
+ * engine can give from memory (our CAs' certificates and CRLs, cached external evidence). The
+ * request is parsed, validated and rendered by the same code as the WebFlux handler, without the
+ * WebFlux request machinery around it: it takes a slot of the {@link ValidationAdmission} limit on
+ * the event loop (none free: the pre-encoded 503 at once) and runs on a validation worker, so the
+ * event loop stays free for repository and OCSP requests. Everything else goes on to {@link
+ * ValidationHandler} and gets the same answer there: a signed verdict ({@code sign}), a verdict
+ * that needs a fetch (AIA, an external CRL, OCSP), a malformed or refused request (its problem
+ * body), DER or batch requests, and any other content type.
  */
 public final class ValidationFastRoute implements FastPath.Route {
 
@@ -47,11 +47,15 @@ public final class ValidationFastRoute implements FastPath.Route {
   private final int maxRequestBytes;
   private final ValidationAdmission admission;
   private final FastPath.Answer busy = busyAnswer();
+
   /** Per verdict: the time from arrival to the last byte written. */
   private final Map<String, Timer> timers;
 
   public ValidationFastRoute(
-      ValidationService service, ValidationProperties props, Clock clock, MeterRegistry registry,
+      ValidationService service,
+      ValidationProperties props,
+      Clock clock,
+      MeterRegistry registry,
       ValidationAdmission admission) {
     this.service = service;
     this.admission = admission;
@@ -60,12 +64,15 @@ public final class ValidationFastRoute implements FastPath.Route {
     this.maxRequestBytes = props.maxRequestBytes();
     this.timers =
         Stream.of("VALID", "INVALID", "INDETERMINATE")
-            .collect(Collectors.toUnmodifiableMap(
-                v -> v,
-                v -> Timer.builder("gpki.validation.fast")
-                    .description("validations answered on the fast path, from arrival to the last byte written")
-                    .tag("status", v)
-                    .register(registry)));
+            .collect(
+                Collectors.toUnmodifiableMap(
+                    v -> v,
+                    v ->
+                        Timer.builder("gpki.validation.fast")
+                            .description(
+                                "validations answered on the fast path, from arrival to the last byte written")
+                            .tag("status", v)
+                            .register(registry)));
   }
 
   @Override
@@ -83,12 +90,15 @@ public final class ValidationFastRoute implements FastPath.Route {
   }
 
   /**
-   * On the event loop only the shed answer, when the limit is full already (the cheapest answer to a
-   * flood); everything else is worked out off the loop: see {@link #answerLater}.
+   * On the event loop only the shed answer, when the limit is full already (the cheapest answer to
+   * a flood); everything else is worked out off the loop: see {@link #answerLater}.
    */
   @Override
-  public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
-    if (HttpMethod.POST.equals(method) && ValidationHandler.PATH.equals(uri) && body.readableBytes() <= maxRequestBytes
+  public FastPath.@Nullable Answer answer(
+      HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+    if (HttpMethod.POST.equals(method)
+        && ValidationHandler.PATH.equals(uri)
+        && body.readableBytes() <= maxRequestBytes
         && admission.shedNow()) {
       return busy;
     }
@@ -100,13 +110,17 @@ public final class ValidationFastRoute implements FastPath.Route {
    * validation worker; completes empty (the handler answers) when it cannot be given from memory.
    */
   @Override
-  public @Nullable Mono<FastPath.Answer> answerLater(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
-    if (!HttpMethod.POST.equals(method) || !ValidationHandler.PATH.equals(uri) || body.readableBytes() > maxRequestBytes) {
+  public @Nullable Mono<FastPath.Answer> answerLater(
+      HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+    if (!HttpMethod.POST.equals(method)
+        || !ValidationHandler.PATH.equals(uri)
+        || body.readableBytes() > maxRequestBytes) {
       return null; // over the configured cap: the handler answers 413
     }
     byte[] bytes = new byte[body.readableBytes()];
     body.getBytes(body.readerIndex(), bytes);
-    return admission.<FastPath.Answer>admit(() -> Mono.fromSupplier(() -> verdict(bytes)))
+    return admission
+        .<FastPath.Answer>admit(() -> Mono.fromSupplier(() -> verdict(bytes)))
         .onErrorResume(InterfaceGate.Busy.class, e -> Mono.just(busy));
   }
 
@@ -145,11 +159,12 @@ public final class ValidationFastRoute implements FastPath.Route {
   /** The shed answer, encoded once: 503, Retry-After, the problem body. */
   private static FastPath.Answer busyAnswer() {
     byte[] body = ValidationAdmission.busyBody(ValidationHandler.PATH);
-    HttpHeaders h = new DefaultHttpHeaders(false);
+    HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
     h.set(HttpHeaderNames.CONTENT_TYPE, PROBLEM);
     h.set(HttpHeaderNames.RETRY_AFTER, ONE);
     h.set(HttpHeaderNames.CACHE_CONTROL, NO_STORE);
     h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-    return new FastPath.Answer(HttpResponseStatus.SERVICE_UNAVAILABLE, h, FastPath.shared(body), nanos -> { });
+    return new FastPath.Answer(
+        HttpResponseStatus.SERVICE_UNAVAILABLE, h, FastPath.shared(body), nanos -> {});
   }
 }

@@ -8,10 +8,11 @@ import reactor.core.publisher.MonoSink;
 
 /**
  * Admission for one interface without blocking: at most {@code maxConcurrent} permits out, at most
- * {@code maxQueue} requests waiting (each at most {@code queueTimeout}); beyond that {@link #acquire}
- * fails at once with {@link Busy}. A released permit passes straight to the oldest waiter. The lock
- * guards a few field updates only (never held across I/O or waits). The one admission mechanism of
- * the HTTP interfaces: the repository's lookup interfaces and the validation API each hold their own.
+ * {@code maxQueue} requests waiting (each at most {@code queueTimeout}); beyond that {@link
+ * #acquire} fails at once with {@link Busy}. A released permit passes straight to the oldest
+ * waiter. The lock guards a few field updates only (never held across I/O or waits). The one
+ * admission mechanism of the HTTP interfaces: the repository's lookup interfaces and the validation
+ * API each hold their own.
  */
 public final class InterfaceGate {
 
@@ -61,7 +62,8 @@ public final class InterfaceGate {
         return Mono.just(Boolean.TRUE);
       }
       if (waiting.size() >= maxQueue) {
-        return Mono.error(new Busy(name + ": " + active + " in progress and " + waiting.size() + " waiting"));
+        return Mono.error(
+            new Busy(name + ": " + active + " in progress and " + waiting.size() + " waiting"));
       }
     }
     return Mono.<Boolean>create(
@@ -86,7 +88,8 @@ public final class InterfaceGate {
                 sink.onCancel(() -> abandon(w));
               }
             })
-        .timeout(queueTimeout, Mono.error(() -> new Busy(name + ": no slot within " + queueTimeout)));
+        .timeout(
+            queueTimeout, Mono.error(() -> new Busy(name + ": no slot within " + queueTimeout)));
   }
 
   private void abandon(Waiter w) {
@@ -132,5 +135,4 @@ public final class InterfaceGate {
   public synchronized int queued() {
     return waiting.size();
   }
-
 }

@@ -13,7 +13,9 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** The validation admission limit: slots, a bounded queue, fast Busy beyond, work on the workers. */
+/**
+ * The validation admission limit: slots, a bounded queue, fast Busy beyond, work on the workers.
+ */
 class ValidationAdmissionTest {
 
   private final Scheduler workers = Schedulers.newParallel("validation", 1, true);
@@ -66,7 +68,8 @@ class ValidationAdmissionTest {
   void theWorkRunsOnAValidationWorkerAndGivesItsSlotBackOnError() {
     // One slot and one place in the queue: each request below finds the slot free or about to be.
     ValidationAdmission admission = admission(1, 1);
-    StepVerifier.create(admission.admit(() -> Mono.fromCallable(() -> Thread.currentThread().getName())))
+    StepVerifier.create(
+            admission.admit(() -> Mono.fromCallable(() -> Thread.currentThread().getName())))
         .assertNext(name -> assertThat(name).startsWith("validation-"))
         .expectComplete()
         .verify(Duration.ofSeconds(5));
@@ -84,17 +87,24 @@ class ValidationAdmissionTest {
   @Test
   void aRequestThatReachesAWorkerOnlyAfterTheQueueTimeoutIsShedWithoutRunning() {
     java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
-    ValidationAdmission admission = new ValidationAdmission(
-        new AdmissionProperties(1, 1, 1, Duration.ofMillis(500)), workers, meters, now::get);
+    ValidationAdmission admission =
+        new ValidationAdmission(
+            new AdmissionProperties(1, 1, 1, Duration.ofMillis(500)), workers, meters, now::get);
     Sinks.One<String> first = Sinks.one();
     java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
     Mono<String> running = admission.admit(first::asMono).cache();
     running.subscribe();
     // Queued at t=0; the slot frees only at t=600 ms (the machine was slow, say).
-    Mono<String> late = admission.admit(() -> Mono.fromCallable(() -> {
-      ran.set(true);
-      return "late";
-    })).cache();
+    Mono<String> late =
+        admission
+            .admit(
+                () ->
+                    Mono.fromCallable(
+                        () -> {
+                          ran.set(true);
+                          return "late";
+                        }))
+            .cache();
     late.subscribe();
     now.set(Duration.ofMillis(600).toNanos());
     first.tryEmitValue("first");
