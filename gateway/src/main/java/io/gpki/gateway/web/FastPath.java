@@ -343,6 +343,7 @@ public final class FastPath extends ChannelDuplexHandler {
     }
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // Netty: closing needs no follow-up; channelInactive cleans up
   private void defer(ChannelHandlerContext ctx, Object msg) {
     deferred.add(msg);
     consumed = true;
