@@ -20,7 +20,9 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import io.gpki.gateway.validation.AdmissionProperties;
 import io.gpki.gateway.validation.RepositoryView;
+import io.gpki.gateway.validation.ValidationAdmission;
 import io.gpki.gateway.validation.ValidationFastRoute;
 import io.gpki.gateway.validation.ValidationHandler;
 import io.gpki.gateway.web.FastPath;
@@ -85,10 +87,26 @@ public class ValidationConfig {
     return new ServiceCredentials();
   }
 
+  /**
+   * The validation engine's workers: CPU-bound and never blocking, so a parallel (non-blocking)
+   * scheduler, one thread per processor unless configured; the admission limit bounds its queue.
+   */
+  @Bean(destroyMethod = "dispose")
+  Scheduler validationWorkers(AdmissionProperties admission) {
+    return Schedulers.newParallel("validation", admission.workers(), true);
+  }
+
+  @Bean
+  ValidationAdmission validationAdmission(
+      AdmissionProperties props, Scheduler validationWorkers, MeterRegistry registry) {
+    return new ValidationAdmission(props, validationWorkers, registry);
+  }
+
   @Bean
   ValidationHandler validationHandler(
-      ValidationService service, ValidationProperties props, Clock clock, ServiceCredentials credentials) {
-    return new ValidationHandler(service, props, clock, credentials);
+      ValidationService service, ValidationProperties props, Clock clock, ServiceCredentials credentials,
+      ValidationAdmission admission) {
+    return new ValidationHandler(service, props, clock, credentials, admission);
   }
 
   /**
@@ -98,8 +116,9 @@ public class ValidationConfig {
   @Bean
   @ConditionalOnProperty(name = "gpki.validation.fast-path", havingValue = "true", matchIfMissing = true)
   FastPath.Route validationFastRoute(
-      ValidationService service, ValidationProperties props, Clock clock, MeterRegistry registry) {
-    return new ValidationFastRoute(service, props, clock, registry);
+      ValidationService service, ValidationProperties props, Clock clock, MeterRegistry registry,
+      ValidationAdmission admission) {
+    return new ValidationFastRoute(service, props, clock, registry, admission);
   }
 
   /** Issues the service's own certificates from osca through the CA engine (as any subscriber's). */

@@ -2,6 +2,7 @@ package io.gpki.gateway.repository;
 
 import java.util.Objects;
 import io.gpki.gateway.ErrorType;
+import io.gpki.gateway.web.InterfaceGate;
 import io.gpki.gateway.web.Problems;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;

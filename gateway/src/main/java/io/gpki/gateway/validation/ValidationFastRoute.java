@@ -2,6 +2,7 @@ package io.gpki.gateway.validation;
 
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.web.FastPath;
+import io.gpki.gateway.web.InterfaceGate;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
@@ -18,43 +19,60 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Single JSON validations on the {@link FastPath}: {@code POST /api/v1/validations} with a JSON body
- * small enough for the fast path (one certificate, a few intermediates) whose verdict the engine can
- * give from memory (our CAs' certificates and CRLs, cached external evidence). The request is parsed,
- * validated and rendered by the same code as the WebFlux handler, on the event loop, without the
- * WebFlux request machinery around it. Everything else goes on to {@link ValidationHandler} and gets
- * the same answer there: a signed verdict ({@code sign}), a verdict that needs a fetch (AIA, an
- * external CRL, OCSP), a malformed or refused request (its problem body), DER or batch requests, and
- * any other content type.
+ * Single JSON validations on the {@link FastPath}: {@code POST /api/v1/validations} with a JSON
+ * body small enough for the fast path (one certificate, a few intermediates) whose verdict the
+ * engine can give from memory (our CAs' certificates and CRLs, cached external evidence). The
+ * request is parsed, validated and rendered by the same code as the WebFlux handler, without the
+ * WebFlux request machinery around it: it takes a slot of the {@link ValidationAdmission} limit on
+ * the event loop (none free: the pre-encoded 503 at once) and runs on a validation worker, so the
+ * event loop stays free for repository and OCSP requests. Everything else goes on to {@link
+ * ValidationHandler} and gets the same answer there: a signed verdict ({@code sign}), a verdict
+ * that needs a fetch (AIA, an external CRL, OCSP), a malformed or refused request (its problem
+ * body), DER or batch requests, and any other content type.
  */
 public final class ValidationFastRoute implements FastPath.Route {
 
   private static final AsciiString JSON = AsciiString.cached("application/json");
   private static final AsciiString NO_STORE = AsciiString.cached("no-store");
+  private static final AsciiString PROBLEM = AsciiString.cached("application/problem+json");
+  private static final AsciiString ONE = AsciiString.cached("1");
 
   private final ValidationService service;
   private final ValidationJson json;
   private final Clock clock;
   private final int maxRequestBytes;
+  private final ValidationAdmission admission;
+  private final FastPath.Answer busy = busyAnswer();
+
   /** Per verdict: the time from arrival to the last byte written. */
   private final Map<String, Timer> timers;
 
-  public ValidationFastRoute(ValidationService service, ValidationProperties props, Clock clock, MeterRegistry registry) {
+  public ValidationFastRoute(
+      ValidationService service,
+      ValidationProperties props,
+      Clock clock,
+      MeterRegistry registry,
+      ValidationAdmission admission) {
     this.service = service;
+    this.admission = admission;
     this.json = new ValidationJson(props);
     this.clock = clock;
     this.maxRequestBytes = props.maxRequestBytes();
     this.timers =
         Stream.of("VALID", "INVALID", "INDETERMINATE")
-            .collect(Collectors.toUnmodifiableMap(
-                v -> v,
-                v -> Timer.builder("gpki.validation.fast")
-                    .description("validations answered on the fast path, from arrival to the last byte written")
-                    .tag("status", v)
-                    .register(registry)));
+            .collect(
+                Collectors.toUnmodifiableMap(
+                    v -> v,
+                    v ->
+                        Timer.builder("gpki.validation.fast")
+                            .description(
+                                "validations answered on the fast path, from arrival to the last byte written")
+                            .tag("status", v)
+                            .register(registry)));
   }
 
   @Override
@@ -71,18 +89,48 @@ public final class ValidationFastRoute implements FastPath.Route {
     return base.equalsIgnoreCase("application/json");
   }
 
+  /**
+   * On the event loop only the shed answer, when the limit is full already (the cheapest answer to
+   * a flood); everything else is worked out off the loop: see {@link #answerLater}.
+   */
   @Override
-  public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
-    if (!HttpMethod.POST.equals(method) || !ValidationHandler.PATH.equals(uri) || body.readableBytes() > maxRequestBytes) {
+  public FastPath.@Nullable Answer answer(
+      HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+    if (HttpMethod.POST.equals(method)
+        && ValidationHandler.PATH.equals(uri)
+        && body.readableBytes() <= maxRequestBytes
+        && admission.shedNow()) {
+      return busy;
+    }
+    return null;
+  }
+
+  /**
+   * Takes an admission slot (or answers the pre-encoded 503 at once) and works the verdict out on a
+   * validation worker; completes empty (the handler answers) when it cannot be given from memory.
+   */
+  @Override
+  public @Nullable Mono<FastPath.Answer> answerLater(
+      HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+    if (!HttpMethod.POST.equals(method)
+        || !ValidationHandler.PATH.equals(uri)
+        || body.readableBytes() > maxRequestBytes) {
       return null; // over the configured cap: the handler answers 413
     }
     byte[] bytes = new byte[body.readableBytes()];
     body.getBytes(body.readerIndex(), bytes);
+    return admission
+        .<FastPath.Answer>admit(() -> Mono.fromSupplier(() -> verdict(bytes)))
+        .onErrorResume(InterfaceGate.Busy.class, e -> Mono.just(busy));
+  }
+
+  /** The answer from memory, or {@code null} for the handler; runs on a validation worker. */
+  private FastPath.@Nullable Answer verdict(byte[] bytes) {
     ValidationResult result;
     try {
       JsonNode tree = ValidationJson.tree(bytes);
       if (tree.path("sign").asBoolean(false)) {
-        return null; // signing runs off the event loop, in the handler
+        return null; // the handler signs
       }
       result = service.validateNow(json.request(tree, clock.instant()));
     } catch (PkiException | IllegalArgumentException e) {
@@ -108,4 +156,15 @@ public final class ValidationFastRoute implements FastPath.Route {
         });
   }
 
+  /** The shed answer, encoded once: 503, Retry-After, the problem body. */
+  private static FastPath.Answer busyAnswer() {
+    byte[] body = ValidationAdmission.busyBody(ValidationHandler.PATH);
+    HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+    h.set(HttpHeaderNames.CONTENT_TYPE, PROBLEM);
+    h.set(HttpHeaderNames.RETRY_AFTER, ONE);
+    h.set(HttpHeaderNames.CACHE_CONTROL, NO_STORE);
+    h.set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    return new FastPath.Answer(
+        HttpResponseStatus.SERVICE_UNAVAILABLE, h, FastPath.shared(body), nanos -> {});
+  }
 }

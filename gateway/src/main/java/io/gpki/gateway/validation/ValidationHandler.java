@@ -2,6 +2,7 @@ package io.gpki.gateway.validation;
 
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
+import io.gpki.gateway.web.InterfaceGate;
 import io.gpki.gateway.web.Problems;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -24,7 +25,8 @@ import tools.jackson.databind.node.ObjectNode;
  * HTTP front of the validation service: {@code POST /api/v1/validations} (JSON, or a DER certificate as
  * {@code application/pkix-cert} with the inputs as query parameters) and {@code POST
  * /api/v1/validations/batch}. Bodies are size-capped while they are read; bad input gets an RFC 9457
- * problem body; verdicts (including INVALID) are 200.
+ * problem body; verdicts (including INVALID) are 200. Every request passes the {@link
+ * ValidationAdmission} limit after its body is read: over it, 503 with Retry-After and a problem body.
  */
 public final class ValidationHandler {
 
@@ -38,10 +40,13 @@ public final class ValidationHandler {
   private final ValidationProperties props;
   private final Clock clock;
   private final ServiceCredentials credentials;
+  private final ValidationAdmission admission;
 
   public ValidationHandler(
-      ValidationService service, ValidationProperties props, Clock clock, ServiceCredentials credentials) {
+      ValidationService service, ValidationProperties props, Clock clock, ServiceCredentials credentials,
+      ValidationAdmission admission) {
     this.service = service;
+    this.admission = admission;
     this.credentials = credentials;
     this.json = new ValidationJson(props);
     this.props = props;
@@ -56,28 +61,33 @@ public final class ValidationHandler {
       return Problems.response(ErrorType.UNSUPPORTED_MEDIA_TYPE,
           "send application/json or application/pkix-cert", request.path());
     }
-    boolean[] sign = {request.queryParam("sign").map(Boolean::parseBoolean).orElse(false)};
+    boolean querySign = request.queryParam("sign").map(Boolean::parseBoolean).orElse(false);
+    // The body first (size-capped, no slot held while a slow client sends it), then a slot; parsing,
+    // the engine and rendering run on a validation worker.
     return body(request, props.maxRequestBytes())
-        .map(
-            bytes -> {
-              if (der) {
-                return fromDer(request, bytes);
-              }
-              JsonNode tree = ValidationJson.tree(bytes);
-              sign[0] |= tree.path("sign").asBoolean(false);
-              return json.request(tree, clock.instant());
-            })
-        .flatMap(
-            req -> {
-              if (sign[0] && !credentials.canSign()) {
-                return Mono.error(new PkiException(ErrorType.SIGNER_UNAVAILABLE,
-                    "signed verdicts are not available (gpki.validation.credentials.signing)"));
-              }
-              return service.validate(req);
-            })
-        .flatMap(r -> sign[0] ? signed(ValidationJson.render(r)) : Mono.just(ValidationJson.render(r)))
+        .flatMap(bytes -> admission.admit(() -> single(request, der, querySign, bytes)))
         .flatMap(ValidationHandler::ok)
+        .onErrorResume(InterfaceGate.Busy.class, e -> busy(request))
         .onErrorResume(PkiException.class, e -> problem(e, request));
+  }
+
+  private Mono<ObjectNode> single(ServerRequest request, boolean der, boolean querySign, byte[] bytes) {
+    boolean sign = querySign;
+    ValidationRequest req;
+    if (der) {
+      req = fromDer(request, bytes);
+    } else {
+      JsonNode tree = ValidationJson.tree(bytes);
+      sign |= tree.path("sign").asBoolean(false);
+      req = json.request(tree, clock.instant());
+    }
+    if (sign && !credentials.canSign()) {
+      return Mono.error(new PkiException(ErrorType.SIGNER_UNAVAILABLE,
+          "signed verdicts are not available (gpki.validation.credentials.signing)"));
+    }
+    boolean signIt = sign;
+    return service.validate(req, admission.workers())
+        .flatMap(r -> signIt ? signed(ValidationJson.render(r)) : Mono.just(ValidationJson.render(r)));
   }
 
   /** Adds {@code jws}: the verdict JSON (without this field) signed, off the event loop. */
@@ -87,26 +97,14 @@ public final class ValidationHandler {
         .subscribeOn(reactor.core.scheduler.Schedulers.parallel());
   }
 
-  /** Batch validation: {@code {"items": [request, ...]}} to {@code {"results": [...]}} in order. */
+  /**
+   * Batch validation: {@code {"items": [request, ...]}} to {@code {"results": [...]}} in order. A batch
+   * holds one admission slot; its items run one after another on a validation worker.
+   */
   public Mono<ServerResponse> batch(ServerRequest request) {
     int limit = props.maxRequestBytes() * Math.min(props.maxBatchItems(), 64);
     return body(request, limit)
-        .map(ValidationJson::tree)
-        .flatMap(
-            tree -> {
-              JsonNode items = tree.get("items");
-              if (items == null || !items.isArray() || items.isEmpty()) {
-                return Mono.error(ValidationJson.bad("items must be a non-empty array"));
-              }
-              if (items.size() > props.maxBatchItems()) {
-                return Mono.error(ValidationJson.bad("items has more than " + props.maxBatchItems() + " entries"));
-              }
-              List<JsonNode> list = new ArrayList<>();
-              items.forEach(list::add);
-              return Flux.fromIterable(list)
-                  .concatMap(item -> one(item).onErrorResume(PkiException.class, e -> Mono.just(itemProblem(e))))
-                  .collectList();
-            })
+        .flatMap(bytes -> admission.admit(() -> batchItems(ValidationJson.tree(bytes))))
         .flatMap(
             results -> {
               ObjectNode out = ValidationJson.MAPPER.createObjectNode();
@@ -114,7 +112,23 @@ public final class ValidationHandler {
               results.forEach(arr::add);
               return ok(out);
             })
+        .onErrorResume(InterfaceGate.Busy.class, e -> busy(request))
         .onErrorResume(PkiException.class, e -> problem(e, request));
+  }
+
+  private Mono<List<ObjectNode>> batchItems(JsonNode tree) {
+    JsonNode items = tree.get("items");
+    if (items == null || !items.isArray() || items.isEmpty()) {
+      return Mono.error(ValidationJson.bad("items must be a non-empty array"));
+    }
+    if (items.size() > props.maxBatchItems()) {
+      return Mono.error(ValidationJson.bad("items has more than " + props.maxBatchItems() + " entries"));
+    }
+    List<JsonNode> list = new ArrayList<>();
+    items.forEach(list::add);
+    return Flux.fromIterable(list)
+        .concatMap(item -> one(item).onErrorResume(PkiException.class, e -> Mono.just(itemProblem(e))))
+        .collectList();
   }
 
   private Mono<ObjectNode> one(JsonNode item) {
@@ -124,7 +138,7 @@ public final class ValidationHandler {
           }
           return json.request(item, clock.instant());
         })
-        .flatMap(service::validate)
+        .flatMap(req -> service.validate(req, admission.workers()))
         .map(ValidationJson::render);
   }
 
@@ -179,6 +193,11 @@ public final class ValidationHandler {
         .contentType(MediaType.APPLICATION_JSON)
         .header("Cache-Control", "no-store")
         .bodyValue(ValidationJson.MAPPER.writeValueAsBytes(body));
+  }
+
+  /** Shed by the admission limit: 503, Retry-After, a problem body, at once. */
+  private static Mono<ServerResponse> busy(ServerRequest request) {
+    return Problems.response(ErrorType.SERVICE_UNAVAILABLE, ValidationAdmission.BUSY_DETAIL, request.path());
   }
 
   private static Mono<ServerResponse> problem(PkiException e, ServerRequest request) {

@@ -14,6 +14,8 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The validation flow behind the API. Steps:
@@ -26,7 +28,10 @@ import reactor.core.publisher.Mono;
  *   <li>Stop at a valid path, when nothing new can be fetched, or after {@code maxFetchRounds}.
  * </ol>
  *
- * The engine runs inline (CPU-bound and bounded); every fetch is non-blocking with its own timeout.
+ * The engine runs inline on the caller's thread (CPU-bound and bounded): the HTTP front calls it on a
+ * validation worker ({@link ValidationAdmission}), and the rerun after a fetch round goes back to that
+ * scheduler instead of staying on the fetch's I/O thread. Every fetch is non-blocking with its own
+ * timeout.
  * Nothing is stored, so a crash at any step leaves nothing behind; caches are rebuilt on demand.
  */
 public final class ValidationService {
@@ -49,6 +54,14 @@ public final class ValidationService {
 
   /** Validates one certificate. Errors only for bad requests (unknown anchor) and while starting up. */
   public Mono<ValidationResult> validate(ValidationRequest request) {
+    return validate(request, Schedulers.immediate());
+  }
+
+  /**
+   * As {@link #validate(ValidationRequest)}, with every engine run after a fetch round on {@code
+   * engine} (the first runs on the subscriber's thread).
+   */
+  public Mono<ValidationResult> validate(ValidationRequest request, Scheduler engine) {
     return Mono.defer(
         () -> {
           Round round;
@@ -57,7 +70,7 @@ public final class ValidationService {
           } catch (PkiException e) {
             return Mono.error(e);
           }
-          return round.run(0).map(round::result);
+          return round.run(0, engine).map(round::result);
         });
   }
 
@@ -146,7 +159,7 @@ public final class ValidationService {
       return Objects.requireNonNull(best, "a round has at least one anchor");
     }
 
-    Mono<Outcome> run(int n) {
+    Mono<Outcome> run(int n, Scheduler engine) {
       Outcome outcome = evaluate();
       if (outcome instanceof Outcome.Valid) {
         return Mono.just(outcome);
@@ -158,7 +171,7 @@ public final class ValidationService {
       if (fetches.isEmpty()) {
         return Mono.just(finish(outcome));
       }
-      return Flux.merge(fetches).then(Mono.defer(() -> run(n + 1)));
+      return Flux.merge(fetches).then(Mono.defer(() -> run(n + 1, engine)).subscribeOn(engine));
     }
 
     /** A NO_PATH that a failed fetch may explain is indeterminate, not invalid. */

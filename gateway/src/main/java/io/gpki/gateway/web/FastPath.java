@@ -34,7 +34,10 @@ import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -87,6 +90,18 @@ public final class FastPath extends ChannelDuplexHandler {
      * @param arrivalNanos {@link System#nanoTime()} when the request arrived, for response-time figures
      */
     @Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos);
+
+    /**
+     * For a POST this route accepted and did not {@link #answer} at once: an answer worked out off the
+     * event loop (CPU-heavy work on a bounded pool), or {@code null} for none. The Mono emits the
+     * answer, or completes empty (or fails) to hand the request on to WebFlux unchanged. It may
+     * complete on any thread; the handler writes on the connection's event loop and holds later
+     * requests of the connection until then, so answers stay in request order. {@code body} is only
+     * valid during the call: copy what the work needs.
+     */
+    default @Nullable Mono<Answer> answerLater(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+      return null;
+    }
   }
 
   /**
@@ -174,6 +189,17 @@ public final class FastPath extends ChannelDuplexHandler {
   private @Nullable ScheduledFuture<?> holdTimer;
   /** The connection is closing after an early refusal: drop whatever else arrives. */
   private boolean refused;
+  /** The parts of the request whose answer is being worked out off the loop ({@link Route#answerLater}). */
+  private @Nullable List<Object> later;
+  private @Nullable Disposable laterWork;
+  /** What arrived on the connection while {@link #later} was pending, in order. */
+  private final List<Object> deferred = new ArrayList<>();
+  private int deferredBytes;
+  /** Inside a read batch (between channelRead and channelReadComplete). */
+  private boolean reading;
+
+  /** Most bytes held from a connection that goes on sending while an answer is worked out. */
+  static final int MAX_DEFERRED = 65536;
 
   FastPath(List<Route> routes) {
     this(routes, DEFAULT_HOLD_TIMEOUT);
@@ -186,9 +212,14 @@ public final class FastPath extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    reading = true;
     if (refused) {
       consumed = true;
       ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (later != null) {
+      defer(ctx, msg);
       return;
     }
     if (!held.isEmpty()) {
@@ -263,10 +294,18 @@ public final class FastPath extends ChannelDuplexHandler {
       ((CompositeByteBuf) body).addComponent(true, ((HttpContent) held.get(i)).content().retainedDuplicate());
     }
     Answer answer;
+    @Nullable Mono<Answer> pending = null;
     try {
       answer = answer(request.method(), request.uri(), body, heldArrival);
+      if (answer == null) {
+        pending = answerLater(request.method(), request.uri(), body, heldArrival);
+      }
     } finally {
       body.release();
+    }
+    if (answer == null && pending != null) {
+      startLater(ctx, request.method(), pending);
+      return;
     }
     if (answer == null) {
       release(ctx, false);
@@ -317,6 +356,72 @@ public final class FastPath extends ChannelDuplexHandler {
     parts.forEach(ctx::fireChannelRead);
   }
 
+  /** Keeps the held request until {@code pending} answers it (or hands it on); later reads wait. */
+  private void startLater(ChannelHandlerContext ctx, HttpMethod method, Mono<Answer> pending) {
+    List<Object> parts = new ArrayList<>(held);
+    held.clear();
+    later = parts;
+    long arrival = heldArrival;
+    laterWork =
+        pending
+            .map(Optional::of)
+            .onErrorResume(e -> Mono.just(Optional.empty()))
+            .defaultIfEmpty(Optional.empty())
+            .subscribe(
+                a -> {
+                  if (ctx.executor().inEventLoop()) {
+                    finishLater(ctx, parts, method, a.orElse(null), arrival);
+                  } else {
+                    ctx.executor().execute(() -> finishLater(ctx, parts, method, a.orElse(null), arrival));
+                  }
+                });
+    if (later != parts) {
+      laterWork = null; // it completed during subscribe (a request shed at once)
+    }
+  }
+
+  /** On the event loop: writes the answer or hands the request on, then goes on with what waited. */
+  private void finishLater(
+      ChannelHandlerContext ctx, List<Object> parts, HttpMethod method, @Nullable Answer answer, long arrival) {
+    if (later != parts) {
+      if (answer != null) {
+        answer.onWritten().written(-1);
+      }
+      return; // the connection closed meanwhile (channelInactive released the parts)
+    }
+    later = null;
+    laterWork = null;
+    if (answer != null) {
+      parts.forEach(ReferenceCountUtil::release);
+      write(ctx, method, answer, arrival);
+    } else {
+      pendingSlow++;
+      parts.forEach(ctx::fireChannelRead);
+    }
+    consumed = true;
+    List<Object> waiting = new ArrayList<>(deferred);
+    deferred.clear();
+    deferredBytes = 0;
+    boolean inBatch = reading;
+    // In order; should one of them start another answer off the loop, the rest wait again (channelRead).
+    waiting.forEach(m -> channelRead(ctx, m));
+    if (!inBatch) {
+      channelReadComplete(ctx); // flush, ask for more, tell the server side the batch ended
+    }
+  }
+
+  @SuppressWarnings("FutureReturnValueIgnored") // Netty: closing needs no follow-up; channelInactive cleans up
+  private void defer(ChannelHandlerContext ctx, Object msg) {
+    deferred.add(msg);
+    consumed = true;
+    if (msg instanceof HttpContent content) {
+      deferredBytes += content.content().readableBytes();
+    }
+    if (deferredBytes > MAX_DEFERRED) {
+      ctx.close(); // a client that floods a connection while its answer is worked out
+    }
+  }
+
   private void pass(ChannelHandlerContext ctx, Object msg) {
     pendingSlow++;
     ctx.fireChannelRead(msg);
@@ -327,11 +432,22 @@ public final class FastPath extends ChannelDuplexHandler {
     cancelHoldTimer();
     held.forEach(ReferenceCountUtil::release);
     held.clear();
+    if (later != null) {
+      later.forEach(ReferenceCountUtil::release);
+      later = null;
+    }
+    if (laterWork != null) {
+      laterWork.dispose(); // gives back whatever slot the work held
+      laterWork = null;
+    }
+    deferred.forEach(ReferenceCountUtil::release);
+    deferred.clear();
     ctx.fireChannelInactive();
   }
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    reading = false;
     if (!held.isEmpty() && holdTimer == null) {
       // A body still incomplete after this read: bound the wait for the rest. (Most bodies arrive
       // with their request in one read and never need a timer.)
@@ -345,7 +461,8 @@ public final class FastPath extends ChannelDuplexHandler {
       consumed = false;
       // Reactor Netty reads on demand (auto-read off) and asks for more only after requests it saw;
       // with none of ours in its hands, ask here or the connection stops reading.
-      if (pendingSlow == 0 && !ctx.channel().config().isAutoRead()) {
+      // While an answer is worked out off the loop, nothing more is read (what came meanwhile waits).
+      if (pendingSlow == 0 && later == null && !ctx.channel().config().isAutoRead()) {
         ctx.read();
       }
     }
@@ -393,6 +510,16 @@ public final class FastPath extends ChannelDuplexHandler {
       }
     }
     return false;
+  }
+
+  private @Nullable Mono<Answer> answerLater(HttpMethod method, String uri, ByteBuf body, long arrival) {
+    for (Route route : routes) {
+      Mono<Answer> a = route.answerLater(method, uri, body, arrival);
+      if (a != null) {
+        return a;
+      }
+    }
+    return null;
   }
 
   private @Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrival) {

@@ -127,4 +127,19 @@ public final class GatewayTestSupport {
       Thread.sleep(500);
     }
   }
+
+  /**
+   * Waits until {@code condition} holds, at most {@code limit} (then fails naming {@code what}): the
+   * one way a test waits for something another thread does.
+   */
+  public static void await(String what, java.util.function.BooleanSupplier condition, Duration limit)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(limit);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("not within " + limit + ": " + what);
+      }
+      Thread.sleep(20);
+    }
+  }
 }

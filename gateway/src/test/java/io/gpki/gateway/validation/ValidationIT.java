@@ -52,7 +52,12 @@ import tools.jackson.databind.node.ObjectNode;
       "gpki.validation.trust-anchors=osca,isca",
       "gpki.validation.max-request-bytes=65536",
       "gpki.validation.credentials.signing=true",
-      "gpki.validation.test-center=true"
+      "gpki.validation.test-center=true",
+      // One slot and one place in the queue, with a queue timeout no test reaches: a 503 below is
+      // the at-once answer of a full limit, not a timed-out wait.
+      "gpki.validation.admission.max-concurrent=1",
+      "gpki.validation.admission.max-queue=1",
+      "gpki.validation.admission.queue-timeout=60s"
     })
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ValidationIT {
@@ -72,6 +77,7 @@ class ValidationIT {
 
   @LocalServerPort int port;
   @Autowired MeterRegistry meters;
+  @Autowired ValidationAdmission admission;
   WebTestClient client;
   JsonNode index;
   final Map<String, byte[]> caCertsBySha = new HashMap<>();
@@ -122,6 +128,58 @@ class ValidationIT {
 
   private static ObjectNode request(byte[] cert) {
     return JSON.createObjectNode().put("certificate", Base64.getEncoder().encodeToString(cert));
+  }
+
+  @Test
+  void overTheAdmissionLimitEveryVariantIs503AtOnceTheAdmittedOneCompletesAndTheRepositoryAnswers()
+      throws Exception {
+    byte[] ee = demo("private-demo", "VALID");
+    byte[] json = JSON.writeValueAsBytes(request(ee));
+    byte[] batch = JSON.writeValueAsBytes(JSON.createObjectNode().set("items", JSON.createArrayNode().add(request(ee))));
+    double shedBefore = admissionCount("shed");
+    double admittedBefore = admissionCount("admitted");
+    // The test holds the one slot; a real request takes the one place in the queue.
+    assertThat(admission.gate().acquire().block(Duration.ofSeconds(5))).isTrue();
+    java.util.concurrent.CompletableFuture<String> queued;
+    try {
+      queued = org.springframework.web.reactive.function.client.WebClient.create("http://localhost:" + port)
+          .post().uri("/api/v1/validations").contentType(MediaType.APPLICATION_JSON).bodyValue(json)
+          .exchangeToMono(r -> r.bodyToMono(String.class).map(b -> r.statusCode().value() + " " + b))
+          .toFuture();
+      GatewayTestSupport.await("the request waits for a slot", () -> admission.gate().queued() == 1,
+          Duration.ofSeconds(30));
+      // Full: JSON (fast path), DER and batch (WebFlux handler) are shed with 503 at once.
+      shed(MediaType.APPLICATION_JSON, "/api/v1/validations", json);
+      shed(MediaType.parseMediaType("application/pkix-cert"), "/api/v1/validations", ee);
+      shed(MediaType.APPLICATION_JSON, "/api/v1/validations/batch", batch);
+      // The neighbours on the same port and event loops still answer.
+      client.get().uri("/repository").exchange().expectStatus().isOk();
+      client.get().uri("/repository/crl/osca.crl").exchange().expectStatus().isOk();
+      assertThat(queued).isNotDone();
+    } finally {
+      admission.gate().release();
+    }
+    // The slot passes to the waiting request, which completes with its verdict.
+    String answer = queued.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(answer).startsWith("200 ").contains("\"status\":\"VALID\"");
+    assertThat(admissionCount("shed") - shedBefore).isEqualTo(3);
+    assertThat(admissionCount("admitted") - admittedBefore).isGreaterThanOrEqualTo(1);
+  }
+
+  private void shed(MediaType type, String path, byte[] body) {
+    client.post().uri(path).contentType(type).bodyValue(body).exchange()
+        .expectStatus().isEqualTo(503)
+        .expectHeader().valueEquals("Retry-After", "1")
+        .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.type").isEqualTo("urn:gpki:problem:service-unavailable")
+        .jsonPath("$.status").isEqualTo(503)
+        .jsonPath("$.detail").isEqualTo(ValidationAdmission.BUSY_DETAIL)
+        .jsonPath("$.instance").isEqualTo(path);
+  }
+
+  private double admissionCount(String outcome) {
+    return meters.get("gpki.validation.admission").tag("outcome", outcome).counter().count();
   }
 
   @Test

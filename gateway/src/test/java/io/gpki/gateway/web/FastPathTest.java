@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
@@ -38,6 +41,7 @@ import reactor.netty.http.server.HttpServer;
 class FastPathTest {
 
   private static final byte[] FAST = "fast-answer".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] LATER = "later-answer".getBytes(StandardCharsets.US_ASCII);
   /** A large body sent with sendfile from a shared file (a CRL with many entries, say). */
   private static final byte[] LARGE = new byte[300_000];
 
@@ -48,6 +52,10 @@ class FastPathTest {
   private SharedFile largeFile;
 
   private final List<Long> written = new CopyOnWriteArrayList<>();
+  /** Opens the answers worked out off the loop ({@code POST /later}). */
+  private final Sinks.Empty<Void> laterGate = Sinks.empty();
+  /** Completes when the work for a {@code hold-me} request is cancelled. */
+  private final Sinks.Empty<Void> holdCancelled = Sinks.empty();
   private final List<String> slowSeen = new CopyOnWriteArrayList<>();
   private DisposableServer server;
 
@@ -66,11 +74,32 @@ class FastPathTest {
     headers.set("X-Answered-By", "fast-path");
     FastPath.Answer answer =
         new FastPath.Answer(HttpResponseStatus.OK, headers, FastPath.shared(FAST), written::add);
+    HttpHeaders laterHeaders = new DefaultHttpHeaders();
+    laterHeaders.set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+    laterHeaders.set(HttpHeaderNames.CONTENT_LENGTH, LATER.length);
+    laterHeaders.set("X-Answered-By", "fast-path-later");
+    FastPath.Answer laterAnswer =
+        new FastPath.Answer(HttpResponseStatus.OK, laterHeaders, FastPath.shared(LATER), written::add);
     FastPath.Route route =
         new FastPath.Route() {
           @Override
           public boolean acceptsBody(String uri) {
-            return uri.equals("/echo");
+            return uri.equals("/echo") || uri.equals("/later");
+          }
+
+          @Override
+          public Mono<FastPath.Answer> answerLater(HttpMethod method, String uri, ByteBuf body, long arrival) {
+            if (!uri.equals("/later")) {
+              return null;
+            }
+            // Decided off the event loop, after the test opens the gate: an answer, a hand-on, or never.
+            String text = body.toString(StandardCharsets.US_ASCII);
+            if (text.equals("hold-me")) {
+              return Mono.<FastPath.Answer>never().doOnCancel(holdCancelled::tryEmitEmpty);
+            }
+            return laterGate.asMono()
+                .publishOn(Schedulers.parallel())
+                .then(Mono.fromSupplier(() -> text.equals("later-me") ? laterAnswer : null));
           }
 
           @Override
@@ -165,6 +194,46 @@ class FastPathTest {
         assertThat(read(socket.getInputStream(), false).body).as("request %d", i).isEqualTo("fast-answer");
       }
     }
+    assertThat(slowSeen).isEmpty();
+  }
+
+  @ParameterizedTest(name = "auto-read {0}")
+  @ValueSource(booleans = {true, false})
+  void answersWorkedOutOffTheLoopKeepTheirPlaceAndDeclinedOnesReachTheServer(boolean autoRead) throws IOException {
+    start(autoRead);
+    try (Socket socket = connect()) {
+      InputStream in = socket.getInputStream();
+      // An answer worked out later, with a fast hit and a slow request pipelined behind it: both wait.
+      send(socket, "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\nlater-me"
+          + "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"
+          + "GET /other HTTP/1.1\r\nHost: t\r\n\r\n");
+      laterGate.tryEmitEmpty();
+      assertThat(read(in, false).body).isEqualTo("later-answer");
+      assertThat(read(in, false).body).isEqualTo("fast-answer");
+      assertThat(read(in, false).body).isEqualTo("slow:/other");
+      // Declined off the loop: the server gets the request with its body, and the connection stays in step.
+      send(socket, "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\ndecline!");
+      assertThat(read(in, false).body).isEqualTo("slow:/later:decline!");
+      send(socket, "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
+      assertThat(read(in, false).body).isEqualTo("fast-answer");
+      // Keep-alive: the connection goes on reading after answers written from another thread.
+      for (int i = 0; i < 20; i++) {
+        send(socket, "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\nlater-me");
+        Response r = read(in, false);
+        assertThat(r.body).as("request %d", i).isEqualTo("later-answer");
+        assertThat(r.header("x-answered-by")).isEqualTo("fast-path-later");
+      }
+    }
+    assertThat(slowSeen).containsExactly("GET /other", "POST /later");
+  }
+
+  @Test
+  void aConnectionThatClosesCancelsTheWorkOnItsAnswer() throws IOException {
+    try (Socket socket = connect()) {
+      send(socket, "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\nhold-me");
+    }
+    // Cancelling is what gives an admission slot back (ValidationAdmission).
+    StepVerifier.create(holdCancelled.asMono()).expectComplete().verify(Duration.ofSeconds(10));
     assertThat(slowSeen).isEmpty();
   }
 

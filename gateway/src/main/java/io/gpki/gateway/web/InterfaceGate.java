@@ -1,25 +1,26 @@
-package io.gpki.gateway.repository;
+package io.gpki.gateway.web;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
 /**
  * Admission for one interface without blocking: at most {@code maxConcurrent} permits out, at most
- * {@code maxQueue} requests waiting (each at most {@code queueTimeout}); beyond that {@link #acquire}
- * fails at once with {@link Busy}. A released permit passes straight to the oldest waiter. The lock
- * guards a few field updates only (never held across I/O or waits).
+ * {@code maxQueue} requests waiting (each at most {@code queueTimeout}); beyond that {@link
+ * #acquire} fails at once with {@link Busy}. A released permit passes straight to the oldest
+ * waiter. The lock guards a few field updates only (never held across I/O or waits). The one
+ * admission mechanism of the HTTP interfaces: the repository's lookup interfaces and the validation
+ * API each hold their own.
  */
-final class InterfaceGate {
+public final class InterfaceGate {
 
-  /** The gate is full. */
-  static final class Busy extends RuntimeException {
+  /** The gate is full (or a waiter's {@code queueTimeout} passed): answer 503 with Retry-After. */
+  public static final class Busy extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    Busy(String message) {
+    public Busy(String message) {
       super(message, null, false, false);
     }
   }
@@ -40,7 +41,13 @@ final class InterfaceGate {
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   private int active;
 
-  InterfaceGate(String name, int maxConcurrent, int maxQueue, Duration queueTimeout) {
+  /**
+   * @param name the interface, in {@link Busy} messages
+   * @param maxConcurrent permits out at most
+   * @param maxQueue requests waiting at most (0: none wait)
+   * @param queueTimeout longest wait of one request
+   */
+  public InterfaceGate(String name, int maxConcurrent, int maxQueue, Duration queueTimeout) {
     this.name = name;
     this.maxConcurrent = maxConcurrent;
     this.maxQueue = maxQueue;
@@ -48,14 +55,15 @@ final class InterfaceGate {
   }
 
   /** Completes when the caller holds a permit; the caller must {@link #release} it exactly once. */
-  Mono<Boolean> acquire() {
+  public Mono<Boolean> acquire() {
     synchronized (this) {
       if (active < maxConcurrent) {
         active++;
         return Mono.just(Boolean.TRUE);
       }
       if (waiting.size() >= maxQueue) {
-        return Mono.error(new Busy(name + ": " + active + " in progress and " + waiting.size() + " waiting"));
+        return Mono.error(
+            new Busy(name + ": " + active + " in progress and " + waiting.size() + " waiting"));
       }
     }
     return Mono.<Boolean>create(
@@ -80,7 +88,8 @@ final class InterfaceGate {
                 sink.onCancel(() -> abandon(w));
               }
             })
-        .timeout(queueTimeout, Mono.error(() -> new Busy(name + ": no slot within " + queueTimeout)));
+        .timeout(
+            queueTimeout, Mono.error(() -> new Busy(name + ": no slot within " + queueTimeout)));
   }
 
   private void abandon(Waiter w) {
@@ -92,7 +101,7 @@ final class InterfaceGate {
   }
 
   /** Returns a permit, handing it to the oldest live waiter if there is one. */
-  void release() {
+  public void release() {
     while (true) {
       Waiter next;
       synchronized (this) {
@@ -110,16 +119,20 @@ final class InterfaceGate {
   }
 
   /** Permits out now (tests, metrics). */
-  synchronized int active() {
+  public synchronized int active() {
     return active;
   }
 
-  /** Requests waiting now. */
-  synchronized int queued() {
-    return waiting.size();
+  /**
+   * Whether {@link #acquire} would fail at once now (every permit out, the queue full): a cheap
+   * check for callers that can answer a shed request without building the reactive chain.
+   */
+  public synchronized boolean full() {
+    return active >= maxConcurrent && waiting.size() >= maxQueue;
   }
 
-  static boolean isTimeout(Throwable t) {
-    return t instanceof TimeoutException;
+  /** Requests waiting now. */
+  public synchronized int queued() {
+    return waiting.size();
   }
 }
