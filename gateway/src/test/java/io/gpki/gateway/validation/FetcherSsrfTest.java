@@ -60,7 +60,6 @@ class FetcherSsrfTest {
     final Map<String, AtomicInteger> lookups = new ConcurrentHashMap<>();
 
     @SafeVarargs
-    @SuppressWarnings("varargs") // List.of copies the array; it is never written to or exposed
     final FakeDns answer(String name, List<InetAddress>... successive) {
       List<List<InetAddress>> each = new java.util.ArrayList<>();
       for (List<InetAddress> addresses : successive) {
