@@ -118,6 +118,11 @@ public final class ReplicationSubscriber implements AutoCloseable {
           String uri = masterUrl + "/replication/v1/changes?from=" + (applied + 1) + "&epoch=" + highestEpoch.get();
           Flux<Void> apply = http.get().uri(uri)
               .response((res, body) -> {
+                if (res.status().code() == 409) {
+                  // The master is below an epoch this center has seen: a stale master. Apply nothing.
+                  return Mono.<String>error(new ReplicaRejected(Reason.STALE_EPOCH, applied + 1,
+                      "the master is at an epoch below " + highestEpoch.get()));
+                }
                 if (res.status().code() != 200) {
                   return body.aggregate().asString().defaultIfEmpty("")
                       .flatMap(why -> Mono.<String>error(new IllegalStateException(
