@@ -18,7 +18,9 @@ public enum ErrorType {
   NOT_READY(503, "not-ready", "Starting up"),
   FORBIDDEN(403, "forbidden", "Forbidden"),
   /** A reserved feature this deployment does not have (e.g. FAILOVER without a DR subsystem); detail shown. */
-  NOT_IMPLEMENTED(501, "not-implemented", "Not available on this deployment");
+  NOT_IMPLEMENTED(501, "not-implemented", "Not available on this deployment"),
+  /** A write reached a backup center; the detail names the master center. Detail shown. */
+  BACKUP_CENTER(503, "backup-center", "This center is a backup: write at the master center");
 
   private final int status;
   private final String slug;

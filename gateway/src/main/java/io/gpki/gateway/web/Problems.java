@@ -40,8 +40,13 @@ public final class Problems {
 
   /** The problem for any throwable; internal errors get a generic detail. */
   public static Problem of(Throwable e) {
+    if (e instanceof io.gpki.sync.StoreException.ReadOnly r) {
+      // The store refused a write because this center is not the master (backup code paths refuse).
+      return new Problem(ErrorType.BACKUP_CENTER, 503, r.getMessage());
+    }
     if (e instanceof PkiException p) {
-      boolean hidden = p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED;
+      boolean hidden = p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED
+          && p.type() != ErrorType.BACKUP_CENTER;
       return new Problem(p.type(), p.type().status(), hidden ? generic(p.type()) : p.getMessage());
     }
     if (e instanceof ResponseStatusException r) {
