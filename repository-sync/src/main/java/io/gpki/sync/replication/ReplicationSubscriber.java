@@ -116,7 +116,8 @@ public final class ReplicationSubscriber implements AutoCloseable {
           Sinks.Many<Long> acked = Sinks.many().replay().latest();
           acked.tryEmitNext(applied);
           String uri = masterUrl + "/replication/v1/changes?from=" + (applied + 1) + "&epoch=" + highestEpoch.get();
-          Flux<Void> apply = http.get().uri(uri)
+          long localEpoch = t.getT3().epoch();
+          Flux<Long> apply = http.get().uri(uri)
               .response((res, body) -> {
                 if (res.status().code() == 409) {
                   // The master is below an epoch this center has seen: a stale master. Apply nothing.
@@ -134,10 +135,14 @@ public final class ReplicationSubscriber implements AutoCloseable {
                 LOG.info("replicating from {} (epoch {}) after seq {}", source, theirs, applied);
                 update(st -> new ReplicationStatus(ReplicationStatus.State.STREAMING, st.appliedSeq(),
                     st.masterHeadSeq(), st.lagSeconds(), null, st.lastError(), st.reconnects()));
-                return lines(body.asString(StandardCharsets.US_ASCII));
+                // A center that sees a higher epoch than its own reports it (a former master fences).
+                Mono<Void> seen = theirs > localEpoch ? observer.observe(theirs) : Mono.empty();
+                return seen.thenMany(lines(body.asString(StandardCharsets.US_ASCII)));
               })
-              .timeout(heartbeatTimeout)
               .concatMap(line -> handle(line, acked))
+              // Silence is measured between handled frames, not between reads: a backup slowly applying
+              // a backlog has no demand and must not take that for a silent master.
+              .timeout(heartbeatTimeout)
               .concatWith(Mono.error(() -> new IllegalStateException("the master closed the stream")))
               .doFinally(s -> acked.tryEmitComplete());
           Mono<Void> ack = acked.asFlux().onBackpressureLatest()
@@ -168,7 +173,8 @@ public final class ReplicationSubscriber implements AutoCloseable {
     });
   }
 
-  private Mono<Void> handle(String line, Sinks.Many<Long> acked) {
+  /** Handles one frame; emits the applied seq, or -1 for a heartbeat. */
+  private Mono<Long> handle(String line, Sinks.Many<Long> acked) {
     Frames.Frame frame = Frames.parse(line);
     lastHeardMillis.set(clock.millis());
     if (frame instanceof Frames.Heartbeat h) {
@@ -176,7 +182,7 @@ public final class ReplicationSubscriber implements AutoCloseable {
       update(st -> new ReplicationStatus(st.state(), st.appliedSeq(), Math.max(st.masterHeadSeq(), h.headSeq()),
           lagSeconds(st.appliedSeq(), Math.max(st.masterHeadSeq(), h.headSeq())), null, st.lastError(),
           st.reconnects()));
-      return Mono.empty();
+      return Mono.just(-1L);
     }
     ChangeRecord r = ((Frames.Record) frame).record();
     // The store refuses a record whose epoch is below the bookmark's (STALE_EPOCH).
@@ -189,7 +195,7 @@ public final class ReplicationSubscriber implements AutoCloseable {
               Math.max(st.masterHeadSeq(), r.seq())), null, st.lastError(), st.reconnects()));
           acked.tryEmitNext(r.seq());
         })
-        .then();
+        .thenReturn(r.seq());
   }
 
   private void checkEpoch(long theirs, long seq, String what) {
@@ -203,9 +209,13 @@ public final class ReplicationSubscriber implements AutoCloseable {
   private Mono<Void> postAck(HttpClient http, long seq) {
     return http.post().uri(masterUrl + "/replication/v1/ack")
         .send(reactor.netty.ByteBufFlux.fromString(Mono.just(highestEpoch.get() + " " + seq)))
-        .responseSingle((res, body) -> res.status().code() == 409
-            ? observer.observe(Long.MAX_VALUE).then(Mono.<Void>empty())
-            : Mono.<Void>empty())
+        .responseSingle((res, body) -> {
+          if (res.status().code() == 409) {
+            LOG.warn("the master refused the acknowledgement of {}: it is below this center's epoch {}", seq,
+                highestEpoch.get());
+          }
+          return body.then();
+        })
         .timeout(Duration.ofSeconds(5))
         .onErrorResume(e -> {
           LOG.debug("acknowledgement of {} failed (the next one covers it)", seq, e);
