@@ -27,3 +27,14 @@ CREATE TABLE replica_audit_seal (
     signature     bytea       NOT NULL,
     PRIMARY KEY (source_center, seq)
 );
+
+-- The sealed PKCS#12 of a server-generated key, while it awaits pickup, as the attachment of its
+-- change-log record: the log's payload keeps only its SHA-256 (so the chain covers it), and this row
+-- is deleted at pickup or rejection, at the master and at the backup alike. The change log itself
+-- keeps no key material.
+CREATE TABLE change_log_secret (
+    seq         bigint PRIMARY KEY,
+    request_id  text   NOT NULL,
+    content     bytea  NOT NULL
+);
+CREATE INDEX change_log_secret_request_idx ON change_log_secret (request_id);

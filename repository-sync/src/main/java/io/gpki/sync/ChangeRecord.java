@@ -1,6 +1,7 @@
 package io.gpki.sync;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One chained change-log record as replication carries it: every field the hash covers, plus the
@@ -16,7 +17,18 @@ import java.time.Instant;
  * @param payload canonical JSON text
  * @param prevHash the previous record's hash (32 zero bytes before seq 1)
  * @param hash this record's hash
+ * @param attachment a secret kept out of the log's payload so it can be erased later (a sealed
+ *     PKCS#12 awaiting pickup); not hashed itself: the payload carries its SHA-256, so the chain covers
+ *     it. Null when the record has none or it is already erased.
  */
 public record ChangeRecord(
     long seq, long epoch, int schemaVersion, Instant recordedAt, String entity, String entityKey, String op,
-    String payload, byte[] prevHash, byte[] hash) {}
+    String payload, byte[] prevHash, byte[] hash, byte @Nullable [] attachment) {
+
+  /** A record without attachment. */
+  public ChangeRecord(
+      long seq, long epoch, int schemaVersion, Instant recordedAt, String entity, String entityKey, String op,
+      String payload, byte[] prevHash, byte[] hash) {
+    this(seq, epoch, schemaVersion, recordedAt, entity, entityKey, op, payload, prevHash, hash, null);
+  }
+}

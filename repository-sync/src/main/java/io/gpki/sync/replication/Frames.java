@@ -11,7 +11,7 @@ import java.util.HexFormat;
  * separated by TAB; text that may hold anything is base64, hashes are hex.
  *
  * <pre>
- * R seq epoch schema recordedAt entity base64(key) op hex(prev_hash) hex(hash) base64(payload)
+ * R seq epoch schema recordedAt entity base64(key) op hex(prev_hash) hex(hash) base64(payload) base64(attachment)|-
  * H epoch head_seq sent_at_millis
  * </pre>
  */
@@ -33,7 +33,8 @@ final class Frames {
   static String record(ChangeRecord r) {
     return "R\t" + r.seq() + "\t" + r.epoch() + "\t" + r.schemaVersion() + "\t" + r.recordedAt() + "\t" + r.entity()
         + "\t" + b64(r.entityKey()) + "\t" + r.op() + "\t" + HEX.formatHex(r.prevHash()) + "\t"
-        + HEX.formatHex(r.hash()) + "\t" + b64(r.payload()) + "\n";
+        + HEX.formatHex(r.hash()) + "\t" + b64(r.payload()) + "\t"
+        + (r.attachment() == null ? "-" : Base64.getEncoder().encodeToString(r.attachment())) + "\n";
   }
 
   static String heartbeat(long epoch, long head, long millis) {
@@ -45,12 +46,13 @@ final class Frames {
     String[] f = line.split("\t", -1);
     switch (f[0]) {
       case "R" -> {
-        if (f.length != 11) {
+        if (f.length != 12) {
           throw new IllegalArgumentException("record frame with " + f.length + " fields");
         }
         return new Record(new ChangeRecord(
             Long.parseLong(f[1]), Long.parseLong(f[2]), Integer.parseInt(f[3]), Instant.parse(f[4]), f[5],
-            unb64(f[6]), f[7], unb64(f[10]), HEX.parseHex(f[8]), HEX.parseHex(f[9])));
+            unb64(f[6]), f[7], unb64(f[10]), HEX.parseHex(f[8]), HEX.parseHex(f[9]),
+            "-".equals(f[11]) ? null : Base64.getDecoder().decode(f[11])));
       }
       case "H" -> {
         if (f.length != 4) {

@@ -46,7 +46,20 @@ final class ChangeLogWriter {
 
   /** Appends the current row of {@code table} with key {@code pk} (payload {@code {"row": ...}}). */
   Mono<Long> row(ReplicatedTable table, String entityKey, Object... pk) {
-    return append(table.name(), table, entityKey, "{}", "UPSERT", pk);
+    Mono<Long> appended = append(table.name(), table, entityKey, "{}", "UPSERT", pk);
+    if (table != ReplicatedTable.SERVER_KEY) {
+      return appended;
+    }
+    // The PKCS#12 rides as this record's attachment while it exists, and is erased with it.
+    return appended.flatMap(seq -> db.sql("DELETE FROM change_log_secret WHERE request_id = :id")
+        .bind("id", pk[0])
+        .then()
+        .then(db.sql("INSERT INTO change_log_secret (seq, request_id, content) SELECT :seq, request_id, pkcs12"
+                + " FROM registration_server_key WHERE request_id = :id AND pkcs12 IS NOT NULL")
+            .bind("seq", seq)
+            .bind("id", pk[0])
+            .then())
+        .thenReturn(seq));
   }
 
   /** Appends an UPSERT of an entity with schema-1 fields {@code base} plus the row image. */

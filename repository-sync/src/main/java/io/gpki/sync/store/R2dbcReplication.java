@@ -30,7 +30,8 @@ import reactor.core.scheduler.Scheduler;
 public final class R2dbcReplication {
 
   private static final String RECORD_COLUMNS =
-      "seq, epoch, schema_version, recorded_at, entity, entity_key, op, payload::text AS payload, prev_hash, hash";
+      "c.seq, epoch, schema_version, recorded_at, entity, entity_key, op, payload::text AS payload, prev_hash, hash,"
+          + " s.content AS attachment";
 
   private final DatabaseClient db;
   private final TransactionalOperator tx;
@@ -64,7 +65,8 @@ public final class R2dbcReplication {
 
   /** Chained records with {@code seq > afterSeq}, in order, at most {@code limit}. */
   public Flux<ChangeRecord> after(long afterSeq, int limit) {
-    return db.sql("SELECT " + RECORD_COLUMNS + " FROM change_log WHERE seq > :after ORDER BY seq LIMIT :limit")
+    return db.sql("SELECT " + RECORD_COLUMNS + " FROM change_log c LEFT JOIN change_log_secret s ON s.seq = c.seq"
+            + " WHERE c.seq > :after ORDER BY c.seq LIMIT :limit")
         .bind("after", afterSeq)
         .bind("limit", limit)
         .map(R2dbcReplication::record)
@@ -203,6 +205,7 @@ public final class R2dbcReplication {
           case CRL -> verifyCrl(r).then(upsert(t, r));
           case AUDIT -> verifyAudit(source, r).then(replicaAudit(source, r));
           case AUDIT_SEAL -> replicaSeal(source, r);
+          case SERVER_KEY -> upsert(t, r).then(attachSecret(r));
           default -> "DELETE".equals(r.op()) ? delete(t, r) : upsert(t, r);
         };
     return entity
@@ -267,6 +270,44 @@ public final class R2dbcReplication {
             + t.table + ", " + image(t) + ") ON CONFLICT (" + String.join(", ", t.key) + ") " + onConflict)
         .bind("p", r.payload())
         .then();
+  }
+
+  /**
+   * The sealed PKCS#12 of a server key: present only if its SHA-256 is the image's (the chain covers
+   * the digest); absent (picked up or discarded, or erased at the master before it was streamed), the
+   * backup holds none. Kept as the record's attachment here too, erased with it.
+   */
+  private Mono<Void> attachSecret(ChangeRecord r) {
+    return db.sql("SELECT p->'row'->>'request_id' AS id, p->'row'->>'pkcs12_sha256' AS sha"
+            + " FROM (SELECT CAST(:p AS jsonb) AS p) x")
+        .bind("p", r.payload())
+        .map(row -> new String[] {Rows.str(row, "id"), row.get("sha", String.class)})
+        .one()
+        .flatMap(v -> {
+          byte[] a = r.attachment();
+          String sha = v[1];
+          if (a != null) {
+            String actual;
+            try {
+              actual = "\\x" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(a));
+            } catch (java.security.NoSuchAlgorithmException e) {
+              return Mono.error(e);
+            }
+            if (sha == null || !sha.equals(actual)) {
+              return Mono.error(new ReplicaRejected(Reason.BAD_HASH, r.seq(), "the attachment is not the sealed PKCS#12"));
+            }
+          }
+          Object content = a != null && sha != null ? a : io.r2dbc.spi.Parameters.in(byte[].class);
+          Mono<Void> keep = a == null || sha == null ? Mono.empty()
+              : db.sql("INSERT INTO change_log_secret (seq, request_id, content) VALUES (:seq, :id, :c)")
+                  .bind("seq", r.seq()).bind("id", v[0]).bind("c", a).then();
+          return db.sql("UPDATE registration_server_key SET pkcs12 = :c WHERE request_id = :id")
+              .bind("c", content)
+              .bind("id", v[0])
+              .then()
+              .then(db.sql("DELETE FROM change_log_secret WHERE request_id = :id").bind("id", v[0]).then())
+              .then(keep);
+        });
   }
 
   private Mono<Void> delete(ReplicatedTable t, ChangeRecord r) {
@@ -395,7 +436,8 @@ public final class R2dbcReplication {
         Rows.str(r, "op"),
         Rows.str(r, "payload"),
         hashOrGenesis(r, "prev_hash"),
-        hashOrGenesis(r, "hash"));
+        hashOrGenesis(r, "hash"),
+        r.get("attachment", byte[].class));
   }
 
   private static byte[] hashOrGenesis(Readable r, String column) {

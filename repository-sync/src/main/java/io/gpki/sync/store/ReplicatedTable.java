@@ -38,8 +38,11 @@ enum ReplicatedTable {
   JOURNAL("registration_request", "id", "seq", false,
       "id, seq, lra_id, operator_id, idempotency_key, kind, priority, ca_id, request_json, request_sha256,"
           + " evidence, state, reserved_serial, result_serial, error, accepted_at, completed_at, done_seq"),
+  // The sealed PKCS#12 is not in the image (the log keeps payloads forever, the PKCS#12 must go at
+  // pickup): the image has its SHA-256, the bytes travel as the record's attachment (change_log_secret),
+  // erased at both centers when the PKCS#12 is picked up or discarded.
   SERVER_KEY("registration_server_key", "request_id", null, false,
-      "request_id, algorithm, public_key, pkcs12, secret_sha256, created_at, delivered_at, delivered_by"),
+      "request_id, algorithm, public_key, secret_sha256, created_at, delivered_at, delivered_by"),
   APPROVAL("operator_approval", "id", null, false,
       "id, action, target, request_json, requested_by, requested_at, expires_at, idempotency_key, state,"
           + " approved_by, approved_at, evidence, execution, plan, result, executed_at"),
@@ -79,7 +82,9 @@ enum ReplicatedTable {
 
   /** {@code jsonb_build_object('c1', c1, ...)} over the image columns. */
   String image() {
-    return columns.stream().map(c -> "'" + c + "', " + c).collect(Collectors.joining(", ", "jsonb_build_object(", ")"));
+    String extra = this == SERVER_KEY ? ", 'pkcs12_sha256', sha256(pkcs12)" : "";
+    return columns.stream().map(c -> "'" + c + "', " + c)
+        .collect(Collectors.joining(", ", "jsonb_build_object(", extra + ")"));
   }
 
   /** {@code k1 = :k0 AND k2 = :k1}. */

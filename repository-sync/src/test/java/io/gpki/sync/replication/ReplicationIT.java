@@ -151,6 +151,40 @@ class ReplicationIT {
   }
 
   @Test
+  void aSealedPkcs12AwaitingPickupReplicatesAndIsErasedAtBothCentersOnPickup() throws Exception {
+    Center master = center("center-a");
+    Center backup = center("center-b");
+    master.writeWorkload(pki, 1);
+    byte[] sealed = new byte[700];
+    new java.security.SecureRandom().nextBytes(sealed);
+    String id = "req-key-" + System.nanoTime();
+    master.reg.serverKeys().accept(
+        JournalEntry.accepted(id, "lra-1", "op-1", "k-" + id, JournalEntry.Kind.ISSUE, TestPki.CA, "{}", new byte[32],
+            null, pki.now),
+        new io.gpki.sync.GeneratedKey(id, "EC-P256", new byte[] {1, 2}, new byte[32], pki.now, null, null, true),
+        sealed, Center.audit("REQUEST_ACCEPTED", id)).block(WAIT);
+    String hex = java.util.HexFormat.of().formatHex(sealed);
+    assertThat(master.column("SELECT count(*) FROM change_log WHERE payload::text LIKE '%" + hex.substring(0, 40)
+        + "%'")).as("the log's payload keeps no PKCS#12").containsExactly("0");
+    ReplicationSource source = source(master);
+    subscribe(backup, source.port());
+
+    await("the backup holds the request and its sealed PKCS#12", () -> backup.bookmark("center-a") == master.head(),
+        WAIT);
+    assertThat(backup.column("SELECT encode(pkcs12, 'hex') FROM registration_server_key WHERE request_id = '" + id
+        + "'")).containsExactly(hex);
+    assertThat(backup.reg.journal().find(id).block(WAIT).state()).isEqualTo(JournalEntry.State.ACCEPTED);
+
+    assertThat(master.reg.serverKeys().deliver(id, "op-1", Center.audit("KEY_DELIVERED", id)).block(WAIT))
+        .isEqualTo(sealed);
+    await("the pickup reached the backup", () -> backup.bookmark("center-a") == master.head(), WAIT);
+    for (Center c : List.of(master, backup)) {
+      assertThat(c.column("SELECT count(*) FROM registration_server_key WHERE pkcs12 IS NOT NULL")).containsExactly("0");
+      assertThat(c.column("SELECT count(*) FROM change_log_secret")).as(c.id).containsExactly("0");
+    }
+  }
+
+  @Test
   void cutsAndRefusalsLoseNothingAndDoubleNothing() throws Exception {
     Center master = center("center-a");
     Center backup = center("center-b");
