@@ -168,7 +168,8 @@ public class RegistrationConfig {
           java.util.Objects.requireNonNull(replication.masterCenter()),
           java.util.Objects.requireNonNull(replication.masterUrl())));
     }
-    return new RegistrationStartup(props, gateway.demo().enabled(), snapshots, demo,
+    // A backup gets the demo LRA by replication, like the rest of the PKI.
+    return new RegistrationStartup(props, gateway.demo().enabled() && !replication.backup(), snapshots, demo,
         new ServerCredential(enrolment, clock, blocking, gateway.dataDir()), enrolment, listener, routes, worker,
         blocking, gateway.crl().validity());
   }

@@ -22,7 +22,7 @@ import reactor.core.scheduler.Scheduler;
  * Replication certificates, issued by the trust CA (osca) with the enrolment the LRA listener uses,
  * kept under {@code dataDir/replication/}: the master's {@code server-tls.p12} (SERVER_TLS, CN = its
  * center id), a {@code peer-<id>-client.p12} (CLIENT_TLS, CN = the peer's id) for each allowed peer,
- * which the operator copies to that center as {@code client-tls.p12} (with its {@code .password}
+ * which the operator copies to that center as {@code client-tls.p12} (with its {@code .pass}
  * file). A backup cannot issue (it signs nothing until promoted), so it only reads its copy.
  */
 final class ReplicationCredentials {
@@ -62,7 +62,7 @@ final class ReplicationCredentials {
     return Mono.fromCallable(() -> {
       if (!Files.exists(file)) {
         throw new IllegalStateException("no replication client credential " + file + ": copy the master's "
-            + "replication/peer-<this center>-client.p12 and its .password file there");
+            + "replication/peer-<this center>-client.p12 and its .pass file there");
       }
       Pkcs12Files.Credential c = Pkcs12Files.read(file, Pkcs12Files.passwordFile(file));
       List<X509Certificate> chain = Arrays.asList(c.chain());

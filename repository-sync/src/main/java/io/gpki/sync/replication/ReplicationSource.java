@@ -128,9 +128,12 @@ public final class ReplicationSource implements AutoCloseable {
         return Mono.from(refuse(res, HttpResponseStatus.SERVICE_UNAVAILABLE, "this center is " + center.role()));
       }
       LOG.info("replication peer {} subscribed from seq {} (epoch {})", peer, from, center.epoch());
+      // Flush at every heartbeat: each page ends with one, and an idle stream sends one per interval,
+      // so records go out a page at a time and nothing waits in a buffer while the log is quiet.
       return res.header("Content-Type", "text/plain; charset=us-ascii")
           .header("Gpki-Epoch", Long.toString(center.epoch()))
-          .sendString(stream(from - 1), StandardCharsets.US_ASCII)
+          .send(stream(from - 1).map(f -> io.netty.buffer.ByteBufUtil.writeAscii(res.alloc(), f)),
+              b -> b.getByte(b.readerIndex()) == 'H')
           .then()
           .doFinally(s -> LOG.info("replication stream to {} ended ({})", peer, s));
     });

@@ -185,6 +185,22 @@ class ReplicationIT {
   }
 
   @Test
+  void anIdleStreamIsKeptOpenByFlushedHeartbeats() throws Exception {
+    Center master = center("center-a");
+    Center backup = center("center-b");
+    ReplicationSource source = source(master);
+    ReplicationSubscriber sub = subscribe(backup, source.port());
+    // An empty log: the response and its heartbeats must reach the backup without any record.
+    await("the backup streams from an idle master", () -> sub.status().state() == ReplicationStatus.State.STREAMING,
+        WAIT);
+    master.writeWorkload(pki, 1);
+    long head = master.head();
+    await("the first records arrive on the same stream", () -> backup.bookmark("center-a") == head, WAIT);
+    assertThat(sub.status().reconnects()).isZero();
+    assertThat(sub.status().lagSeq()).isZero();
+  }
+
+  @Test
   void cutsAndRefusalsLoseNothingAndDoubleNothing() throws Exception {
     Center master = center("center-a");
     Center backup = center("center-b");
