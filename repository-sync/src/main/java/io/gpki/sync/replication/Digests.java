@@ -9,6 +9,16 @@ public final class Digests {
 
   private Digests() {}
 
+  /**
+   * One anti-entropy comparison: the master's and this center's heads and the tables whose digests
+   * differ. Only meaningful when the heads are equal ({@link #comparable()}); else compare again.
+   */
+  public record Comparison(long masterHead, long localHead, List<String> divergent) {
+    public boolean comparable() {
+      return masterHead == localHead;
+    }
+  }
+
   static String format(long head, Map<String, String> digests) {
     StringBuilder b = new StringBuilder("head ").append(head).append('\n');
     digests.forEach((t, d) -> b.append(t).append(' ').append(d).append('\n'));

@@ -52,6 +52,7 @@ public final class ReplicationSubscriber implements AutoCloseable {
   private final AtomicReference<java.time.@Nullable Instant> lastAppliedAt = new AtomicReference<>();
   private final AtomicInteger failures = new AtomicInteger();
   private final AtomicReference<@Nullable Disposable> running = new AtomicReference<>();
+  private final AtomicReference<@Nullable HttpClient> client = new AtomicReference<>();
 
   /**
    * @param source the master center's id (the bookmark's key)
@@ -87,6 +88,7 @@ public final class ReplicationSubscriber implements AutoCloseable {
   /** The loop: connect, stream, reconnect on transport failures; stop on a refused record. */
   Mono<Void> run(SslContext ssl) {
     HttpClient http = HttpClient.create().secure(spec -> spec.sslContext(ssl));
+    client.set(http);
     return Mono.defer(() -> connectOnce(http))
         .retryWhen(Retry.from(signals -> signals.concatMap(s -> {
           Throwable e = s.failure();
@@ -220,6 +222,29 @@ public final class ReplicationSubscriber implements AutoCloseable {
         .onErrorResume(e -> {
           LOG.debug("acknowledgement of {} failed (the next one covers it)", seq, e);
           return Mono.empty();
+        });
+  }
+
+  /**
+   * Anti-entropy: fetches the master's per-table digests over the replication TLS and compares them
+   * with this center's; names every table that differs when both are at the same head.
+   */
+  public Mono<Digests.Comparison> compareWithMaster() {
+    HttpClient http = client.get();
+    if (http == null) {
+      return Mono.error(new IllegalStateException("the subscriber has not started"));
+    }
+    return http.get().uri(masterUrl + "/replication/v1/digests")
+        .responseSingle((res, body) -> res.status().code() == 200 ? body.asString(StandardCharsets.US_ASCII)
+            : Mono.error(new IllegalStateException("master answered " + res.status().code())))
+        .map(Digests::parse)
+        .timeout(Duration.ofSeconds(30))
+        .zipWith(Mono.zip(store.head(), store.digests()))
+        .map(t -> {
+          long theirs = Long.parseLong(t.getT1().getOrDefault("head", "-1"));
+          long ours = t.getT2().getT1().seq();
+          return new Digests.Comparison(theirs, ours,
+              theirs == ours ? Digests.divergent(t.getT2().getT2(), t.getT1()) : java.util.List.of());
         });
   }
 

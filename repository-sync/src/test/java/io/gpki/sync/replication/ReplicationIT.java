@@ -144,6 +144,19 @@ class ReplicationIT {
         .verify(WAIT);
     assertThat(backup.bookmark("center-a")).isEqualTo(head);
 
+    // Anti-entropy over the replication TLS: identical now; a row changed behind replication's back
+    // at the backup is named by its table.
+    StepVerifier.create(sub.compareWithMaster())
+        .assertNext(c -> assertThat(c.comparable() && c.divergent().isEmpty()).as(c.toString()).isTrue())
+        .expectComplete()
+        .verify(WAIT);
+    backup.sql("UPDATE lra SET display_name = 'edited at the backup' WHERE id = 'lra-1'");
+    StepVerifier.create(sub.compareWithMaster())
+        .assertNext(c -> assertThat(c.divergent()).containsExactly("lra"))
+        .expectComplete()
+        .verify(WAIT);
+    backup.sql("UPDATE lra SET display_name = 'Ministry LRA' WHERE id = 'lra-1'");
+
     // Later writes stream too (the subscriber follows the live log).
     master.repo.certificates().store(pki.endEntity(77, pki.caKey.getPrivate())).block(WAIT);
     await("the later certificate reached the backup",
