@@ -73,6 +73,8 @@ public class ReplicationConfig {
     Gauge.builder("gpki.replication.stopped", startup,
             s -> s.status() != null && s.status().state() == ReplicationStatus.State.STOPPED ? 1 : 0)
         .description("1 when a record failed a check and replication stopped (alert)").register(meters);
+    Gauge.builder("gpki.replication.divergent.tables", startup, ReplicationStartup::divergentTables)
+        .description("tables whose digests differed from the master's at the last anti-entropy round").register(meters);
     return startup;
   }
 

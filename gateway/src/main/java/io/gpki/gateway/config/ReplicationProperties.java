@@ -34,6 +34,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxBackoff longest reconnect delay (backup)
  * @param publicationTimeout how long a publication waits for the backup's acknowledgement before it
  *     goes out DR-unprotected (master)
+ * @param antiEntropyInterval how often a backup compares its per-table digests with the master's
  */
 @Validated
 @ConfigurationProperties("gpki.replication")
@@ -53,7 +54,8 @@ public record ReplicationProperties(
     @DefaultValue("10s") Duration heartbeatTimeout,
     @DefaultValue("200ms") Duration minBackoff,
     @DefaultValue("10s") Duration maxBackoff,
-    @DefaultValue("2s") Duration publicationTimeout) {
+    @DefaultValue("2s") Duration publicationTimeout,
+    @DefaultValue("10m") Duration antiEntropyInterval) {
 
   /** The configured role of a center. */
   public enum Role { MASTER, BACKUP }

@@ -36,6 +36,7 @@ final class ReplicationStartup implements ApplicationListener<ApplicationReadyEv
   private final Disposable.Composite running = Disposables.composite();
   private volatile @Nullable ReplicationSource source;
   private volatile @Nullable ReplicationSubscriber subscriber;
+  private final java.util.concurrent.atomic.AtomicInteger divergentTables = new java.util.concurrent.atomic.AtomicInteger();
 
   ReplicationStartup(
       ReplicationProperties props, ReplicationNode node, ReplicationCredentials credentials,
@@ -61,6 +62,24 @@ final class ReplicationStartup implements ApplicationListener<ApplicationReadyEv
           .subscribe(tls -> running.add(s.start(tls, blocking)),
               e -> LOG.error("replication subscriber could not start: {}", e.getMessage())));
       LOG.info("center {} is a BACKUP of {} at {}", props.centerId(), props.masterCenter(), props.masterUrl());
+      running.add(Flux.interval(props.antiEntropyInterval())
+          .onBackpressureDrop()
+          .concatMap(t -> s.compareWithMaster()
+              .doOnNext(c -> {
+                if (!c.comparable()) {
+                  return; // the heads moved between the two reads; the next round compares again
+                }
+                divergentTables.set(c.divergent().size());
+                if (!c.divergent().isEmpty()) {
+                  LOG.error("ANTI-ENTROPY: at seq {} these tables differ from the master's: {}", c.localHead(),
+                      c.divergent());
+                }
+              })
+              .onErrorResume(e -> {
+                LOG.debug("anti-entropy comparison failed: {}", e.toString());
+                return Mono.empty();
+              }), 1)
+          .subscribe());
       return;
     }
     ReplicationSource s = node.source(node.centerState(), observer, Set.copyOf(props.peers()), props.pollInterval(),
@@ -87,6 +106,11 @@ final class ReplicationStartup implements ApplicationListener<ApplicationReadyEv
   @Nullable ReplicationStatus status() {
     ReplicationSubscriber s = subscriber;
     return s == null ? null : s.status();
+  }
+
+  /** Tables that differed from the master's at the last comparable anti-entropy round. */
+  int divergentTables() {
+    return divergentTables.get();
   }
 
   @Override
