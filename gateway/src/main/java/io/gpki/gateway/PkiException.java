@@ -21,6 +21,13 @@ public final class PkiException extends RuntimeException {
     this(type, detail, null);
   }
 
+  /** The detail; the type's title when none was given. */
+  @Override
+  public String getMessage() {
+    String detail = super.getMessage();
+    return detail == null ? type.title() : detail;
+  }
+
   /** The error type. */
   public ErrorType type() {
     return type;

@@ -14,8 +14,10 @@ import java.util.HexFormat;
  */
 public final class AuditChain {
 
-  /** The previous hash of the first record. */
-  public static final byte[] GENESIS = new byte[32];
+  /** The previous hash of the first record: 32 zero bytes (a new array each time). */
+  public static byte[] genesis() {
+    return new byte[32];
+  }
 
   private AuditChain() {}
 

@@ -1,35 +1,7 @@
 package io.gpki.sync;
 
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-
-/** CA records and their key generations. Every write appends to the change log. */
-public interface CaRegistry {
-
-  /** Creates a CA with its first key generation; errors when the id exists. */
-  Mono<CaRecord> createCa(CaRecord ca, CaKeyRecord firstKey);
-
-  /** Adds a key generation (key rollover) and makes it current. */
-  Mono<CaRecord> addKeyGeneration(CaKeyRecord key);
-
-  /**
-   * Adds a key generation without making it current (a prepared rollover, activated later by
-   * {@link #activateKeyGeneration}). Errors with {@link StoreException.Conflict} when it exists.
-   */
-  Mono<CaKeyRecord> addStandbyKeyGeneration(CaKeyRecord key);
-
-  /**
-   * Makes an existing key generation the one that signs (idempotent: activating the current one
-   * changes nothing). Errors with {@link StoreException.NotFound} when the CA or generation is unknown.
-   */
-  Mono<CaRecord> activateKeyGeneration(String caId, int generation);
-
-  /** Every CA, ordered by id. */
-  Flux<CaRecord> cas();
-
-  /** One CA, or empty. */
-  Mono<CaRecord> ca(String id);
-
-  /** The key generations of a CA, oldest first. */
-  Flux<CaKeyRecord> keys(String caId);
-}
+/**
+ * CA records and their key generations, read and write port in one as the store implements them.
+ * Callers take {@link CaLookup} or {@link CaWriter}.
+ */
+public interface CaRegistry extends CaLookup, CaWriter {}

@@ -62,7 +62,7 @@ public record DatabaseCoordinates(
         pass = userInfo.substring(colon + 1);
       }
     }
-    for (String param : query.split("&")) {
+    for (String param : query.split("&", -1)) {
       int eq = param.indexOf('=');
       if (eq > 0) {
         String key = param.substring(0, eq);

@@ -10,6 +10,16 @@ public interface EmbeddedDatabase extends AutoCloseable {
   /** Coordinates of the running server's application database. */
   DatabaseCoordinates coordinates();
 
+  /**
+   * Starts the server again on the same port when it is no longer running (it was killed or crashed;
+   * PostgreSQL recovers from its WAL, so nothing committed is lost). Does nothing once closed.
+   * Blocking (seconds): call it off any event loop.
+   *
+   * @return whether the server had to be started
+   * @throws IllegalStateException when it was down and could not be started
+   */
+  boolean ensureRunning();
+
   /** Stops the server (fast shutdown); the data stays. */
   @Override
   void close();

@@ -1,20 +1,7 @@
 package io.gpki.sync;
 
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-
-/** Registered referrals of external CAs. Every write appends to the change log. */
-public interface ReferralStore {
-
-  /**
-   * Creates or replaces the referral with the record's id. Errors with {@link StoreException.Conflict}
-   * when another referral already covers the same base DN.
-   */
-  Mono<Referral> put(Referral referral);
-
-  /** Deletes a referral; completes with whether it existed. */
-  Mono<Boolean> delete(String id);
-
-  /** Every referral, ordered by id. */
-  Flux<Referral> referrals();
-}
+/**
+ * Registered referrals of external CAs, read and write port in one as the store implements them.
+ * Callers take {@link ReferralLookup} or {@link ReferralWriter}.
+ */
+public interface ReferralStore extends ReferralLookup, ReferralWriter {}

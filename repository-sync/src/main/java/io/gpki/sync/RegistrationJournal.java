@@ -1,5 +1,6 @@
 package io.gpki.sync;
 
+import org.jspecify.annotations.Nullable;
 import java.time.Instant;
 import java.util.List;
 import reactor.core.publisher.Flux;
@@ -81,5 +82,5 @@ public interface RegistrationJournal {
    * certificates), optionally only those signed by one key generation: the scope of an emergency
    * revocation.
    */
-  Flux<RegistrationCertificateRef> revocableOf(String caId, Integer keyGenerationOrNull, Instant at);
+  Flux<RegistrationCertificateRef> revocableOf(String caId, @Nullable Integer keyGenerationOrNull, Instant at);
 }

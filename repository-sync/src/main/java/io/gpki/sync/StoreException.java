@@ -1,11 +1,13 @@
 package io.gpki.sync;
 
+import org.jspecify.annotations.Nullable;
+
 /** A store operation failed in a way callers handle. */
 public sealed class StoreException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-  StoreException(String message, Throwable cause) {
+  StoreException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 
@@ -13,7 +15,7 @@ public sealed class StoreException extends RuntimeException {
   public static final class Conflict extends StoreException {
     private static final long serialVersionUID = 1L;
 
-    public Conflict(String message, Throwable cause) {
+    public Conflict(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }

@@ -1,5 +1,7 @@
 package io.gpki.signer;
 
+import org.jspecify.annotations.Nullable;
+
 import java.security.PublicKey;
 import java.util.Set;
 
@@ -23,7 +25,7 @@ public interface KeySource extends AutoCloseable {
   Set<String> keyIds() throws Exception;
 
   /** The public key for a key id, or {@code null} when not held. Blocking. */
-  PublicKey publicKey(String keyId) throws Exception;
+  @Nullable PublicKey publicKey(String keyId) throws Exception;
 
   /** Signs with the key. Blocking. */
   byte[] sign(String keyId, String algorithm, byte[] data) throws Exception;

@@ -1,5 +1,6 @@
 package io.gpki.signer;
 
+import org.jspecify.annotations.Nullable;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -22,7 +23,7 @@ public sealed interface KeySourceSpec {
    * @param passwordEnv environment variable holding the password, used when no file is given
    * @param resilience resilience settings
    */
-  record Pkcs12(String name, Path path, Path passwordFile, String passwordEnv, Resilience resilience)
+  record Pkcs12(String name, Path path, Path passwordFile, @Nullable String passwordEnv, Resilience resilience)
       implements KeySourceSpec {}
 
   /**

@@ -19,6 +19,7 @@ public enum OcspErrorResponse {
   UNAUTHORIZED(OCSPResponseStatus.UNAUTHORIZED);
 
   private final int code;
+  @SuppressWarnings("ImmutableEnumChecker") // private; handed out only as copies
   private final byte[] encoded;
 
   OcspErrorResponse(int code) {

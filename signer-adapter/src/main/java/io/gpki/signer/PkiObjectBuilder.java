@@ -1,5 +1,6 @@
 package io.gpki.signer;
 
+import org.jspecify.annotations.Nullable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -236,7 +237,7 @@ public final class PkiObjectBuilder {
     };
   }
 
-  private static ExtendedKeyUsage extendedKeyUsage(CertificateProfile p) {
+  private static @Nullable ExtendedKeyUsage extendedKeyUsage(CertificateProfile p) {
     return switch (p) {
       case SERVER_TLS -> new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth);
       case CLIENT_TLS -> new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth);

@@ -319,7 +319,7 @@ final class ResilientCaSigner implements ManagedCaSigner {
           .timeout(callTimeout, Schedulers.boundedElastic())
           .doOnError(this::resetAfterFailure)
           .onErrorResume(
-              e -> Mono.just(sourceHealth(false, classify(e, source.name(), callTimeout).getMessage())));
+              e -> Mono.just(sourceHealth(false, String.valueOf(classify(e, source.name(), callTimeout).getMessage()))));
     }
 
     private void resetAfterFailure(Throwable e) {

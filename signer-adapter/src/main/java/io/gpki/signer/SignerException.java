@@ -1,5 +1,6 @@
 package io.gpki.signer;
 
+import org.jspecify.annotations.Nullable;
 /** A signing failure, with a kind callers map to HTTP, OCSP or LDAP answers. */
 public final class SignerException extends RuntimeException {
 
@@ -21,7 +22,7 @@ public final class SignerException extends RuntimeException {
 
   private final Kind kind;
 
-  public SignerException(Kind kind, String message, Throwable cause) {
+  public SignerException(Kind kind, String message, @Nullable Throwable cause) {
     super(message, cause);
     this.kind = kind;
   }

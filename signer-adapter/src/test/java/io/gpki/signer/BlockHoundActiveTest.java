@@ -38,6 +38,6 @@ class BlockHoundActiveTest {
                 })
             .subscribeOn(Schedulers.boundedElastic());
 
-    StepVerifier.create(blocking).expectNext("slept").verifyComplete();
+    StepVerifier.create(blocking).expectNext("slept").expectComplete().verify(Duration.ofSeconds(30));
   }
 }

@@ -44,7 +44,7 @@ class CrlDerTest {
     "0, CRL", "1, CRL", "3, ARL", "200, CRL", "5000, CRL", "20000, ARL"
   })
   void sameDerAsBouncyCastle(int n, CrlScope scope) throws Exception {
-    Random random = new Random(n * 31L + scope.ordinal());
+    Random random = new Random(n * 31L + (scope == CrlScope.CRL ? 0 : 1));
     Instant now = Instant.parse("2049-12-31T23:59:30Z");
     List<CrlTemplate.Entry> entries = new ArrayList<>();
     int[] reasons = {0, 1, 2, 3, 4, 5, 6, 8, 9, 10};

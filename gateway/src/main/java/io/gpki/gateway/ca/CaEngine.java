@@ -8,11 +8,16 @@ import io.gpki.signer.CrlScope;
 import io.gpki.signer.KeySpec;
 import io.gpki.signer.PkiObjectBuilder;
 import io.gpki.sync.CaKeyRecord;
+import io.gpki.sync.CaLookup;
 import io.gpki.sync.CaRecord;
+import io.gpki.sync.CaWriter;
 import io.gpki.sync.CertificateKind;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.CertificateRecord;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.CertificateWriter;
+import io.gpki.sync.RepositoryContentSource;
 import io.gpki.sync.Revocation;
+import io.gpki.sync.RevocationWriter;
 import io.gpki.sync.StoreException;
 import java.security.PublicKey;
 import java.time.Clock;
@@ -39,25 +44,46 @@ public final class CaEngine {
 
   private final CaSigner signer;
   private final PkiObjectBuilder builder;
-  private final RepositoryStore store;
+  private final CaLookup cas;
+  private final CaWriter caWriter;
+  private final CertificateLookup certificates;
+  private final CertificateWriter certificateWriter;
+  private final RevocationWriter revocations;
+  private final RepositoryContentSource content;
   private final RepositoryUrls urls;
   private final Function<String, String> keySourceOfCa;
   private final Clock clock;
   private final RepositoryChanges changes;
 
   /**
+   * @param cas reads CAs and key generations
+   * @param caWriter creates CAs and key generations
+   * @param certificates reads stored certificates (a reserved serial is signed at most once)
+   * @param certificateWriter stores issued certificates
+   * @param revocations revokes certificates
+   * @param content the published content (key rollover reads the current self-signed certificate)
    * @param keySourceOfCa which key source holds a CA's keys (exactly one per CA)
    */
   public CaEngine(
       CaSigner signer,
-      RepositoryStore store,
+      CaLookup cas,
+      CaWriter caWriter,
+      CertificateLookup certificates,
+      CertificateWriter certificateWriter,
+      RevocationWriter revocations,
+      RepositoryContentSource content,
       RepositoryUrls urls,
       Function<String, String> keySourceOfCa,
       Clock clock,
       RepositoryChanges changes) {
     this.signer = signer;
     this.builder = new PkiObjectBuilder(signer);
-    this.store = store;
+    this.cas = cas;
+    this.caWriter = caWriter;
+    this.certificates = certificates;
+    this.certificateWriter = certificateWriter;
+    this.revocations = revocations;
+    this.content = content;
     this.urls = urls;
     this.keySourceOfCa = keySourceOfCa;
     this.clock = clock;
@@ -102,8 +128,7 @@ public final class CaEngine {
                       n.id(), n.displayName(), n.role(), Certificates.rfc4514(n.subject()),
                       Certificates.der(n.subject()), n.policyOid(), 1, now, now);
               CaKeyRecord key = new CaKeyRecord(n.id(), 1, keyId, source, pub.getEncoded(), ski, now);
-              return store
-                  .cas()
+              return caWriter
                   .createCa(ca, key)
                   .then(selfSigned(ca, key, n.keySpec(), now, now.plus(n.validity())))
                   .map(cert -> new CreatedCa(ca, cert));
@@ -176,7 +201,7 @@ public final class CaEngine {
 
   /** Key rollover in idempotent steps (two-person CA key generation uses them one by one). */
   public KeyRollover keyRollover() {
-    return new KeyRollover(this, store, urls, keySourceOfCa, clock, changes);
+    return new KeyRollover(this, cas, caWriter, content, urls, keySourceOfCa, clock, changes);
   }
 
   /**
@@ -256,8 +281,7 @@ public final class CaEngine {
    * (an LRA request): the metric {@code gpki.revocation.publication} counts from then.
    */
   public Mono<CertificateRecord> revoke(String caId, String serialHex, Revocation revocation, Instant acceptedAt) {
-    return store
-        .certificates()
+    return revocations
         .revoke(caId, serialHex, revocation)
         .doOnSuccess(
             c -> {
@@ -288,7 +312,7 @@ public final class CaEngine {
     CertificateTemplate t = template.apply(fixedSerial);
     byte[] spki = Certificates.digest("SHA-256", Certificates.der(t.subjectPublicKey()));
     Mono<CertificateRecord> stored =
-        store.certificates()
+        certificates
             .find(issuerCaId, Certificates.hex(fixedSerial))
             .map(c -> {
               if (!java.util.Arrays.equals(c.spkiSha256(), spki)) {
@@ -335,21 +359,19 @@ public final class CaEngine {
                 Certificates.record(
                     cert, issuerCaId, issuerGeneration, kind, profile, subjectCaId, label,
                     clock.instant()))
-        .flatMap(store.certificates()::store);
+        .flatMap(certificateWriter::store);
   }
 
   /** A CA with its current key, as used for signing. */
   record CurrentCa(CaRecord ca, CaKeyRecord key, X500Name name, String signatureAlgorithm) {}
 
   Mono<CurrentCa> current(String caId) {
-    return store
-        .cas()
+    return cas
         .ca(caId)
         .switchIfEmpty(Mono.error(new StoreException.NotFound("no CA " + caId)))
         .flatMap(
             ca ->
-                store
-                    .cas()
+                cas
                     .keys(caId)
                     .filter(k -> k.generation() == ca.currentGeneration())
                     .next()

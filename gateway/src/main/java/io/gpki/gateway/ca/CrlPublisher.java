@@ -1,12 +1,16 @@
 package io.gpki.gateway.ca;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.signer.CaSigner;
 import io.gpki.signer.CrlEntries;
 import io.gpki.signer.CrlScope;
 import io.gpki.signer.CrlTemplate;
 import io.gpki.signer.PkiObjectBuilder;
+import io.gpki.sync.CaLookup;
+import io.gpki.sync.CertificateLookup;
+import io.gpki.sync.CrlLookup;
 import io.gpki.sync.CrlRecord;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.CrlWriter;
 import io.gpki.sync.RevokedEntry;
 import io.gpki.sync.StoreException;
 import java.math.BigInteger;
@@ -34,7 +38,10 @@ public final class CrlPublisher {
   private final CaEngine engine;
   private final CaSigner signer;
   private final PkiObjectBuilder builder;
-  private final RepositoryStore store;
+  private final CaLookup cas;
+  private final CertificateLookup certificates;
+  private final CrlLookup crls;
+  private final CrlWriter crlWriter;
   private final RepositoryUrls urls;
   private final Clock clock;
   private final RepositoryChanges changes;
@@ -44,7 +51,10 @@ public final class CrlPublisher {
   public CrlPublisher(
       CaEngine engine,
       CaSigner signer,
-      RepositoryStore store,
+      CaLookup cas,
+      CertificateLookup certificates,
+      CrlLookup crls,
+      CrlWriter crlWriter,
       RepositoryUrls urls,
       Clock clock,
       RepositoryChanges changes,
@@ -53,7 +63,10 @@ public final class CrlPublisher {
     this.engine = engine;
     this.signer = signer;
     this.builder = new PkiObjectBuilder(signer);
-    this.store = store;
+    this.cas = cas;
+    this.certificates = certificates;
+    this.crls = crls;
+    this.crlWriter = crlWriter;
     this.urls = urls;
     this.clock = clock;
     this.changes = changes;
@@ -84,14 +97,12 @@ public final class CrlPublisher {
         .flatMap(
             ca ->
                 Mono.zip(
-                        store
-                            .crls()
+                        crls
                             .latest(caId, scope.name())
                             .map(c -> c.number().add(BigInteger.ONE))
                             .defaultIfEmpty(BigInteger.ONE),
                         // Streamed into one DER buffer: a million entries never become objects.
-                        store
-                            .certificates()
+                        certificates
                             .revokedEntries(caId, scope == CrlScope.ARL, now)
                             .reduceWith(CrlEntries::new, CrlPublisher::add))
                     .flatMap(
@@ -108,7 +119,7 @@ public final class CrlPublisher {
                                     crl ->
                                         record(caId, scope, t.getT1(), thisUpdate, nextUpdate,
                                             ca.key().keyId(), t.getT2().count(), crl))))
-        .flatMap(store.crls()::archive)
+        .flatMap(crlWriter::archive)
         .doOnSuccess(crl -> changes.publicationDelay().issued(caId, scope, mark, clock.instant()));
   }
 
@@ -131,8 +142,7 @@ public final class CrlPublisher {
    */
   public Flux<CrlRecord> publishDue() {
     Instant now = clock.instant();
-    return store
-        .cas()
+    return cas
         .cas()
         .concatMap(
             ca ->
@@ -144,8 +154,7 @@ public final class CrlPublisher {
                             Flux.fromIterable(List.of(CrlScope.CRL, CrlScope.ARL))
                                 .concatMap(
                                     scope ->
-                                        store
-                                            .crls()
+                                        crls
                                             .latest(ca.id(), scope.name())
                                             .map(latest -> !latest.thisUpdate().plus(period).isAfter(now))
                                             .defaultIfEmpty(true)
@@ -162,39 +171,19 @@ public final class CrlPublisher {
    */
   public Disposable start(Duration checkInterval, Duration revocationDelay) {
     Disposable schedule =
-        Flux.interval(Duration.ZERO, checkInterval)
-            .onBackpressureDrop()
-            .concatMap(
-                tick ->
-                    publishDue()
-                        .onErrorResume(
-                            e -> {
-                              LOG.warn("scheduled CRL/ARL issue failed; will retry: {}", e.toString());
-                              return Mono.empty();
-                            }),
-                1)
-            .subscribe();
+        BackgroundLoop.start("scheduled CRL/ARL issue", BackgroundLoop.every(checkInterval), this::publishDue);
+    // One loop per list: a list issued later covers every request before it, so requests arriving
+    // while it is issued coalesce into one more issue.
     Disposable onRevocation =
         changes
             .listRequests()
-            .groupBy(RepositoryChanges.ListRequest::toString)
+            .groupBy(req -> req)
             .flatMap(
                 group ->
-                    group
-                        .sample(revocationDelay)
-                        // A list issued later covers every earlier request: keep the latest while one is
-                        // being issued (without this, sample() overflows and the trigger dies in a burst).
-                        .onBackpressureLatest()
-                        .concatMap(
-                            req ->
-                                publish(req.caId(), req.scope())
-                                    .onErrorResume(
-                                        e -> {
-                                          LOG.warn(
-                                              "CRL/ARL after revocation failed for {}: {}", req, e.toString());
-                                          return Mono.empty();
-                                        }),
-                            1))
+                    BackgroundLoop.rounds(
+                        "CRL/ARL after revocation for " + group.key(),
+                        group.sample(revocationDelay),
+                        () -> publish(group.key().caId(), group.key().scope())))
             .subscribe();
     return Disposables.composite(schedule, onRevocation);
   }

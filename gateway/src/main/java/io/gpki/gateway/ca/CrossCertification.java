@@ -7,7 +7,8 @@ import io.gpki.signer.CrlScope;
 import io.gpki.sync.CertificateKind;
 import io.gpki.sync.CertificateRecord;
 import io.gpki.sync.CrossPairRecord;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.CrossPairWriter;
+import io.gpki.sync.RepositoryContentSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -30,15 +31,17 @@ import reactor.core.publisher.Mono;
 public final class CrossCertification {
 
   private final CaEngine engine;
-  private final RepositoryStore store;
+  private final RepositoryContentSource content;
+  private final CrossPairWriter crossPairs;
   private final RepositoryUrls urls;
   private final Clock clock;
   private final RepositoryChanges changes;
 
   public CrossCertification(
-      CaEngine engine, RepositoryStore store, RepositoryUrls urls, Clock clock, RepositoryChanges changes) {
+      CaEngine engine, RepositoryContentSource content, CrossPairWriter crossPairs, RepositoryUrls urls, Clock clock, RepositoryChanges changes) {
     this.engine = engine;
-    this.store = store;
+    this.content = content;
+    this.crossPairs = crossPairs;
     this.urls = urls;
     this.clock = clock;
     this.changes = changes;
@@ -91,7 +94,7 @@ public final class CrossCertification {
   /** Puts the new certificate into both entries' pairs, keeping each pair's other direction. */
   private Mono<Void> pairs(String issuerId, String subjectCaId, CertificateRecord cert) {
     Instant now = clock.instant();
-    return store.content().load().flatMap(c -> {
+    return content.load().flatMap(c -> {
       Optional<CrossPairRecord> mine = c.crossPairs().stream()
           .filter(p -> p.id().equals(issuerId + "-" + subjectCaId)).findFirst();
       Optional<CrossPairRecord> theirs = c.crossPairs().stream()
@@ -102,7 +105,7 @@ public final class CrossCertification {
           mine.map(CrossPairRecord::forwardCertId).orElse(null), to, cert.id(), Certificate.getInstance(cert.der()), now);
       CrossPairRecord subjectEntry = pair(subjectCaId, issuerId, cert.id(), Certificate.getInstance(cert.der()),
           theirs.map(CrossPairRecord::reverseCertId).orElse(null), by, now);
-      return store.crossPairs().put(issuerEntry).then(store.crossPairs().put(subjectEntry)).then();
+      return crossPairs.put(issuerEntry).then(crossPairs.put(subjectEntry)).then();
     });
   }
 

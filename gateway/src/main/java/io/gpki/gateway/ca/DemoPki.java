@@ -3,9 +3,10 @@ package io.gpki.gateway.ca;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.signer.CertificateTemplate.PolicyMapping;
 import io.gpki.signer.KeySpec;
+import io.gpki.sync.CaLookup;
 import io.gpki.sync.CertificateRecord;
 import io.gpki.sync.CrossPairRecord;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.CrossPairWriter;
 import io.gpki.sync.Revocation;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
@@ -47,24 +48,26 @@ public final class DemoPki {
   private static final Duration EE_VALIDITY = Duration.ofDays(730);
 
   private final CaEngine engine;
-  private final RepositoryStore store;
+  private final CaLookup cas;
+  private final CrossPairWriter crossPairs;
   private final Clock clock;
   private final Scheduler keyGeneration;
 
   /**
    * @param keyGeneration a bounded scheduler for subscriber key generation (CPU-heavy, blocking)
    */
-  public DemoPki(CaEngine engine, RepositoryStore store, Clock clock, Scheduler keyGeneration) {
+  public DemoPki(
+      CaEngine engine, CaLookup cas, CrossPairWriter crossPairs, Clock clock, Scheduler keyGeneration) {
     this.engine = engine;
-    this.store = store;
+    this.cas = cas;
+    this.crossPairs = crossPairs;
     this.clock = clock;
     this.keyGeneration = keyGeneration;
   }
 
   /** Creates the demo PKI unless the repository already has CAs. Emits whether it created it. */
   public Mono<Boolean> ensure() {
-    return store
-        .cas()
+    return cas
         .cas()
         .hasElements()
         .flatMap(
@@ -121,10 +124,9 @@ public final class DemoPki {
     return Mono.zip(toPeer, toBridge)
         .flatMap(
             t ->
-                store
-                    .crossPairs()
+                crossPairs
                     .put(pair("bca", peer, t.getT2(), t.getT1()))
-                    .then(store.crossPairs().put(pair(peer, "bca", t.getT1(), t.getT2()))))
+                    .then(crossPairs.put(pair(peer, "bca", t.getT1(), t.getT2()))))
         .then();
   }
 

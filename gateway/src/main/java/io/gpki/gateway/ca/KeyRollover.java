@@ -6,10 +6,12 @@ import io.gpki.signer.CrlScope;
 import io.gpki.signer.KeySpec;
 import io.gpki.signer.PkiObjectBuilder;
 import io.gpki.sync.CaKeyRecord;
+import io.gpki.sync.CaLookup;
 import io.gpki.sync.CaRecord;
+import io.gpki.sync.CaWriter;
 import io.gpki.sync.CertificateKind;
 import io.gpki.sync.CertificateRecord;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.RepositoryContentSource;
 import io.gpki.sync.StoreException;
 import java.math.BigInteger;
 import java.time.Clock;
@@ -35,17 +37,21 @@ import reactor.core.publisher.Mono;
 public final class KeyRollover {
 
   private final CaEngine engine;
-  private final RepositoryStore store;
+  private final CaLookup cas;
+  private final CaWriter caWriter;
+  private final RepositoryContentSource content;
   private final RepositoryUrls urls;
   private final Function<String, String> keySourceOfCa;
   private final Clock clock;
   private final RepositoryChanges changes;
 
   KeyRollover(
-      CaEngine engine, RepositoryStore store, RepositoryUrls urls, Function<String, String> keySourceOfCa,
+      CaEngine engine, CaLookup cas, CaWriter caWriter, RepositoryContentSource content, RepositoryUrls urls, Function<String, String> keySourceOfCa,
       Clock clock, RepositoryChanges changes) {
     this.engine = engine;
-    this.store = store;
+    this.cas = cas;
+    this.caWriter = caWriter;
+    this.content = content;
     this.urls = urls;
     this.keySourceOfCa = keySourceOfCa;
     this.clock = clock;
@@ -79,7 +85,7 @@ public final class KeyRollover {
               && !"INTERNAL".equals(cur.ca().role())) {
             return Mono.error(new IllegalArgumentException(caId + " is an external CA: its keys are not ours"));
           }
-          return store.cas().keys(caId).map(CaKeyRecord::generation).reduce(Math::max)
+          return cas.keys(caId).map(CaKeyRecord::generation).reduce(Math::max)
               .zipWith(selfSignedExpiry(caId, cur.key().generation()))
               .map(t -> new Plan(cur.key().generation(), t.getT1() + 1, Certificates.randomSerial(),
                   Certificates.randomSerial(), Certificates.randomSerial(), t.getT2()));
@@ -87,7 +93,7 @@ public final class KeyRollover {
   }
 
   private Mono<Instant> selfSignedExpiry(String caId, int generation) {
-    return store.content().load()
+    return content.load()
         .flatMap(c -> Mono.justOrEmpty(c.caCertificates().stream()
             .filter(x -> x.kind() == CertificateKind.SELF_SIGNED && x.issuerCaId().equals(caId)
                 && x.issuerGeneration() == generation)
@@ -101,7 +107,7 @@ public final class KeyRollover {
     String keyId = CaEngine.keyId(caId, plan.generation());
     String source = keySourceOfCa.apply(caId);
     Instant now = clock.instant();
-    return Mono.zip(store.cas().ca(caId).switchIfEmpty(Mono.error(new StoreException.NotFound("no CA " + caId))),
+    return Mono.zip(cas.ca(caId).switchIfEmpty(Mono.error(new StoreException.NotFound("no CA " + caId))),
             generation(caId, plan.fromGeneration()))
         .flatMap(t -> engine.keyFor(source, keyId, spec).flatMap(pub -> {
           SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(pub.getEncoded());
@@ -119,17 +125,17 @@ public final class KeyRollover {
         .map(p -> new Plan(p.fromGeneration(), p.generation(), p.selfSigned(), p.oldWithNew(), p.newWithOld(),
             oldExpiry))
         .flatMap(p -> prepare(caId, p, spec, validity)
-            .flatMap(r -> store.cas().activateKeyGeneration(caId, p.generation()).thenReturn(r)))
+            .flatMap(r -> caWriter.activateKeyGeneration(caId, p.generation()).thenReturn(r)))
         .doOnSuccess(x -> changes.changed());
   }
 
   private Mono<CaKeyRecord> generation(String caId, int generation) {
-    return store.cas().keys(caId).filter(k -> k.generation() == generation).next()
+    return cas.keys(caId).filter(k -> k.generation() == generation).next()
         .switchIfEmpty(Mono.error(new StoreException.NotFound("no key generation " + generation + " of " + caId)));
   }
 
   private Mono<CaKeyRecord> ensureGeneration(CaKeyRecord fresh) {
-    return store.cas().keys(fresh.caId()).filter(k -> k.generation() == fresh.generation()).next()
+    return cas.keys(fresh.caId()).filter(k -> k.generation() == fresh.generation()).next()
         .map(existing -> {
           if (!Arrays.equals(existing.publicKey(), fresh.publicKey())) {
             throw new IllegalStateException("generation " + fresh.generation() + " of " + fresh.caId()
@@ -137,7 +143,7 @@ public final class KeyRollover {
           }
           return existing;
         })
-        .switchIfEmpty(Mono.defer(() -> store.cas().addStandbyKeyGeneration(fresh)));
+        .switchIfEmpty(Mono.defer(() -> caWriter.addStandbyKeyGeneration(fresh)));
   }
 
   private Mono<Rollover> certificates(

@@ -47,7 +47,10 @@ public class CaConfig {
   CaEngine caEngine(
       CaSigner signer, RepositoryStore store, RepositoryUrls urls, Function<String, String> keySourceOfCa,
       Clock clock, RepositoryChanges changes) {
-    return new CaEngine(signer, store, urls, keySourceOfCa, clock, changes);
+    // One store object implements every port; each consumer is handed only the ones it uses.
+    return new CaEngine(
+        signer, store.cas(), store.cas(), store.certificates(), store.certificates(), store.certificates(),
+        store.content(), urls, keySourceOfCa, clock, changes);
   }
 
   @Bean
@@ -55,7 +58,8 @@ public class CaConfig {
       CaEngine engine, CaSigner signer, RepositoryStore store, RepositoryUrls urls, Clock clock,
       RepositoryChanges changes, GatewayProperties props) {
     return new CrlPublisher(
-        engine, signer, store, urls, clock, changes, props.crl().period(), props.crl().validity());
+        engine, signer, store.cas(), store.certificates(), store.crls(), store.crls(), urls, clock, changes,
+        props.crl().period(), props.crl().validity());
   }
 
   /** Subscriber key generation for the demo: CPU-bound and blocking, so it gets its own threads. */
@@ -66,7 +70,7 @@ public class CaConfig {
 
   @Bean
   DemoPki demoPki(CaEngine engine, RepositoryStore store, Clock clock, Scheduler keyGenerationScheduler) {
-    return new DemoPki(engine, store, clock, keyGenerationScheduler);
+    return new DemoPki(engine, store.cas(), store.crossPairs(), clock, keyGenerationScheduler);
   }
 
   @Bean

@@ -19,6 +19,7 @@ import io.gpki.gateway.registration.RetrySchedule;
 import io.gpki.gateway.registration.SignedBodies;
 import io.gpki.gateway.registration.WebhookSender;
 import io.gpki.gateway.registration.WebhookSigner;
+import io.gpki.gateway.net.TargetResolver;
 import io.gpki.signer.CaSigner;
 import io.gpki.sync.OutboxEvent;
 import io.gpki.sync.RegistrationStores;
@@ -58,6 +59,12 @@ public class NotificationConfig {
     return Schedulers.newBoundedElastic(props.smtp().threads(), 1000, "notify-mail");
   }
 
+  /** Webhook host names are looked up with the JDK resolver, which blocks: a small bounded scheduler. */
+  @Bean(destroyMethod = "dispose")
+  Scheduler webhookResolverScheduler() {
+    return Schedulers.newBoundedElastic(2, 256, "webhook-dns");
+  }
+
   private static RetrySchedule schedule(NotificationProperties p) {
     return new RetrySchedule(p.initialBackoff(), p.backoffMultiplier(), p.maxBackoff(), p.maxAge());
   }
@@ -65,12 +72,13 @@ public class NotificationConfig {
   @Bean
   OutboxDispatcher webhookDispatcher(
       RegistrationStores stores, WebhookSigner signer, NotificationProperties props, Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters, @Qualifier("webhookResolverScheduler") Scheduler webhookResolverScheduler) {
     CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
         .failureRateThreshold(50).slidingWindowSize(10).minimumNumberOfCalls(5)
         .waitDurationInOpenState(Duration.ofSeconds(30)).build());
     WebhookSender sender =
-        new WebhookSender(stores.notifications(), signer, breakers, props.timeout(), props.allowHttp(), clock);
+        new WebhookSender(stores.notifications(), signer, breakers, props.timeout(), props.allowHttp(), clock,
+            TargetResolver.system(webhookResolverScheduler));
     return new OutboxDispatcher(stores.notifications(), OutboxEvent.Channel.WEBHOOK, sender, schedule(props), clock,
         props.batch(), meters);
   }

@@ -7,10 +7,13 @@ import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.gateway.ocsp.OcspProperties;
 import io.gpki.gateway.ocsp.OcspResponder;
+import io.gpki.gateway.ocsp.ResponderCertificates;
 import io.gpki.signer.CaSigner;
+import io.gpki.signer.CertificateProfile;
 import io.gpki.sync.RepositoryStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Function;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -30,11 +33,25 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @EnableConfigurationProperties(OcspProperties.class)
 public class OcspConfig {
 
+  /** The responder's one write, its own OCSP-signing certificates, goes through the CA engine. */
+  @Bean
+  ResponderCertificates ocspResponderCertificates(CaEngine engine) {
+    return (caId, subject, publicKey, notBefore, notAfter) ->
+        engine.issue(
+            caId,
+            new CaEngine.EndEntity(
+                subject, publicKey, CertificateProfile.OCSP_SIGNING, notBefore, notAfter, List.of(), null));
+  }
+
   @Bean(destroyMethod = "close")
   OcspResponder ocspResponder(
-      OcspProperties props, CaSigner signer, RepositoryStore store, CaEngine engine,
+      OcspProperties props, CaSigner signer, RepositoryStore store, ResponderCertificates responderCertificates,
       Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
-    return OcspResponder.create(props, signer, store, engine, keySourceOfCa, clock, meters);
+    // Read ports only; the one write is ResponderCertificates.
+    OcspResponder.StorePorts reads =
+        new OcspResponder.StorePorts(
+            store.certificates(), store.cas(), store.certificateStatus(), store.changeLog());
+    return OcspResponder.create(props, signer, reads, responderCertificates, keySourceOfCa, clock, meters);
   }
 
   /** Pre-signed answers on the fast path ahead of WebFlux (off with {@code gpki.ocsp.fast-path=false}). */

@@ -47,7 +47,8 @@ public class OperationsConfig {
       RegistrationStores stores, CaEngine engine, RepositoryStore store, RepositoryUrls urls, Clock clock,
       RepositoryChanges changes) {
     return new ApprovedActions(stores.approvals(), stores.audit(), engine,
-        new CrossCertification(engine, store, urls, clock, changes), store, changes);
+        new CrossCertification(engine, store.content(), store.crossPairs(), urls, clock, changes), store.cas(),
+        store.content(), changes);
   }
 
   /** Runs the executor of approved CA actions (at start it finishes what a crash left). */
@@ -63,6 +64,6 @@ public class OperationsConfig {
     EmergencyRevocations emergency =
         new EmergencyRevocations(stores.journal(), stores.approvals(), clock, worker::wake);
     return new ApprovalHandler(bodies, authenticator, stores.approvals(), emergency, calls, clock, props.approvalTtl(),
-        store, actions::wake);
+        store.content(), store.certificates(), actions::wake);
   }
 }

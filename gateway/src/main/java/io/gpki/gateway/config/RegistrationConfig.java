@@ -139,7 +139,7 @@ public class RegistrationConfig {
   @Bean
   Enrolment enrolment(
       CaEngine engine, RepositoryStore store, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking) {
-    return new Enrolment(engine, store, clock, blocking);
+    return new Enrolment(engine, store.content(), clock, blocking);
   }
 
   @Bean

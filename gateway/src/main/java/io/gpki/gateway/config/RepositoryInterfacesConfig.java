@@ -2,15 +2,15 @@ package io.gpki.gateway.config;
 
 import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.gateway.ca.RepositoryUrls;
+import io.gpki.gateway.ca.BenchmarkSeed;
 import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.operations.ReferralApi;
 import io.gpki.gateway.repository.AccessReportApi;
-import io.gpki.gateway.repository.BenchmarkSeed;
 import io.gpki.gateway.repository.AccessStatistics;
 import io.gpki.gateway.repository.LdapDirectoryServer;
 import io.gpki.gateway.repository.LdapUrlHandler;
 import io.gpki.gateway.repository.OperatorAccess;
 import io.gpki.gateway.repository.PublishedResponder;
-import io.gpki.gateway.repository.ReferralApi;
 import io.gpki.gateway.repository.RepositoryInterfaces;
 import io.gpki.gateway.repository.RepositoryProperties;
 import io.gpki.gateway.repository.RepositorySnapshots;
@@ -134,7 +134,7 @@ public class RepositoryInterfacesConfig {
   @Bean
   ReferralApi referralApi(
       RepositoryStore store, OperatorAccess repositoryOperatorAccess, Clock clock, RepositoryChanges changes) {
-    return new ReferralApi(store.referrals(), repositoryOperatorAccess, clock, changes::changed);
+    return new ReferralApi(store.referrals(), store.referrals(), repositoryOperatorAccess, clock, changes::changed);
   }
 
   @Bean
@@ -169,11 +169,12 @@ public class RepositoryInterfacesConfig {
     if (props.http().fastPath()) {
       routes.add(new RepositoryFastRoute(snapshots, responder, props, statistics, clock));
     }
-    if (routes.isEmpty()) {
-      return server -> server;
-    }
+    // Installed even without routes: it also answers malformed request targets and stalled held
+    // bodies with problem bodies (see FastPath).
     List<FastPath.Route> all = List.copyOf(routes);
-    return server -> server.doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), all));
+    Duration holdTimeout = props.http().readTimeout();
+    return server ->
+        server.doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), all, holdTimeout));
   }
 
   /**

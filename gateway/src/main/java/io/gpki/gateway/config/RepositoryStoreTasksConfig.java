@@ -1,5 +1,6 @@
 package io.gpki.gateway.config;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.gateway.repository.AccessStatistics;
 import io.gpki.sync.CertificateLookupBackfill;
 import io.gpki.sync.RepositoryStore;
@@ -64,10 +65,8 @@ public class RepositoryStoreTasksConfig {
     return new Task("access totals", -100) {
       @Override
       Disposable begin() {
-        return Flux.interval(ACCESS_FLUSH_INTERVAL)
-            .onBackpressureDrop()
-            .concatMap(t -> flush(statistics))
-            .subscribe();
+        return BackgroundLoop.start(
+            "access totals flush", Flux.interval(ACCESS_FLUSH_INTERVAL), () -> flush(statistics));
       }
 
       @Override

@@ -1,5 +1,6 @@
 package io.gpki.gateway.config;
 
+import org.jspecify.annotations.Nullable;
 import io.gpki.signer.CaSigners;
 import io.gpki.signer.KeySourceSpec;
 import io.gpki.signer.ManagedCaSigner;
@@ -86,7 +87,7 @@ public class SignerConfig {
     return specs;
   }
 
-  private static <T> T require(T value, GatewayProperties.Source s, String key) {
+  private static <T> T require(@Nullable T value, GatewayProperties.Source s, String key) {
     if (value == null) {
       throw new IllegalStateException("key source '" + s.name() + "' (" + s.type() + ") needs " + key);
     }

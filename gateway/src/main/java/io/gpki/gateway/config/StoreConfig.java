@@ -5,6 +5,7 @@ import io.gpki.sync.DatabaseCoordinates;
 import io.gpki.sync.EmbeddedDatabase;
 import io.gpki.sync.EmbeddedDatabases;
 import io.gpki.sync.RepositoryStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,19 @@ public class StoreConfig {
     LOG.info("no gpki.db.url / GPKI_DB_URL set: starting the embedded PostgreSQL in {}", dir);
     EmbeddedDatabase embedded = EmbeddedDatabases.start(dir, db.embeddedPort());
     return new Database(embedded.coordinates(), embedded);
+  }
+
+  /**
+   * Restarts the embedded server if it dies (with backoff); nothing for an external database. See
+   * docs/storage.md.
+   */
+  @Bean(destroyMethod = "close")
+  AutoCloseable embeddedDatabaseWatchdog(Database database, MeterRegistry meters) {
+    EmbeddedDatabase embedded = database.embedded;
+    if (embedded == null) {
+      return () -> {};
+    }
+    return new EmbeddedDatabaseWatchdog(embedded, meters, System::nanoTime).start();
   }
 
   @Bean

@@ -176,6 +176,7 @@ final class CertificateIndex {
   }
 
   /** Stores an entry under its CA's shared id string; returns the stored entry. */
+  @SuppressWarnings("ReferenceEquality") // identity is the point: one shared String per CA id
   private Entry put(Entry e) {
     String caId = caIds.computeIfAbsent(e.caId(), id -> id);
     // Same instance (not just equal): the entry already points at the shared string.

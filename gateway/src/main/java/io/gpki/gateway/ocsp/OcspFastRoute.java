@@ -7,7 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -73,8 +73,8 @@ final class OcspFastRoute implements FastPath.Route {
   @Override
   public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
     byte[] der;
-    boolean get = method == HttpMethod.GET;
-    if (method == HttpMethod.POST) {
+    boolean get = HttpMethod.GET.equals(method);
+    if (HttpMethod.POST.equals(method)) {
       if (!(OcspHandler.PATH.equals(uri) || GET_PREFIX.equals(uri)) || body.readableBytes() > maxRequestBytes) {
         return null;
       }
@@ -89,7 +89,7 @@ final class OcspFastRoute implements FastPath.Route {
     if (r == null) {
       return null;
     }
-    HttpHeaders h = new DefaultHttpHeaders(false);
+    HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
     h.set(HttpHeaderNames.CONTENT_TYPE, OCSP_RESPONSE);
     h.set(HttpHeaderNames.CONTENT_LENGTH, r.der().length);
     if (get) {

@@ -1,5 +1,6 @@
 package io.gpki.gateway.ocsp;
 
+import java.util.Objects;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -155,7 +156,7 @@ final class OcspHandler {
    * past {@code maxCacheAge}), ETag, Last-Modified = producedAt, Expires = nextUpdate, Date.
    */
   static void cachingHeaders(SignedResponse r, Instant now, Duration maxCacheAge, HeaderSink sink) {
-    long maxAge = Math.max(0, Math.min(Duration.between(now, r.nextUpdate()).getSeconds(), maxCacheAge.getSeconds()));
+    long maxAge = Math.max(0, Math.min(Duration.between(now, r.nextUpdate()).toSeconds(), maxCacheAge.toSeconds()));
     sink.header(HttpHeaders.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate");
     sink.header(HttpHeaders.ETAG, r.etag());
     sink.header(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(r.producedAt()));
@@ -181,7 +182,7 @@ final class OcspHandler {
 
   private void record(ServerRequest request, long start, String status, String origin, String why) {
     long nanos = System.nanoTime() - start;
-    counters.get(status + "/" + origin).increment();
+    Objects.requireNonNull(counters.get(status + "/" + origin), "counter registered at start").increment();
     latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     if (LOG.isDebugEnabled()) {
       LOG.debug(

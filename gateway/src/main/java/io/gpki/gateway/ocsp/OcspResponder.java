@@ -1,5 +1,6 @@
 package io.gpki.gateway.ocsp;
 
+import java.util.Objects;
 import io.gpki.gateway.validation.OwnOcsp;
 import io.gpki.gateway.web.FastPath;
 import org.bouncycastle.asn1.ocsp.OCSPRequest;
@@ -9,9 +10,11 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.gpki.gateway.ca.CaEngine;
 import io.gpki.signer.CaSigner;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.CaLookup;
+import io.gpki.sync.CertificateLookup;
+import io.gpki.sync.CertificateStatusReader;
+import io.gpki.sync.ChangeLogReader;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,8 +48,19 @@ public final class OcspResponder implements AutoCloseable {
   private final Clock clock;
   private final Disposable.Swap running = Disposables.swap();
 
+  /**
+   * The store's read ports the responder uses; it holds no writer.
+   *
+   * @param certificates the authoritative status of one certificate (the repository stage)
+   * @param cas CAs and key generations (the issuers the responder answers for)
+   * @param statuses every certificate's status at one change-log position (the index at start)
+   * @param changeLog what changed since (the index follows it)
+   */
+  public record StorePorts(
+      CertificateLookup certificates, CaLookup cas, CertificateStatusReader statuses, ChangeLogReader changeLog) {}
+
   private OcspResponder(
-      OcspProperties props, CaSigner signer, RepositoryStore store, CaEngine engine,
+      OcspProperties props, CaSigner signer, StorePorts store, ResponderCertificates responderCertificates,
       Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
     this.props = props;
     this.clock = clock;
@@ -83,20 +97,20 @@ public final class OcspResponder implements AutoCloseable {
     this.chain = filter;
     Responders responders =
         new Responders(
-            signer, store.cas(), engine, keySourceOfCa, clock, props.responderValidity(),
+            signer, store.cas(), responderCertificates, keySourceOfCa, clock, props.responderValidity(),
             props.responderRenewBefore());
     this.presigner =
         new Presigner(
-            new CertificateIndex(store.certificateStatus(), store.changeLog()), responders, cache, responseSigner, directory, clock,
+            new CertificateIndex(store.statuses(), store.changeLog()), responders, cache, responseSigner, directory, clock,
             props.validity(), props.period(), props.presignConcurrency());
     this.handler = new OcspHandler(chain, clock, props, meters);
   }
 
   /** Builds the responder; nothing runs until {@link #start}. */
   public static OcspResponder create(
-      OcspProperties props, CaSigner signer, RepositoryStore store, CaEngine engine,
+      OcspProperties props, CaSigner signer, StorePorts store, ResponderCertificates responderCertificates,
       Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
-    return new OcspResponder(props, signer, store, engine, keySourceOfCa, clock, meters);
+    return new OcspResponder(props, signer, store, responderCertificates, keySourceOfCa, clock, meters);
   }
 
   /** POST {@code /ocsp} (and {@code /ocsp/}), GET {@code /ocsp/<request>}. */
@@ -155,7 +169,7 @@ public final class OcspResponder implements AutoCloseable {
    * and when the cache last followed the change log.
    */
   public Map<String, Object> state() {
-    IssuerDirectory dir = directory.get();
+    IssuerDirectory dir = Objects.requireNonNull(directory.get());
     Instant sync = cache.lastSync();
     return Map.of(
         "loaded", dir.loaded(),
@@ -167,7 +181,7 @@ public final class OcspResponder implements AutoCloseable {
 
   /** Whether the responder answers from a loaded directory and a fresh cache. */
   public boolean ready() {
-    return directory.get().loaded()
+    return Objects.requireNonNull(directory.get()).loaded()
         && !cache.lastSync().plus(props.maxStaleness()).isBefore(clock.instant());
   }
 

@@ -19,6 +19,7 @@ public enum OcspStatus {
 
   private final int code;
   private final String label;
+  @SuppressWarnings("ImmutableEnumChecker") // private; handed out only as copies or read-only buffers
   private final byte[] encoded;
 
   OcspStatus(OcspErrorResponse response, String label) {

@@ -1,5 +1,7 @@
 package io.gpki.gateway.ocsp;
 
+import io.gpki.gateway.BackgroundLoop;
+import java.util.Objects;
 import io.gpki.sync.Revocation;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,21 +66,10 @@ final class Presigner {
    * @param roundTimeout the longest one round may take
    */
   Disposable start(Flux<Boolean> localChanges, Duration interval, Duration roundTimeout) {
-    return Flux.merge(
-            Flux.interval(Duration.ZERO, interval).map(t -> Boolean.TRUE),
-            localChanges.sample(Duration.ofMillis(50)))
-        .onBackpressureDrop()
-        .concatMap(
-            tick ->
-                round()
-                    .timeout(roundTimeout)
-                    .onErrorResume(
-                        e -> {
-                          LOG.warn("ocsp pre-signing round failed; retrying next round: {}", e.toString());
-                          return Mono.empty();
-                        }),
-            1)
-        .subscribe();
+    return BackgroundLoop.start(
+        "ocsp pre-signing round",
+        Flux.merge(BackgroundLoop.every(interval), localChanges.sample(Duration.ofMillis(50))),
+        () -> round().timeout(roundTimeout));
   }
 
   /** One round. */
@@ -109,11 +100,11 @@ final class Presigner {
 
   /** Drops every cached answer of the given certificates. */
   private void evict(Iterable<String> keys) {
-    IssuerDirectory dir = directory.get();
+    IssuerDirectory dir = Objects.requireNonNull(directory.get());
     for (String key : keys) {
       CertificateIndex.Entry e = index.get(key);
       Issuer issuer = e == null ? null : dir.find(e.caId(), e.generation());
-      if (issuer != null) {
+      if (e != null && issuer != null) {
         for (Issuer.HashAlgorithm h : Issuer.HASHES) {
           cache.evict(issuer.certId(h, e.serial()));
         }
@@ -124,7 +115,7 @@ final class Presigner {
 
   private Mono<Void> presignDue() {
     Instant now = clock.instant();
-    IssuerDirectory dir = directory.get();
+    IssuerDirectory dir = Objects.requireNonNull(directory.get());
     AtomicInteger count = new AtomicInteger();
     return Flux.fromIterable(index.entries())
         .filter(e -> e.notAfter().isAfter(now))

@@ -4,8 +4,8 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.reactor.bulkhead.operator.BulkheadOperator;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.CertificateRecord;
-import io.gpki.sync.CertificateStore;
 import io.gpki.sync.Revocation;
 import java.time.Duration;
 import java.util.Optional;
@@ -24,7 +24,7 @@ final class RepositoryStatusSource implements StatusSource {
 
   private static final Logger LOG = LoggerFactory.getLogger(RepositoryStatusSource.class);
 
-  private final CertificateStore store;
+  private final CertificateLookup store;
   private final Duration timeout;
   private final CircuitBreaker breaker;
   private final Bulkhead bulkhead;
@@ -35,7 +35,7 @@ final class RepositoryStatusSource implements StatusSource {
    * @param bulkhead bounds concurrent store lookups (random serials must not flood the database)
    */
   RepositoryStatusSource(
-      CertificateStore store, Duration timeout, CircuitBreaker breaker, Bulkhead bulkhead,
+      CertificateLookup store, Duration timeout, CircuitBreaker breaker, Bulkhead bulkhead,
       StatusSource next) {
     this.store = store;
     this.timeout = timeout;

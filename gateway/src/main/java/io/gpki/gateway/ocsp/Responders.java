@@ -1,13 +1,11 @@
 package io.gpki.gateway.ocsp;
 
-import io.gpki.gateway.ca.CaEngine;
 import io.gpki.signer.CaSigner;
-import io.gpki.signer.CertificateProfile;
 import io.gpki.signer.KeySpec;
 import io.gpki.signer.PkiObjectBuilder;
 import io.gpki.sync.CaKeyRecord;
+import io.gpki.sync.CaLookup;
 import io.gpki.sync.CaRecord;
-import io.gpki.sync.CaRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,8 +40,8 @@ final class Responders {
   private static final Logger LOG = LoggerFactory.getLogger(Responders.class);
 
   private final CaSigner signer;
-  private final CaRegistry cas;
-  private final CaEngine engine;
+  private final CaLookup cas;
+  private final ResponderCertificates certificates;
   private final Function<String, String> keySourceOfCa;
   private final Clock clock;
   private final Duration validity;
@@ -51,11 +49,11 @@ final class Responders {
   private final Map<String, Responder> delegated = new ConcurrentHashMap<>();
 
   Responders(
-      CaSigner signer, CaRegistry cas, CaEngine engine, Function<String, String> keySourceOfCa,
+      CaSigner signer, CaLookup cas, ResponderCertificates certificates, Function<String, String> keySourceOfCa,
       Clock clock, Duration validity, Duration renewBefore) {
     this.signer = signer;
     this.cas = cas;
-    this.engine = engine;
+    this.certificates = certificates;
     this.keySourceOfCa = keySourceOfCa;
     this.clock = clock;
     this.validity = validity;
@@ -135,12 +133,8 @@ final class Responders {
   }
 
   private Mono<byte[]> issue(CaRecord ca, int generation, SubjectPublicKeyInfo spki, Instant now) {
-    CaEngine.EndEntity ee =
-        new CaEngine.EndEntity(
-            subject(ca), spki, CertificateProfile.OCSP_SIGNING, now.minus(Duration.ofMinutes(5)),
-            now.plus(validity), List.of(), null);
-    return engine
-        .issue(ca.id(), ee)
+    return certificates
+        .issue(ca.id(), subject(ca), spki, now.minus(Duration.ofMinutes(5)), now.plus(validity))
         .flatMap(
             rec -> {
               if (rec.issuerGeneration() != generation) {

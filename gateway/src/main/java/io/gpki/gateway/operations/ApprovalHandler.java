@@ -8,9 +8,10 @@ import io.gpki.gateway.registration.OperatorRole;
 import io.gpki.gateway.registration.SignedBodies;
 import io.gpki.gateway.registration.SignedRequests;
 import io.gpki.sync.AuditEvent;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.OperatorApproval;
 import io.gpki.sync.OperatorApprovals;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.RepositoryContentSource;
 import io.gpki.sync.StoreException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -57,14 +58,15 @@ public final class ApprovalHandler {
   private final CaActionApprovals actions;
 
   /**
-   * @param store the repository the CA actions are checked against
+   * @param content the repository content the CA actions are checked against
+   * @param certificates the stored certificates the CA actions name
    * @param wakeExecutor wakes {@link ApprovedActions} after an approval
    */
   public ApprovalHandler(
       SignedBodies bodies, OperatorAuthenticator authenticator, OperatorApprovals approvals,
-      EmergencyRevocations emergency, CallAudit calls, Clock clock, Duration ttl, RepositoryStore store,
-      Runnable wakeExecutor) {
-    this.actions = new CaActionApprovals(store, approvals, emergency, wakeExecutor);
+      EmergencyRevocations emergency, CallAudit calls, Clock clock, Duration ttl, RepositoryContentSource content,
+      CertificateLookup certificates, Runnable wakeExecutor) {
+    this.actions = new CaActionApprovals(content, certificates, approvals, emergency, wakeExecutor);
     this.bodies = bodies;
     this.authenticator = authenticator;
     this.approvals = approvals;
@@ -120,7 +122,7 @@ public final class ApprovalHandler {
                           signed.der()));
             })))
         .flatMap(a -> respond(HttpStatus.OK, a))
-        .onErrorMap(StoreException.Conflict.class, e -> new PkiException(ErrorType.CONFLICT, e.getMessage()))
+        .onErrorMap(StoreException.Conflict.class, e -> new PkiException(ErrorType.CONFLICT, String.valueOf(e.getMessage())))
         .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
   }
 

@@ -1,5 +1,6 @@
 package io.gpki.gateway.operations;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.Certificates;
@@ -10,9 +11,10 @@ import io.gpki.gateway.registration.RegistrationJson;
 import io.gpki.signer.CrlScope;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.AuditLog;
+import io.gpki.sync.CaWriter;
 import io.gpki.sync.OperatorApproval;
 import io.gpki.sync.OperatorApprovals;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.RepositoryContentSource;
 import io.gpki.sync.StoreException;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -30,7 +32,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -51,32 +52,32 @@ public final class ApprovedActions {
   private final AuditLog audit;
   private final CaEngine engine;
   private final CrossCertification cross;
-  private final RepositoryStore store;
+  private final CaWriter caWriter;
+  private final RepositoryContentSource content;
   private final RepositoryChanges changes;
-  private final Sinks.Many<Boolean> wake = Sinks.many().multicast().directBestEffort();
+  private final BackgroundLoop.Wakeup wake = new BackgroundLoop.Wakeup();
 
   public ApprovedActions(
-      OperatorApprovals approvals, AuditLog audit, CaEngine engine, CrossCertification cross, RepositoryStore store,
-      RepositoryChanges changes) {
+      OperatorApprovals approvals, AuditLog audit, CaEngine engine, CrossCertification cross, CaWriter caWriter,
+      RepositoryContentSource content, RepositoryChanges changes) {
     this.approvals = approvals;
     this.audit = audit;
     this.engine = engine;
     this.cross = cross;
-    this.store = store;
+    this.caWriter = caWriter;
+    this.content = content;
     this.changes = changes;
   }
 
   /** Asks the executor to look for work now. Never blocks, never fails. */
   public void wake() {
-    wake.tryEmitNext(Boolean.TRUE);
+    wake.wake();
   }
 
   /** Starts the executor: at once, on every wake, and every {@code poll}. */
   public Disposable start(Duration poll) {
-    return Flux.merge(Flux.interval(Duration.ZERO, poll).map(t -> true), wake.asFlux())
-        .onBackpressureDrop()
-        .concatMap(t -> drain(), 1)
-        .subscribe();
+    return BackgroundLoop.start(
+        "approved-action executor", Flux.merge(BackgroundLoop.every(poll), wake.signals()), this::drain);
   }
 
   /** Executes every pending approved action, oldest first. */
@@ -113,7 +114,7 @@ public final class ApprovedActions {
       return generate(a, g, actor);
     }
     if (action instanceof CaAction.KeyActivate k) {
-      return store.cas().activateKeyGeneration(k.caId(), k.generation())
+      return caWriter.activateKeyGeneration(k.caId(), k.generation())
           .doOnSuccess(ca -> {
             changes.changed();
             changes.listNeeded(k.caId(), CrlScope.CRL);
@@ -146,7 +147,7 @@ public final class ApprovedActions {
   private Mono<String> crossIssue(OperatorApproval a, CaAction.CrossIssue x, String actor) {
     String planned = a.plan() != null ? a.plan()
         : JSON.createObjectNode().put("serial", Certificates.hex(Certificates.randomSerial())).toString();
-    return store.content().load()
+    return content.load()
         .map(c -> CaActionApprovals.subjectCa(c, x).id())
         .flatMap(peer -> reserve(a, planned, actor, x.caId() + "/" + JSON.readTree(planned).get("serial").asString(),
                 "cross-certificate to " + peer)

@@ -1,5 +1,6 @@
 package io.gpki.gateway.operations;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.signer.CaSigner;
 import io.gpki.signer.KeySpec;
 import io.gpki.sync.AuditChain;
@@ -14,7 +15,6 @@ import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -47,18 +47,7 @@ public final class AuditSealer {
 
   /** Starts the periodic follow-and-seal. */
   public Disposable start(Duration interval) {
-    return ensureKey()
-        .thenMany(Flux.interval(Duration.ZERO, interval))
-        .onBackpressureDrop()
-        .concatMap(
-            t ->
-                tick().onErrorResume(
-                    e -> {
-                      LOG.warn("audit seal failed; will retry: {}", e.toString());
-                      return Mono.empty();
-                    }),
-            1)
-        .subscribe();
+    return BackgroundLoop.start("audit seal", ensureKey().thenMany(BackgroundLoop.every(interval)), this::tick);
   }
 
   /** One round: audit new CRLs, then seal if the head moved. */

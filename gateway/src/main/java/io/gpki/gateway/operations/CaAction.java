@@ -36,10 +36,12 @@ sealed interface CaAction {
 
   /** A new key generation for one of our self-signed CAs, with link certificates; not activated. */
   record KeyGenerate(String caId, KeySpec spec, int validityDays) implements CaAction {
+    @Override
     public String action() {
       return "CA_KEY_GENERATE";
     }
 
+    @Override
     public String summary() {
       return "new " + spec + " key for " + caId + ", self-signed for " + validityDays + " days, with links";
     }
@@ -47,10 +49,12 @@ sealed interface CaAction {
 
   /** Makes a prepared key generation the one that signs new certificates and lists. */
   record KeyActivate(String caId, int generation) implements CaAction {
+    @Override
     public String action() {
       return "CA_KEY_ACTIVATE";
     }
 
+    @Override
     public String summary() {
       return "activate key generation " + generation + " of " + caId;
     }
@@ -61,10 +65,12 @@ sealed interface CaAction {
       String caId, byte[] subjectCertificate, List<String> policies, List<PolicyMapping> mappings,
       @Nullable Integer pathLength, @Nullable Integer requireExplicitPolicy, @Nullable Integer inhibitPolicyMapping,
       List<String> permittedSubtrees, List<String> excludedSubtrees, int validityDays) implements CaAction {
+    @Override
     public String action() {
       return "CROSS_CERTIFICATE_ISSUE";
     }
 
+    @Override
     public String summary() {
       return "cross-certificate by " + caId + " for " + validityDays + " days, policies " + policies + ", mappings "
           + mappings.stream().map(m -> m.issuerDomainPolicy() + "->" + m.subjectDomainPolicy()).toList()
@@ -76,10 +82,12 @@ sealed interface CaAction {
 
   /** Revocation of a cross-certificate our CA issued (it then appears in the issuer's ARL). */
   record CrossRevoke(String caId, String serialHex, int reason) implements CaAction {
+    @Override
     public String action() {
       return "CROSS_CERTIFICATE_REVOKE";
     }
 
+    @Override
     public String summary() {
       return "revoke cross-certificate " + caId + "/" + serialHex + " reason " + reason;
     }

@@ -6,11 +6,12 @@ import io.gpki.gateway.registration.OperatorAuthenticator;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.CaRecord;
 import io.gpki.sync.CertificateKind;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.OperatorApproval;
 import io.gpki.sync.OperatorApprovals;
 import io.gpki.sync.RegistrationCertificateRef;
 import io.gpki.sync.RepositoryContent;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.RepositoryContentSource;
 import java.util.Arrays;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Certificate;
@@ -26,14 +27,16 @@ import reactor.core.publisher.Mono;
  */
 final class CaActionApprovals {
 
-  private final RepositoryStore store;
+  private final RepositoryContentSource content;
+  private final CertificateLookup certificates;
   private final OperatorApprovals approvals;
   private final EmergencyRevocations revocations;
   private final Runnable wakeExecutor;
 
   CaActionApprovals(
-      RepositoryStore store, OperatorApprovals approvals, EmergencyRevocations revocations, Runnable wakeExecutor) {
-    this.store = store;
+      RepositoryContentSource content, CertificateLookup certificates, OperatorApprovals approvals, EmergencyRevocations revocations, Runnable wakeExecutor) {
+    this.content = content;
+    this.certificates = certificates;
     this.approvals = approvals;
     this.revocations = revocations;
     this.wakeExecutor = wakeExecutor;
@@ -41,7 +44,7 @@ final class CaActionApprovals {
 
   /** Checks the request against the repository; emits the approval's target. */
   Mono<String> check(CaAction action) {
-    return store.content().load().flatMap(c -> {
+    return content.load().flatMap(c -> {
       CaRecord ca = c.cas().stream().filter(x -> x.id().equals(action.caId())).findFirst()
           .orElseThrow(() -> new PkiException(ErrorType.NOT_FOUND, "ca: no CA " + action.caId()));
       if (action instanceof CaAction.KeyGenerate) {
@@ -69,7 +72,7 @@ final class CaActionApprovals {
         return Mono.just(ca.id() + "->" + subjectCa(c, x).id());
       }
       CaAction.CrossRevoke r = (CaAction.CrossRevoke) action;
-      return store.certificates().find(ca.id(), r.serialHex())
+      return certificates.find(ca.id(), r.serialHex())
           .filter(cert -> cert.kind() == CertificateKind.CROSS)
           .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "serial: " + ca.id() + " issued no"
               + " cross-certificate " + r.serialHex())))

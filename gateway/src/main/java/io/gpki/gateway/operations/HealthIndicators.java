@@ -13,7 +13,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Health reported separately for the signer (HSM / keystore), the primary database and the repository
- * snapshot, so an operator sees which dependency is down. All three are in the readiness group.
+ * snapshot, so an operator sees which dependency is down. Only the snapshot is in the readiness group
+ * (readiness means "can serve reads", which the snapshot does without the database or the signer); the
+ * database and the signer have health groups of their own ({@code database}, {@code signing}), see
+ * application.yml.
  */
 @Configuration(proxyBeanMethods = false)
 public class HealthIndicators {

@@ -15,7 +15,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Turns a refused call on the mutual-TLS listener into an audit record and an RFC 9457 problem: 403s
- * are {@code AUTH_FAILURE}, other refusals {@code <type> REJECTED}. Internal errors go to the log and
+ * are {@code AUTH_FAILURE}, other refusals {@code <type> REJECTED}. A store or signer that cannot answer
+ * right now is a 503 with Retry-After (see {@code Problems.of}); other internal errors go to the log and
  * answer a generic 500.
  */
 public final class CallAudit {
@@ -32,8 +33,13 @@ public final class CallAudit {
   public Mono<ServerResponse> refused(ServerRequest request, String type, Throwable e) {
     String path = request.path();
     if (!(e instanceof PkiException p) || (p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED)) {
-      LOG.error("{} {} failed", request.method(), path, e);
       Problems.Problem problem = Problems.of(e);
+      if (problem.status() == 503) {
+        // the store or the signer is away: one line per call, not a stack trace each
+        LOG.warn("{} {} answered 503 {}: {}", request.method(), path, problem.type().typeUri(), e.toString());
+      } else {
+        LOG.error("{} {} failed", request.method(), path, e);
+      }
       return Problems.response(problem.type(), problem.detail(), path);
     }
     boolean auth = p.type() == ErrorType.FORBIDDEN;

@@ -4,7 +4,7 @@ import io.gpki.gateway.ca.CaEngine;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.sync.CertificateKind;
 import io.gpki.sync.CertificateRecord;
-import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.RepositoryContentSource;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Clock;
@@ -26,13 +26,13 @@ import reactor.core.scheduler.Scheduler;
 public final class Enrolment {
 
   private final CaEngine engine;
-  private final RepositoryStore store;
+  private final RepositoryContentSource content;
   private final Clock clock;
   private final Scheduler blocking;
 
-  public Enrolment(CaEngine engine, RepositoryStore store, Clock clock, Scheduler blocking) {
+  public Enrolment(CaEngine engine, RepositoryContentSource content, Clock clock, Scheduler blocking) {
     this.engine = engine;
-    this.store = store;
+    this.content = content;
     this.clock = clock;
     this.blocking = blocking;
   }
@@ -68,8 +68,7 @@ public final class Enrolment {
 
   /** The CA's self-signed certificates, current key generation first: the trust anchors. */
   public Flux<CertificateRecord> anchors(String caId) {
-    return store
-        .content()
+    return content
         .load()
         .flatMapMany(
             c -> {

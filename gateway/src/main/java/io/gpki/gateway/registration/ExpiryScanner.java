@@ -1,12 +1,11 @@
 package io.gpki.gateway.registration;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.sync.NotificationOutbox;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -19,7 +18,6 @@ import reactor.core.publisher.Mono;
  */
 public final class ExpiryScanner {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ExpiryScanner.class);
   private static final int PAGE = 200;
 
   private final NotificationOutbox outbox;
@@ -39,13 +37,7 @@ public final class ExpiryScanner {
 
   /** Scans every {@code interval}, starting now. */
   public Disposable start(Duration interval) {
-    return Flux.interval(Duration.ZERO, interval)
-        .onBackpressureDrop()
-        .concatMap(t -> scan().onErrorResume(e -> {
-          LOG.warn("expiry scan failed; will retry: {}", e.toString());
-          return Mono.empty();
-        }), 1)
-        .subscribe();
+    return BackgroundLoop.start("expiry scan", BackgroundLoop.every(interval), this::scan);
   }
 
   /** One scan over all thresholds; emits how many events were stored. */

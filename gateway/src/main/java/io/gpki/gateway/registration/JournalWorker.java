@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.Certificates;
@@ -7,8 +8,8 @@ import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.signer.CrlScope;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.AuditLog;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.CertificateRecord;
-import io.gpki.sync.CertificateStore;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.RegistrationJournal;
 import io.gpki.sync.Revocation;
@@ -28,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * Takes accepted requests from the journal (revocations first, then acceptance order; one at a time
@@ -43,7 +43,7 @@ public final class JournalWorker {
 
   private final RegistrationJournal journal;
   private final CaEngine engine;
-  private final CertificateStore certificates;
+  private final CertificateLookup certificates;
   private final AuditLog audit;
   private final RequestParser parser;
   private final RepositoryChanges changes;
@@ -51,7 +51,7 @@ public final class JournalWorker {
   private final int batch;
   private final Timer issueLatency;
   private final Timer revokeLatency;
-  private final Sinks.Many<Boolean> wake = Sinks.many().multicast().directBestEffort();
+  private final BackgroundLoop.Wakeup wake = new BackgroundLoop.Wakeup();
   private final ServiceCalendar calendar;
   private final Notices notices;
   private final Runnable notify;
@@ -61,7 +61,7 @@ public final class JournalWorker {
    * @param notify wakes the notification dispatchers after a completion
    */
   public JournalWorker(
-      RegistrationJournal journal, CaEngine engine, CertificateStore certificates, AuditLog audit,
+      RegistrationJournal journal, CaEngine engine, CertificateLookup certificates, AuditLog audit,
       RequestParser parser, RepositoryChanges changes, Clock clock, int batch, MeterRegistry meters,
       ServiceCalendar calendar, Notices notices, Runnable notify) {
     this.calendar = calendar;
@@ -89,7 +89,7 @@ public final class JournalWorker {
 
   /** Asks the worker to look for work now. Never blocks, never fails. */
   public void wake() {
-    wake.tryEmitNext(Boolean.TRUE);
+    wake.wake();
   }
 
   /**
@@ -103,11 +103,10 @@ public final class JournalWorker {
             .doOnNext(ca -> changes.listNeeded(ca, CrlScope.CRL))
             .then()
             .onErrorResume(e -> Mono.empty());
-    return relist
-        .thenMany(Flux.merge(Flux.interval(Duration.ZERO, pollInterval).map(t -> true), wake.asFlux()))
-        .onBackpressureDrop()
-        .concatMap(tick -> drain(), 1)
-        .subscribe();
+    return BackgroundLoop.start(
+        "registration worker",
+        relist.thenMany(Flux.merge(BackgroundLoop.every(pollInterval), wake.signals())),
+        this::drain);
   }
 
   /** Processes until a round completes nothing. */

@@ -3,7 +3,7 @@ package io.gpki.gateway.registration;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import io.gpki.sync.AuditEvent;
-import io.gpki.sync.CertificateStore;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.RegistrationJournal;
 import io.gpki.sync.ServerKeyStore;
@@ -32,12 +32,12 @@ public final class KeyPickupHandler {
   private final OperatorAuthenticator authenticator;
   private final RegistrationJournal journal;
   private final ServerKeyStore keys;
-  private final CertificateStore certificates;
+  private final CertificateLookup certificates;
   private final CallAudit calls;
 
   public KeyPickupHandler(
       OperatorAuthenticator authenticator, RegistrationJournal journal, ServerKeyStore keys,
-      CertificateStore certificates, CallAudit calls) {
+      CertificateLookup certificates, CallAudit calls) {
     this.authenticator = authenticator;
     this.journal = journal;
     this.keys = keys;

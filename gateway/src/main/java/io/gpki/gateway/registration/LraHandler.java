@@ -2,7 +2,7 @@ package io.gpki.gateway.registration;
 
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
-import io.gpki.sync.CertificateStore;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.JournalAcceptance;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.RegistrationJournal;
@@ -36,13 +36,13 @@ public final class LraHandler {
   private final RequestParser parser;
   private final LraIntake intake;
   private final RegistrationJournal journal;
-  private final CertificateStore certificates;
+  private final CertificateLookup certificates;
   private final CallAudit calls;
   private final ServerKeyStore serverKeys;
 
   public LraHandler(
       SignedBodies bodies, OperatorAuthenticator authenticator, RequestParser parser, LraIntake intake,
-      RegistrationJournal journal, CertificateStore certificates, CallAudit calls, ServerKeyStore serverKeys) {
+      RegistrationJournal journal, CertificateLookup certificates, CallAudit calls, ServerKeyStore serverKeys) {
     this.serverKeys = serverKeys;
     this.bodies = bodies;
     this.authenticator = authenticator;

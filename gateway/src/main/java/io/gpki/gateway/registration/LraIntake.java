@@ -4,7 +4,7 @@ import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.ca.Certificates;
 import io.gpki.sync.AuditEvent;
-import io.gpki.sync.CertificateStore;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.JournalAcceptance;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.LraRecord;
@@ -27,7 +27,7 @@ import reactor.core.publisher.Mono;
 public final class LraIntake {
 
   private final RegistrationJournal journal;
-  private final CertificateStore certificates;
+  private final CertificateLookup certificates;
   private final Clock clock;
   private final Duration skew;
   private final Runnable wakeWorker;
@@ -35,7 +35,7 @@ public final class LraIntake {
   private final ServerKeyIntake serverKeys;
 
   public LraIntake(
-      RegistrationJournal journal, CertificateStore certificates, Clock clock, Duration skew, Runnable wakeWorker,
+      RegistrationJournal journal, CertificateLookup certificates, Clock clock, Duration skew, Runnable wakeWorker,
       ServiceCalendar calendar, ServerKeyIntake serverKeys) {
     this.calendar = calendar;
     this.serverKeys = serverKeys;

@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import java.time.Instant;
 import io.gpki.sync.OutboxEvent;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -91,7 +92,7 @@ public final class MailSender implements NotificationSender {
     m.setFrom(new InternetAddress(from, true));
     m.setRecipient(Message.RecipientType.TO, new InternetAddress(to, true));
     m.setSubject(subject, "UTF-8");
-    m.setSentDate(new Date());
+    m.setSentDate(Date.from(Instant.now()));
     m.setHeader("X-Gpki-Event-Id", e.id());
     m.setHeader("X-Gpki-Event-Type", e.type());
     m.setText(body.toString(), "UTF-8");

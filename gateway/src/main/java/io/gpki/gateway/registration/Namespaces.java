@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import org.jspecify.annotations.Nullable;
 import io.gpki.gateway.ca.Certificates;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +28,7 @@ final class Namespaces {
   }
 
   /** The first SAN outside the allowed domains, or {@code null} when all are inside. */
-  static String firstOutside(List<GeneralName> sans, List<String> suffixes) {
+  static @Nullable String firstOutside(List<GeneralName> sans, List<String> suffixes) {
     for (GeneralName san : sans) {
       String v = san.getName().toString().toLowerCase(Locale.ROOT);
       String domain = san.getTagNo() == GeneralName.rfc822Name ? v.substring(v.indexOf('@') + 1) : v;

@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.sync.NotificationOutbox;
 import io.gpki.sync.OutboxEvent;
 import io.micrometer.core.instrument.Gauge;
@@ -12,7 +13,6 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.ApplicationListener;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -73,10 +73,7 @@ public final class NotificationStartup implements ApplicationListener<Applicatio
       running.add(mails.start(props.pollInterval()));
     }
     running.add(expiry.start(props.expiryScanInterval()));
-    running.add(Flux.interval(Duration.ZERO, GAUGE_REFRESH)
-        .onBackpressureDrop()
-        .concatMap(t -> refresh().onErrorResume(e -> Mono.empty()), 1)
-        .subscribe());
+    running.add(BackgroundLoop.start("notification gauge refresh", BackgroundLoop.every(GAUGE_REFRESH), this::refresh));
   }
 
   /** Stops every loop (an in-flight attempt is cancelled; its event stays pending). */

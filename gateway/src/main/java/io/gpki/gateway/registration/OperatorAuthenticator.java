@@ -3,7 +3,7 @@ package io.gpki.gateway.registration;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.ca.Certificates;
-import io.gpki.sync.CertificateStore;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.LraRecord;
 import io.gpki.sync.LraRegistry;
 import io.gpki.sync.OperatorRecord;
@@ -49,18 +49,18 @@ public final class OperatorAuthenticator {
   }
 
   private final LraRegistry lras;
-  private final CertificateStore certificates;
+  private final CertificateLookup certificates;
   private final Clock clock;
   private final @Nullable CertificateCheck check;
 
   /** Direct checks only (validity, store revocation), for deployments without the validation service. */
-  public OperatorAuthenticator(LraRegistry lras, CertificateStore certificates, Clock clock) {
+  public OperatorAuthenticator(LraRegistry lras, CertificateLookup certificates, Clock clock) {
     this(lras, certificates, clock, null);
   }
 
   /** Direct checks, then {@code check} (the validation engine) on the client certificate. */
   public OperatorAuthenticator(
-      LraRegistry lras, CertificateStore certificates, Clock clock, @Nullable CertificateCheck check) {
+      LraRegistry lras, CertificateLookup certificates, Clock clock, @Nullable CertificateCheck check) {
     this.lras = lras;
     this.certificates = certificates;
     this.clock = clock;
@@ -73,63 +73,62 @@ public final class OperatorAuthenticator {
     SslInfo ssl = request.exchange().getRequest().getSslInfo();
     X509Certificate[] peer = ssl == null ? null : ssl.getPeerCertificates();
     if (peer == null || peer.length == 0) {
-      return deny(source, "-", request.path(), "no TLS client certificate");
+      return deny("no TLS client certificate");
     }
     byte[] der;
     try {
       der = peer[0].getEncoded();
     } catch (CertificateEncodingException e) {
-      return deny(source, "-", request.path(), "unreadable client certificate");
+      return deny("unreadable client certificate");
     }
-    String who = peer[0].getSubjectX500Principal().getName();
     Instant now = clock.instant();
     if (now.isBefore(peer[0].getNotBefore().toInstant()) || now.isAfter(peer[0].getNotAfter().toInstant())) {
-      return deny(source, who, request.path(), "client certificate outside its validity");
+      return deny("client certificate outside its validity");
     }
     if (signed != null && !Arrays.equals(encoded(signed.signer()), der)) {
-      return deny(source, who, request.path(), "request signed with another certificate than the TLS client's");
+      return deny("request signed with another certificate than the TLS client's");
     }
     byte[] sha = Certificates.digest("SHA-256", der);
     Mono<Caller> caller =
         lras.operatorByCertificate(sha)
-            .switchIfEmpty(Mono.defer(() -> deny(source, who, request.path(), "certificate of no registered operator")))
-            .flatMap(op -> checkOperator(op, source, request.path()));
+            .switchIfEmpty(Mono.defer(() -> deny("certificate of no registered operator")))
+            .flatMap(op -> checkOperator(op, source));
     if (check == null) {
       return caller;
     }
     return caller.flatMap(
         c ->
             check.problem(der)
-                .flatMap(why -> deny(source, c.operator().id(), request.path(), "client certificate does not validate: " + why))
+                .flatMap(why -> deny("client certificate does not validate: " + why))
                 .then(Mono.just(c)));
   }
 
-  private Mono<Caller> checkOperator(OperatorRecord op, String source, String path) {
+  private Mono<Caller> checkOperator(OperatorRecord op, String source) {
     if (!op.enabled()) {
-      return deny(source, op.id(), path, "operator disabled");
+      return deny("operator disabled");
     }
     return certificates
         .find(op.certIssuerCaId(), op.certSerialHex())
-        .switchIfEmpty(Mono.defer(() -> deny(source, op.id(), path, "operator certificate not in the repository")))
+        .switchIfEmpty(Mono.defer(() -> deny("operator certificate not in the repository")))
         .flatMap(
             cert -> {
               if (cert.revoked()) {
-                return deny(source, op.id(), path, "operator certificate revoked");
+                return deny("operator certificate revoked");
               }
               if (op.lraId() == null) {
                 return Mono.just(new Caller(op, null, source));
               }
               return lras.lra(op.lraId())
-                  .switchIfEmpty(Mono.defer(() -> deny(source, op.id(), path, "operator's LRA not registered")))
+                  .switchIfEmpty(Mono.defer(() -> deny("operator's LRA not registered")))
                   .flatMap(
                       lra ->
                           SourceAllowlist.allows(lra.allowedSources(), source)
                               ? Mono.just(new Caller(op, lra, source))
-                              : deny(source, op.id(), path, "source address not on the LRA's allowlist"));
+                              : deny("source address not on the LRA's allowlist"));
             });
   }
 
-  private static <T> Mono<T> deny(String source, String actor, String path, String reason) {
+  private static <T> Mono<T> deny(String reason) {
     // Audited by the handler, which audits every refused request (CallAudit).
     return Mono.error(new PkiException(ErrorType.FORBIDDEN, "authentication: " + reason));
   }

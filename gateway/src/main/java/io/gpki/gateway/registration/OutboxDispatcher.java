@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.sync.NotificationOutbox;
 import io.gpki.sync.OutboxEvent;
 import io.micrometer.core.instrument.Counter;
@@ -12,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * Delivers the outbox of one channel, at least once. Each round takes the due events (webhooks: only
@@ -36,7 +36,7 @@ public final class OutboxDispatcher {
   private final Counter retried;
   private final Counter dead;
   private final Counter undeliverable;
-  private final Sinks.Many<Boolean> wake = Sinks.many().multicast().directBestEffort();
+  private final BackgroundLoop.Wakeup wake = new BackgroundLoop.Wakeup();
 
   public OutboxDispatcher(
       NotificationOutbox outbox, OutboxEvent.Channel channel, NotificationSender sender, RetrySchedule schedule,
@@ -60,15 +60,14 @@ public final class OutboxDispatcher {
 
   /** Asks for a round now. Never blocks, never fails. */
   public void wake() {
-    wake.tryEmitNext(Boolean.TRUE);
+    wake.wake();
   }
 
   /** Starts delivering: a round every {@code pollInterval} and whenever woken. */
   public Disposable start(Duration pollInterval) {
-    return Flux.merge(Flux.interval(Duration.ZERO, pollInterval).map(t -> true), wake.asFlux())
-        .onBackpressureDrop()
-        .concatMap(t -> drain(), 1)
-        .subscribe();
+    return BackgroundLoop.start(
+        channel + " notification dispatch", Flux.merge(BackgroundLoop.every(pollInterval), wake.signals()),
+        this::drain);
   }
 
   /** Rounds until one delivers nothing (an LRA's next event becomes its head once one is delivered). */

@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import org.jspecify.annotations.Nullable;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -24,7 +25,7 @@ import reactor.netty.http.server.HttpServer;
  */
 public final class RegistrationListener implements AutoCloseable {
 
-  private volatile DisposableServer server;
+  private volatile @Nullable DisposableServer server;
 
   /**
    * Starts the listener.

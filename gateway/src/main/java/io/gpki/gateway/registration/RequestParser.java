@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import java.util.Objects;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import io.gpki.signer.CertificateProfile;
@@ -63,13 +64,13 @@ public final class RequestParser {
     if (root == null || !root.isObject()) {
       throw bad("body", "the signed content must be a JSON object");
     }
-    String type = text(root, "type", true);
-    String key = text(root, "idempotencyKey", true);
+    String type = required(root, "type");
+    String key = required(root, "idempotencyKey");
     if (!KEY.matcher(key).matches()) {
       throw bad("idempotencyKey", "8 to 128 characters of A-Z a-z 0-9 . _ : -");
     }
     String ca = text(root, "ca", false);
-    Instant signedAt = instant(root, "signedAt", true);
+    Instant signedAt = Objects.requireNonNull(instant(root, "signedAt", true));
     return switch (type) {
       case "issue" -> issue(root, key, ca, signedAt);
       case "revoke" -> revoke(root, key, ca, signedAt);
@@ -78,7 +79,7 @@ public final class RequestParser {
   }
 
   private LraRequest.Issue issue(JsonNode root, String key, @Nullable String ca, Instant signedAt) {
-    String profileName = text(root, "profile", true);
+    String profileName = required(root, "profile");
     CertificateProfile profile;
     try {
       profile = CertificateProfile.valueOf(profileName);
@@ -93,7 +94,7 @@ public final class RequestParser {
     X500Name subject;
     JsonNode keyGeneration = root.get("keyGeneration");
     if (keyGeneration == null || keyGeneration.isNull()) {
-      csr = csr(text(root, "csr", true));
+      csr = csr(required(root, "csr"));
       subject = csr.getSubject();
       if (root.get("subject") != null) {
         throw bad("subject", "comes from the CSR; give it only with keyGeneration");
@@ -105,7 +106,7 @@ public final class RequestParser {
       String alg = keyGeneration.isObject() ? keyGeneration.path("algorithm").asString("") : "";
       generate = ServerKeyAlgorithm.byLabel(alg).orElseThrow(() -> bad("keyGeneration",
           "algorithm must be one of RSA-2048, RSA-3072, EC-P256"));
-      subject = subject(text(root, "subject", true));
+      subject = subject(required(root, "subject"));
     }
     Duration validity = defaultValidity;
     JsonNode days = root.get("validityDays");
@@ -123,7 +124,7 @@ public final class RequestParser {
   }
 
   private static LraRequest.Revoke revoke(JsonNode root, String key, @Nullable String ca, Instant signedAt) {
-    String serial = text(root, "serial", true).toLowerCase(Locale.ROOT);
+    String serial = required(root, "serial").toLowerCase(Locale.ROOT);
     if (!SERIAL.matcher(serial).matches()) {
       throw bad("serial", "must be hex, at most 40 digits");
     }
@@ -201,6 +202,14 @@ public final class RequestParser {
       }
     }
     return out;
+  }
+
+  private static String required(JsonNode root, String field) {
+    String value = text(root, field, true);
+    if (value == null) {
+      throw bad(field, "is required");
+    }
+    return value;
   }
 
   private static @Nullable String text(JsonNode root, String field, boolean required) {

@@ -61,7 +61,7 @@ public final class SignedRequests {
       throw new PkiException(ErrorType.BAD_REQUEST, "body: exactly one signer expected");
     }
     SignerInformation si = signers.iterator().next();
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings("unchecked") // Bouncy Castle's Store is raw; it holds only X509CertificateHolder
     Collection<X509CertificateHolder> certs = cms.getCertificates().getMatches(si.getSID());
     if (certs.isEmpty()) {
       throw new PkiException(ErrorType.BAD_REQUEST, "body: the signer's certificate is not included");

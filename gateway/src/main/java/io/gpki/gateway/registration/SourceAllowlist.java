@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import org.jspecify.annotations.Nullable;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
@@ -42,7 +43,7 @@ final class SourceAllowlist {
   }
 
   /** Parses an IP literal without a DNS lookup (only literals reach here). */
-  private static byte[] literal(String s) {
+  private static byte @Nullable [] literal(String s) {
     if (!s.matches("[0-9a-fA-F:.]+")) {
       return null;
     }

@@ -5,13 +5,18 @@ import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOper
 import io.gpki.sync.LraNotificationSettings;
 import io.gpki.sync.NotificationOutbox;
 import io.gpki.sync.OutboxEvent;
+import io.gpki.gateway.net.Addresses;
+import io.gpki.gateway.net.CheckedResolverGroup;
+import io.gpki.gateway.net.TargetResolver;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -24,7 +29,10 @@ import tools.jackson.databind.node.ObjectNode;
  * POSTs a webhook event to its LRA's current URL as a compact JWS ({@code application/jose}) with the
  * event id, type, sequence, timestamp and attempt as headers too. The signed payload carries the same
  * id and the send time ({@code sentAt}), so a receiver can refuse replays. Every call has a timeout and
- * goes through a circuit breaker named {@code lra-webhook:<host>}; any 2xx answer is success.
+ * goes through a circuit breaker named {@code lra-webhook:<host>}; any 2xx answer is success. The URL's
+ * host is resolved once per connection and, unless http is allowed (development), every address it
+ * has is checked like a literal before anything is connected ({@link CheckedResolverGroup}): a name
+ * that resolves to the gateway itself or a metadata service is undeliverable, whatever listens there.
  */
 public final class WebhookSender implements NotificationSender {
 
@@ -51,9 +59,16 @@ public final class WebhookSender implements NotificationSender {
   private final Clock clock;
   private final HttpClient http;
 
+  /** The refusal of a webhook URL naming (or resolving to) an internal target. */
+  static final String INTERNAL = "must not name a loopback, link-local, unspecified or multicast host";
+
+  /**
+   * @param resolver the one lookup per connection (the system resolver on a bounded scheduler in
+   *     production)
+   */
   public WebhookSender(
       NotificationOutbox outbox, WebhookSigner signer, CircuitBreakerRegistry breakers, Duration timeout,
-      boolean allowHttp, Clock clock) {
+      boolean allowHttp, Clock clock, TargetResolver resolver) {
     this.outbox = outbox;
     this.signer = signer;
     this.breakers = breakers;
@@ -63,7 +78,23 @@ public final class WebhookSender implements NotificationSender {
     this.http = HttpClient.create()
         .followRedirect(false)
         .responseTimeout(timeout)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000));
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
+        .resolver(new CheckedResolverGroup(host -> checked(host, resolver)));
+  }
+
+  /** Every address of {@code host}, each checked (unless http is allowed), before any connection. */
+  private Mono<List<InetAddress>> checked(String host, TargetResolver resolver) {
+    return TargetResolver.addresses(host, resolver)
+        .timeout(timeout)
+        .handle((list, sink) -> {
+          if (!allowHttp && list.stream().anyMatch(WebhookSender::internal)) {
+            sink.error(new Undeliverable("webhook URL " + INTERNAL));
+          } else if (list.isEmpty()) {
+            sink.error(new IllegalStateException("no address for " + host));
+          } else {
+            sink.next(List.copyOf(list));
+          }
+        });
   }
 
   /** Why a URL is not acceptable as a webhook, or {@code null} when it is. */
@@ -87,7 +118,7 @@ public final class WebhookSender implements NotificationSender {
     if (!allowHttp && internalTarget(u.getHost())) {
       // LRA systems sit on the government network (private addresses are fine), but a webhook must
       // never make the gateway call itself or a link-local metadata service.
-      return "must not name a loopback, link-local, unspecified or multicast host";
+      return INTERNAL;
     }
     return null;
   }
@@ -102,11 +133,23 @@ public final class WebhookSender implements NotificationSender {
       return false;
     }
     try {
-      java.net.InetAddress a = java.net.InetAddress.getByName(h.replace("[", "").replace("]", ""));
-      return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress() || a.isMulticastAddress();
+      return internal(InetAddress.getByName(h.replace("[", "").replace("]", ""))); // a literal: no lookup
     } catch (java.net.UnknownHostException e) {
       return true;
     }
+  }
+
+  /** Loopback, link-local, unspecified, multicast or broadcast, also behind an IPv4-mapped/NAT64 form. */
+  static boolean internal(InetAddress a) {
+    InetAddress v4 = Addresses.embeddedIpv4(a);
+    if (v4 != null) {
+      return internal(v4);
+    }
+    byte[] b = a.getAddress();
+    boolean broadcast = b.length == 4 && (b[0] & b[1] & b[2] & b[3]) == (byte) 0xff;
+    boolean thisNetwork = b.length == 4 && b[0] == 0; // 0/8 "this network": never a destination (0.0.0.0 is this host)
+    return a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress() || a.isMulticastAddress()
+        || broadcast || thisNetwork;
   }
 
   @Override
@@ -140,7 +183,8 @@ public final class WebhookSender implements NotificationSender {
     return n;
   }
 
-  private Mono<Void> post(String url, OutboxEvent e, Instant sentAt, int attempt, String jws) {
+  /** POSTs the signed event (package-private for tests of the connection rules). */
+  Mono<Void> post(String url, OutboxEvent e, Instant sentAt, int attempt, String jws) {
     String host = URI.create(url).getHost().toLowerCase(Locale.ROOT);
     return Mono.defer(() -> http
             .headers(h -> h.set("Content-Type", MEDIA_TYPE).set(EVENT_ID, e.id()).set(EVENT_TYPE, e.type())

@@ -7,8 +7,8 @@ import io.gpki.signer.CertificateProfile;
 import io.gpki.signer.KeySpec;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.AuditLog;
+import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.CertificateRecord;
-import io.gpki.sync.CertificateStore;
 import io.gpki.sync.RegistrationJournal;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
@@ -51,7 +51,7 @@ public final class WebhookSigner {
   private final CaEngine engine;
   private final Enrolment enrolment;
   private final RegistrationJournal journal;
-  private final CertificateStore certificates;
+  private final CertificateLookup certificates;
   private final AuditLog audit;
   private final String keyId;
   private final String keySource;
@@ -65,7 +65,7 @@ public final class WebhookSigner {
 
   public WebhookSigner(
       CaSigner signer, CaEngine engine, Enrolment enrolment, RegistrationJournal journal,
-      CertificateStore certificates, AuditLog audit, String keyId, String keySource, String caId, Clock clock) {
+      CertificateLookup certificates, AuditLog audit, String keyId, String keySource, String caId, Clock clock) {
     this.signer = signer;
     this.engine = engine;
     this.enrolment = enrolment;

@@ -1,5 +1,6 @@
 package io.gpki.gateway.repository;
 
+import java.util.Objects;
 import io.gpki.sync.AccessCount;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -81,8 +82,8 @@ final class AccessReport {
     List<Row> rows = new ArrayList<>();
     groups.forEach(
         (id, g) -> {
-          long[] s = sums.get(id);
-          rows.add(new Row(g.period(), g.iface(), g.kind(), s[0], s[1], outcomes.get(id)));
+          long[] s = Objects.requireNonNull(sums.get(id));
+          rows.add(new Row(g.period(), g.iface(), g.kind(), s[0], s[1], outcomes.getOrDefault(id, Map.of())));
         });
     return rows;
   }

@@ -38,8 +38,25 @@ public final class DirectoryNames {
     try {
       return normalize(new DN(dn));
     } catch (LDAPException e) {
-      throw new IllegalArgumentException("malformed DN: " + e.getDiagnosticMessage(), e);
+      throw new IllegalArgumentException(malformed(e), e);
     }
+  }
+
+  /**
+   * The client's detail for a DN that does not parse. The SDK puts the reason in the message; the
+   * diagnostic message (a server's text) is null for a local parse error.
+   */
+  static String malformed(LDAPException e) {
+    return "malformed DN: " + reason(e, "not an RFC 4514 distinguished name (e.g. CN=x,O=y,C=JP)");
+  }
+
+  /** Why the SDK refused a DN or filter, never null: its message, else {@code fallback}. */
+  static String reason(LDAPException e, String fallback) {
+    String reason = e.getDiagnosticMessage();
+    if (reason == null || reason.isBlank()) {
+      reason = e.getMessage();
+    }
+    return reason == null || reason.isBlank() ? fallback : reason;
   }
 
   /** The normalised form of a parsed DN. */

@@ -52,9 +52,9 @@ final class DirectorySearch {
       return new NoSuchObject(near == null ? null : near.dn());
     }
     List<Directory.Node> out = new ArrayList<>();
-    List<Referral> continuations = scope == SearchScope.BASE ? List.of() : continuations(dir, base, scope);
+    List<Referral> continuations = SearchScope.BASE.equals(scope) ? List.of() : continuations(dir, base, scope);
     Deque<Directory.Node> todo = new ArrayDeque<>();
-    if (scope == SearchScope.BASE) {
+    if (SearchScope.BASE.equals(scope)) {
       todo.add(start);
     } else {
       children(dir, start, todo);
@@ -67,7 +67,7 @@ final class DirectorySearch {
         }
         out.add(n);
       }
-      if (scope == SearchScope.SUB || scope == SearchScope.SUBORDINATE_SUBTREE) {
+      if (SearchScope.SUB.equals(scope) || SearchScope.SUBORDINATE_SUBTREE.equals(scope)) {
         List<Directory.Node> below = new ArrayList<>();
         children(dir, n, below);
         for (int i = below.size() - 1; i >= 0; i--) {
@@ -75,7 +75,7 @@ final class DirectorySearch {
         }
       }
     }
-    if (scope == SearchScope.SUB) {
+    if (SearchScope.SUB.equals(scope)) {
       // the base itself belongs to a subtree search
       if (matches(filter, start)) {
         if (out.size() >= sizeLimit) {
@@ -108,7 +108,7 @@ final class DirectorySearch {
         continue;
       }
       String rest = baseKey.isEmpty() ? k : k.substring(0, k.length() - baseKey.length() - 1);
-      if (scope == SearchScope.ONE && containsUnescapedComma(rest)) {
+      if (SearchScope.ONE.equals(scope) && containsUnescapedComma(rest)) {
         continue;
       }
       out.add(r);

@@ -138,7 +138,7 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
     try {
       base = new DN(op.getBaseDN());
     } catch (LDAPException e) {
-      return done(id, ResultCode.INVALID_DN_SYNTAX, null, e.getDiagnosticMessage(), null);
+      return done(id, ResultCode.INVALID_DN_SYNTAX, null, DirectoryNames.malformed(e), null);
     }
     if (base.isNullDN()) {
       return rootDse(id, op, snapshot.directory());
@@ -180,7 +180,7 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
   }
 
   private LDAPMessage rootDse(int id, SearchRequestProtocolOp op, Directory dir) {
-    if (op.getScope() != SearchScope.BASE) {
+    if (!SearchScope.BASE.equals(op.getScope())) {
       return done(id, ResultCode.NO_SUCH_OBJECT, null, "the root DSE has no subordinates here; search a naming context", null);
     }
     Entry root = new Entry("");

@@ -143,7 +143,7 @@ public final class LdapUrlHandler {
     try {
       base = new DN(dnText);
     } catch (LDAPException e) {
-      throw new IllegalArgumentException("malformed DN: " + e.getDiagnosticMessage());
+      throw new IllegalArgumentException(DirectoryNames.malformed(e));
     }
     String[] parts = rawQuery == null ? new String[0] : rawQuery.split("\\?", -1);
     if (parts.length > 4) {
@@ -177,7 +177,8 @@ public final class LdapUrlHandler {
     try {
       filter = Filter.create(filterText);
     } catch (LDAPException e) {
-      throw new IllegalArgumentException("malformed filter: " + e.getDiagnosticMessage());
+      throw new IllegalArgumentException(
+          "malformed filter: " + DirectoryNames.reason(e, "not an RFC 4515 filter (e.g. (objectClass=*))"));
     }
     DirectorySearch.checkFilter(filter);
     if (parts.length > 3) {

@@ -1,8 +1,9 @@
 package io.gpki.gateway.repository;
 
+import java.util.Objects;
 import io.gpki.gateway.web.FastPath;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -89,19 +90,20 @@ public final class RepositoryFastRoute implements FastPath.Route {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // identity is the point: the memo belongs to this very snapshot
   public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
     RepositorySnapshot snapshot = snapshots.current();
     if (method == HttpMethod.POST || !snapshot.loaded()) {
       return null;
     }
-    Memo m = memo.get();
+    Memo m = Objects.requireNonNull(memo.get());
     if (m.snapshot != snapshot) {
       Memo fresh = new Memo(snapshot);
       if (memo.compareAndSet(m, fresh)) {
         m.close(); // its files close once their last response is written
         m = fresh;
       } else {
-        m = memo.get();
+        m = Objects.requireNonNull(memo.get());
         if (m.snapshot != snapshot) {
           return null; // snapshots are moving right now: let WebFlux answer this one
         }
@@ -195,18 +197,14 @@ public final class RepositoryFastRoute implements FastPath.Route {
   /** A request target's resolution: the object and the statistics labels its requests count under. */
   private static final class Target {
     final @Nullable Encoded object;
-    final String iface;
-    final String kind;
-    final FastPath.@Nullable Completion written;
+    final FastPath.Completion written;
     volatile @Nullable Stamped current;
 
     Target(@Nullable Encoded object, String iface, String kind, @Nullable AccessStatistics statistics) {
       this.object = object;
-      this.iface = iface;
-      this.kind = kind;
       this.written =
           statistics == null
-              ? null
+              ? nanos -> {}
               : nanos -> statistics.record(iface, kind, nanos < 0 ? "error" : "ok", Math.max(nanos, 0));
     }
 
@@ -223,7 +221,7 @@ public final class RepositoryFastRoute implements FastPath.Route {
       Encoded e = java.util.Objects.requireNonNull(object);
       Published p = e.published;
       PublishedResponder.HeaderSet set = responder.headers(p, Instant.ofEpochSecond(second));
-      HttpHeaders h = new DefaultHttpHeaders(false);
+      HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
       // Rendered as WebFlux renders it, so both paths send identical headers.
       h.set(HttpHeaderNames.CONTENT_TYPE, new AsciiString(MediaType.parseMediaType(p.contentType()).toString()));
       h.set(HttpHeaderNames.CONTENT_LENGTH, p.body().length);

@@ -3,8 +3,8 @@ package io.gpki.gateway.repository;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.gateway.web.Problems;
-import io.gpki.sync.CertificateStore;
-import io.gpki.sync.CrlStore;
+import io.gpki.sync.CertificateLookup;
+import io.gpki.sync.CrlLookup;
 import java.math.BigInteger;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -26,14 +26,14 @@ public final class RepositoryHandler {
       Pattern.compile("^/repository/(crl|arl)/([a-z0-9][a-z0-9-]{0,63})/([0-9]{1,40})\\.crl$");
 
   private final RepositorySnapshots snapshots;
-  private final CertificateStore certificates;
-  private final CrlStore crls;
+  private final CertificateLookup certificates;
+  private final CrlLookup crls;
   private final PublishedResponder responder;
 
   public RepositoryHandler(
       RepositorySnapshots snapshots,
-      CertificateStore certificates,
-      CrlStore crls,
+      CertificateLookup certificates,
+      CrlLookup crls,
       PublishedResponder responder) {
     this.snapshots = snapshots;
     this.certificates = certificates;

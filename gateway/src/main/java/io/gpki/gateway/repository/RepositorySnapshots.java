@@ -1,9 +1,11 @@
 package io.gpki.gateway.repository;
 
+import io.gpki.gateway.BackgroundLoop;
+import java.util.Objects;
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.sync.CertificateLookupOverlap;
 import io.gpki.sync.ChangeLogReader;
-import io.gpki.sync.ReferralStore;
+import io.gpki.sync.ReferralLookup;
 import io.gpki.sync.RepositoryContentSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,7 +32,7 @@ public final class RepositorySnapshots {
       new AtomicReference<>(RepositorySnapshot.empty());
   private final RepositoryContentSource content;
   private final ChangeLogReader changeLog;
-  private final ReferralStore referrals;
+  private final ReferralLookup referrals;
   private final SnapshotBuilder builder;
   private final @Nullable CertificateLookupOverlap overlap;
 
@@ -44,7 +46,7 @@ public final class RepositorySnapshots {
    * @param clock the clock
    */
   public RepositorySnapshots(
-      RepositoryContentSource content, ChangeLogReader changeLog, ReferralStore referrals,
+      RepositoryContentSource content, ChangeLogReader changeLog, ReferralLookup referrals,
       RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock) {
     this(content, changeLog, referrals, urls, interfaces, maxResults, clock, null);
   }
@@ -54,7 +56,7 @@ public final class RepositorySnapshots {
    *     snapshot's, read after each load; {@code null}: none (a snapshot-only certificate store)
    */
   public RepositorySnapshots(
-      RepositoryContentSource content, ChangeLogReader changeLog, ReferralStore referrals,
+      RepositoryContentSource content, ChangeLogReader changeLog, ReferralLookup referrals,
       RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock,
       @Nullable CertificateLookupOverlap overlap) {
     this.overlap = overlap;
@@ -66,7 +68,7 @@ public final class RepositorySnapshots {
 
   /** The snapshot to serve now. Never blocks. */
   public RepositorySnapshot current() {
-    return current.get();
+    return Objects.requireNonNull(current.get());
   }
 
   /** Loads and installs a new snapshot. */
@@ -94,7 +96,7 @@ public final class RepositorySnapshots {
   public Mono<Void> refreshIfMoved() {
     return changeLog
         .head()
-        .filter(head -> head != current.get().changeLogHead())
+        .filter(head -> head != current().changeLogHead())
         .flatMap(head -> refresh())
         .then();
   }
@@ -105,20 +107,10 @@ public final class RepositorySnapshots {
    * @return a handle that stops it
    */
   public Disposable start(Flux<Boolean> localChanges, Duration poll) {
-    // sample() signals on its own timer and must never meet zero demand while a refresh runs (it
-    // would error and end the refresh loop under a burst of changes), hence onBackpressureLatest.
-    return Flux.merge(Flux.interval(poll).map(t -> Boolean.TRUE), localChanges.sample(Duration.ofMillis(50)).onBackpressureLatest())
-        .onBackpressureDrop()
-        .concatMap(
-            tick ->
-                refreshIfMoved()
-                    .timeout(Duration.ofSeconds(30))
-                    .onErrorResume(
-                        e -> {
-                          LOG.warn("snapshot refresh failed; serving the previous one: {}", e.toString());
-                          return Mono.empty();
-                        }),
-            1)
-        .subscribe();
+    // A failed refresh keeps serving the previous snapshot.
+    return BackgroundLoop.start(
+        "repository snapshot refresh",
+        Flux.merge(Flux.interval(poll), localChanges.sample(Duration.ofMillis(50))),
+        () -> refreshIfMoved().timeout(Duration.ofSeconds(30)));
   }
 }

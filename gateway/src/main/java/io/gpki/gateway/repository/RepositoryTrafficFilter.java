@@ -1,5 +1,6 @@
 package io.gpki.gateway.repository;
 
+import java.util.Objects;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.web.Problems;
 import java.util.Map;
@@ -56,7 +57,7 @@ public final class RepositoryTrafficFilter implements WebFilter, Ordered {
       return problem(exchange, ErrorType.BAD_REQUEST, "query longer than " + maxQueryLength + " characters", path)
           .doFinally(s -> statistics.record(iface, kind, "client-error", System.nanoTime() - start));
     }
-    InterfaceGate gate = gates.get(iface);
+    InterfaceGate gate = Objects.requireNonNull(gates.get(iface), "a gate per interface");
     return gate.acquire()
         .flatMap(
             permit ->

@@ -342,7 +342,7 @@ public final class Cert {
   }
 
   /** OIDs of all critical extensions. */
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings("unchecked") // Bouncy Castle returns a raw Set of ASN1ObjectIdentifier
   public Set<ASN1ObjectIdentifier> criticalExtensions() {
     return holder.getCriticalExtensionOIDs();
   }

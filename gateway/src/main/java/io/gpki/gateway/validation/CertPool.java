@@ -104,7 +104,7 @@ public final class CertPool {
           queue.add(a);
           while (!queue.isEmpty()) {
             String name = queue.poll();
-            int next = d.get(name) + 1;
+            int next = d.getOrDefault(name, 0) + 1;
             for (Cert c : withIssuer(name)) {
               if (!d.containsKey(c.subjectKey())) {
                 d.put(c.subjectKey(), next);

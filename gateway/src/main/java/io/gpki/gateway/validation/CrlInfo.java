@@ -119,7 +119,7 @@ public final class CrlInfo {
           }
         }
         buf.add(entry.getUserCertificate().getValue().toByteArray(), current, reason,
-            entry.getRevocationDate().getDate().getTime());
+            entry.getRevocationDate().getDate().toInstant().toEpochMilli());
       }
       o = tbs.readObject();
     }

@@ -142,7 +142,7 @@ final class CrlScope {
     IssuingDistributionPoint x = a.idp();
     IssuingDistributionPoint y = b.idp();
     if (x == null || y == null) {
-      return x == y;
+      return x == null && y == null;
     }
     return java.util.Arrays.equals(Cert.encoded(x), Cert.encoded(y));
   }

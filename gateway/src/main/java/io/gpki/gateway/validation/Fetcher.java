@@ -1,5 +1,6 @@
 package io.gpki.gateway.validation;
 
+import org.jspecify.annotations.Nullable;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPURL;
@@ -7,10 +8,16 @@ import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.github.resilience4j.reactor.retry.RetryOperator;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.gpki.gateway.net.CheckedResolverGroup;
+import io.gpki.gateway.net.TargetResolver;
 import io.netty.channel.ChannelOption;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
@@ -26,14 +33,15 @@ import reactor.netty.http.client.HttpClient;
 
 /**
  * Fetches bytes from URLs named in certificates: HTTP(S) with Reactor Netty (non-blocking) and LDAP with
- * the UnboundID client on a bounded scheduler (it blocks). Every fetch is guarded against SSRF, capped
- * in size, given a timeout, retried once (reads are idempotent) and runs behind a circuit breaker per
- * host named {@code validation-fetch:<host>}.
+ * the UnboundID client on a bounded scheduler (it blocks). Every fetch is guarded against SSRF (the URL,
+ * then every address its host resolves to, before connecting, and the connection goes to exactly a
+ * checked address), capped in size, given a timeout, retried once (reads are idempotent) and runs
+ * behind a circuit breaker per host named {@code validation-fetch:<host>}.
  */
 final class Fetcher {
 
   /** A fetch that did not produce content. */
-  static final class FetchException extends RuntimeException {
+  static class FetchException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     FetchException(String message) {
@@ -41,30 +49,58 @@ final class Fetcher {
     }
   }
 
+  /**
+   * A target the SSRF guard refused before any connection. Neither retried (the answer would be the
+   * same) nor counted by the host's circuit breaker (it says nothing about the host's health).
+   */
+  static final class Refused extends FetchException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String url, String reason) {
+      super("refused " + url + ": " + reason);
+    }
+  }
+
   private static final int MAX_REDIRECTS = 3;
 
   private final UrlGuard guard;
+  private final TargetResolver resolver;
   private final Duration timeout;
   private final Scheduler ldapScheduler;
   private final CircuitBreakerRegistry breakers;
-  private final RetryRegistry retries;
+  private final CircuitBreakerConfig breakerConfig;
+  private final Retry retry;
   private final HttpClient http;
 
+  /** With the system resolver on {@code ldapScheduler} (tests that need no resolver of their own). */
   Fetcher(
       UrlGuard guard, Duration timeout, Scheduler ldapScheduler, CircuitBreakerRegistry breakers,
       RetryRegistry retries) {
+    this(guard, TargetResolver.system(ldapScheduler), timeout, ldapScheduler, breakers, retries);
+  }
+
+  Fetcher(
+      UrlGuard guard, TargetResolver resolver, Duration timeout, Scheduler ldapScheduler,
+      CircuitBreakerRegistry breakers, RetryRegistry retries) {
     this.guard = guard;
+    this.resolver = resolver;
     this.timeout = timeout;
     this.ldapScheduler = ldapScheduler;
     this.breakers = breakers;
-    this.retries = retries;
+    this.breakerConfig =
+        CircuitBreakerConfig.from(breakers.getDefaultConfig()).ignoreExceptions(Refused.class).build();
+    this.retry = retries.retry(
+        "validation-fetch", RetryConfig.from(retries.getDefaultConfig()).ignoreExceptions(Refused.class).build());
     this.http =
         HttpClient.create()
             .followRedirect(false)
             .responseTimeout(timeout)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
+            // The only lookup: resolve, check every address, and hand Netty just those to connect to.
+            .resolver(new CheckedResolverGroup(host -> checked(host)))
             .doOnConnected(
                 c -> {
+                  // Unreachable with the resolver above (a second line of defence, e.g. behind a proxy).
                   if (c.channel().remoteAddress() instanceof InetSocketAddress a
                       && !guard.allowed(a.getAddress())) {
                     c.dispose();
@@ -76,8 +112,8 @@ final class Fetcher {
   /** GETs {@code url} (http, https or ldap), at most {@code maxBytes}. */
   Mono<byte[]> get(String url, int maxBytes) {
     return Mono.defer(() -> fetch(url, null, null, maxBytes, 0))
-        .transformDeferred(RetryOperator.of(retries.retry("validation-fetch")))
-        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+        .transformDeferred(RetryOperator.of(retry))
+        .transformDeferred(CircuitBreakerOperator.of(breaker(url)));
   }
 
   /** Attributes read at an ldap caIssuers URL that names none (RFC 5280 4.2.2.1). */
@@ -96,24 +132,48 @@ final class Fetcher {
             () -> {
               String refused = guard.refuse(url);
               return refused != null
-                  ? Mono.<List<byte[]>>error(new FetchException("refused " + url + ": " + refused))
-                  : Mono.fromCallable(() -> ldapAll(url, maxBytes)).subscribeOn(ldapScheduler).timeout(timeout);
+                  ? Mono.<List<byte[]>>error(new Refused(url, refused))
+                  : ldapAddress(url)
+                      .flatMap(a -> Mono.fromCallable(() -> ldapAll(url, a, maxBytes)).subscribeOn(ldapScheduler))
+                      .onErrorMap(UrlGuard.Refused.class, e -> refused(url, e))
+                      .timeout(timeout);
             })
-        .transformDeferred(RetryOperator.of(retries.retry("validation-fetch")))
-        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+        .transformDeferred(RetryOperator.of(retry))
+        .transformDeferred(CircuitBreakerOperator.of(breaker(url)));
   }
 
   /** POSTs {@code body} to an http(s) {@code url} (OCSP; not retried: a nonce makes it unique). */
   Mono<byte[]> post(String url, String contentType, byte[] body, int maxBytes) {
     return Mono.defer(() -> fetch(url, contentType, body, maxBytes, MAX_REDIRECTS))
-        .transformDeferred(CircuitBreakerOperator.of(breakers.circuitBreaker("validation-fetch:" + host(url))));
+        .transformDeferred(CircuitBreakerOperator.of(breaker(url)));
   }
 
-  private Mono<byte[]> fetch(String url, String contentType, byte[] body, int maxBytes, int redirects) {
+  private Mono<byte[]> fetch(
+      String url, @Nullable String contentType, byte @Nullable [] body, int maxBytes, int redirects) {
     String refused = guard.refuse(url);
     if (refused != null) {
-      return Mono.error(new FetchException("refused " + url + ": " + refused));
+      return Mono.error(new Refused(url, refused));
     }
+    return fetchChecked(url, contentType, body, maxBytes, redirects)
+        .onErrorMap(UrlGuard.Refused.class, e -> refused(url, e));
+  }
+
+  /** The same answer for every refused target, whether something listens there or not. */
+  private static Refused refused(String url, UrlGuard.Refused e) {
+    return new Refused(url, String.valueOf(e.getMessage()));
+  }
+
+  /** The circuit breaker of the URL's host. */
+  private CircuitBreaker breaker(String url) {
+    return breakers.circuitBreaker("validation-fetch:" + host(url), breakerConfig);
+  }
+
+  /** The guard's resolve-and-check of {@code host}, bounded by the fetch timeout. */
+  private Mono<List<InetAddress>> checked(String host) {
+    return guard.check(host, resolver).timeout(timeout);
+  }
+
+  private Mono<byte[]> fetchChecked(String url, String contentType, byte[] body, int maxBytes, int redirects) {
     if (url.regionMatches(true, 0, "ldap:", 0, 5)) {
       return ldap(url, maxBytes);
     }
@@ -159,18 +219,27 @@ final class Fetcher {
   }
 
   private Mono<byte[]> ldap(String url, int maxBytes) {
-    return Mono.fromCallable(() -> ldapBlocking(url, maxBytes)).subscribeOn(ldapScheduler).timeout(timeout);
+    return ldapAddress(url)
+        .flatMap(a -> Mono.fromCallable(() -> ldapBlocking(url, a, maxBytes)).subscribeOn(ldapScheduler))
+        .timeout(timeout);
+  }
+
+  /** The first of the checked addresses of the LDAP URL's host (the only lookup for this fetch). */
+  private Mono<InetAddress> ldapAddress(String url) {
+    String host;
+    try {
+      host = new LDAPURL(url).getHost();
+    } catch (com.unboundid.ldap.sdk.LDAPException e) {
+      return Mono.error(new FetchException("malformed LDAP URL " + url));
+    }
+    return checked(host).map(list -> list.get(0));
   }
 
   /**
-   * A connection to the LDAP URL's host, after the SSRF guard has checked the address it resolves to,
+   * A connection to {@code address}, which the SSRF guard has checked (never a name: no second lookup),
    * with the fetch timeout and a message size bound of {@code maxBytes}. Blocking: LDAP scheduler only.
    */
-  private LDAPConnection connect(LDAPURL u, int maxBytes) throws Exception {
-    InetAddress address = InetAddress.getByName(u.getHost());
-    if (!guard.allowed(address)) {
-      throw new FetchException("LDAP host " + u.getHost() + " resolves to a non-public address");
-    }
+  private LDAPConnection connect(LDAPURL u, InetAddress address, int maxBytes) throws Exception {
     LDAPConnectionOptions options = new LDAPConnectionOptions();
     options.setConnectTimeoutMillis((int) timeout.toMillis());
     options.setResponseTimeoutMillis(timeout.toMillis());
@@ -178,10 +247,10 @@ final class Fetcher {
     return new LDAPConnection(options, address.getHostAddress(), u.getPort());
   }
 
-  private byte[] ldapBlocking(String url, int maxBytes) throws Exception {
+  private byte[] ldapBlocking(String url, InetAddress address, int maxBytes) throws Exception {
     LDAPURL u = new LDAPURL(url);
     String[] attributes = u.getAttributes();
-    try (LDAPConnection c = connect(u, maxBytes)) {
+    try (LDAPConnection c = connect(u, address, maxBytes)) {
       SearchResult r =
           c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
       for (SearchResultEntry e : r.getSearchEntries()) {
@@ -202,12 +271,12 @@ final class Fetcher {
     throw new FetchException("no value at " + url);
   }
 
-  private List<byte[]> ldapAll(String url, int maxBytes) throws Exception {
+  private List<byte[]> ldapAll(String url, InetAddress address, int maxBytes) throws Exception {
     LDAPURL u = new LDAPURL(url);
     String[] attributes = u.getAttributes().length == 0 ? CA_ATTRIBUTES.toArray(String[]::new) : u.getAttributes();
     List<byte[]> out = new ArrayList<>();
     long total = 0;
-    try (LDAPConnection c = connect(u, maxBytes)) {
+    try (LDAPConnection c = connect(u, address, maxBytes)) {
       SearchResult r =
           c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
       for (SearchResultEntry e : r.getSearchEntries()) {

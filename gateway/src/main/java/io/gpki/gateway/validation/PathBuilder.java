@@ -38,7 +38,7 @@ final class PathBuilder {
    * @return whether the consumer accepted a path
    */
   boolean search(Cert target, Predicate<List<Cert>> consumer) {
-    if (target.equals(anchor) || target.nodeId().equals(anchor.nodeId()) && target.selfIssued()) {
+    if (target.equals(anchor) || (target.nodeId().equals(anchor.nodeId()) && target.selfIssued())) {
       return consumer.test(List.of(anchor));
     }
     List<Cert> upward = new ArrayList<>();
@@ -102,7 +102,7 @@ final class PathBuilder {
     for (Cert c : possible) {
       boolean signs = c.publicKey() != null && Signatures.verifies(current, c.publicKey(), c.spkiHash());
       boolean aki = current.akiMatches(c.ski());
-      ranked.add(new Ranked(c, signs ? 0 : 1, aki ? 0 : 1, distance.get(c.issuerKey())));
+      ranked.add(new Ranked(c, signs ? 0 : 1, aki ? 0 : 1, distance.getOrDefault(c.issuerKey(), Integer.MAX_VALUE)));
     }
     ranked.sort(
         Comparator.comparingInt(Ranked::signs).thenComparingInt(Ranked::aki).thenComparingInt(Ranked::hops));

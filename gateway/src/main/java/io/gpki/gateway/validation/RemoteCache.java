@@ -1,5 +1,6 @@
 package io.gpki.gateway.validation;
 
+import io.gpki.gateway.BackgroundLoop;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,7 +88,7 @@ final class RemoteCache {
             .doOnNext(list -> certs.put(url, new Entry<>(list, clock.instant().plus(CERT_TTL)))));
   }
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings("unchecked") // one map holds Monos of several types; the key names the type
   private <T> Mono<T> shared(String key, Mono<T> fetch) {
     Instant failedAt = failures.get(key);
     if (failedAt != null && clock.instant().isBefore(failedAt.plus(cfg.failureCacheTime()))) {
@@ -149,22 +150,20 @@ final class RemoteCache {
 
   /** Starts the background refresh of CRLs whose nextUpdate is near. */
   Disposable startRefresh() {
-    return Flux.interval(cfg.refreshInterval())
-        .onBackpressureDrop()
-        .concatMap(
-            t ->
-                Flux.fromIterable(List.copyOf(crls.entrySet()))
-                    .filter(e -> clock.instant().plus(cfg.refreshAhead()).isAfter(e.getValue().expires()))
-                    .concatMap(
-                        e ->
-                            fetchCrl(e.getKey())
-                                .onErrorResume(
-                                    x -> {
-                                      LOG.warn("background refresh of {} failed: {}", e.getKey(), x.toString());
-                                      return Mono.empty();
-                                    }))
-                    .then())
-        .subscribe();
+    return BackgroundLoop.start(
+        "CRL cache refresh",
+        Flux.interval(cfg.refreshInterval()),
+        () ->
+            Flux.fromIterable(List.copyOf(crls.entrySet()))
+                .filter(e -> clock.instant().plus(cfg.refreshAhead()).isAfter(e.getValue().expires()))
+                .concatMap(
+                    e ->
+                        fetchCrl(e.getKey())
+                            .onErrorResume(
+                                x -> {
+                                  LOG.warn("background refresh of {} failed: {}", e.getKey(), x.toString());
+                                  return Mono.empty();
+                                })));
   }
 
   /** Number of cached CRLs (metrics, tests). */

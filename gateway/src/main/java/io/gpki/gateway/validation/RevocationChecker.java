@@ -7,6 +7,8 @@ import java.util.List;
 interface RevocationChecker {
 
   /**
+   * Checks one certificate.
+   *
    * @param cert the certificate
    * @param issuer the certificate before it on the path (its issuer)
    * @param issuerKey the working public key that verified {@code cert}

@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -73,7 +73,7 @@ public final class ValidationFastRoute implements FastPath.Route {
 
   @Override
   public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
-    if (method != HttpMethod.POST || !ValidationHandler.PATH.equals(uri) || body.readableBytes() > maxRequestBytes) {
+    if (!HttpMethod.POST.equals(method) || !ValidationHandler.PATH.equals(uri) || body.readableBytes() > maxRequestBytes) {
       return null; // over the configured cap: the handler answers 413
     }
     byte[] bytes = new byte[body.readableBytes()];
@@ -92,7 +92,7 @@ public final class ValidationFastRoute implements FastPath.Route {
       return null;
     }
     byte[] out = ValidationJson.MAPPER.writeValueAsBytes(ValidationJson.render(result));
-    HttpHeaders h = new DefaultHttpHeaders(false);
+    HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
     h.set(HttpHeaderNames.CONTENT_TYPE, JSON);
     h.set(HttpHeaderNames.CACHE_CONTROL, NO_STORE);
     h.set(HttpHeaderNames.CONTENT_LENGTH, out.length);

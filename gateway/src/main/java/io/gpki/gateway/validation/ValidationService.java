@@ -1,5 +1,6 @@
 package io.gpki.gateway.validation;
 
+import java.util.Objects;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import java.util.ArrayList;
@@ -132,7 +133,7 @@ public final class ValidationService {
 
     /** The engine over every anchor with what is at hand: the first valid outcome, or the most informative. */
     Outcome evaluate() {
-      Outcome best = null;
+      @Nullable Outcome best = null;
       for (Cert anchor : anchors) {
         Outcome o = engine.validate(request.target(), anchor, pool, crls, answers, request.inputs());
         if (o instanceof Outcome.Valid) {
@@ -142,7 +143,7 @@ public final class ValidationService {
           best = o;
         }
       }
-      return best;
+      return Objects.requireNonNull(best, "a round has at least one anchor");
     }
 
     Mono<Outcome> run(int n) {

@@ -2,11 +2,13 @@ package io.gpki.gateway.validation;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.gpki.gateway.net.TargetResolver;
 import java.time.Clock;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Builds the package-private parts of the validation service (fetcher, caches, OCSP client, engine)
@@ -14,15 +16,21 @@ import reactor.core.scheduler.Scheduler;
  */
 public final class ValidationWiring implements AutoCloseable {
 
+  /** Threads for host-name lookups of fetches (the JDK resolver blocks); they queue beyond this. */
+  private static final int RESOLVER_THREADS = 4;
+
   private final ValidationService service;
   private final Disposable refresh;
+  private final Scheduler resolverScheduler;
 
   public ValidationWiring(
       Supplier<RepositoryView.@Nullable Content> view, ValidationProperties props, Scheduler ldapScheduler, CircuitBreakerRegistry breakers,
       RetryRegistry retries, Clock clock, OwnOcsp ownOcsp) {
     UrlGuard guard = new UrlGuard(
         props.fetch().allowPrivateTargets(), UrlGuard.addresses(props.fetch().allowedPrivateAddresses()));
-    Fetcher fetcher = new Fetcher(guard, props.fetch().timeout(), ldapScheduler, breakers, retries);
+    this.resolverScheduler = Schedulers.newBoundedElastic(RESOLVER_THREADS, 256, "validation-dns");
+    Fetcher fetcher = new Fetcher(
+        guard, TargetResolver.system(resolverScheduler), props.fetch().timeout(), ldapScheduler, breakers, retries);
     RemoteCache cache = new RemoteCache(fetcher, props.fetch(), clock);
     this.service =
         new ValidationService(
@@ -39,5 +47,6 @@ public final class ValidationWiring implements AutoCloseable {
   @Override
   public void close() {
     refresh.dispose();
+    resolverScheduler.dispose();
   }
 }

@@ -28,8 +28,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.NettyPipeline;
@@ -114,7 +117,11 @@ public final class FastPath extends ChannelDuplexHandler {
   /** Called when an answer has been written. */
   @FunctionalInterface
   public interface Completion {
-    /** @param nanos from arrival to the last byte written, or -1 when the write failed */
+    /**
+     * Records a written answer.
+     *
+     * @param nanos from arrival to the last byte written, or -1 when the write failed
+     */
     void written(long nanos);
   }
 
@@ -128,10 +135,24 @@ public final class FastPath extends ChannelDuplexHandler {
 
   /** Adds a fast path with {@code routes} to a Reactor Netty HTTP/1.1 server pipeline. */
   public static void install(ChannelPipeline pipeline, List<Route> routes) {
+    install(pipeline, routes, DEFAULT_HOLD_TIMEOUT);
+  }
+
+  /**
+   * Adds a fast path with {@code routes} to a Reactor Netty HTTP/1.1 server pipeline.
+   *
+   * @param holdTimeout the time a held POST body (at most {@value #MAX_BODY} bytes) has to complete
+   *     after its first incomplete read (the server's read timeout); one that does not gets a 408
+   *     problem and the connection is closed
+   */
+  public static void install(ChannelPipeline pipeline, List<Route> routes, Duration holdTimeout) {
     if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(NAME) == null) {
-      pipeline.addAfter(NettyPipeline.HttpCodec, NAME, new FastPath(routes));
+      pipeline.addAfter(NettyPipeline.HttpCodec, NAME, new FastPath(routes, holdTimeout));
     }
   }
+
+  /** The hold timeout when none is given: the repository's default read timeout. */
+  static final Duration DEFAULT_HOLD_TIMEOUT = Duration.ofSeconds(10);
 
   /** Largest POST body the fast path holds to offer a route (OCSP requests are a few hundred bytes). */
   static final int MAX_BODY = 4096;
@@ -148,25 +169,50 @@ public final class FastPath extends ChannelDuplexHandler {
   private final List<Object> held = new ArrayList<>();
   private int heldBytes;
   private long heldArrival;
+  private final long holdTimeoutNanos;
+  /** Fires when a held body has not completed within the hold timeout. */
+  private @Nullable ScheduledFuture<?> holdTimer;
+  /** The connection is closing after an early refusal: drop whatever else arrives. */
+  private boolean refused;
 
   FastPath(List<Route> routes) {
+    this(routes, DEFAULT_HOLD_TIMEOUT);
+  }
+
+  FastPath(List<Route> routes, Duration holdTimeout) {
     this.routes = routes;
+    this.holdTimeoutNanos = holdTimeout.toNanos();
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (refused) {
+      consumed = true;
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     if (!held.isEmpty()) {
       hold(ctx, msg);
       return;
     }
     if (msg instanceof HttpRequest request) {
       long arrival = System.nanoTime();
+      String malformed = pendingSlow == 0 ? EarlyRefusals.malformedTarget(request.uri()) : null;
+      if (malformed != null) {
+        // WebFlux would answer a bare 400 without a problem body (its adapter cannot build a URI).
+        // Only when no earlier request is with WebFlux, so answers keep their order.
+        refused = true;
+        consumed = true;
+        ReferenceCountUtil.release(msg);
+        EarlyRefusals.badTarget(ctx, request.uri(), malformed);
+        return;
+      }
       if (!eligible(ctx, request)) {
         pass(ctx, msg);
         return;
       }
       HttpMethod method = request.method();
-      if (method == HttpMethod.POST) {
+      if (HttpMethod.POST.equals(method)) {
         if (msg instanceof LastHttpContent || !acceptsBody(request.uri(), request.headers())) {
           pass(ctx, msg);
           return;
@@ -230,8 +276,33 @@ public final class FastPath extends ChannelDuplexHandler {
     write(ctx, request.method(), answer, heldArrival);
   }
 
+  /**
+   * The held body stopped arriving: as Reactor Netty's read timeout would for a request WebFlux has,
+   * but with a 408 problem instead of a 500, and the connection closed (the rest may still come).
+   */
+  private void holdTimedOut(ChannelHandlerContext ctx) {
+    holdTimer = null;
+    if (held.isEmpty() || !ctx.channel().isActive()) {
+      return;
+    }
+    String target = ((HttpRequest) held.get(0)).uri();
+    held.forEach(ReferenceCountUtil::release);
+    held.clear();
+    refused = true;
+    EarlyRefusals.bodyTimedOut(ctx, target);
+  }
+
+  private void cancelHoldTimer() {
+    ScheduledFuture<?> timer = holdTimer;
+    if (timer != null) {
+      timer.cancel(false);
+      holdTimer = null;
+    }
+  }
+
   /** Ends holding: drops the held parts (answered) or hands them on to WebFlux in order. */
   private void release(ChannelHandlerContext ctx, boolean answered) {
+    cancelHoldTimer();
     List<Object> parts = new ArrayList<>(held);
     held.clear();
     if (answered) {
@@ -253,6 +324,7 @@ public final class FastPath extends ChannelDuplexHandler {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    cancelHoldTimer();
     held.forEach(ReferenceCountUtil::release);
     held.clear();
     ctx.fireChannelInactive();
@@ -260,6 +332,11 @@ public final class FastPath extends ChannelDuplexHandler {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (!held.isEmpty() && holdTimer == null) {
+      // A body still incomplete after this read: bound the wait for the rest. (Most bodies arrive
+      // with their request in one read and never need a timer.)
+      holdTimer = ctx.executor().schedule(() -> holdTimedOut(ctx), holdTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
     if (flushNeeded) {
       flushNeeded = false;
       ctx.flush();
@@ -276,6 +353,7 @@ public final class FastPath extends ChannelDuplexHandler {
   }
 
   @Override
+  @SuppressWarnings("FutureReturnValueIgnored") // Netty: the caller's promise carries the write's outcome
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     // A complete response of a request WebFlux had (1xx interim responses are not the end of one).
     if (msg instanceof LastHttpContent
@@ -291,13 +369,13 @@ public final class FastPath extends ChannelDuplexHandler {
       return false;
     }
     HttpMethod method = request.method();
-    if ((method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.POST)
-        || request.protocolVersion() != HttpVersion.HTTP_1_1) {
+    if ((!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method) && !HttpMethod.POST.equals(method))
+        || !HttpVersion.HTTP_1_1.equals(request.protocolVersion())) {
       return false;
     }
     HttpHeaders h = request.headers();
     int length = h.getInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-    boolean bodyOk = method == HttpMethod.POST ? length > 0 && length <= MAX_BODY : length == 0;
+    boolean bodyOk = HttpMethod.POST.equals(method) ? length > 0 && length <= MAX_BODY : length == 0;
     return bodyOk
         && !h.contains(HttpHeaderNames.IF_NONE_MATCH)
         && !h.contains(HttpHeaderNames.IF_MODIFIED_SINCE)
@@ -327,11 +405,12 @@ public final class FastPath extends ChannelDuplexHandler {
     return null;
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // Netty: write failures fail the channel; the listeners that matter are added
   private void write(ChannelHandlerContext ctx, HttpMethod method, Answer answer, long arrival) {
     Completion done = answer.onWritten();
     ChannelFutureListener written = f -> done.written(f.isSuccess() ? System.nanoTime() - arrival : -1);
     flushNeeded = true;
-    FileRegion region = method == HttpMethod.HEAD ? null : region(ctx, answer);
+    FileRegion region = HttpMethod.HEAD.equals(method) ? null : region(ctx, answer);
     if (region != null) {
       // sendfile: headers, the file region, then the end of the response. Corked (as nginx's
       // tcp_nopush) so the headers ride in the first full segment instead of a packet of their own;
@@ -344,7 +423,7 @@ public final class FastPath extends ChannelDuplexHandler {
       return;
     }
     // HEAD: the codec drops the body of a HEAD answer itself; send none, keep Content-Length.
-    ByteBuf body = method == HttpMethod.HEAD ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
+    ByteBuf body = HttpMethod.HEAD.equals(method) ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, answer.status(), body, answer.headers(), EmptyHttpHeaders.INSTANCE);

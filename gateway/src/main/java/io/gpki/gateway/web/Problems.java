@@ -2,6 +2,10 @@ package io.gpki.gateway.web;
 
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
+import io.gpki.signer.SignerException;
+import io.gpki.sync.StoreException;
+import io.gpki.sync.StoreFailures;
+import io.netty.handler.timeout.ReadTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,9 +42,15 @@ public final class Problems {
     }
   }
 
-  /** The problem for any throwable; internal errors get a generic detail. */
+  /**
+   * The problem for any throwable; internal errors get a generic detail. Beyond {@link PkiException}
+   * and Spring's {@link ResponseStatusException}: a store that cannot answer right now (database down
+   * or unreachable, pool exhausted, a timeout; see {@link StoreFailures}) and a signer that is away,
+   * saturated or too slow are 503s with Retry-After, since the same request can succeed later; a
+   * request body the client stopped sending is 408. Only what is left is a 500.
+   */
   public static Problem of(Throwable e) {
-    if (e instanceof io.gpki.sync.StoreException.ReadOnly r) {
+    if (e instanceof StoreException.ReadOnly r) {
       // The store refused a write because this center is not the master (backup code paths refuse).
       return new Problem(ErrorType.BACKUP_CENTER, 503, r.getMessage());
     }
@@ -56,6 +66,7 @@ public final class Problems {
             case 400 -> ErrorType.BAD_REQUEST;
             case 404 -> ErrorType.NOT_FOUND;
             case 405 -> ErrorType.METHOD_NOT_ALLOWED;
+            case 408 -> ErrorType.REQUEST_TIMEOUT;
             case 413 -> ErrorType.PAYLOAD_TOO_LARGE;
             case 415 -> ErrorType.UNSUPPORTED_MEDIA_TYPE;
             case 503 -> ErrorType.SERVICE_UNAVAILABLE;
@@ -64,12 +75,45 @@ public final class Problems {
       String detail = r.getReason() != null && status < 500 ? r.getReason() : type.title();
       return new Problem(type, status, detail);
     }
+    if (e instanceof StoreException.Conflict) {
+      return new Problem(ErrorType.CONFLICT, 409, "a uniqueness or ordering rule refused the write");
+    }
+    if (e instanceof StoreException.NotFound) {
+      return new Problem(ErrorType.NOT_FOUND, 404, String.valueOf(e.getMessage()));
+    }
+    if (e instanceof SignerException s) {
+      return switch (s.kind()) {
+        case UNAVAILABLE, SATURATED, TIMEOUT ->
+            new Problem(ErrorType.SIGNER_UNAVAILABLE, 503,
+                "the signer cannot sign right now; retry after the Retry-After delay");
+        case UNKNOWN_KEY, REJECTED -> new Problem(ErrorType.INTERNAL, 500, generic(ErrorType.INTERNAL));
+      };
+    }
+    if (readTimeout(e)) {
+      return new Problem(ErrorType.REQUEST_TIMEOUT, 408,
+          "the request body did not arrive within the read timeout; the connection is closed");
+    }
+    if (StoreFailures.unavailable(e)) {
+      return new Problem(ErrorType.SERVICE_UNAVAILABLE, 503,
+          "the database cannot be reached right now; retry after the Retry-After delay");
+    }
     return new Problem(ErrorType.INTERNAL, 500, generic(ErrorType.INTERNAL));
   }
 
+  /** Whether the client paused its request for longer than the server's read timeout. */
+  static boolean readTimeout(Throwable e) {
+    Throwable t = e;
+    for (int depth = 0; t != null && depth < 16; depth++, t = t.getCause()) {
+      if (t instanceof ReadTimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A problem response for a handler. */
-  public static Mono<ServerResponse> response(ErrorType type, String detail, String instance) {
-    Problem p = new Problem(type, type.status(), detail);
+  public static Mono<ServerResponse> response(ErrorType type, @Nullable String detail, String instance) {
+    Problem p = new Problem(type, type.status(), detail == null ? type.title() : detail);
     ServerResponse.BodyBuilder b =
         ServerResponse.status(HttpStatus.valueOf(type.status())).contentType(MediaType.APPLICATION_PROBLEM_JSON);
     if (type.status() == 503) {
@@ -104,7 +148,8 @@ public final class Problems {
 
   private static void quote(StringBuilder sb, String s) {
     sb.append('"');
-    for (char c : s.toCharArray()) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       if (c == '"' || c == '\\') {
         sb.append('\\').append(c);
       } else if (c < 0x20) {

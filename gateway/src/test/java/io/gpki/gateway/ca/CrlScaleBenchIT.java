@@ -123,7 +123,7 @@ class CrlScaleBenchIT {
   }
 
   /** Waits until the index names the new number (cheap to poll), then downloads the list once. */
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings("unchecked") // JSON read into untyped maps, as WebTestClient hands them out
   private byte[] awaitServed(WebTestClient http, CrlRecord crl) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (System.nanoTime() < deadline) {
@@ -150,7 +150,7 @@ class CrlScaleBenchIT {
     throw new AssertionError("CRL number " + crl.number() + " not served within 5 minutes");
   }
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings("unchecked") // JSON read into untyped maps, as WebTestClient hands them out
   private X509Certificate caCertificate(WebTestClient http) throws Exception {
     java.util.Map<String, Object> index =
         http.get().uri("/repository").exchange().expectStatus().isOk()

@@ -84,6 +84,7 @@ class OcspIT {
   @LocalServerPort int port;
   @Autowired RepositoryStore store;
   @Autowired CaEngine engine;
+  @Autowired ResponderCertificates responderCertificates;
   @Autowired List<FastPath.Route> routes;
   @Autowired OcspProperties props;
   @Autowired io.gpki.signer.CaSigner signer;
@@ -272,7 +273,8 @@ class OcspIT {
   void aRestartedResponderStartsFromTheStoredStatusesAndFollowsTheLogFromThere() throws Exception {
     // A second responder on the same store, as after a restart: the demo PKI is already there.
     long headAtStart = store.changeLog().head().block(Duration.ofSeconds(10));
-    try (OcspResponder restarted = OcspResponder.create(props, signer, store, engine, keySourceOfCa, clock, meters)) {
+    try (OcspResponder restarted = OcspResponder.create(props, signer, new OcspResponder.StorePorts(store.certificates(), store.cas(),
+        store.certificateStatus(), store.changeLog()), responderCertificates, keySourceOfCa, clock, meters)) {
       restarted.start(changes.changes());
       Instant deadline = Instant.now().plusSeconds(60);
       while (!restarted.ready() && Instant.now().isBefore(deadline)) {

@@ -144,7 +144,7 @@ class StatusSourceChainTest {
         .assertNext(t -> {
           assertThat(t.getT2()).isEqualTo(new OcspResult.Refused(OcspStatus.TRY_LATER, "live signing budget exhausted"));
         })
-        .verifyComplete();
+        .expectComplete().verify(Duration.ofSeconds(30));
   }
 
   @Test

@@ -166,8 +166,7 @@ class OperationsIT {
     assertThat(types).contains("APPROVAL:REQUESTED", "APPROVAL:APPROVED", "APPROVAL:EXPIRED", "AUTH_FAILURE:DENIED",
         "REQUEST_DONE:DONE", "CRL_ISSUED:ISSUED", "OPERATOR_REGISTERED:DONE", "LRA_REGISTERED:DONE");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int status = AuditVerify.run(new String[] {"--db-url", "postgresql://" + db.host() + ":" + db.port() + "/"
-        + db.database(), "--db-user", db.user()}, new PrintStream(out, true, StandardCharsets.UTF_8));
+    int status = AuditVerify.run(verifierArgs(), new PrintStream(out, true, StandardCharsets.UTF_8));
     assertThat(status).as(out.toString(StandardCharsets.UTF_8)).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("audit log OK");
     // no secret of the demo credentials reached the log
@@ -187,10 +186,22 @@ class OperationsIT {
       st.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update");
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int status = AuditVerify.run(new String[] {"--db-url", "postgresql://" + db.host() + ":" + db.port() + "/"
-        + db.database(), "--db-user", db.user()}, new PrintStream(out, true, StandardCharsets.UTF_8));
+    int status = AuditVerify.run(verifierArgs(), new PrintStream(out, true, StandardCharsets.UTF_8));
     assertThat(status).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("audit log BROKEN at seq 5:");
+  }
+
+  /** The verifier's command line as an operator gives it: the password (the embedded server has one) in a file. */
+  private String[] verifierArgs() throws java.io.IOException {
+    List<String> args = new ArrayList<>(List.of("--db-url",
+        "postgresql://" + db.host() + ":" + db.port() + "/" + db.database(), "--db-user", db.user()));
+    if (db.password() != null) {
+      Path file = java.nio.file.Files.createTempFile(dataDir, "db", ".pass");
+      java.nio.file.Files.writeString(file, db.password(), StandardCharsets.UTF_8);
+      args.add("--db-password-file");
+      args.add(file.toString());
+    }
+    return args.toArray(String[]::new);
   }
 
   private long count(String sql) throws Exception {

@@ -21,6 +21,10 @@ class WebhookUrlTest {
         "refused/localhost name      | https://localhost/hook               | loopback",
         "refused/link-local metadata | https://169.254.169.254/latest       | link-local",
         "refused/unspecified         | https://0.0.0.0/hook                 | unspecified",
+        "refused/this network 0/8    | https://0.1.2.3/hook                 | unspecified",
+        "refused/broadcast           | https://255.255.255.255/hook         | loopback",
+        "refused/v4-mapped loopback  | https://[::ffff:127.0.0.1]/hook      | loopback",
+        "refused/NAT64 metadata      | https://[64:ff9b::a9fe:a9fe]/hook    | link-local",
         "refused/no host             | https:///hook                        | has no host",
       })
   void productionDefaults(String outcome, String url, String refusal) {

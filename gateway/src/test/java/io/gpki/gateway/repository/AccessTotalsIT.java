@@ -57,12 +57,12 @@ class AccessTotalsIT {
     first.record(AccessStatistics.FILES, "crl", "ok", 1_000_001);
     first.record(AccessStatistics.FILES, "crl", "ok", 2_000_000);
     first.record(AccessStatistics.FILES, "crl", "not-found", 500);
-    StepVerifier.create(first.flush()).verifyComplete();
+    StepVerifier.create(first.flush()).expectComplete().verify(Duration.ofSeconds(30));
     // Recorded after a periodic write: only the shutdown write takes it along.
     first.record(AccessStatistics.FILES, "crl", "ok", 3_000_000);
-    StepVerifier.create(first.flush()).verifyComplete();
+    StepVerifier.create(first.flush()).expectComplete().verify(Duration.ofSeconds(30));
     // Nothing changed: a write with nothing new is harmless.
-    StepVerifier.create(first.flush()).verifyComplete();
+    StepVerifier.create(first.flush()).expectComplete().verify(Duration.ofSeconds(30));
 
     // "Restart": a new process over the same database, an hour later (next Tokyo day, next month).
     AccessStatistics second = process(T0.plus(Duration.ofHours(1)));
@@ -84,8 +84,8 @@ class AccessTotalsIT {
     assertThat(may31.totalMillis()).isEqualByComparingTo(new BigDecimal("6.000501"));
 
     // A third process sees the second's totals once written, and not twice after a repeated write.
-    StepVerifier.create(second.flush()).verifyComplete();
-    StepVerifier.create(second.flush()).verifyComplete();
+    StepVerifier.create(second.flush()).expectComplete().verify(Duration.ofSeconds(30));
+    StepVerifier.create(second.flush()).expectComplete().verify(Duration.ofSeconds(30));
     AccessStatistics third = process(T0.plus(Duration.ofHours(2)));
     List<AccessReport.Row> monthly = AccessReport.rows(third.totals(null, null).block(WAIT), true, null, null);
     assertThat(monthly).extracting(AccessReport.Row::period, AccessReport.Row::iface, AccessReport.Row::requests)

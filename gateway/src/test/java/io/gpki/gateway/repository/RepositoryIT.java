@@ -133,15 +133,24 @@ class RepositoryIT {
   }
 
   @Test
-  void readinessReportsSignerDatabaseAndSnapshotSeparately() {
-    client.get().uri("http://localhost:" + managementPort + "/actuator/health/readiness").exchange()
+  void readinessHoldsOnlyWhatReadsNeedAndTheDatabaseAndSignerHaveGroupsOfTheirOwn() {
+    String health = "http://localhost:" + managementPort + "/actuator/health/";
+    client.get().uri(health + "readiness").exchange()
         .expectStatus().isOk()
         .expectBody()
         .jsonPath("$.status").isEqualTo("UP")
+        .jsonPath("$.components.repositorySnapshot.status").isEqualTo("UP")
+        .jsonPath("$.components.primaryDatabase").doesNotExist()
+        .jsonPath("$.components.signer").doesNotExist();
+    client.get().uri(health + "database").exchange()
+        .expectStatus().isOk()
+        .expectBody()
+        .jsonPath("$.components.primaryDatabase.status").isEqualTo("UP");
+    client.get().uri(health + "signing").exchange()
+        .expectStatus().isOk()
+        .expectBody()
         .jsonPath("$.components.signer.status").isEqualTo("UP")
-        .jsonPath("$.components.signer.details.soft").value(v -> assertThat(v.toString()).contains("pkcs12 UP"))
-        .jsonPath("$.components.primaryDatabase.status").isEqualTo("UP")
-        .jsonPath("$.components.repositorySnapshot.status").isEqualTo("UP");
+        .jsonPath("$.components.signer.details.soft").value(v -> assertThat(v.toString()).contains("pkcs12 UP"));
   }
 
   @Test

@@ -10,21 +10,16 @@ import com.unboundid.ldap.sdk.DereferencePolicy;
 import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.SearchScope;
-import io.gpki.sync.Referral;
-import io.gpki.sync.ReferralStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Semaphore;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.server.RouterFunctions;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /** Units of the lookup interfaces that need no running gateway. */
 class RepositoryUnitsTest {
@@ -98,34 +93,18 @@ class RepositoryUnitsTest {
     assertThat(meters.get(PublishedResponder.STALE_METRIC).counter().count()).isEqualTo(1.0);
   }
 
+  /** Issue 16 (6): the client learns why a DN or filter does not parse, never "null". */
   @Test
-  void operatorApiIsDeniedByDefaultAndValidatesBodies() {
-    ReferralStore none = new ReferralStore() {
-      @Override public Mono<Referral> put(Referral referral) { return Mono.just(referral); }
-      @Override public Mono<Boolean> delete(String id) { return Mono.just(false); }
-      @Override public Flux<Referral> referrals() { return Flux.empty(); }
-    };
-    WebTestClient denied = client(new ReferralApi(none, OperatorAccess.flag(false), Clock.systemUTC(), () -> { }));
-    denied.get().uri(RepositoryInterfaces.REFERRALS_API).exchange().expectStatus().isForbidden();
-    denied.delete().uri(RepositoryInterfaces.REFERRALS_API + "/x").exchange().expectStatus().isForbidden();
-    WebTestClient allowed = client(new ReferralApi(none, OperatorAccess.flag(true), Clock.systemUTC(), () -> { }));
-    for (String body : Set.of("[]", "{\"id\":\"x\",\"baseDn\":\"C=JP\",\"ldapUrl\":\"http://wrong\"}",
-        "{\"id\":\"Bad Id\",\"baseDn\":\"C=JP\",\"ldapUrl\":\"ldap://x\"}", "{\"id\":\"x\",\"ldapUrl\":\"ldap://x\"}")) {
-      allowed.post().uri(RepositoryInterfaces.REFERRALS_API).bodyValue(body).exchange().expectStatus().isBadRequest();
-    }
-    allowed.post().uri(RepositoryInterfaces.REFERRALS_API)
-        .bodyValue("{\"id\":\"p\",\"baseDn\":\"O=P,C=JP\",\"ldapUrl\":\"ldap://p.example\"}")
-        .exchange().expectStatus().isCreated().expectBody().jsonPath("$.baseDn").isEqualTo("O=P,C=JP");
-    allowed.delete().uri(RepositoryInterfaces.REFERRALS_API + "/p").exchange().expectStatus().isNotFound();
-  }
-
-  private static WebTestClient client(ReferralApi api) {
-    return WebTestClient.bindToRouterFunction(
-            RouterFunctions.route()
-                .GET(RepositoryInterfaces.REFERRALS_API, api::list)
-                .POST(RepositoryInterfaces.REFERRALS_API, api::create)
-                .DELETE(RepositoryInterfaces.REFERRALS_API + "/{id}", api::delete)
-                .build())
-        .build();
+  void malformedDnsAndFiltersSayWhy() {
+    assertThatThrownBy(() -> LdapUrlHandler.parse("foo", null, 1024))
+        .hasMessageStartingWith("malformed DN: ")
+        .hasMessageNotContaining("null")
+        .hasMessageContaining("equal sign");
+    assertThatThrownBy(() -> DirectoryNames.normalize("cn=x,,"))
+        .hasMessageStartingWith("malformed DN: ")
+        .hasMessageNotContaining("null");
+    assertThatThrownBy(() -> LdapUrlHandler.parse("C=JP", "?base?(cn=x", 1024))
+        .hasMessageStartingWith("malformed filter: ")
+        .hasMessageNotContaining("null");
   }
 }

@@ -112,7 +112,8 @@ class FetcherTest {
     String viaName = http.url("/ca.crl").replace("127.0.0.1", "localhost");
     assertThatThrownBy(() -> strict.get(viaName, 100_000).block(Duration.ofSeconds(10)))
         .hasMessageContaining("internal host name");
-    // A name that is not obviously internal but resolves to this machine: caught at connect time.
+    // A name that is not obviously internal but resolves to this machine: caught after the lookup, before
+    // any connection (FetcherSsrfTest covers names with an injected resolver).
     String host = InetAddress.getLocalHost().getHostName();
     String viaHostName = http.url("/ca.crl").replace("127.0.0.1", host);
     assertThatThrownBy(() -> strict.get(viaHostName, 100_000).block(Duration.ofSeconds(10)))

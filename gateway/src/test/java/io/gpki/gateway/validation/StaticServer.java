@@ -10,7 +10,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
-/** A tiny HTTP server on 127.0.0.1 standing in for an external CA's repository and OCSP responder. */
+/**
+ * A tiny HTTP server on 127.0.0.1 (or another loopback address) standing in for an external CA's
+ * repository and OCSP responder.
+ */
 final class StaticServer implements AutoCloseable {
 
   final Map<String, byte[]> files = new ConcurrentHashMap<>();
@@ -18,13 +21,25 @@ final class StaticServer implements AutoCloseable {
   /** Path to the Location a 302 answer names. */
   final Map<String, String> redirects = new ConcurrentHashMap<>();
   final AtomicInteger requests = new AtomicInteger();
+  /** The Host header of every request, in order. */
+  final java.util.List<String> hosts = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Answer with {@code Connection: close}, so that every fetch opens (and resolves for) a new connection. */
+  volatile boolean closeConnections;
   private final HttpServer server;
 
   StaticServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    this("127.0.0.1", 0);
+  }
+
+  StaticServer(String address, int port) throws IOException {
+    server = HttpServer.create(new InetSocketAddress(address, port), 0);
     server.setExecutor(Executors.newFixedThreadPool(2));
     server.createContext("/", ex -> {
       requests.incrementAndGet();
+      hosts.add(String.valueOf(ex.getRequestHeaders().getFirst("Host")));
+      if (closeConnections) {
+        ex.getResponseHeaders().set("Connection", "close");
+      }
       byte[] body;
       String path = ex.getRequestURI().getPath();
       if (redirects.containsKey(path)) {
@@ -49,6 +64,10 @@ final class StaticServer implements AutoCloseable {
       ex.close();
     });
     server.start();
+  }
+
+  int port() {
+    return server.getAddress().getPort();
   }
 
   String url(String path) {

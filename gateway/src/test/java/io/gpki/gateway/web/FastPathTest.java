@@ -78,7 +78,7 @@ class FastPathTest {
             if (uri.equals("/echo") && body.toString(StandardCharsets.US_ASCII).equals("answer-me")) {
               return answer;
             }
-            return uri.equals("/fast") && method != HttpMethod.POST ? answer : null;
+            return uri.equals("/fast") && !HttpMethod.POST.equals(method) ? answer : null;
           }
         };
     HttpHeaders largeHeaders = new DefaultHttpHeaders();

@@ -51,7 +51,7 @@ public final class AuditJdbcVerifier {
   }
 
   private static AuditVerification chain(Connection c, Map<Long, byte[]> hashes) throws SQLException {
-    byte[] prev = AuditChain.GENESIS;
+    byte[] prev = AuditChain.genesis();
     long expected = 1;
     try (PreparedStatement st =
         c.prepareStatement("SELECT " + AuditWriter.COLUMNS + " FROM audit_log ORDER BY seq")) {

@@ -110,7 +110,7 @@ final class RegistrationApprovalWriter {
                                   .thenReturn(approved));
                 });
     return tx.transactional(work)
-        .onErrorResume(Expired.class, e -> expire(id, approverId).then(Mono.error(conflict(e.getMessage()))));
+        .onErrorResume(Expired.class, e -> expire(id, approverId).then(Mono.error(conflict(String.valueOf(e.getMessage())))));
   }
 
   private Mono<Void> expire(String id, String approverId) {

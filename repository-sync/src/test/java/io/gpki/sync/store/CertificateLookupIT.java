@@ -47,7 +47,7 @@ class CertificateLookupIT {
             throw new IllegalArgumentException("not a certificate");
           }
           return List.of(
-              new CertificateLookupKey("name", c.subjectDn().toLowerCase()),
+              new CertificateLookupKey("name", c.subjectDn().toLowerCase(java.util.Locale.ROOT)),
               new CertificateLookupKey("ihash", c.issuerCaId()),
               new CertificateLookupKey("uri", "x".repeat(R2dbcCertificateLookup.MAX_VALUE_LENGTH + 1)));
         }
@@ -94,19 +94,19 @@ class CertificateLookupIT {
     CertificateRecord other = store.certificates().store(cert("lk-a", "ff", "CN=Other")).block(WAIT);
     StepVerifier.create(store.certificateSearch().find("name", "cn=other", 10))
         .expectNextMatches(c -> c.id() == other.id() && c.serialHex().equals("ff"))
-        .verifyComplete();
+        .expectComplete().verify(Duration.ofSeconds(30));
     List<CertificateRecord> same = store.certificateSearch().find("name", "cn=same name", 3).collectList().block(WAIT);
     assertThat(same).extracting(CertificateRecord::serialHex).containsExactly("1", "2", "3");
     assertThat(store.certificateSearch().find("ihash", "lk-a", 100).count().block(WAIT)).isEqualTo(6);
-    StepVerifier.create(store.certificateSearch().find("name", "cn=nobody", 10)).expectNextCount(0).verifyComplete(); 
+    StepVerifier.create(store.certificateSearch().find("name", "cn=nobody", 10)).expectNextCount(0).expectComplete().verify(Duration.ofSeconds(30)); 
     // Over-long values are not stored (index entry size) and not searched.
     StepVerifier.create(store.certificateSearch().find("uri", "x".repeat(R2dbcCertificateLookup.MAX_VALUE_LENGTH + 1), 10))
         .expectNextCount(0)
-        .verifyComplete();
+        .expectComplete().verify(Duration.ofSeconds(30));
     // A certificate the key function cannot parse is still stored, just not findable.
     StepVerifier.create(store.certificates().store(cert("lk-a", "abc", "CN=unparsable")))
         .expectNextCount(1)
-        .verifyComplete();
+        .expectComplete().verify(Duration.ofSeconds(30));
   }
 
   @Test
@@ -148,7 +148,7 @@ class CertificateLookupIT {
     assertThat(store.certificateSearch().find("ihash", "lk-b", 100).count().block(WAIT)).isEqualTo(7);
     assertThat(store.certificateSearch().find("name", "cn=backfill 4", 100).count().block(WAIT)).isEqualTo(1);
     // Indexed rows are not picked again.
-    StepVerifier.create(store.certificateLookupBackfill().indexAfter(0, 100)).verifyComplete();
+    StepVerifier.create(store.certificateLookupBackfill().indexAfter(0, 100)).expectComplete().verify(Duration.ofSeconds(30));
   }
 
   @Test

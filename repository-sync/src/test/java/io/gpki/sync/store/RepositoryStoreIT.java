@@ -71,7 +71,7 @@ class RepositoryStoreIT {
     // 20 concurrent writers, some failing (duplicate serial): the log must stay gap-free.
     StepVerifier.create(store.cas().createCa(ca("log-ca"), key("log-ca", 1)))
         .expectNextCount(1)
-        .verifyComplete();
+        .expectComplete().verify(Duration.ofSeconds(30));
     Flux.range(0, 20)
         .flatMap(
             i ->
@@ -101,13 +101,13 @@ class RepositoryStoreIT {
     store.cas().createCa(ca("ser-b"), key("ser-b", 1)).block(WAIT);
     StepVerifier.create(store.certificates().store(cert("ser-a", "abc", false, NOW.plusSeconds(60))))
         .expectNextMatches(c -> c.id() > 0)
-        .verifyComplete();
+        .expectComplete().verify(Duration.ofSeconds(30));
     StepVerifier.create(store.certificates().store(cert("ser-a", "abc", false, NOW.plusSeconds(60))))
         .expectError(StoreException.Conflict.class)
         .verify(WAIT);
     StepVerifier.create(store.certificates().store(cert("ser-b", "abc", false, NOW.plusSeconds(60))))
         .expectNextCount(1)
-        .verifyComplete();
+        .expectComplete().verify(Duration.ofSeconds(30));
     assertThat(store.certificates().serialExists("ser-a", "abc").block(WAIT)).isTrue();
     assertThat(store.certificates().serialExists("ser-a", "abd").block(WAIT)).isFalse();
   }

@@ -1,5 +1,6 @@
 package io.gpki.signer.pkcs11;
 
+import java.util.Optional;
 import io.gpki.signer.KeySource;
 import io.gpki.signer.KeySourceSpec;
 import io.gpki.signer.KeySpec;
@@ -103,11 +104,9 @@ public final class Pkcs11KeySource implements KeySource {
 
   @Override
   public @Nullable PublicKey publicKey(String keyId) throws Exception {
-    return onToken(
-        c -> {
-          Certificate cert = c.keyStore().getCertificate(keyId);
-          return cert == null ? null : cert.getPublicKey();
-        });
+    return onToken(c -> Optional.ofNullable(c.keyStore().getCertificate(keyId)))
+        .map(Certificate::getPublicKey)
+        .orElse(null);
   }
 
   @Override

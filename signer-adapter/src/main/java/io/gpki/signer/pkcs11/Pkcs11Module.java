@@ -1,5 +1,6 @@
 package io.gpki.signer.pkcs11;
 
+import java.util.Objects;
 import io.gpki.signer.SignerException;
 import io.gpki.signer.SignerException.Kind;
 import java.lang.reflect.Field;
@@ -77,7 +78,7 @@ final class Pkcs11Module {
   long slotOf(String label) throws Exception {
     Wrapper wrapper = Wrapper.get();
     Object p11 = wrapper.instance(library);
-    for (long slot : (long[]) wrapper.call(p11, wrapper.getSlotList, true)) {
+    for (long slot : (long[]) Objects.requireNonNull(wrapper.call(p11, wrapper.getSlotList, true))) {
       Object info = wrapper.call(p11, wrapper.getTokenInfo, slot);
       String tokenLabel = new String((char[]) wrapper.label.get(info)).trim();
       if (tokenLabel.equals(label)) {
@@ -208,7 +209,7 @@ final class Pkcs11Module {
 
     /** The JDK's cached library instance, created and initialised the way SunPKCS11 does it. */
     Object instance(String library) throws Exception {
-      return call(null, getInstance, library, "C_GetFunctionList", initArgs(), false);
+      return Objects.requireNonNull(call(null, getInstance, library, "C_GetFunctionList", initArgs(), false));
     }
 
     Object initArgs() throws Exception {

@@ -139,15 +139,12 @@ final class PostgresBinaries {
           + ". Set GPKI_DB_URL to an external PostgreSQL.");
     }
     String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-    switch (arch) {
-      case "amd64", "x86_64":
-        return "postgres-linux-x86_64.txz";
-      case "aarch64", "arm64":
-        return "postgres-linux-arm_64.txz";
-      default:
-        throw new IllegalStateException("embedded PostgreSQL: no PostgreSQL binaries for " + platform()
-            + " (only linux amd64 and arm64 are bundled). Set GPKI_DB_URL to an external PostgreSQL.");
-    }
+    return switch (arch) {
+      case "amd64", "x86_64" -> "postgres-linux-x86_64.txz";
+      case "aarch64", "arm64" -> "postgres-linux-arm_64.txz";
+      default -> throw new IllegalStateException("embedded PostgreSQL: no PostgreSQL binaries for "
+          + platform() + " (only linux amd64 and arm64 are bundled). Set GPKI_DB_URL to an external PostgreSQL.");
+    };
   }
 
   private static String platform() {

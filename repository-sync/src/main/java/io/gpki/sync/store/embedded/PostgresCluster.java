@@ -49,6 +49,7 @@ final class PostgresCluster {
   private final Path bin;
   private final Path passwordFile;
   private final Path serverLog;
+  private final Path logDir;
   private final RunAs runAs;
   private final Commands pg;
 
@@ -58,6 +59,7 @@ final class PostgresCluster {
     this.bin = binaries.resolve("bin");
     this.passwordFile = dataDir.resolve("pg-password");
     this.serverLog = logDir.resolve("postgres.log");
+    this.logDir = logDir;
     this.runAs = runAs;
     this.pg = new Commands(logDir, dataDir, runAs.prefix());
   }
@@ -76,7 +78,7 @@ final class PostgresCluster {
       }
       if (runAs.switchesUser() && !runAs.owns(pgData)) {
         // An earlier run used another OS user (e.g. not root); hand the files to the current one.
-        new Commands(serverLog.getParent(), dataDir, List.of()).runOrFail("chown", PG_CTL_TIMEOUT,
+        new Commands(logDir, dataDir, List.of()).runOrFail("chown", PG_CTL_TIMEOUT,
             List.of("chown", "-R", runAs.uid() + ":" + runAs.gid(), pgData.toString()),
             "Fix the owner of " + pgData + " by hand.");
       }
@@ -232,7 +234,7 @@ final class PostgresCluster {
   private static void checkPortFree(int port) {
     try (ServerSocket socket = new ServerSocket()) {
       socket.setReuseAddress(true); // as postgres does, so a port in TIME_WAIT counts as free
-      socket.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
+      socket.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port));
     } catch (IOException e) {
       throw new IllegalStateException("embedded PostgreSQL: port " + port + " on " + LOOPBACK + " is in use ("
           + e.getMessage() + "). Free it (see 'ss -ltnp sport = :" + port + "'), choose another port, or set"

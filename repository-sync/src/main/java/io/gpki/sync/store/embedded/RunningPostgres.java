@@ -26,7 +26,26 @@ final class RunningPostgres implements EmbeddedDatabase {
   }
 
   @Override
-  public void close() {
+  public synchronized boolean ensureRunning() {
+    if (closed.get() || cluster.isRunning()) {
+      return false;
+    }
+    log.warn("embedded PostgreSQL in {} is not running; starting it again on port {}", cluster.pgData(),
+        coordinates.port());
+    try {
+      cluster.start(coordinates.port());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("embedded PostgreSQL: could not start it again: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("embedded PostgreSQL: interrupted while starting it again", e);
+    }
+    log.info("embedded PostgreSQL in {} running again on port {}", cluster.pgData(), coordinates.port());
+    return true;
+  }
+
+  @Override
+  public synchronized void close() {
     if (closed.compareAndSet(false, true)) {
       cluster.stop();
       log.info("embedded PostgreSQL in {} stopped", cluster.pgData());

@@ -93,6 +93,24 @@ class EmbeddedDatabaseIT {
     assertThat(query(second.coordinates(), "SELECT note FROM kept")).isEqualTo("committed");
   }
 
+  /** Issue 16 (2): the running handle starts its server again after a SIGKILL, data intact. */
+  @Test
+  void ensureRunningStartsAKilledServerAgain() throws Exception {
+    EmbeddedDatabase db = start("first start (unpack + initdb)");
+    assertThat(db.ensureRunning()).as("nothing to do while it runs").isFalse();
+    execute(db.coordinates(), "CREATE TABLE kept (note text)", "INSERT INTO kept VALUES ('committed')");
+    long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
+    ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
+    assertThat(postmaster.destroyForcibly()).as("SIGKILL sent").isTrue();
+    postmaster.onExit().get(30, TimeUnit.SECONDS);
+
+    assertThat(db.ensureRunning()).as("started again").isTrue();
+    assertThat(query(db.coordinates(), "SELECT note FROM kept")).isEqualTo("committed");
+    assertThat(db.ensureRunning()).isFalse();
+    db.close();
+    assertThat(db.ensureRunning()).as("a closed database stays stopped").isFalse();
+  }
+
   @Test
   void reusesAServerLeftRunningByAnEarlierRun() throws Exception {
     EmbeddedDatabase first = start("first start (unpack + initdb)");

@@ -1,9 +1,13 @@
-package io.gpki.gateway.repository;
+package io.gpki.gateway.operations;
 
 import io.gpki.gateway.ErrorType;
+import io.gpki.gateway.repository.DirectoryNames;
+import io.gpki.gateway.repository.OperatorAccess;
+import io.gpki.gateway.repository.RepositoryInterfaces;
 import io.gpki.gateway.web.Problems;
 import io.gpki.sync.Referral;
-import io.gpki.sync.ReferralStore;
+import io.gpki.sync.ReferralLookup;
+import io.gpki.sync.ReferralWriter;
 import io.gpki.sync.StoreException;
 import java.net.URI;
 import java.time.Clock;
@@ -35,15 +39,20 @@ public final class ReferralApi {
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
   private static final String ID = "[a-z0-9][a-z0-9-]{0,63}";
 
-  private final ReferralStore store;
+  private final ReferralLookup referrals;
+  private final ReferralWriter store;
   private final OperatorAccess access;
   private final Clock clock;
   private final Runnable changed;
 
   /**
+   * @param referrals reads the registered referrals
+   * @param store registers and deletes referrals (through the change log)
    * @param changed called after a successful change (signals a snapshot refresh)
    */
-  public ReferralApi(ReferralStore store, OperatorAccess access, Clock clock, Runnable changed) {
+  public ReferralApi(
+      ReferralLookup referrals, ReferralWriter store, OperatorAccess access, Clock clock, Runnable changed) {
+    this.referrals = referrals;
     this.store = store;
     this.access = access;
     this.clock = clock;
@@ -53,7 +62,7 @@ public final class ReferralApi {
   /** GET the list. */
   public Mono<ServerResponse> list(ServerRequest request) {
     return guarded(request, OperatorAccess.Action.READ_REFERRALS,
-        () -> store.referrals().map(ReferralApi::view).collectList()
+        () -> referrals.referrals().map(ReferralApi::view).collectList()
             .flatMap(l -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(json(Map.of("referrals", l)))));
   }
 
@@ -61,7 +70,7 @@ public final class ReferralApi {
   public Mono<ServerResponse> get(ServerRequest request) {
     String id = request.pathVariable("id");
     return guarded(request, OperatorAccess.Action.READ_REFERRALS,
-        () -> store.referrals().filter(r -> r.id().equals(id)).next()
+        () -> referrals.referrals().filter(r -> r.id().equals(id)).next()
             .flatMap(r -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(json(view(r))))
             .switchIfEmpty(Mono.defer(() -> Problems.response(ErrorType.NOT_FOUND, "no referral " + id, request.path()))));
   }

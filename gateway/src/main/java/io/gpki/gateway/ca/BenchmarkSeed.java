@@ -1,6 +1,5 @@
-package io.gpki.gateway.repository;
+package io.gpki.gateway.ca;
 
-import io.gpki.gateway.ca.CaEngine;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.sync.Revocation;
 import java.security.KeyPairGenerator;
