@@ -20,8 +20,10 @@ import java.util.Arrays;
  */
 public final class ChangeLogChain {
 
-  /** The previous hash of the first record. */
-  public static final byte[] GENESIS = new byte[32];
+  /** The previous hash of the first record: 32 zero bytes (a fresh array each call). */
+  public static byte[] genesis() {
+    return new byte[32];
+  }
 
   /** Record schema of entries written before the chain (payload without a row image). */
   public static final int SCHEMA_V1 = 1;

@@ -30,7 +30,7 @@ public final class StoreFailures {
 
   /** Whether {@code e} or any of its causes says the store is unavailable for now. */
   public static boolean unavailable(@Nullable Throwable e) {
-    Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+    IdentityHashMap<Throwable, Boolean> seen = new IdentityHashMap<>();
     Throwable t = e;
     for (int depth = 0; t != null && depth < MAX_DEPTH && seen.put(t, Boolean.TRUE) == null; depth++) {
       if (unavailableItself(t)) {

@@ -55,8 +55,10 @@ final class ReplicationStartup implements ApplicationListener<ApplicationReadyEv
   @Override
   public void onApplicationEvent(ApplicationReadyEvent event) {
     if (props.backup()) {
-      ReplicationSubscriber s = node.subscriber(node.centerState(), observer, props.masterCenter(),
-          props.masterUrl(), props.minBackoff(), props.maxBackoff(), props.heartbeatTimeout());
+      // Validated at startup: a BACKUP names its master (ReplicationProperties#isBackupComplete).
+      ReplicationSubscriber s = node.subscriber(node.centerState(), observer,
+          java.util.Objects.requireNonNull(props.masterCenter()), java.util.Objects.requireNonNull(props.masterUrl()),
+          props.minBackoff(), props.maxBackoff(), props.heartbeatTimeout());
       subscriber = s;
       running.add(credentials.client()
           .subscribe(tls -> running.add(s.start(tls, blocking)),

@@ -173,7 +173,8 @@ final class Fetcher {
     return guard.check(host, resolver).timeout(timeout);
   }
 
-  private Mono<byte[]> fetchChecked(String url, String contentType, byte[] body, int maxBytes, int redirects) {
+  private Mono<byte[]> fetchChecked(
+      String url, @Nullable String contentType, byte @Nullable [] body, int maxBytes, int redirects) {
     if (url.regionMatches(true, 0, "ldap:", 0, 5)) {
       return ldap(url, maxBytes);
     }

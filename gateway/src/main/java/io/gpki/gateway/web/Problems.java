@@ -52,7 +52,7 @@ public final class Problems {
   public static Problem of(Throwable e) {
     if (e instanceof StoreException.ReadOnly r) {
       // The store refused a write because this center is not the master (backup code paths refuse).
-      return new Problem(ErrorType.BACKUP_CENTER, 503, r.getMessage());
+      return new Problem(ErrorType.BACKUP_CENTER, 503, String.valueOf(r.getMessage()));
     }
     if (e instanceof PkiException p) {
       boolean hidden = p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED

@@ -43,7 +43,7 @@ public final class Digests {
   public static List<String> divergent(Map<String, String> ours, Map<String, String> theirs) {
     return theirs.keySet().stream()
         .filter(t -> !t.equals("head"))
-        .filter(t -> !theirs.get(t).equals(ours.get(t)))
+        .filter(t -> !java.util.Objects.equals(theirs.get(t), ours.get(t)))
         .toList();
   }
 }

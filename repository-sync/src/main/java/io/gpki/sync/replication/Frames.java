@@ -22,10 +22,10 @@ final class Frames {
   private Frames() {}
 
   /** A decoded frame. */
-  sealed interface Frame permits Record, Heartbeat {}
+  sealed interface Frame permits RecordFrame, Heartbeat {}
 
   /** A change-log record. */
-  record Record(ChangeRecord record) implements Frame {}
+  record RecordFrame(ChangeRecord record) implements Frame {}
 
   /** The master's epoch and head when the stream idles (and after each page). */
   record Heartbeat(long epoch, long headSeq, long sentAtMillis) implements Frame {}
@@ -49,7 +49,7 @@ final class Frames {
         if (f.length != 12) {
           throw new IllegalArgumentException("record frame with " + f.length + " fields");
         }
-        return new Record(new ChangeRecord(
+        return new RecordFrame(new ChangeRecord(
             Long.parseLong(f[1]), Long.parseLong(f[2]), Integer.parseInt(f[3]), Instant.parse(f[4]), f[5],
             unb64(f[6]), f[7], unb64(f[10]), HEX.parseHex(f[8]), HEX.parseHex(f[9]),
             "-".equals(f[11]) ? null : Base64.getDecoder().decode(f[11])));

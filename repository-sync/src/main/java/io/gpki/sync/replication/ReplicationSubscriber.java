@@ -180,13 +180,13 @@ public final class ReplicationSubscriber implements AutoCloseable {
     Frames.Frame frame = Frames.parse(line);
     lastHeardMillis.set(clock.millis());
     if (frame instanceof Frames.Heartbeat h) {
-      checkEpoch(h.epoch(), status.get().appliedSeq() + 1, "heartbeat");
+      checkEpoch(h.epoch(), current().appliedSeq() + 1, "heartbeat");
       update(st -> new ReplicationStatus(st.state(), st.appliedSeq(), Math.max(st.masterHeadSeq(), h.headSeq()),
           lagSeconds(st.appliedSeq(), Math.max(st.masterHeadSeq(), h.headSeq())), null, st.lastError(),
           st.reconnects()));
       return Mono.just(-1L);
     }
-    ChangeRecord r = ((Frames.Record) frame).record();
+    ChangeRecord r = ((Frames.RecordFrame) frame).record();
     // The store refuses a record whose epoch is below the bookmark's (STALE_EPOCH).
     return store.apply(source, r)
         .doOnNext(outcome -> {
@@ -271,9 +271,13 @@ public final class ReplicationSubscriber implements AutoCloseable {
     status.updateAndGet(f);
   }
 
+  private ReplicationStatus current() {
+    return java.util.Objects.requireNonNull(status.get());
+  }
+
   /** The current status; lag seconds recomputed now. */
   public ReplicationStatus status() {
-    ReplicationStatus st = status.get();
+    ReplicationStatus st = current();
     return new ReplicationStatus(st.state(), st.appliedSeq(), st.masterHeadSeq(),
         lagSeconds(st.appliedSeq(), st.masterHeadSeq()), st.stoppedBy(), st.lastError(), st.reconnects());
   }

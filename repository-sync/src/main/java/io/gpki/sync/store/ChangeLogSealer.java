@@ -25,7 +25,7 @@ final class ChangeLogSealer {
       int sealed = 0;
       try (Statement s = c.createStatement()) {
         s.executeQuery("SELECT last_seq FROM change_log_head WHERE id = 1 FOR UPDATE").close();
-        byte[] prev = ChangeLogChain.GENESIS;
+        byte[] prev = ChangeLogChain.genesis();
         try (ResultSet first = s.executeQuery("SELECT min(seq) FROM change_log WHERE hash IS NULL")) {
           first.next();
           long from = first.getLong(1);

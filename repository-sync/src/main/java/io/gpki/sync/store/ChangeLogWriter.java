@@ -22,11 +22,12 @@ import reactor.core.publisher.Mono;
  */
 final class ChangeLogWriter {
 
+  /** The head update; {@code IMAGE} is replaced by the row-image expression. */
   private static final String HEAD =
       "UPDATE change_log_head SET last_seq = last_seq + 1 WHERE id = 1"
           + " AND NOT EXISTS (SELECT 1 FROM center_state WHERE id = 1 AND role <> 'MASTER')"
           + " RETURNING last_seq, last_hash, COALESCE((SELECT epoch FROM center_state WHERE id = 1), 1) AS epoch,"
-          + " (CAST(:base AS jsonb) || jsonb_build_object('row', %s))::text AS payload";
+          + " (CAST(:base AS jsonb) || jsonb_build_object('row', IMAGE))::text AS payload";
 
   private final DatabaseClient db;
   private final Clock clock;
@@ -84,7 +85,7 @@ final class ChangeLogWriter {
         "DELETE".equals(op)
             ? "CAST(:base AS jsonb)"
             : "(SELECT " + table.image() + " FROM " + table.table + " WHERE " + table.keyPredicate() + ")";
-    DatabaseClient.GenericExecuteSpec head = db.sql(String.format(HEAD, image)).bind("base", base);
+    DatabaseClient.GenericExecuteSpec head = db.sql(HEAD.replace("IMAGE", image)).bind("base", base);
     if (!"DELETE".equals(op)) {
       for (int i = 0; i < pk.length; i++) {
         head = head.bind("k" + i, pk[i]);
@@ -111,7 +112,7 @@ final class ChangeLogWriter {
   }
 
   private Mono<Long> insert(Head h, Instant now, String entity, String entityKey, String op) {
-    byte[] prev = h.lastHash == null ? ChangeLogChain.GENESIS : h.lastHash;
+    byte[] prev = h.lastHash == null ? ChangeLogChain.genesis() : h.lastHash;
     int version = ChangeLogChain.SCHEMA_V2;
     byte[] hash = ChangeLogChain.hash(version, h.epoch, h.seq, prev, entity, entityKey, op, h.payload);
     return db.sql(

@@ -119,7 +119,7 @@ public final class R2dbcReplication {
         .bind("s", source)
         .map(r -> new Position(Objects.requireNonNull(r.get("applied_seq", Long.class)), hashOrGenesis(r, "applied_hash")))
         .one()
-        .defaultIfEmpty(new Position(0, ChangeLogChain.GENESIS));
+        .defaultIfEmpty(new Position(0, ChangeLogChain.genesis()));
   }
 
   /** The highest epoch applied from a source (0 when none). */
@@ -442,6 +442,6 @@ public final class R2dbcReplication {
 
   private static byte[] hashOrGenesis(Readable r, String column) {
     byte[] b = r.get(column, byte[].class);
-    return b == null ? ChangeLogChain.GENESIS : b;
+    return b == null ? ChangeLogChain.genesis() : b;
   }
 }

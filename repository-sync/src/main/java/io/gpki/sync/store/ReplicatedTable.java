@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * the backup applies it with {@code jsonb_populate_record}. Columns absent here are derived or local
  * (lookup keys, access totals) and never replicate; CA private keys are not in any table.
  */
+@SuppressWarnings("ImmutableEnumChecker") // key and columns are List.of(..), unmodifiable; the checker cannot see it
 enum ReplicatedTable {
   CA("ca", "id", null, false,
       "id, display_name, role, subject_dn, subject_der, policy_oid, current_generation, created_at, updated_at"),

@@ -14,16 +14,16 @@ class FramesTest {
   @Test
   void aRecordFrameIsOneAsciiLineAndDecodesToTheSameRecord() {
     String payload = "{\"row\": {\"label\": \"tab\\there, 日本\"}, \"der\": \"AAEC\"}\n";
-    byte[] hash = ChangeLogChain.hash(2, 3, 9, ChangeLogChain.GENESIS, "CERTIFICATE", "osca/1a\t2b", "UPSERT", payload);
+    byte[] hash = ChangeLogChain.hash(2, 3, 9, ChangeLogChain.genesis(), "CERTIFICATE", "osca/1a\t2b", "UPSERT", payload);
     ChangeRecord r = new ChangeRecord(9, 3, 2, Instant.parse("2026-12-07T22:00:00.123456Z"), "CERTIFICATE",
-        "osca/1a\t2b", "UPSERT", payload, ChangeLogChain.GENESIS, hash);
+        "osca/1a\t2b", "UPSERT", payload, ChangeLogChain.genesis(), hash);
 
     String line = Frames.record(r);
     assertThat(line).endsWith("\n").doesNotContain("日本");
     assertThat(line.substring(0, line.length() - 1)).doesNotContain("\n").matches("\\p{ASCII}*");
     Frames.Frame back = Frames.parse(line.substring(0, line.length() - 1));
-    assertThat(back).isInstanceOf(Frames.Record.class);
-    ChangeRecord d = ((Frames.Record) back).record();
+    assertThat(back).isInstanceOf(Frames.RecordFrame.class);
+    ChangeRecord d = ((Frames.RecordFrame) back).record();
     assertThat(d).usingRecursiveComparison().isEqualTo(r);
     assertThat(ChangeLogChain.intact(d)).isTrue();
   }
