@@ -15,8 +15,9 @@ import java.util.Arrays;
  * str(s) = u32 byte length || UTF-8 bytes;  integers big-endian;  prev_hash of seq 1 = 32 zero bytes
  * </pre>
  *
- * {@code payload} is PostgreSQL's text form of the stored {@code jsonb} value ({@code payload::text}),
- * which is canonical: the same value always prints the same bytes, at either center.
+ * {@code payload} is PostgreSQL's text form of the stored {@code jsonb} value ({@code
+ * payload::text}), which is canonical: the same value always prints the same bytes, at either
+ * center.
  */
 public final class ChangeLogChain {
 
@@ -35,7 +36,13 @@ public final class ChangeLogChain {
 
   /** The hash of one record. */
   public static byte[] hash(
-      int schemaVersion, long epoch, long seq, byte[] prevHash, String entity, String entityKey, String op,
+      int schemaVersion,
+      long epoch,
+      long seq,
+      byte[] prevHash,
+      String entity,
+      String entityKey,
+      String op,
       String payload) {
     if (prevHash.length != 32) {
       throw new IllegalArgumentException("prev_hash must be 32 bytes");
@@ -61,7 +68,15 @@ public final class ChangeLogChain {
   public static boolean intact(ChangeRecord r) {
     return Arrays.equals(
         r.hash(),
-        hash(r.schemaVersion(), r.epoch(), r.seq(), r.prevHash(), r.entity(), r.entityKey(), r.op(), r.payload()));
+        hash(
+            r.schemaVersion(),
+            r.epoch(),
+            r.seq(),
+            r.prevHash(),
+            r.entity(),
+            r.entityKey(),
+            r.op(),
+            r.payload()));
   }
 
   private static void u64(ByteArrayOutputStream out, long v) {

@@ -58,13 +58,20 @@ public record ReplicationProperties(
     @DefaultValue("10m") Duration antiEntropyInterval) {
 
   /** The configured role of a center. */
-  public enum Role { MASTER, BACKUP }
+  public enum Role {
+    MASTER,
+    BACKUP
+  }
 
   /** A backup must name its master. */
   @AssertTrue(message = "gpki.replication.role=BACKUP needs master-center and master-url")
   public boolean isBackupComplete() {
-    return !enabled || role != Role.BACKUP
-        || (masterCenter != null && !masterCenter.isBlank() && masterUrl != null && !masterUrl.isBlank());
+    return !enabled
+        || role != Role.BACKUP
+        || (masterCenter != null
+            && !masterCenter.isBlank()
+            && masterUrl != null
+            && !masterUrl.isBlank());
   }
 
   /** Whether this node runs as a backup. */

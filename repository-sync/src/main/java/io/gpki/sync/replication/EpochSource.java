@@ -4,7 +4,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * This center's role and current epoch, as replication needs them. The default reads center_state
- * (MASTER at epoch 1 when no row exists); the failover module's center service replaces it at wiring.
+ * (MASTER at epoch 1 when no row exists); the failover module's center service replaces it at
+ * wiring.
  */
 @FunctionalInterface
 public interface EpochSource {

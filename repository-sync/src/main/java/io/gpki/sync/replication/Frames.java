@@ -31,10 +31,29 @@ final class Frames {
   record Heartbeat(long epoch, long headSeq, long sentAtMillis) implements Frame {}
 
   static String record(ChangeRecord r) {
-    return "R\t" + r.seq() + "\t" + r.epoch() + "\t" + r.schemaVersion() + "\t" + r.recordedAt() + "\t" + r.entity()
-        + "\t" + b64(r.entityKey()) + "\t" + r.op() + "\t" + HEX.formatHex(r.prevHash()) + "\t"
-        + HEX.formatHex(r.hash()) + "\t" + b64(r.payload()) + "\t"
-        + (r.attachment() == null ? "-" : Base64.getEncoder().encodeToString(r.attachment())) + "\n";
+    return "R\t"
+        + r.seq()
+        + "\t"
+        + r.epoch()
+        + "\t"
+        + r.schemaVersion()
+        + "\t"
+        + r.recordedAt()
+        + "\t"
+        + r.entity()
+        + "\t"
+        + b64(r.entityKey())
+        + "\t"
+        + r.op()
+        + "\t"
+        + HEX.formatHex(r.prevHash())
+        + "\t"
+        + HEX.formatHex(r.hash())
+        + "\t"
+        + b64(r.payload())
+        + "\t"
+        + (r.attachment() == null ? "-" : Base64.getEncoder().encodeToString(r.attachment()))
+        + "\n";
   }
 
   static String heartbeat(long epoch, long head, long millis) {
@@ -49,10 +68,19 @@ final class Frames {
         if (f.length != 12) {
           throw new IllegalArgumentException("record frame with " + f.length + " fields");
         }
-        return new RecordFrame(new ChangeRecord(
-            Long.parseLong(f[1]), Long.parseLong(f[2]), Integer.parseInt(f[3]), Instant.parse(f[4]), f[5],
-            unb64(f[6]), f[7], unb64(f[10]), HEX.parseHex(f[8]), HEX.parseHex(f[9]),
-            "-".equals(f[11]) ? null : Base64.getDecoder().decode(f[11])));
+        return new RecordFrame(
+            new ChangeRecord(
+                Long.parseLong(f[1]),
+                Long.parseLong(f[2]),
+                Integer.parseInt(f[3]),
+                Instant.parse(f[4]),
+                f[5],
+                unb64(f[6]),
+                f[7],
+                unb64(f[10]),
+                HEX.parseHex(f[8]),
+                HEX.parseHex(f[9]),
+                "-".equals(f[11]) ? null : Base64.getDecoder().decode(f[11])));
       }
       case "H" -> {
         if (f.length != 4) {

@@ -12,8 +12,8 @@ import reactor.core.publisher.Mono;
  * "Publish only what the backup holds": waits until a backup acknowledged applying {@code seq}
  * (replication_ack), at most a timeout (default 2 s). Past it the caller publishes anyway and the
  * center is DR-unprotected until an acknowledgement catches up; the high-water mark of what was
- * published unprotected is kept. The in-process ack signal answers at once; a read of replication_ack
- * every 100 ms covers acks another replica of the center received.
+ * published unprotected is kept. The in-process ack signal answers at once; a read of
+ * replication_ack every 100 ms covers acks another replica of the center received.
  */
 public final class PublicationGate {
 
@@ -21,7 +21,10 @@ public final class PublicationGate {
   private static final Duration DB_POLL = Duration.ofMillis(100);
 
   /** Whether a publication was covered by a backup's acknowledgement. */
-  public enum Protection { PROTECTED, UNPROTECTED }
+  public enum Protection {
+    PROTECTED,
+    UNPROTECTED
+  }
 
   private final R2dbcReplication store;
   private final AckSignal acks;
@@ -45,18 +48,25 @@ public final class PublicationGate {
     if (acks.highest() >= seq) {
       return Mono.just(Protection.PROTECTED);
     }
-    Flux<Long> fromDb = Flux.interval(Duration.ZERO, DB_POLL).concatMap(i -> store.maxAcknowledged(), 1);
+    Flux<Long> fromDb =
+        Flux.interval(Duration.ZERO, DB_POLL).concatMap(i -> store.maxAcknowledged(), 1);
     return Flux.merge(acks.changes(), fromDb)
         .doOnNext(acks::acknowledgedQuietly)
         .filter(acked -> acked >= seq)
         .next()
         .map(acked -> Protection.PROTECTED)
-        .timeout(wait, Mono.fromSupplier(() -> {
-          unprotectedHighWater.accumulateAndGet(seq, Math::max);
-          unprotectedCount.incrementAndGet();
-          LOG.warn("DR-unprotected: seq {} not acknowledged by a backup within {}; publishing anyway", seq, wait);
-          return Protection.UNPROTECTED;
-        }));
+        .timeout(
+            wait,
+            Mono.fromSupplier(
+                () -> {
+                  unprotectedHighWater.accumulateAndGet(seq, Math::max);
+                  unprotectedCount.incrementAndGet();
+                  LOG.warn(
+                      "DR-unprotected: seq {} not acknowledged by a backup within {}; publishing anyway",
+                      seq,
+                      wait);
+                  return Protection.UNPROTECTED;
+                }));
   }
 
   /** Whether the newest publication is not yet held by a backup (status: DR-unprotected). */

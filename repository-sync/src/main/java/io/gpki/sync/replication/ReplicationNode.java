@@ -16,8 +16,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Replication of one center, for the application to wire: a small pool of its own on the center's
- * database, the master's stream ({@link #source}), the backup's subscriber ({@link #subscriber}) and
- * the publication gate ({@link #gate}). Callers outside this module see only this package.
+ * database, the master's stream ({@link #source}), the backup's subscriber ({@link #subscriber})
+ * and the publication gate ({@link #gate}). Callers outside this module see only this package.
  */
 public final class ReplicationNode implements AutoCloseable {
 
@@ -27,7 +27,8 @@ public final class ReplicationNode implements AutoCloseable {
   private final Clock clock;
   private final AckSignal acks = new AckSignal();
 
-  private ReplicationNode(ConnectionPool pool, Scheduler verify, R2dbcReplication store, Clock clock) {
+  private ReplicationNode(
+      ConnectionPool pool, Scheduler verify, R2dbcReplication store, Clock clock) {
     this.pool = pool;
     this.verify = verify;
     this.store = store;
@@ -39,11 +40,15 @@ public final class ReplicationNode implements AutoCloseable {
    *
    * @param keys the RFC 4387 lookup keys of certificates applied at a backup (the gateway's own)
    */
-  public static ReplicationNode open(DatabaseCoordinates db, CertificateLookupKeys keys, Clock clock) {
+  public static ReplicationNode open(
+      DatabaseCoordinates db, CertificateLookupKeys keys, Clock clock) {
     ConnectionPool pool = ConnectionPools.open(db, "gpki-replication", 1, 4);
     Scheduler verify = Schedulers.newBoundedElastic(2, 10_000, "replication-verify");
-    return new ReplicationNode(pool, verify, new R2dbcReplication(pool, clock, new R2dbcCertificateLookup(pool, keys),
-        verify), clock);
+    return new ReplicationNode(
+        pool,
+        verify,
+        new R2dbcReplication(pool, clock, new R2dbcCertificateLookup(pool, keys), verify),
+        clock);
   }
 
   /**
@@ -61,16 +66,33 @@ public final class ReplicationNode implements AutoCloseable {
 
   /** The master's stream listener (not started). */
   public ReplicationSource source(
-      EpochSource epochs, EpochObserver observer, Set<String> peers, Duration poll, Duration heartbeat) {
+      EpochSource epochs,
+      EpochObserver observer,
+      Set<String> peers,
+      Duration poll,
+      Duration heartbeat) {
     return new ReplicationSource(store, epochs, observer, peers, poll, heartbeat, clock, acks);
   }
 
   /** The backup's subscriber (not started). */
   public ReplicationSubscriber subscriber(
-      EpochSource epochs, EpochObserver observer, String masterCenter, String masterUrl, Duration minBackoff,
-      Duration maxBackoff, Duration heartbeatTimeout) {
-    return new ReplicationSubscriber(store, epochs, observer, masterCenter, masterUrl, minBackoff, maxBackoff,
-        heartbeatTimeout, clock);
+      EpochSource epochs,
+      EpochObserver observer,
+      String masterCenter,
+      String masterUrl,
+      Duration minBackoff,
+      Duration maxBackoff,
+      Duration heartbeatTimeout) {
+    return new ReplicationSubscriber(
+        store,
+        epochs,
+        observer,
+        masterCenter,
+        masterUrl,
+        minBackoff,
+        maxBackoff,
+        heartbeatTimeout,
+        clock);
   }
 
   /** "Publish only what the backup holds", with the default timeout. */

@@ -30,8 +30,8 @@ import reactor.netty.http.server.HttpServerResponse;
  * The master's side: serves its chained change log from a given seq as a chunked HTTPS stream on a
  * port of its own, mutual TLS with replication certificates. The peer is the CN of its client
  * certificate; acknowledgements are small POSTs recorded in replication_ack. Backpressure is TCP's:
- * Reactor Netty requests the next frames only while the channel is writable, and a page of the log is
- * read only when the previous one went out.
+ * Reactor Netty requests the next frames only while the channel is writable, and a page of the log
+ * is read only when the previous one went out.
  *
  * <ul>
  *   <li>{@code GET /replication/v1/changes?from=SEQ&epoch=E} → lines ({@link Frames})
@@ -63,8 +63,14 @@ public final class ReplicationSource implements AutoCloseable {
    * @param acks told of every acknowledgement (the publication gate waits on it)
    */
   public ReplicationSource(
-      R2dbcReplication store, EpochSource epochs, EpochObserver observer, Set<String> peers, Duration poll,
-      Duration heartbeat, Clock clock, AckSignal acks) {
+      R2dbcReplication store,
+      EpochSource epochs,
+      EpochObserver observer,
+      Set<String> peers,
+      Duration poll,
+      Duration heartbeat,
+      Clock clock,
+      AckSignal acks) {
     this.store = store;
     this.epochs = epochs;
     this.observer = observer;
@@ -76,24 +82,30 @@ public final class ReplicationSource implements AutoCloseable {
   }
 
   /** Binds the listener. The TLS context is built on {@code blocking} (key stores). */
-  public Mono<DisposableServer> start(String host, int port, ReplicationTls tls, Scheduler blocking) {
+  public Mono<DisposableServer> start(
+      String host, int port, ReplicationTls tls, Scheduler blocking) {
     return Mono.fromCallable(tls::server)
         .subscribeOn(blocking)
-        .flatMap(ssl -> HttpServer.create()
-            .host(host)
-            .port(port)
-            .secure(spec -> spec.sslContext(ssl))
-            .route(routes -> routes
-                .get("/replication/v1/changes", this::changes)
-                .post("/replication/v1/ack", this::ack)
-                .get("/replication/v1/status", this::status)
-                .get("/replication/v1/digests", this::digests))
-            .bind()
-            .map(DisposableServer.class::cast))
-        .doOnNext(s -> {
-          server.set(s);
-          LOG.info("replication stream listening on {}:{} (mutual TLS)", host, s.port());
-        });
+        .flatMap(
+            ssl ->
+                HttpServer.create()
+                    .host(host)
+                    .port(port)
+                    .secure(spec -> spec.sslContext(ssl))
+                    .route(
+                        routes ->
+                            routes
+                                .get("/replication/v1/changes", this::changes)
+                                .post("/replication/v1/ack", this::ack)
+                                .get("/replication/v1/status", this::status)
+                                .get("/replication/v1/digests", this::digests))
+                    .bind()
+                    .map(DisposableServer.class::cast))
+        .doOnNext(
+            s -> {
+              server.set(s);
+              LOG.info("replication stream listening on {}:{} (mutual TLS)", host, s.port());
+            });
   }
 
   /** The bound port, or -1. */
@@ -116,27 +128,52 @@ public final class ReplicationSource implements AutoCloseable {
     } catch (NumberFormatException e) {
       return refuse(res, HttpResponseStatus.BAD_REQUEST, "from and epoch are numbers");
     }
-    return epochs.current().flatMap(center -> {
-      if (theirEpoch > center.epoch()) {
-        // A peer is at a higher epoch: this center is a stale master. Fence (hook), serve nothing.
-        LOG.warn("replication peer {} is at epoch {} above ours ({}): refusing and reporting it", peer, theirEpoch,
-            center.epoch());
-        return observer.observe(theirEpoch)
-            .then(Mono.from(refuse(res, HttpResponseStatus.CONFLICT, "peer epoch " + theirEpoch + " above " + center.epoch())));
-      }
-      if (!center.master()) {
-        return Mono.from(refuse(res, HttpResponseStatus.SERVICE_UNAVAILABLE, "this center is " + center.role()));
-      }
-      LOG.info("replication peer {} subscribed from seq {} (epoch {})", peer, from, center.epoch());
-      // Flush at every heartbeat: each page ends with one, and an idle stream sends one per interval,
-      // so records go out a page at a time and nothing waits in a buffer while the log is quiet.
-      return res.header("Content-Type", "text/plain; charset=us-ascii")
-          .header("Gpki-Epoch", Long.toString(center.epoch()))
-          .send(stream(from - 1).map(f -> io.netty.buffer.ByteBufUtil.writeAscii(res.alloc(), f)),
-              b -> b.getByte(b.readerIndex()) == 'H')
-          .then()
-          .doFinally(s -> LOG.info("replication stream to {} ended ({})", peer, s));
-    });
+    return epochs
+        .current()
+        .flatMap(
+            center -> {
+              if (theirEpoch > center.epoch()) {
+                // A peer is at a higher epoch: this center is a stale master. Fence (hook), serve
+                // nothing.
+                LOG.warn(
+                    "replication peer {} is at epoch {} above ours ({}): refusing and reporting it",
+                    peer,
+                    theirEpoch,
+                    center.epoch());
+                return observer
+                    .observe(theirEpoch)
+                    .then(
+                        Mono.from(
+                            refuse(
+                                res,
+                                HttpResponseStatus.CONFLICT,
+                                "peer epoch " + theirEpoch + " above " + center.epoch())));
+              }
+              if (!center.master()) {
+                return Mono.from(
+                    refuse(
+                        res,
+                        HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "this center is " + center.role()));
+              }
+              LOG.info(
+                  "replication peer {} subscribed from seq {} (epoch {})",
+                  peer,
+                  from,
+                  center.epoch());
+              // Flush at every heartbeat: each page ends with one, and an idle stream sends one per
+              // interval,
+              // so records go out a page at a time and nothing waits in a buffer while the log is
+              // quiet.
+              return res.header("Content-Type", "text/plain; charset=us-ascii")
+                  .header("Gpki-Epoch", Long.toString(center.epoch()))
+                  .send(
+                      stream(from - 1)
+                          .map(f -> io.netty.buffer.ByteBufUtil.writeAscii(res.alloc(), f)),
+                      b -> b.getByte(b.readerIndex()) == 'H')
+                  .then()
+                  .doFinally(s -> LOG.info("replication stream to {} ended ({})", peer, s));
+            });
   }
 
   /** Pages of the log after {@code after}, each followed by a heartbeat; heartbeats while idle. */
@@ -144,17 +181,20 @@ public final class ReplicationSource implements AutoCloseable {
     AtomicLong cursor = new AtomicLong(after);
     AtomicLong lastFrame = new AtomicLong(0);
     return Mono.defer(() -> store.after(cursor.get(), PAGE).collectList())
-        .flatMapMany(page -> {
-          if (page.isEmpty()) {
-            long now = clock.millis();
-            Mono<String> beat = now - lastFrame.get() >= heartbeat.toMillis()
-                ? heartbeat().doOnNext(b -> lastFrame.set(now)) : Mono.empty();
-            return beat.concatWith(Mono.delay(poll).then(Mono.empty()));
-          }
-          cursor.set(page.get(page.size() - 1).seq());
-          lastFrame.set(clock.millis());
-          return Flux.fromIterable(page).map(Frames::record).concatWith(heartbeat());
-        })
+        .flatMapMany(
+            page -> {
+              if (page.isEmpty()) {
+                long now = clock.millis();
+                Mono<String> beat =
+                    now - lastFrame.get() >= heartbeat.toMillis()
+                        ? heartbeat().doOnNext(b -> lastFrame.set(now))
+                        : Mono.empty();
+                return beat.concatWith(Mono.delay(poll).then(Mono.empty()));
+              }
+              cursor.set(page.get(page.size() - 1).seq());
+              lastFrame.set(clock.millis());
+              return Flux.fromIterable(page).map(Frames::record).concatWith(heartbeat());
+            })
         .repeat();
   }
 
@@ -168,20 +208,34 @@ public final class ReplicationSource implements AutoCloseable {
     if (peer == null) {
       return refuse(res, HttpResponseStatus.FORBIDDEN, "replication certificate not allowed");
     }
-    return req.receive().aggregate().asString(StandardCharsets.US_ASCII).defaultIfEmpty("")
-        .flatMap(body -> {
-          String[] f = body.trim().split("\\s+");
-          if (f.length != 2) {
-            return Mono.from(refuse(res, HttpResponseStatus.BAD_REQUEST, "body is: EPOCH SEQ"));
-          }
-          long epoch = Long.parseLong(f[0]);
-          long seq = Long.parseLong(f[1]);
-          return epochs.current().flatMap(center -> epoch > center.epoch()
-              ? observer.observe(epoch).then(Mono.from(refuse(res, HttpResponseStatus.CONFLICT, "higher epoch")))
-              : store.acknowledge(peer, epoch, seq)
-                  .doOnNext(acks::acknowledged)
-                  .flatMap(stored -> res.sendString(Mono.just(stored + "\n")).then()));
-        });
+    return req.receive()
+        .aggregate()
+        .asString(StandardCharsets.US_ASCII)
+        .defaultIfEmpty("")
+        .flatMap(
+            body -> {
+              String[] f = body.trim().split("\\s+");
+              if (f.length != 2) {
+                return Mono.from(refuse(res, HttpResponseStatus.BAD_REQUEST, "body is: EPOCH SEQ"));
+              }
+              long epoch = Long.parseLong(f[0]);
+              long seq = Long.parseLong(f[1]);
+              return epochs
+                  .current()
+                  .flatMap(
+                      center ->
+                          epoch > center.epoch()
+                              ? observer
+                                  .observe(epoch)
+                                  .then(
+                                      Mono.from(
+                                          refuse(res, HttpResponseStatus.CONFLICT, "higher epoch")))
+                              : store
+                                  .acknowledge(peer, epoch, seq)
+                                  .doOnNext(acks::acknowledged)
+                                  .flatMap(
+                                      stored -> res.sendString(Mono.just(stored + "\n")).then()));
+            });
   }
 
   private Publisher<Void> status(HttpServerRequest req, HttpServerResponse res) {
@@ -189,10 +243,21 @@ public final class ReplicationSource implements AutoCloseable {
       return refuse(res, HttpResponseStatus.FORBIDDEN, "replication certificate not allowed");
     }
     return Mono.zip(epochs.current(), store.head(), store.maxAcknowledged())
-        .flatMap(t -> res.header("Content-Type", "application/json")
-            .sendString(Mono.just("{\"role\":\"" + t.getT1().role() + "\",\"epoch\":" + t.getT1().epoch()
-                + ",\"headSeq\":" + t.getT2().seq() + ",\"ackedSeq\":" + t.getT3() + "}\n"))
-            .then());
+        .flatMap(
+            t ->
+                res.header("Content-Type", "application/json")
+                    .sendString(
+                        Mono.just(
+                            "{\"role\":\""
+                                + t.getT1().role()
+                                + "\",\"epoch\":"
+                                + t.getT1().epoch()
+                                + ",\"headSeq\":"
+                                + t.getT2().seq()
+                                + ",\"ackedSeq\":"
+                                + t.getT3()
+                                + "}\n"))
+                    .then());
   }
 
   private Publisher<Void> digests(HttpServerRequest req, HttpServerResponse res) {
@@ -200,34 +265,42 @@ public final class ReplicationSource implements AutoCloseable {
       return refuse(res, HttpResponseStatus.FORBIDDEN, "replication certificate not allowed");
     }
     return Mono.zip(store.head(), store.digests())
-        .flatMap(t -> res.header("Content-Type", "text/plain")
-            .sendString(Mono.just(Digests.format(t.getT1().seq(), t.getT2())))
-            .then());
+        .flatMap(
+            t ->
+                res.header("Content-Type", "text/plain")
+                    .sendString(Mono.just(Digests.format(t.getT1().seq(), t.getT2())))
+                    .then());
   }
 
-  private static Publisher<Void> refuse(HttpServerResponse res, HttpResponseStatus status, String why) {
-    return res.status(status).header("Content-Type", "text/plain").sendString(Mono.just(why + "\n")).then();
+  private static Publisher<Void> refuse(
+      HttpServerResponse res, HttpResponseStatus status, String why) {
+    return res.status(status)
+        .header("Content-Type", "text/plain")
+        .sendString(Mono.just(why + "\n"))
+        .then();
   }
 
   /** The CN of the client certificate, if it is an allowed peer. */
   private @Nullable String peer(HttpServerRequest req) {
     AtomicReference<@Nullable String> cn = new AtomicReference<>();
-    req.withConnection(c -> {
-      SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
-      if (ssl == null) {
-        return;
-      }
-      try {
-        X509Certificate cert = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
-        for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-          if (rdn.getType().equalsIgnoreCase("CN")) {
-            cn.set(rdn.getValue().toString());
+    req.withConnection(
+        c -> {
+          SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
+          if (ssl == null) {
+            return;
           }
-        }
-      } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
-        LOG.debug("no usable peer certificate", e);
-      }
-    });
+          try {
+            X509Certificate cert =
+                (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
+            for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+              if (rdn.getType().equalsIgnoreCase("CN")) {
+                cn.set(rdn.getValue().toString());
+              }
+            }
+          } catch (javax.net.ssl.SSLPeerUnverifiedException | javax.naming.InvalidNameException e) {
+            LOG.debug("no usable peer certificate", e);
+          }
+        });
     String name = cn.get();
     return name != null && (peers.isEmpty() || peers.contains(name)) ? name : null;
   }

@@ -6,7 +6,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What the backup's subscriber reports (health, metrics, status API).
  *
- * @param state CONNECTING, STREAMING, or STOPPED (a record failed a check: alert, nothing applied after it)
+ * @param state CONNECTING, STREAMING, or STOPPED (a record failed a check: alert, nothing applied
+ *     after it)
  * @param appliedSeq the bookmark
  * @param masterHeadSeq the master's head as last heard (records and heartbeats)
  * @param lagSeconds 0 when caught up with a fresh heartbeat; else seconds since the last applied
@@ -16,11 +17,20 @@ import org.jspecify.annotations.Nullable;
  * @param reconnects connections made after the first
  */
 public record ReplicationStatus(
-    State state, long appliedSeq, long masterHeadSeq, double lagSeconds, ReplicaRejected.@Nullable Reason stoppedBy,
-    @Nullable String lastError, long reconnects) {
+    State state,
+    long appliedSeq,
+    long masterHeadSeq,
+    double lagSeconds,
+    ReplicaRejected.@Nullable Reason stoppedBy,
+    @Nullable String lastError,
+    long reconnects) {
 
   /** The subscriber's state. */
-  public enum State { CONNECTING, STREAMING, STOPPED }
+  public enum State {
+    CONNECTING,
+    STREAMING,
+    STOPPED
+  }
 
   /** Records behind the master. */
   public long lagSeq() {

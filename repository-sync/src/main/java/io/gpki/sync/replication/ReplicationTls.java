@@ -18,17 +18,22 @@ import javax.net.ssl.TrustManagerFactory;
  * @param chain the certificate first, then its issuers
  * @param trustAnchors the CA certificates peers' certificates chain to
  */
-public record ReplicationTls(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trustAnchors) {
+public record ReplicationTls(
+    PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trustAnchors) {
 
   public ReplicationTls {
     if (chain.isEmpty() || trustAnchors.isEmpty()) {
-      throw new IllegalArgumentException("replication TLS needs a certificate chain and trust anchors");
+      throw new IllegalArgumentException(
+          "replication TLS needs a certificate chain and trust anchors");
     }
     chain = List.copyOf(chain);
     trustAnchors = List.copyOf(trustAnchors);
   }
 
-  /** The master's listener context: TLS 1.3/1.2, client certificate required. Blocking: call off loop. */
+  /**
+   * The master's listener context: TLS 1.3/1.2, client certificate required. Blocking: call off
+   * loop.
+   */
   SslContext server() throws SSLException {
     return SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
         .trustManager(trust())
@@ -53,7 +58,8 @@ public record ReplicationTls(PrivateKey key, List<X509Certificate> chain, List<X
       for (int i = 0; i < trustAnchors.size(); i++) {
         ks.setCertificateEntry("anchor-" + i, trustAnchors.get(i));
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
       return tmf;
     } catch (java.io.IOException | java.security.GeneralSecurityException e) {

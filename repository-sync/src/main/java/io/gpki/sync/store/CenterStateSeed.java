@@ -8,10 +8,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /**
- * Declares this center's id and configured role in center_state when the row is absent (first start),
- * at startup over JDBC, before anything writes. An existing row wins: it is the fencing state the
- * failover module maintains (a promoted backup is MASTER whatever its old configuration said).
- * Blocking: call on the main thread at startup.
+ * Declares this center's id and configured role in center_state when the row is absent (first
+ * start), at startup over JDBC, before anything writes. An existing row wins: it is the fencing
+ * state the failover module maintains (a promoted backup is MASTER whatever its old configuration
+ * said). Blocking: call on the main thread at startup.
  */
 public final class CenterStateSeed {
 
@@ -20,9 +20,10 @@ public final class CenterStateSeed {
   /** Returns the role in effect (the stored one). */
   public static String declare(DatabaseCoordinates db, String centerId, String role) {
     try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password())) {
-      try (PreparedStatement p = c.prepareStatement(
-          "INSERT INTO center_state (id, center_id, role, epoch, running, updated_at)"
-              + " VALUES (1, ?, ?, 1, false, now()) ON CONFLICT (id) DO NOTHING")) {
+      try (PreparedStatement p =
+          c.prepareStatement(
+              "INSERT INTO center_state (id, center_id, role, epoch, running, updated_at)"
+                  + " VALUES (1, ?, ?, 1, false, now()) ON CONFLICT (id) DO NOTHING")) {
         p.setString(1, centerId);
         p.setString(2, role);
         p.executeUpdate();

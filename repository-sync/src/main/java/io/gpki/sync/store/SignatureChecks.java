@@ -13,17 +13,21 @@ import java.security.cert.X509Certificate;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 
-/** Verifies a replicated certificate or CRL against its issuer's public key, before it is applied. */
+/**
+ * Verifies a replicated certificate or CRL against its issuer's public key, before it is applied.
+ */
 final class SignatureChecks {
 
   private SignatureChecks() {}
 
   static void certificate(long seq, byte[] der, byte[] issuerSpki, byte[] sha256) {
     try {
-      X509Certificate c = (X509Certificate) factory().generateCertificate(new ByteArrayInputStream(der));
+      X509Certificate c =
+          (X509Certificate) factory().generateCertificate(new ByteArrayInputStream(der));
       c.verify(publicKey(issuerSpki));
       if (!Arrays.equals(MessageDigest.getInstance("SHA-256").digest(der), sha256)) {
-        throw new ReplicaRejected(Reason.BAD_SIGNATURE, seq, "certificate DER does not match its SHA-256");
+        throw new ReplicaRejected(
+            Reason.BAD_SIGNATURE, seq, "certificate DER does not match its SHA-256");
       }
     } catch (GeneralSecurityException | RuntimeException e) {
       throw rejected(seq, "certificate", e);
@@ -45,7 +49,8 @@ final class SignatureChecks {
   private static ReplicaRejected rejected(long seq, String what, Exception e) {
     return e instanceof ReplicaRejected r
         ? r
-        : new ReplicaRejected(Reason.BAD_SIGNATURE, seq, what + " does not verify against its issuer's key: " + e);
+        : new ReplicaRejected(
+            Reason.BAD_SIGNATURE, seq, what + " does not verify against its issuer's key: " + e);
   }
 
   private static CertificateFactory factory() throws GeneralSecurityException {

@@ -48,27 +48,71 @@ final class Center implements AutoCloseable {
     this.repo = RepositoryStore.open(db, 4, Clock.systemUTC());
     this.reg = RegistrationStores.open(db, 4, Clock.systemUTC());
     this.pool = ConnectionPools.open(db, "repl-" + id, 1, 4);
-    this.replication = new R2dbcReplication(pool, Clock.systemUTC(),
-        new R2dbcCertificateLookup(pool, CertificateLookupKeys.NONE), VERIFY);
+    this.replication =
+        new R2dbcReplication(
+            pool,
+            Clock.systemUTC(),
+            new R2dbcCertificateLookup(pool, CertificateLookupKeys.NONE),
+            VERIFY);
   }
 
-  /** Writes a CA, certificates, a revocation, a CRL, an LRA, an operator and an accepted journal row. */
+  /**
+   * Writes a CA, certificates, a revocation, a CRL, an LRA, an operator and an accepted journal
+   * row.
+   */
   String writeWorkload(TestPki pki, int certificates) throws Exception {
     repo.cas().createCa(pki.caRecord(), pki.caKeyRecord()).block(WAIT);
     List<CertificateRecord> stored = new ArrayList<>();
     for (int i = 1; i <= certificates; i++) {
       stored.add(repo.certificates().store(pki.endEntity(i, pki.caKey.getPrivate())).block(WAIT));
     }
-    repo.certificates().revoke(TestPki.CA, stored.get(0).serialHex(),
-        new io.gpki.sync.Revocation(pki.now, 1, null)).block(WAIT);
+    repo.certificates()
+        .revoke(
+            TestPki.CA, stored.get(0).serialHex(), new io.gpki.sync.Revocation(pki.now, 1, null))
+        .block(WAIT);
     repo.crls().archive(pki.crl(1, List.of(1L))).block(WAIT);
-    reg.lras().registerLra(new LraRecord("lra-1", "Ministry LRA", TestPki.CA, "O=Test", List.of("test"),
-        List.of("example.jp"), List.of(), pki.now), audit("LRA_REGISTERED", "lra-1")).block(WAIT);
-    reg.lras().registerOperator(new OperatorRecord("op-1", "lra-1", "Operator", List.of("LRA_OPERATOR"),
-        new byte[32], TestPki.CA, "99", true, pki.now), audit("OPERATOR_REGISTERED", "op-1")).block(WAIT);
+    reg.lras()
+        .registerLra(
+            new LraRecord(
+                "lra-1",
+                "Ministry LRA",
+                TestPki.CA,
+                "O=Test",
+                List.of("test"),
+                List.of("example.jp"),
+                List.of(),
+                pki.now),
+            audit("LRA_REGISTERED", "lra-1"))
+        .block(WAIT);
+    reg.lras()
+        .registerOperator(
+            new OperatorRecord(
+                "op-1",
+                "lra-1",
+                "Operator",
+                List.of("LRA_OPERATOR"),
+                new byte[32],
+                TestPki.CA,
+                "99",
+                true,
+                pki.now),
+            audit("OPERATOR_REGISTERED", "op-1"))
+        .block(WAIT);
     String request = "req-" + System.nanoTime();
-    reg.journal().accept(JournalEntry.accepted(request, "lra-1", "op-1", "k-" + request, JournalEntry.Kind.ISSUE,
-        TestPki.CA, "{\"subject\":\"CN=x\"}", new byte[32], null, pki.now), audit("REQUEST_ACCEPTED", request))
+    reg.journal()
+        .accept(
+            JournalEntry.accepted(
+                request,
+                "lra-1",
+                "op-1",
+                "k-" + request,
+                JournalEntry.Kind.ISSUE,
+                TestPki.CA,
+                "{\"subject\":\"CN=x\"}",
+                new byte[32],
+                null,
+                pki.now),
+            audit("REQUEST_ACCEPTED", request))
         .block(WAIT);
     return request;
   }

@@ -8,15 +8,30 @@ import io.gpki.sync.ChangeRecord;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** The stream's line format round-trips every field exactly (keys and payloads with tabs, newlines, non-ASCII). */
+/**
+ * The stream's line format round-trips every field exactly (keys and payloads with tabs, newlines,
+ * non-ASCII).
+ */
 class FramesTest {
 
   @Test
   void aRecordFrameIsOneAsciiLineAndDecodesToTheSameRecord() {
     String payload = "{\"row\": {\"label\": \"tab\\there, 日本\"}, \"der\": \"AAEC\"}\n";
-    byte[] hash = ChangeLogChain.hash(2, 3, 9, ChangeLogChain.genesis(), "CERTIFICATE", "osca/1a\t2b", "UPSERT", payload);
-    ChangeRecord r = new ChangeRecord(9, 3, 2, Instant.parse("2026-12-07T22:00:00.123456Z"), "CERTIFICATE",
-        "osca/1a\t2b", "UPSERT", payload, ChangeLogChain.genesis(), hash);
+    byte[] hash =
+        ChangeLogChain.hash(
+            2, 3, 9, ChangeLogChain.genesis(), "CERTIFICATE", "osca/1a\t2b", "UPSERT", payload);
+    ChangeRecord r =
+        new ChangeRecord(
+            9,
+            3,
+            2,
+            Instant.parse("2026-12-07T22:00:00.123456Z"),
+            "CERTIFICATE",
+            "osca/1a\t2b",
+            "UPSERT",
+            payload,
+            ChangeLogChain.genesis(),
+            hash);
 
     String line = Frames.record(r);
     assertThat(line).endsWith("\n").doesNotContain("日本");

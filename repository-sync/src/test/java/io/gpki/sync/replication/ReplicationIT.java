@@ -55,18 +55,37 @@ class ReplicationIT {
   }
 
   private ReplicationSource source(Center master) throws Exception {
-    ReplicationSource s = new ReplicationSource(master.replication, EpochSource.centerState(master.replication),
-        e -> { observedEpochs.add(e); return reactor.core.publisher.Mono.empty(); }, Set.of("center-b"),
-        Duration.ofMillis(50), Duration.ofMillis(500), Clock.systemUTC(), master.acks);
-    s.start("127.0.0.1", 0, pki.replicationTls("center-a"), Schedulers.boundedElastic()).block(WAIT);
+    ReplicationSource s =
+        new ReplicationSource(
+            master.replication,
+            EpochSource.centerState(master.replication),
+            e -> {
+              observedEpochs.add(e);
+              return reactor.core.publisher.Mono.empty();
+            },
+            Set.of("center-b"),
+            Duration.ofMillis(50),
+            Duration.ofMillis(500),
+            Clock.systemUTC(),
+            master.acks);
+    s.start("127.0.0.1", 0, pki.replicationTls("center-a"), Schedulers.boundedElastic())
+        .block(WAIT);
     opened.add(s);
     return s;
   }
 
   private ReplicationSubscriber subscribe(Center backup, int port) throws Exception {
-    ReplicationSubscriber s = new ReplicationSubscriber(backup.replication, EpochSource.centerState(backup.replication),
-        e -> reactor.core.publisher.Mono.empty(), "center-a", "https://localhost:" + port, Duration.ofMillis(50),
-        Duration.ofMillis(500), Duration.ofSeconds(5), Clock.systemUTC());
+    ReplicationSubscriber s =
+        new ReplicationSubscriber(
+            backup.replication,
+            EpochSource.centerState(backup.replication),
+            e -> reactor.core.publisher.Mono.empty(),
+            "center-a",
+            "https://localhost:" + port,
+            Duration.ofMillis(50),
+            Duration.ofMillis(500),
+            Duration.ofSeconds(5),
+            Clock.systemUTC());
     s.start(pki.replicationTls("center-b"), Schedulers.boundedElastic());
     opened.add(s);
     return s;
@@ -85,14 +104,27 @@ class ReplicationIT {
       assertThat(r.payload()).contains("\"row\"");
       prev = r.hash();
     }
-    assertThat(log).extracting(ChangeRecord::seq).containsExactlyElementsOf(
-        java.util.stream.LongStream.rangeClosed(1, log.size()).boxed().toList());
-    assertThat(log).extracting(ChangeRecord::entity)
-        .contains("CA", "CA_KEY", "CERTIFICATE", "REVOCATION", "CRL", "LRA", "OPERATOR", "JOURNAL", "AUDIT");
+    assertThat(log)
+        .extracting(ChangeRecord::seq)
+        .containsExactlyElementsOf(
+            java.util.stream.LongStream.rangeClosed(1, log.size()).boxed().toList());
+    assertThat(log)
+        .extracting(ChangeRecord::entity)
+        .contains(
+            "CA",
+            "CA_KEY",
+            "CERTIFICATE",
+            "REVOCATION",
+            "CRL",
+            "LRA",
+            "OPERATOR",
+            "JOURNAL",
+            "AUDIT");
     assertThat(master.replication.head().block(WAIT).hash()).isEqualTo(prev);
     // The audit chain and the journal row are in the same transaction as their log entries:
-    assertThat(log).filteredOn(r -> r.entity().equals("AUDIT")).hasSize(
-        Integer.parseInt(master.column("SELECT count(*) FROM audit_log").get(0)));
+    assertThat(log)
+        .filteredOn(r -> r.entity().equals("AUDIT"))
+        .hasSize(Integer.parseInt(master.column("SELECT count(*) FROM audit_log").get(0)));
     assertThat(log.stream().map(ChangeRecord::payload)).noneMatch(p -> p.contains("PRIVATE KEY"));
   }
 
@@ -100,14 +132,18 @@ class ReplicationIT {
   void theBackupHoldsWhatTheMasterWroteVerifiedAndAcknowledged() throws Exception {
     Center master = center("center-a");
     Center backup = center("center-b");
-    backup.sql("INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-b', 'BACKUP', 1,"
-        + " now())");
+    backup.sql(
+        "INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-b', 'BACKUP', 1,"
+            + " now())");
     String request = master.writeWorkload(pki, 5);
     ReplicationSource source = source(master);
     ReplicationSubscriber sub = subscribe(backup, source.port());
 
     long head = master.head();
-    await("backup applied the master's head " + head, () -> backup.bookmark("center-a") == head, WAIT);
+    await(
+        "backup applied the master's head " + head,
+        () -> backup.bookmark("center-a") == head,
+        WAIT);
 
     // The accepted, unprocessed registration request survives the master.
     JournalEntry held = backup.reg.journal().find(request).block(WAIT);
@@ -116,7 +152,8 @@ class ReplicationIT {
     assertThat(backup.repo.certificates().find(TestPki.CA, "1").block(WAIT).revoked()).isTrue();
     assertThat(backup.repo.crls().latest(TestPki.CA, "CRL").block(WAIT).number()).isEqualTo(1);
     assertThat(backup.reg.lras().operator("op-1").block(WAIT)).isNotNull();
-    // Same log, same hashes; same tables; the master's audit chain held apart from the backup's own.
+    // Same log, same hashes; same tables; the master's audit chain held apart from the backup's
+    // own.
     assertThat(backup.column("SELECT encode(hash, 'hex') FROM change_log ORDER BY seq"))
         .isEqualTo(master.column("SELECT encode(hash, 'hex') FROM change_log ORDER BY seq"));
     assertThat(Digests.divergent(backup.digests(), master.digests())).isEmpty();
@@ -127,8 +164,12 @@ class ReplicationIT {
         .isEqualTo(master.column("SELECT max(id) FROM certificate"));
 
     // Acknowledged back: the master's publication gate is satisfied for its head.
-    await("master recorded the ack", () -> master.replication.maxAcknowledged().block(WAIT) >= head, WAIT);
-    PublicationGate gate = new PublicationGate(master.replication, master.acks, Duration.ofSeconds(2));
+    await(
+        "master recorded the ack",
+        () -> master.replication.maxAcknowledged().block(WAIT) >= head,
+        WAIT);
+    PublicationGate gate =
+        new PublicationGate(master.replication, master.acks, Duration.ofSeconds(2));
     StepVerifier.create(gate.awaitAcknowledged(head))
         .expectNext(PublicationGate.Protection.PROTECTED)
         .expectComplete()
@@ -147,7 +188,8 @@ class ReplicationIT {
     // Anti-entropy over the replication TLS: identical now; a row changed behind replication's back
     // at the backup is named by its table.
     StepVerifier.create(sub.compareWithMaster())
-        .assertNext(c -> assertThat(c.comparable() && c.divergent().isEmpty()).as(c.toString()).isTrue())
+        .assertNext(
+            c -> assertThat(c.comparable() && c.divergent().isEmpty()).as(c.toString()).isTrue())
         .expectComplete()
         .verify(WAIT);
     backup.sql("UPDATE lra SET display_name = 'edited at the backup' WHERE id = 'lra-1'");
@@ -159,8 +201,10 @@ class ReplicationIT {
 
     // Later writes stream too (the subscriber follows the live log).
     master.repo.certificates().store(pki.endEntity(77, pki.caKey.getPrivate())).block(WAIT);
-    await("the later certificate reached the backup",
-        () -> backup.repo.certificates().find(TestPki.CA, "4d").block(WAIT) != null, WAIT);
+    await(
+        "the later certificate reached the backup",
+        () -> backup.repo.certificates().find(TestPki.CA, "4d").block(WAIT) != null,
+        WAIT);
   }
 
   @Test
@@ -171,28 +215,62 @@ class ReplicationIT {
     byte[] sealed = new byte[700];
     new java.security.SecureRandom().nextBytes(sealed);
     String id = "req-key-" + System.nanoTime();
-    master.reg.serverKeys().accept(
-        JournalEntry.accepted(id, "lra-1", "op-1", "k-" + id, JournalEntry.Kind.ISSUE, TestPki.CA, "{}", new byte[32],
-            null, pki.now),
-        new io.gpki.sync.GeneratedKey(id, "EC-P256", new byte[] {1, 2}, new byte[32], pki.now, null, null, true),
-        sealed, Center.audit("REQUEST_ACCEPTED", id)).block(WAIT);
+    master
+        .reg
+        .serverKeys()
+        .accept(
+            JournalEntry.accepted(
+                id,
+                "lra-1",
+                "op-1",
+                "k-" + id,
+                JournalEntry.Kind.ISSUE,
+                TestPki.CA,
+                "{}",
+                new byte[32],
+                null,
+                pki.now),
+            new io.gpki.sync.GeneratedKey(
+                id, "EC-P256", new byte[] {1, 2}, new byte[32], pki.now, null, null, true),
+            sealed,
+            Center.audit("REQUEST_ACCEPTED", id))
+        .block(WAIT);
     String hex = java.util.HexFormat.of().formatHex(sealed);
-    assertThat(master.column("SELECT count(*) FROM change_log WHERE payload::text LIKE '%" + hex.substring(0, 40)
-        + "%'")).as("the log's payload keeps no PKCS#12").containsExactly("0");
+    assertThat(
+            master.column(
+                "SELECT count(*) FROM change_log WHERE payload::text LIKE '%"
+                    + hex.substring(0, 40)
+                    + "%'"))
+        .as("the log's payload keeps no PKCS#12")
+        .containsExactly("0");
     ReplicationSource source = source(master);
     subscribe(backup, source.port());
 
-    await("the backup holds the request and its sealed PKCS#12", () -> backup.bookmark("center-a") == master.head(),
+    await(
+        "the backup holds the request and its sealed PKCS#12",
+        () -> backup.bookmark("center-a") == master.head(),
         WAIT);
-    assertThat(backup.column("SELECT encode(pkcs12, 'hex') FROM registration_server_key WHERE request_id = '" + id
-        + "'")).containsExactly(hex);
-    assertThat(backup.reg.journal().find(id).block(WAIT).state()).isEqualTo(JournalEntry.State.ACCEPTED);
+    assertThat(
+            backup.column(
+                "SELECT encode(pkcs12, 'hex') FROM registration_server_key WHERE request_id = '"
+                    + id
+                    + "'"))
+        .containsExactly(hex);
+    assertThat(backup.reg.journal().find(id).block(WAIT).state())
+        .isEqualTo(JournalEntry.State.ACCEPTED);
 
-    assertThat(master.reg.serverKeys().deliver(id, "op-1", Center.audit("KEY_DELIVERED", id)).block(WAIT))
+    assertThat(
+            master
+                .reg
+                .serverKeys()
+                .deliver(id, "op-1", Center.audit("KEY_DELIVERED", id))
+                .block(WAIT))
         .isEqualTo(sealed);
-    await("the pickup reached the backup", () -> backup.bookmark("center-a") == master.head(), WAIT);
+    await(
+        "the pickup reached the backup", () -> backup.bookmark("center-a") == master.head(), WAIT);
     for (Center c : List.of(master, backup)) {
-      assertThat(c.column("SELECT count(*) FROM registration_server_key WHERE pkcs12 IS NOT NULL")).containsExactly("0");
+      assertThat(c.column("SELECT count(*) FROM registration_server_key WHERE pkcs12 IS NOT NULL"))
+          .containsExactly("0");
       assertThat(c.column("SELECT count(*) FROM change_log_secret")).as(c.id).containsExactly("0");
     }
   }
@@ -204,11 +282,16 @@ class ReplicationIT {
     ReplicationSource source = source(master);
     ReplicationSubscriber sub = subscribe(backup, source.port());
     // An empty log: the response and its heartbeats must reach the backup without any record.
-    await("the backup streams from an idle master", () -> sub.status().state() == ReplicationStatus.State.STREAMING,
+    await(
+        "the backup streams from an idle master",
+        () -> sub.status().state() == ReplicationStatus.State.STREAMING,
         WAIT);
     master.writeWorkload(pki, 1);
     long head = master.head();
-    await("the first records arrive on the same stream", () -> backup.bookmark("center-a") == head, WAIT);
+    await(
+        "the first records arrive on the same stream",
+        () -> backup.bookmark("center-a") == head,
+        WAIT);
     assertThat(sub.status().reconnects()).isZero();
     assertThat(sub.status().lagSeq()).isZero();
   }
@@ -224,30 +307,46 @@ class ReplicationIT {
     ReplicationSubscriber sub = subscribe(backup, proxy.port());
 
     long target = master.head() + 120;
-    Thread writer = new Thread(() -> {
-      try {
-        for (int i = 0; i < 120; i++) {
-          master.repo.certificates().store(pki.endEntity(1000 + i, pki.caKey.getPrivate())).block(WAIT);
-        }
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }, "burst-writer");
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < 120; i++) {
+                  master
+                      .repo
+                      .certificates()
+                      .store(pki.endEntity(1000 + i, pki.caKey.getPrivate()))
+                      .block(WAIT);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            "burst-writer");
     writer.start();
     await("backup past 40", () -> backup.bookmark("center-a") >= 40, WAIT);
     long before = sub.status().reconnects();
     proxy.cut();
     // The subscriber may still drain frames it holds; it reconnects once it reads the reset.
-    await("the subscriber reconnected after the cut", () -> sub.status().reconnects() > before, WAIT.multipliedBy(2));
+    await(
+        "the subscriber reconnected after the cut",
+        () -> sub.status().reconnects() > before,
+        WAIT.multipliedBy(2));
     proxy.refuse(true);
     proxy.cut();
-    await("reconnects refused while the proxy refuses", () -> sub.status().reconnects() >= before + 3,
+    await(
+        "reconnects refused while the proxy refuses",
+        () -> sub.status().reconnects() >= before + 3,
         WAIT.multipliedBy(2));
     proxy.refuse(false);
     writer.join(WAIT.multipliedBy(2).toMillis());
-    await("backup caught up to " + target, () -> backup.bookmark("center-a") == target, WAIT.multipliedBy(2));
+    await(
+        "backup caught up to " + target,
+        () -> backup.bookmark("center-a") == target,
+        WAIT.multipliedBy(2));
 
-    assertThat(backup.column("SELECT count(*) || '/' || max(seq) FROM change_log")).containsExactly(target + "/" + target);
+    assertThat(backup.column("SELECT count(*) || '/' || max(seq) FROM change_log"))
+        .containsExactly(target + "/" + target);
     assertThat(backup.column("SELECT count(*) FROM certificate")).containsExactly("122");
     assertThat(Digests.divergent(backup.digests(), master.digests())).isEmpty();
   }
@@ -268,13 +367,18 @@ class ReplicationIT {
 
   @ParameterizedTest(name = "stops at the record/{0}")
   @EnumSource(Tamper.class)
-  void aRecordThatFailsACheckStopsTheStreamAndNothingAfterItIsApplied(Tamper tamper) throws Exception {
+  void aRecordThatFailsACheckStopsTheStreamAndNothingAfterItIsApplied(Tamper tamper)
+      throws Exception {
     Center master = center("center-a");
     Center backup = center("center-b");
     master.writeWorkload(pki, 2);
     long bad = master.head() + 1;
     if (tamper == Tamper.FORGED_CERTIFICATE) {
-      master.repo.certificates().store(pki.endEntity(500, TestPki.ecKey().getPrivate())).block(WAIT);
+      master
+          .repo
+          .certificates()
+          .store(pki.endEntity(500, TestPki.ecKey().getPrivate()))
+          .block(WAIT);
     } else {
       master.repo.certificates().store(pki.endEntity(500, pki.caKey.getPrivate())).block(WAIT);
     }
@@ -283,19 +387,29 @@ class ReplicationIT {
     }
     switch (tamper) {
       case GAP -> master.sql("DELETE FROM change_log WHERE seq = " + bad);
-      case PAYLOAD_CHANGED -> master.sql("UPDATE change_log SET payload = jsonb_set(payload, '{row,label}',"
-          + " '\"altered\"') WHERE seq = " + bad);
-      case CHAIN_BROKEN -> master.sql("UPDATE change_log SET prev_hash = sha256('forged'::bytea) WHERE seq = " + bad);
-      case FORGED_CERTIFICATE -> { }
+      case PAYLOAD_CHANGED ->
+          master.sql(
+              "UPDATE change_log SET payload = jsonb_set(payload, '{row,label}',"
+                  + " '\"altered\"') WHERE seq = "
+                  + bad);
+      case CHAIN_BROKEN ->
+          master.sql(
+              "UPDATE change_log SET prev_hash = sha256('forged'::bytea) WHERE seq = " + bad);
+      case FORGED_CERTIFICATE -> {}
     }
     ReplicationSource source = source(master);
     ReplicationSubscriber sub = subscribe(backup, source.port());
 
-    await("the subscriber stopped", () -> sub.status().state() == ReplicationStatus.State.STOPPED, WAIT);
+    await(
+        "the subscriber stopped",
+        () -> sub.status().state() == ReplicationStatus.State.STOPPED,
+        WAIT);
     assertThat(sub.status().stoppedBy()).isEqualTo(tamper.expected);
-    assertThat(sub.status().lastError()).contains("record " + (tamper == Tamper.GAP ? bad + 1 : bad));
+    assertThat(sub.status().lastError())
+        .contains("record " + (tamper == Tamper.GAP ? bad + 1 : bad));
     assertThat(backup.bookmark("center-a")).isEqualTo(bad - 1);
-    assertThat(backup.column("SELECT COALESCE(max(seq), 0) FROM change_log")).containsExactly(Long.toString(bad - 1));
+    assertThat(backup.column("SELECT COALESCE(max(seq), 0) FROM change_log"))
+        .containsExactly(Long.toString(bad - 1));
     assertThat(backup.column("SELECT count(*) FROM certificate")).containsExactly("2");
   }
 
@@ -304,12 +418,16 @@ class ReplicationIT {
     Center master = center("center-a");
     Center backup = center("center-b");
     master.writeWorkload(pki, 1);
-    backup.sql("INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-b', 'BACKUP', 2,"
-        + " now())");
+    backup.sql(
+        "INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-b', 'BACKUP', 2,"
+            + " now())");
     ReplicationSource source = source(master);
     ReplicationSubscriber sub = subscribe(backup, source.port());
 
-    await("the subscriber stopped", () -> sub.status().state() == ReplicationStatus.State.STOPPED, WAIT);
+    await(
+        "the subscriber stopped",
+        () -> sub.status().state() == ReplicationStatus.State.STOPPED,
+        WAIT);
     assertThat(sub.status().stoppedBy()).isEqualTo(Reason.STALE_EPOCH);
     assertThat(observedEpochs).contains(2L);
     assertThat(backup.bookmark("center-a")).isZero();
@@ -320,8 +438,9 @@ class ReplicationIT {
     Center master = center("center-a");
     Center backup = center("center-b");
     master.writeWorkload(pki, 1);
-    master.sql("INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-a', 'MASTER', 2,"
-        + " now())");
+    master.sql(
+        "INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-a', 'MASTER', 2,"
+            + " now())");
     master.repo.certificates().store(pki.endEntity(300, pki.caKey.getPrivate())).block(WAIT);
     long epochTwo = master.head();
     // A zombie writer still at epoch 1 appends behind the epoch-2 record.
@@ -331,7 +450,10 @@ class ReplicationIT {
     ReplicationSource source = source(master);
     ReplicationSubscriber sub = subscribe(backup, source.port());
 
-    await("the subscriber stopped", () -> sub.status().state() == ReplicationStatus.State.STOPPED, WAIT);
+    await(
+        "the subscriber stopped",
+        () -> sub.status().state() == ReplicationStatus.State.STOPPED,
+        WAIT);
     assertThat(sub.status().stoppedBy()).isEqualTo(Reason.STALE_EPOCH);
     assertThat(backup.bookmark("center-a")).isEqualTo(epochTwo);
   }
@@ -339,9 +461,11 @@ class ReplicationIT {
   @Test
   void aBackupRefusesWritesButKeepsItsOwnAuditChain() {
     Center backup = center("center-b");
-    backup.sql("INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-b', 'BACKUP', 1,"
-        + " now())");
-    assertThatThrownBy(() -> backup.repo.cas().createCa(pki.caRecord(), pki.caKeyRecord()).block(WAIT))
+    backup.sql(
+        "INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-b', 'BACKUP', 1,"
+            + " now())");
+    assertThatThrownBy(
+            () -> backup.repo.cas().createCa(pki.caRecord(), pki.caKeyRecord()).block(WAIT))
         .isInstanceOf(StoreException.ReadOnly.class)
         .hasMessageContaining("master");
     assertThat(backup.column("SELECT count(*) FROM ca")).containsExactly("0");
@@ -354,7 +478,8 @@ class ReplicationIT {
   void withoutAnAcknowledgementPublicationIsUnprotectedAfterTheTimeout() throws Exception {
     Center master = center("center-a");
     master.writeWorkload(pki, 1);
-    PublicationGate gate = new PublicationGate(master.replication, master.acks, Duration.ofSeconds(2));
+    PublicationGate gate =
+        new PublicationGate(master.replication, master.acks, Duration.ofSeconds(2));
     StepVerifier.create(gate.awaitAcknowledged(master.head(), Duration.ofMillis(300)))
         .expectNext(PublicationGate.Protection.UNPROTECTED)
         .expectComplete()

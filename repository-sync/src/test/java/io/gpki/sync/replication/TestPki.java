@@ -46,10 +46,18 @@ final class TestPki {
   TestPki() throws Exception {
     caKey = ecKey();
     X500Name dn = new X500Name("C=JP,O=Test,CN=osca");
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(dn, BigInteger.ONE, Date.from(now.minusSeconds(60)),
-        Date.from(now.plus(Duration.ofDays(30))), dn, caKey.getPublic());
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            dn,
+            BigInteger.ONE,
+            Date.from(now.minusSeconds(60)),
+            Date.from(now.plus(Duration.ofDays(30))),
+            dn,
+            caKey.getPublic());
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-    b.addExtension(Extension.subjectKeyIdentifier, false,
+    b.addExtension(
+        Extension.subjectKeyIdentifier,
+        false,
         new JcaX509ExtensionUtils().createSubjectKeyIdentifier(caKey.getPublic()));
     caCert = sign(b, caKey.getPrivate());
   }
@@ -60,37 +68,76 @@ final class TestPki {
     return g.generateKeyPair();
   }
 
-  private static X509Certificate sign(JcaX509v3CertificateBuilder b, PrivateKey key) throws Exception {
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
+  private static X509Certificate sign(JcaX509v3CertificateBuilder b, PrivateKey key)
+      throws Exception {
+    return new JcaX509CertificateConverter()
+        .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
   }
 
   CaRecord caRecord() {
-    return new CaRecord(CA, "Test osca", "GOVERNMENT", "CN=osca", caCert.getSubjectX500Principal().getEncoded(),
-        null, 1, now, now);
+    return new CaRecord(
+        CA,
+        "Test osca",
+        "GOVERNMENT",
+        "CN=osca",
+        caCert.getSubjectX500Principal().getEncoded(),
+        null,
+        1,
+        now,
+        now);
   }
 
   CaKeyRecord caKeyRecord() throws Exception {
-    return new CaKeyRecord(CA, 1, "osca-g1", "soft", caKey.getPublic().getEncoded(),
-        new JcaX509ExtensionUtils().createSubjectKeyIdentifier(caKey.getPublic()).getKeyIdentifier(), now);
+    return new CaKeyRecord(
+        CA,
+        1,
+        "osca-g1",
+        "soft",
+        caKey.getPublic().getEncoded(),
+        new JcaX509ExtensionUtils()
+            .createSubjectKeyIdentifier(caKey.getPublic())
+            .getKeyIdentifier(),
+        now);
   }
 
   /** An end-entity certificate signed by {@code signer} (the CA's key, or another to forge one). */
   CertificateRecord endEntity(long serial, PrivateKey signer) throws Exception {
     KeyPair subject = ecKey();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, BigInteger.valueOf(serial),
-        Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(10))),
-        new X500Name("C=JP,O=Test,CN=subscriber " + serial), subject.getPublic());
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            caCert,
+            BigInteger.valueOf(serial),
+            Date.from(now.minusSeconds(60)),
+            Date.from(now.plus(Duration.ofDays(10))),
+            new X500Name("C=JP,O=Test,CN=subscriber " + serial),
+            subject.getPublic());
     return record(sign(b, signer), serial);
   }
 
   private CertificateRecord record(X509Certificate c, long serial) throws Exception {
     byte[] der = c.getEncoded();
-    return new CertificateRecord(0, CA, 1, Long.toHexString(serial), CertificateKind.END_ENTITY, "test", null, false,
-        c.getSubjectX500Principal().getName(), c.getSubjectX500Principal().getEncoded(),
-        c.getIssuerX500Principal().getName(), c.getNotBefore().toInstant(), c.getNotAfter().toInstant(),
-        new byte[] {1}, digest("SHA-256", c.getPublicKey().getEncoded()), digest("SHA-1", der), digest("SHA-256", der),
-        der, now, null, null);
+    return new CertificateRecord(
+        0,
+        CA,
+        1,
+        Long.toHexString(serial),
+        CertificateKind.END_ENTITY,
+        "test",
+        null,
+        false,
+        c.getSubjectX500Principal().getName(),
+        c.getSubjectX500Principal().getEncoded(),
+        c.getIssuerX500Principal().getName(),
+        c.getNotBefore().toInstant(),
+        c.getNotAfter().toInstant(),
+        new byte[] {1},
+        digest("SHA-256", c.getPublicKey().getEncoded()),
+        digest("SHA-1", der),
+        digest("SHA-256", der),
+        der,
+        now,
+        null,
+        null);
   }
 
   /** A CRL with the given number, signed by the CA. */
@@ -100,25 +147,54 @@ final class TestPki {
     for (long s : revokedSerials) {
       b.addCRLEntry(BigInteger.valueOf(s), Date.from(now), 1);
     }
-    b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(number)));
-    X509CRL crl = new JcaX509CRLConverter().getCRL(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
+    b.addExtension(
+        Extension.cRLNumber,
+        false,
+        new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(number)));
+    X509CRL crl =
+        new JcaX509CRLConverter()
+            .getCRL(
+                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
     byte[] der = crl.getEncoded();
-    return new CrlRecord(0, CA, "CRL", BigInteger.valueOf(number), now, now.plus(Duration.ofDays(1)), "osca-g1",
-        revokedSerials.size(), digest("SHA-256", der), der);
+    return new CrlRecord(
+        0,
+        CA,
+        "CRL",
+        BigInteger.valueOf(number),
+        now,
+        now.plus(Duration.ofDays(1)),
+        "osca-g1",
+        revokedSerials.size(),
+        digest("SHA-256", der),
+        der);
   }
 
   /** A center's replication credential: CN = center id, serverAuth + clientAuth, SAN localhost. */
   ReplicationTls replicationTls(String center) throws Exception {
     KeyPair k = ecKey();
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, BigInteger.valueOf(center.hashCode() & 0xffff),
-        Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(10))),
-        new X500Name("C=JP,O=Test,OU=GPKI Replication,CN=" + center), k.getPublic());
-    b.addExtension(Extension.extendedKeyUsage, false,
-        new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-        new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-    return new ReplicationTls(k.getPrivate(), List.of(sign(b, caKey.getPrivate()), caCert), List.of(caCert));
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            caCert,
+            BigInteger.valueOf(center.hashCode() & 0xffff),
+            Date.from(now.minusSeconds(60)),
+            Date.from(now.plus(Duration.ofDays(10))),
+            new X500Name("C=JP,O=Test,OU=GPKI Replication,CN=" + center),
+            k.getPublic());
+    b.addExtension(
+        Extension.extendedKeyUsage,
+        false,
+        new ExtendedKeyUsage(
+            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+    b.addExtension(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(
+            new GeneralName[] {
+              new GeneralName(GeneralName.dNSName, "localhost"),
+              new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+            }));
+    return new ReplicationTls(
+        k.getPrivate(), List.of(sign(b, caKey.getPrivate()), caCert), List.of(caCert));
   }
 
   static byte[] digest(String alg, byte[] data) throws Exception {

@@ -8,7 +8,9 @@ public final class Await {
 
   private Await() {}
 
-  /** Waits for {@code condition}; fails with {@code what} after {@code limit}. Test threads only. */
+  /**
+   * Waits for {@code condition}; fails with {@code what} after {@code limit}. Test threads only.
+   */
   public static void await(String what, BooleanSupplier condition, Duration limit) {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
