@@ -27,7 +27,7 @@ class EmbeddedDatabaseWatchdogTest {
     @Override
     public boolean ensureRunning() {
       calls++;
-      Object next = script.isEmpty() ? Boolean.FALSE : script.poll();
+      Object next = script.isEmpty() ? (Object) false : script.poll();
       if (next instanceof RuntimeException e) {
         throw e;
       }

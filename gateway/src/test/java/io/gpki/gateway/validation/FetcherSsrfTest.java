@@ -61,7 +61,11 @@ class FetcherSsrfTest {
 
     @SafeVarargs
     final FakeDns answer(String name, List<InetAddress>... successive) {
-      answers.put(name, List.of(successive));
+      List<List<InetAddress>> each = new java.util.ArrayList<>();
+      for (List<InetAddress> a : successive) {
+        each.add(a);
+      }
+      answers.put(name, List.copyOf(each));
       return this;
     }
 

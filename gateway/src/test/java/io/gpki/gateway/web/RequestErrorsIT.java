@@ -44,11 +44,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class RequestErrorsIT {
 
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(1);
-  private static Path dataDir;
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    dataDir = GatewayTestSupport.register(registry);
+    GatewayTestSupport.register(registry);
   }
 
   @LocalServerPort int port;
@@ -88,7 +87,7 @@ class RequestErrorsIT {
     Duration took = Duration.ofNanos(System.nanoTime() - began);
     assertThat(a.closed).as("connection closed").isTrue();
     assertThat(a.text).startsWith("HTTP/1.1 408 ");
-    assertThat(a.text.toLowerCase()).contains("content-type: application/problem+json").contains("connection: close");
+    assertThat(a.text.toLowerCase(java.util.Locale.ROOT)).contains("content-type: application/problem+json").contains("connection: close");
     assertThat(a.text).contains("\"type\":\"urn:gpki:problem:request-timeout\"").doesNotContain("internal");
     assertThat(took).isGreaterThanOrEqualTo(READ_TIMEOUT).isLessThan(Duration.ofSeconds(15));
     assertThat(since(before)).doesNotContain("onErrorDropped").doesNotContain("500 Server Error");
@@ -119,12 +118,12 @@ class RequestErrorsIT {
   void aWrongMethodIsA405ProblemWithAllow() throws Exception {
     Answer a = exchange("GET /api/v1/validations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration.ofSeconds(20));
     assertThat(a.text).startsWith("HTTP/1.1 405 ");
-    assertThat(a.text.toLowerCase()).contains("allow: post");
+    assertThat(a.text.toLowerCase(java.util.Locale.ROOT)).contains("allow: post");
     assertThat(a.text).contains("\"type\":\"urn:gpki:problem:method-not-allowed\"");
     Answer crl = exchange("DELETE /repository/crl/osca.crl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         Duration.ofSeconds(20));
     assertThat(crl.text).startsWith("HTTP/1.1 405 ");
-    assertThat(crl.text.toLowerCase()).contains("allow: get, head");
+    assertThat(crl.text.toLowerCase(java.util.Locale.ROOT)).contains("allow: get, head");
   }
 
   @Test

@@ -14,9 +14,8 @@ import org.jspecify.annotations.Nullable;
  * derived or local (lookup keys, access totals) and never replicate; CA private keys are not in any
  * table.
  */
-@SuppressWarnings(
-    "ImmutableEnumChecker") // key and columns are List.of(..), unmodifiable; the checker cannot see
-// it
+// key and columns are List.of(..), unmodifiable, which Error Prone cannot see:
+@SuppressWarnings("ImmutableEnumChecker") // List.of is unmodifiable
 enum ReplicatedTable {
   CA(
       "ca",
