@@ -20,7 +20,9 @@ public enum ErrorType {
   /** A reserved feature this deployment does not have (e.g. FAILOVER without a DR subsystem); detail shown. */
   NOT_IMPLEMENTED(501, "not-implemented", "Not available on this deployment"),
   /** The client stopped sending its request (body) for longer than the read timeout. */
-  REQUEST_TIMEOUT(408, "request-timeout", "Request timeout");
+  REQUEST_TIMEOUT(408, "request-timeout", "Request timeout"),
+  /** A write reached a backup center; the detail names the master center. Detail shown. */
+  BACKUP_CENTER(503, "backup-center", "This center is a backup: write at the master center");
 
   private final int status;
   private final String slug;

@@ -159,10 +159,17 @@ public class RegistrationConfig {
       RegistrationProperties props, GatewayProperties gateway, RepositorySnapshots snapshots, DemoLra demo,
       Enrolment enrolment, RegistrationListener listener, LraHandler lra, LraFeedHandler feed,
       ApprovalHandler approvals, KeyPickupHandler pickup, NotificationHandler notifications,
-      JournalWorker worker, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking) {
+      JournalWorker worker, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking,
+      ReplicationProperties replication) {
     RouterFunction<ServerResponse> routes =
         lra.routes().and(pickup.routes()).and(feed.routes()).and(approvals.routes()).and(notifications.routes());
-    return new RegistrationStartup(props, gateway.demo().enabled(), snapshots, demo,
+    if (replication.backup()) {
+      routes = routes.filter(io.gpki.gateway.web.BackupWrites.filter(
+          java.util.Objects.requireNonNull(replication.masterCenter()),
+          java.util.Objects.requireNonNull(replication.masterUrl())));
+    }
+    // A backup gets the demo LRA by replication, like the rest of the PKI.
+    return new RegistrationStartup(props, gateway.demo().enabled() && !replication.backup(), snapshots, demo,
         new ServerCredential(enrolment, clock, blocking, gateway.dataDir()), enrolment, listener, routes, worker,
         blocking, gateway.crl().validity());
   }

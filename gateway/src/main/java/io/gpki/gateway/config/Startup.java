@@ -29,31 +29,38 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
   private final CrlPublisher crls;
   private final RepositorySnapshots snapshots;
   private final RepositoryChanges changes;
+  private final ReplicationProperties replication;
   private final Disposable.Composite running = Disposables.composite();
 
   public Startup(
       GatewayProperties props, DemoPki demo, CrlPublisher crls, RepositorySnapshots snapshots,
-      RepositoryChanges changes) {
+      RepositoryChanges changes, ReplicationProperties replication) {
     this.props = props;
     this.demo = demo;
     this.crls = crls;
     this.snapshots = snapshots;
     this.changes = changes;
+    this.replication = replication;
   }
 
   @Override
   public void onApplicationEvent(ApplicationReadyEvent event) {
-    Mono<Boolean> demoStep = props.demo().enabled() ? demo.ensure() : Mono.just(false);
+    // A backup gets its PKI by replication and publishes nothing: no demo PKI, no CRL issuance. Its
+    // snapshot follows the replicated change log (the refresher polls change_log_head).
+    boolean backup = replication.backup();
+    Mono<Boolean> demoStep = props.demo().enabled() && !backup ? demo.ensure() : Mono.just(false);
     running.add(
         demoStep
-            .thenMany(crls.publishDue())
+            .thenMany(backup ? reactor.core.publisher.Flux.empty() : crls.publishDue())
             .then(snapshots.refresh())
             .subscribe(
                 s -> {
                   LOG.info("gpki-gateway ready: {} published objects, index at {}/repository",
                       s.byPath().size(), props.publicBaseUrl());
                   running.add(snapshots.start(changes.changes(), Duration.ofSeconds(1)));
-                  running.add(crls.start(props.crl().checkInterval(), props.crl().revocationPublishDelay()));
+                  if (!backup) {
+                    running.add(crls.start(props.crl().checkInterval(), props.crl().revocationPublishDelay()));
+                  }
                 },
                 e -> LOG.error("gpki-gateway could not bring the PKI up", e)));
   }

@@ -28,6 +28,7 @@ public final class AuditSealer {
   static final String CRL_TYPE = "CRL_ISSUED";
 
   private final AuditLog audit;
+  private static final int LOG_PAGE = 1000;
   private final ChangeLogReader changeLog;
   private final CaSigner signer;
   private final String keyId;
@@ -65,7 +66,12 @@ public final class AuditSealer {
     return audit.lastOfType(CRL_TYPE)
         .map(r -> Long.parseLong(r.event().detail().replaceAll(".*changeLogSeq=(\\d+).*", "$1")))
         .defaultIfEmpty(0L)
-        .flatMapMany(after -> changeLog.after(after, 1000))
+        // Page through everything after it: the log also carries journal, audit and outbox entries
+        // (replication), so more than a page may lie between two CRLs.
+        .flatMapMany(after -> changeLog.after(after, LOG_PAGE).collectList()
+            .expand(page -> page.size() < LOG_PAGE ? Mono.empty()
+                : changeLog.after(page.get(page.size() - 1).seq(), LOG_PAGE).collectList())
+            .flatMapIterable(page -> page))
         .filter(e -> e.entity().equals("CRL"))
         .concatMap(this::recordCrl)
         .then();

@@ -50,8 +50,13 @@ public final class Problems {
    * request body the client stopped sending is 408. Only what is left is a 500.
    */
   public static Problem of(Throwable e) {
+    if (e instanceof StoreException.ReadOnly r) {
+      // The store refused a write because this center is not the master (backup code paths refuse).
+      return new Problem(ErrorType.BACKUP_CENTER, 503, String.valueOf(r.getMessage()));
+    }
     if (e instanceof PkiException p) {
-      boolean hidden = p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED;
+      boolean hidden = p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED
+          && p.type() != ErrorType.BACKUP_CENTER;
       return new Problem(p.type(), p.type().status(), hidden ? generic(p.type()) : p.getMessage());
     }
     if (e instanceof ResponseStatusException r) {
@@ -75,10 +80,6 @@ public final class Problems {
     }
     if (e instanceof StoreException.NotFound) {
       return new Problem(ErrorType.NOT_FOUND, 404, String.valueOf(e.getMessage()));
-    }
-    if (e instanceof StoreException.ReadOnly) {
-      return new Problem(ErrorType.SERVICE_UNAVAILABLE, 503,
-          "this center is a backup and does not take writes; send it to the master center");
     }
     if (e instanceof SignerException s) {
       return switch (s.kind()) {

@@ -51,7 +51,7 @@ class ProblemsTest {
         Arguments.of("503/wrapped deeper", new IllegalStateException("outer", new RuntimeException(refused)),
             ErrorType.SERVICE_UNAVAILABLE),
         Arguments.of("503/backup center refuses writes", new StoreException.ReadOnly("backup"),
-            ErrorType.SERVICE_UNAVAILABLE),
+            ErrorType.BACKUP_CENTER),
         Arguments.of("503/signer unavailable",
             new SignerException(SignerException.Kind.UNAVAILABLE, "circuit open"), ErrorType.SIGNER_UNAVAILABLE),
         Arguments.of("503/signer saturated",

@@ -49,6 +49,7 @@ final class ApprovalExecutionWriter {
                             .bind("id", id)
                             .then()
                             .then(audit.append(event))
+                            .then(audit.log().row(ReplicatedTable.APPROVAL, id, id))
                             .thenReturn(plan));
     return tx.transactional(work);
   }
@@ -64,7 +65,7 @@ final class ApprovalExecutionWriter {
             .bind("id", id)
             .map(RegistrationRows::approval)
             .one()
-            .flatMap(a -> audit.append(event).thenReturn(a))
+            .flatMap(a -> audit.append(event).then(audit.log().row(ReplicatedTable.APPROVAL, id, id)).thenReturn(a))
             .switchIfEmpty(
                 Mono.defer(
                     () ->

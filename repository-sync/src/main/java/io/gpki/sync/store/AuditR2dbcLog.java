@@ -72,7 +72,11 @@ public final class AuditR2dbcLog implements AuditLog {
         .bind("alg", s.algorithm())
         .bind("pub", s.publicKey())
         .bind("sig", s.signature())
-        .then()
+        .fetch()
+        .rowsUpdated()
+        .flatMap(n -> n == 0 ? Mono.<Long>empty()
+            : writer.log().row(ReplicatedTable.AUDIT_SEAL, Long.toString(s.seq()), s.seq()))
+        .as(tx::transactional)
         .thenReturn(s);
   }
 }

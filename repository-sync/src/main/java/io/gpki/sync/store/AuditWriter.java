@@ -18,15 +18,23 @@ final class AuditWriter {
 
   private final DatabaseClient db;
   private final Clock clock;
+  private final ChangeLogWriter log;
 
   AuditWriter(DatabaseClient db, Clock clock) {
     this.db = db;
     this.clock = clock;
+    this.log = new ChangeLogWriter(db, clock);
+  }
+
+  /** The change-log writer sharing this writer's client (same transaction). */
+  ChangeLogWriter log() {
+    return log;
   }
 
   /** Appends one record; must run inside a transaction. */
   Mono<AuditRecord> append(AuditEvent e) {
-    return db.sql("SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE")
+    // change_log_head before audit_head, in every transaction (see ChangeLogWriter#lockHead).
+    return log.lockHead().then(db.sql("SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE")
         .map(r -> new Object[] {r.get(0, Long.class), Rows.bytes(r, "last_hash")})
         .one()
         .flatMap(
@@ -54,8 +62,9 @@ final class AuditWriter {
                           .bind("seq", seq)
                           .bind("hash", hash)
                           .then())
+                  .then(log.row(ReplicatedTable.AUDIT, Long.toString(seq), seq))
                   .thenReturn(new AuditRecord(seq, now, e, prev, hash));
-            });
+            }));
   }
 
   static AuditRecord record(io.r2dbc.spi.Readable r) {

@@ -26,8 +26,11 @@ final class OutboxRows {
    * Inserts events inside the caller's transaction: a WEBHOOK event only when its LRA has a webhook
    * URL, and nothing for a dedupe key already stored. Emits how many rows were inserted.
    */
-  static Mono<Integer> insertAll(DatabaseClient db, List<OutboxEvent> events) {
-    return Flux.fromIterable(events).concatMap(e -> insert(db, e)).reduce(0, Integer::sum);
+  static Mono<Integer> insertAll(DatabaseClient db, ChangeLogWriter log, List<OutboxEvent> events) {
+    return Flux.fromIterable(events)
+        .concatMap(e -> insert(db, e)
+            .flatMap(n -> n == 0 ? Mono.just(0) : log.row(ReplicatedTable.OUTBOX, e.id(), e.id()).thenReturn(n)))
+        .reduce(0, Integer::sum);
   }
 
   private static Mono<Integer> insert(DatabaseClient db, OutboxEvent e) {

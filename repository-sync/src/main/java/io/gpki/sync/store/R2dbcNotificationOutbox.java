@@ -46,6 +46,7 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
             .bind("by", s.updatedBy())
             .then()
             .then(audit.append(event))
+            .then(audit.log().row(ReplicatedTable.LRA_NOTIFICATION, s.lraId(), s.lraId()))
             .thenReturn(s);
     return R2dbcRegistrationStore.conflicts(tx.transactional(work), "no LRA " + s.lraId());
   }
@@ -60,7 +61,7 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
 
   @Override
   public Mono<Integer> enqueue(List<OutboxEvent> events) {
-    return events.isEmpty() ? Mono.just(0) : tx.transactional(OutboxRows.insertAll(db, events));
+    return events.isEmpty() ? Mono.just(0) : tx.transactional(OutboxRows.insertAll(db, audit.log(), events));
   }
 
   @Override
@@ -95,6 +96,16 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
         .bind("attempts", attempts)
         .bind("at", at)
         .bind("id", id)
+        .fetch()
+        .rowsUpdated()
+        .as(n -> logged(id, n));
+  }
+
+  /** Each delivery-state change commits with its change-log entry. */
+  private Mono<Void> logged(String id, Mono<Long> update) {
+    return update
+        .flatMap(n -> n == 0 ? Mono.<Long>empty() : audit.log().row(ReplicatedTable.OUTBOX, id, id))
+        .as(tx::transactional)
         .then();
   }
 
@@ -107,7 +118,9 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
         .bind("next", next)
         .bind("error", error)
         .bind("id", id)
-        .then();
+        .fetch()
+        .rowsUpdated()
+        .as(n -> logged(id, n));
   }
 
   @Override
@@ -122,7 +135,9 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
         .bind("attempts", attempts)
         .bind("error", error)
         .bind("id", id)
-        .then();
+        .fetch()
+        .rowsUpdated()
+        .as(n -> logged(id, n));
   }
 
   @Override

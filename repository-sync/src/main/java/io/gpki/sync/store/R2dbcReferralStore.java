@@ -51,7 +51,7 @@ public final class R2dbcReferralStore implements ReferralStore {
             .bind("updated", r.updatedAt())
             .map(R2dbcReferralStore::row)
             .one()
-            .flatMap(saved -> log.append("REFERRAL", saved.id(), payload(saved)).thenReturn(saved));
+            .flatMap(saved -> log.upsert("REFERRAL", ReplicatedTable.REFERRAL, saved.id(), payload(saved), saved.id()).thenReturn(saved));
     return tx.transactional(work)
         .onErrorMap(
             e ->
@@ -69,7 +69,7 @@ public final class R2dbcReferralStore implements ReferralStore {
             .one()
             .flatMap(
                 gone ->
-                    log.append("REFERRAL", gone, Json.object().put("id", gone).build(), "DELETE")
+                    log.delete("REFERRAL", ReplicatedTable.REFERRAL, gone, Json.object().put("id", gone).build())
                         .thenReturn(Boolean.TRUE))
             .defaultIfEmpty(Boolean.FALSE);
     return tx.transactional(work);

@@ -87,7 +87,13 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
         .bind("evidence", e.evidence() == null ? Parameters.in(byte[].class) : e.evidence())
         .bind("at", e.acceptedAt())
         .map(RegistrationRows::journal)
-        .one();
+        .one()
+        .flatMap(saved -> journalRow(saved.id()).thenReturn(saved));
+  }
+
+  /** Appends the journal row's current state to the change log (inside the caller's transaction). */
+  Mono<Long> journalRow(String id) {
+    return audit.log().row(ReplicatedTable.JOURNAL, id, id);
   }
 
   @Override
@@ -133,7 +139,7 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
         .map(r -> Rows.str(r, "reserved_serial"))
         .one()
         .switchIfEmpty(Mono.error(new StoreException.NotFound("no request " + id)))
-        .flatMap(reserved -> audit.append(event).thenReturn(reserved));
+        .flatMap(reserved -> audit.append(event).then(journalRow(id)).thenReturn(reserved));
     return tx.transactional(work);
   }
 
@@ -176,10 +182,11 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
                                     .map(RegistrationRows::journal)
                                     .one()
                                     // The notifications commit with the completion: none is lost, none doubled.
-                                    .flatMap(done -> OutboxRows.insertAll(db, notices).thenReturn(done))
+                                    .flatMap(done -> OutboxRows.insertAll(db, audit.log(), notices).thenReturn(done))
                                     .flatMap(done -> "REJECTED".equals(state)
                                         ? serverKeys.discardInTransaction(id).thenReturn(done)
-                                        : Mono.just(done))))
+                                        : Mono.just(done))
+                                    .flatMap(done -> journalRow(id).thenReturn(done))))
             .switchIfEmpty(Mono.defer(() -> find(id)));
     return tx.transactional(work);
   }
@@ -281,6 +288,7 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
             .bind("at", l.createdAt())
             .then()
             .then(audit.append(event))
+            .then(audit.log().row(ReplicatedTable.LRA, l.id(), l.id()))
             .thenReturn(l);
     return conflicts(tx.transactional(work), "LRA " + l.id() + " exists");
   }
@@ -302,6 +310,7 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
             .bind("at", o.createdAt())
             .then()
             .then(audit.append(event))
+            .then(audit.log().row(ReplicatedTable.OPERATOR, o.id(), o.id()))
             .thenReturn(o);
     return conflicts(tx.transactional(work), "operator " + o.id() + " or its certificate exists");
   }

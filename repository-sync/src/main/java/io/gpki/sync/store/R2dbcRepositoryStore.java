@@ -88,7 +88,7 @@ public final class R2dbcRepositoryStore
             .bind("created", ca.createdAt())
             .bind("updated", ca.updatedAt())
             .then()
-            .then(log.append("CA", ca.id(), Payloads.ca(ca)))
+            .then(log.upsert("CA", ReplicatedTable.CA, ca.id(), Payloads.ca(ca), ca.id()))
             .then(insertKey(firstKey))
             .thenReturn(ca);
     return conflicts(tx.transactional(work), "CA " + ca.id() + " exists");
@@ -108,7 +108,7 @@ public final class R2dbcRepositoryStore
                     .map(Rows::ca)
                     .one())
             .switchIfEmpty(Mono.error(new StoreException.NotFound("no CA " + key.caId())))
-            .flatMap(ca -> log.append("CA", ca.id(), Payloads.ca(ca)).thenReturn(ca));
+            .flatMap(ca -> log.upsert("CA", ReplicatedTable.CA, ca.id(), Payloads.ca(ca), ca.id()).thenReturn(ca));
     return conflicts(tx.transactional(work), "key generation exists");
   }
 
@@ -129,7 +129,7 @@ public final class R2dbcRepositoryStore
             .bind("id", caId)
             .map(Rows::ca)
             .one()
-            .flatMap(ca -> log.append("CA", ca.id(), Payloads.ca(ca)).thenReturn(ca))
+            .flatMap(ca -> log.upsert("CA", ReplicatedTable.CA, ca.id(), Payloads.ca(ca), ca.id()).thenReturn(ca))
             .switchIfEmpty(
                 Mono.defer(
                     () ->
@@ -152,7 +152,7 @@ public final class R2dbcRepositoryStore
         .bind("ident", k.keyIdentifier())
         .bind("created", k.createdAt())
         .then()
-        .then(log.append("CA_KEY", k.caId() + "/" + k.generation(), Payloads.key(k)))
+        .then(log.upsert("CA_KEY", ReplicatedTable.CA_KEY, k.caId() + "/" + k.generation(), Payloads.key(k), k.caId(), k.generation()))
         .then();
   }
 
@@ -217,7 +217,7 @@ public final class R2dbcRepositoryStore
             .flatMap(saved -> lookup.insert(java.util.List.of(saved)).thenReturn(saved))
             .flatMap(
                 saved ->
-                    log.append("CERTIFICATE", key(saved), Payloads.certificate(saved)).thenReturn(saved));
+                    log.upsert("CERTIFICATE", ReplicatedTable.CERTIFICATE, key(saved), Payloads.certificate(saved), saved.id()).thenReturn(saved));
     return conflicts(
         tx.transactional(work), "serial " + c.serialHex() + " already used by " + c.issuerCaId());
   }
@@ -238,7 +238,7 @@ public final class R2dbcRepositoryStore
             .one()
             .flatMap(
                 revoked ->
-                    log.append("REVOCATION", key(revoked), Payloads.certificate(revoked))
+                    log.upsert("REVOCATION", ReplicatedTable.CERTIFICATE, key(revoked), Payloads.certificate(revoked), revoked.id())
                         .thenReturn(revoked))
             .switchIfEmpty(
                 find(issuerCaId, serialHex)
@@ -348,7 +348,7 @@ public final class R2dbcRepositoryStore
                     c.signerKeyId(), c.entryCount(), c.sha256(), c.der()))
         .flatMap(
             saved ->
-                log.append("CRL", saved.caId() + "/" + saved.scope() + "/" + saved.number(), Payloads.crl(saved))
+                log.upsert("CRL", ReplicatedTable.CRL, saved.caId() + "/" + saved.scope() + "/" + saved.number(), Payloads.crl(saved), saved.id())
                     .thenReturn(saved));
   }
 
@@ -393,7 +393,7 @@ public final class R2dbcRepositoryStore
             .bind("der", p.der())
             .bind("at", p.updatedAt())
             .then()
-            .then(log.append("CROSS_PAIR", p.id(), Payloads.pair(p)))
+            .then(log.upsert("CROSS_PAIR", ReplicatedTable.CROSS_PAIR, p.id(), Payloads.pair(p), p.id()))
             .thenReturn(p);
     return conflicts(tx.transactional(work), "cross pair " + p.id() + " conflicts");
   }

@@ -54,6 +54,7 @@ final class R2dbcServerKeyStore implements ServerKeyStore {
                         .bind("at", key.createdAt())
                         .then()
                         .then(audit.append(event))
+                        .then(logRow(saved.id()))
                         .thenReturn(new JournalAcceptance(saved, false)))
             .switchIfEmpty(
                 Mono.defer(
@@ -98,6 +99,7 @@ final class R2dbcServerKeyStore implements ServerKeyStore {
                       .bind("id", requestId)
                       .then()
                       .then(audit.append(event))
+                      .then(logRow(requestId))
                       .thenReturn(held.pkcs12());
                 });
     return tx.transactional(work);
@@ -107,7 +109,15 @@ final class R2dbcServerKeyStore implements ServerKeyStore {
   Mono<Void> discardInTransaction(String requestId) {
     return db.sql("UPDATE registration_server_key SET pkcs12 = NULL WHERE request_id = :id")
         .bind("id", requestId)
+        .then()
+        .then(logRow(requestId))
         .then();
+  }
+
+  // The sealed PKCS#12 replicates (encrypted to a secret neither center stores), so a request the
+  // master accepted can be picked up at the backup after a failover.
+  private Mono<Long> logRow(String requestId) {
+    return audit.log().row(ReplicatedTable.SERVER_KEY, requestId, requestId);
   }
 
   private static GeneratedKey row(Readable r) {

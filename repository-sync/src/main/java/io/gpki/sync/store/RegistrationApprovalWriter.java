@@ -49,7 +49,7 @@ final class RegistrationApprovalWriter {
             .bind("evidence", evidence)
             .map(RegistrationRows::approval)
             .one()
-            .flatMap(saved -> audit.append(event).thenReturn(saved))
+            .flatMap(saved -> audit.append(event).then(row(saved.id())).thenReturn(saved))
             .switchIfEmpty(
                 Mono.defer(
                     () ->
@@ -106,6 +106,7 @@ final class RegistrationApprovalWriter {
                               Flux.fromIterable(released)
                                   .concatMap(store::insertInTransaction)
                                   .then(audit.append(event))
+                                  .then(row(id))
                                   .thenReturn(approved));
                 });
     return tx.transactional(work)
@@ -124,9 +125,13 @@ final class RegistrationApprovalWriter {
                         ? Mono.empty()
                         : audit.append(
                             new AuditEvent("APPROVAL", "operations", approverId, id, "EXPIRED",
-                                "approval came after the request expired")))
+                                "approval came after the request expired")).then(row(id)))
             .then();
     return tx.transactional(work);
+  }
+
+  private Mono<Long> row(String id) {
+    return audit.log().row(ReplicatedTable.APPROVAL, id, id);
   }
 
   private static StoreException.Conflict conflict(String message) {

@@ -19,6 +19,7 @@ public final class SchemaMigrator {
             .connectRetries(3)
             .load();
     MigrateResult result = flyway.migrate();
+    ChangeLogSealer.seal(db);
     return result.targetSchemaVersion != null
         ? result.targetSchemaVersion
         : String.valueOf(flyway.info().current() == null ? "none" : flyway.info().current().getVersion());
