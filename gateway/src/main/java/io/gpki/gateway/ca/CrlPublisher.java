@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -24,8 +25,9 @@ import reactor.util.retry.Retry;
 
 /**
  * Issues CRLs and ARLs: on a fixed schedule even when nothing changed, and soon after a revocation.
- * Numbers strictly increase per CA and scope (the store refuses anything else); every list issued is
- * archived and never overwritten.
+ * Numbers are epoch-major ({@code epoch * 2^64 + t}, see {@link io.gpki.sync.CrlNumbers}), reserved
+ * in the store before signing and strictly increasing per CA and scope (the store refuses anything
+ * else); every list issued is archived and never overwritten.
  */
 public final class CrlPublisher {
 
@@ -40,7 +42,11 @@ public final class CrlPublisher {
   private final RepositoryChanges changes;
   private final Duration period;
   private final Duration validity;
+  private final LongSupplier epoch;
 
+  /**
+   * @param epoch this center's current epoch (the high part of every CRL number)
+   */
   public CrlPublisher(
       CaEngine engine,
       CaSigner signer,
@@ -49,7 +55,9 @@ public final class CrlPublisher {
       Clock clock,
       RepositoryChanges changes,
       Duration period,
-      Duration validity) {
+      Duration validity,
+      LongSupplier epoch) {
+    this.epoch = epoch;
     this.engine = engine;
     this.signer = signer;
     this.builder = new PkiObjectBuilder(signer);
@@ -84,11 +92,8 @@ public final class CrlPublisher {
         .flatMap(
             ca ->
                 Mono.zip(
-                        store
-                            .crls()
-                            .latest(caId, scope.name())
-                            .map(c -> c.number().add(BigInteger.ONE))
-                            .defaultIfEmpty(BigInteger.ONE),
+                        // Reserved (committed) before signing: a crash after this leaves a gap, never a reuse.
+                        store.crlNumbers().reserve(caId, scope.name(), epoch.getAsLong(), now.toEpochMilli()),
                         // Streamed into one DER buffer: a million entries never become objects.
                         store
                             .certificates()

@@ -53,9 +53,10 @@ public class CaConfig {
   @Bean
   CrlPublisher crlPublisher(
       CaEngine engine, CaSigner signer, RepositoryStore store, RepositoryUrls urls, Clock clock,
-      RepositoryChanges changes, GatewayProperties props) {
+      RepositoryChanges changes, GatewayProperties props, io.gpki.sync.failover.CenterState center) {
     return new CrlPublisher(
-        engine, signer, store, urls, clock, changes, props.crl().period(), props.crl().validity());
+        engine, signer, store, urls, clock, changes, props.crl().period(), props.crl().validity(),
+        center::epoch);
   }
 
   /** Subscriber key generation for the demo: CPU-bound and blocking, so it gets its own threads. */

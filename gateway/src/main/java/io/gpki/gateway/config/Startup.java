@@ -4,6 +4,7 @@ import io.gpki.gateway.ca.CrlPublisher;
 import io.gpki.gateway.ca.DemoPki;
 import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.gateway.repository.RepositorySnapshots;
+import io.gpki.sync.failover.CenterState;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,11 +30,13 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
   private final CrlPublisher crls;
   private final RepositorySnapshots snapshots;
   private final RepositoryChanges changes;
+  private final CenterState center;
   private final Disposable.Composite running = Disposables.composite();
 
   public Startup(
       GatewayProperties props, DemoPki demo, CrlPublisher crls, RepositorySnapshots snapshots,
-      RepositoryChanges changes) {
+      RepositoryChanges changes, CenterState center) {
+    this.center = center;
     this.props = props;
     this.demo = demo;
     this.crls = crls;
@@ -43,17 +46,25 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
 
   @Override
   public void onApplicationEvent(ApplicationReadyEvent event) {
-    Mono<Boolean> demoStep = props.demo().enabled() ? demo.ensure() : Mono.just(false);
+    // Only a master writes: a backup gets the demo PKI and the lists through replication, and a fenced
+    // node publishes nothing.
+    boolean master = center.writable();
+    if (!master) {
+      LOG.warn("center {} is {}: no demo PKI, no CRL/ARL issue on this node", center.centerId(), center.role());
+    }
+    Mono<Boolean> demoStep = master && props.demo().enabled() ? demo.ensure() : Mono.just(false);
     running.add(
         demoStep
-            .thenMany(crls.publishDue())
+            .thenMany(master ? crls.publishDue() : reactor.core.publisher.Flux.empty())
             .then(snapshots.refresh())
             .subscribe(
                 s -> {
                   LOG.info("gpki-gateway ready: {} published objects, index at {}/repository",
                       s.byPath().size(), props.publicBaseUrl());
                   running.add(snapshots.start(changes.changes(), Duration.ofSeconds(1)));
-                  running.add(crls.start(props.crl().checkInterval(), props.crl().revocationPublishDelay()));
+                  if (master) {
+                    running.add(crls.start(props.crl().checkInterval(), props.crl().revocationPublishDelay()));
+                  }
                 },
                 e -> LOG.error("gpki-gateway could not bring the PKI up", e)));
   }
