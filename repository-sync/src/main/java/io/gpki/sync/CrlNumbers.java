@@ -22,7 +22,7 @@ public interface CrlNumbers {
    * @param epoch the writer's epoch
    * @param nowMillis the writer's clock in ms since 1970; only a lower bound for {@code t}
    * @return the reserved number, above every number reserved or archived before for the CA and scope;
-   *     errors with {@link StoreException.Conflict} when the state already belongs to a higher epoch
+   *     errors with {@link StoreException.StaleEpoch} when the state already belongs to a higher epoch
    *     (a stale writer) or the epoch's range is exhausted
    */
   Mono<BigInteger> reserve(String caId, String scope, long epoch, long nowMillis);

@@ -79,8 +79,8 @@ public final class R2dbcCrlNumbers implements CrlNumbers {
     return tx.transactional(work);
   }
 
-  private static StoreException.Conflict stale(String caId, String scope, long epoch, String why) {
-    return new StoreException.Conflict(
-        "no " + scope + " number of " + caId + " for epoch " + epoch + ": " + why, null);
+  private static StoreException.StaleEpoch stale(String caId, String scope, long epoch, String why) {
+    return new StoreException.StaleEpoch(
+        "no " + scope + " number of " + caId + " for epoch " + epoch + ": " + why);
   }
 }

@@ -102,7 +102,7 @@ class CrlNumbersIT {
     assertThat(maxOfTwo).isLessThan(CrlNumbers.number(3, BigInteger.ZERO));
     StepVerifier.create(numbers.reserve("n-epoch", "CRL", 2, future + 1))
         .as("the stale epoch's writer gets no number once a higher epoch holds the sequence")
-        .expectError(StoreException.Conflict.class)
+        .expectError(StoreException.StaleEpoch.class)
         .verify(WAIT);
   }
 
@@ -111,7 +111,7 @@ class CrlNumbersIT {
     ca("n-repl");
     store.crls().archive(list("n-repl", "CRL", CrlNumbers.number(4, BigInteger.valueOf(1000)))).block(WAIT);
     StepVerifier.create(numbers.reserve("n-repl", "CRL", 3, NOW.toEpochMilli()))
-        .expectError(StoreException.Conflict.class)
+        .expectError(StoreException.StaleEpoch.class)
         .verify(WAIT);
     assertThat(reserve("n-repl", "CRL", 5, 0)).isEqualTo(CrlNumbers.number(5, BigInteger.ZERO));
   }
