@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -83,9 +84,36 @@ public final class CrlPublisher {
   }
 
   private Mono<CrlRecord> publishOnce(String caId, CrlScope scope) {
+    return publishOnce(caId, scope, null);
+  }
+
+  /**
+   * Reissues a list at a promotion, checked against the last list replicated from the former master
+   * before it is archived (and so before anyone can fetch it): a higher number, the same issuing
+   * distribution point, no unexpired entry dropped, a nextUpdate not earlier. Errors with {@link
+   * IllegalStateException} naming the failed check; nothing is archived then.
+   *
+   * @param last the last list of this CA and scope at this center, or null when there is none
+   */
+  public Mono<CrlRecord> republish(String caId, CrlScope scope, @Nullable CrlRecord last) {
+    return publishOnce(caId, scope, last)
+        .doOnSuccess(
+            crl -> {
+              LOG.info("republished {} {} number={} (replicated last: {})", caId, scope, crl.number(),
+                  last == null ? "none" : last.number());
+              changes.changed();
+            });
+  }
+
+  private Mono<CrlRecord> publishOnce(String caId, CrlScope scope, @Nullable CrlRecord last) {
     Instant now = clock.instant();
     Instant thisUpdate = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Instant nextUpdate = thisUpdate.plus(validity);
+    if (last != null && last.nextUpdate().isAfter(nextUpdate)) {
+      // The former master announced a later nextUpdate: never announce an earlier one.
+      nextUpdate = last.nextUpdate();
+    }
+    Instant next = nextUpdate;
     long mark = changes.publicationDelay().mark();
     return engine
         .current(caId)
@@ -106,13 +134,14 @@ public final class CrlPublisher {
                                     new CrlTemplate(
                                         ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
                                         ca.key().keyIdentifier(), scope, t.getT1(), thisUpdate,
-                                        nextUpdate,
+                                        next,
                                         urls.distributionPoints(caId, ca.ca().subjectDn(), scope),
                                         t.getT2()))
                                 .map(
                                     crl ->
-                                        record(caId, scope, t.getT1(), thisUpdate, nextUpdate,
+                                        record(caId, scope, t.getT1(), thisUpdate, next,
                                             ca.key().keyId(), t.getT2().count(), crl))))
+        .flatMap(crl -> last == null ? Mono.just(crl) : RepublishCheck.check(store.certificates(), last, crl, now))
         .flatMap(store.crls()::archive)
         .doOnSuccess(crl -> changes.publicationDelay().issued(caId, scope, mark, clock.instant()));
   }
