@@ -17,13 +17,16 @@ import org.springframework.validation.annotation.Validated;
  *     wins (a promoted backup stays master across restarts)
  * @param fenceOnUncleanStop a master that stopped uncleanly comes up FENCED; set true in both centers of
  *     a DR pair
+ * @param leaderCheck how often a replica pings its leader session and tries the writer lock; a new
+ *     leader waits three of these before it writes
  */
 @Validated
 @ConfigurationProperties("gpki.center")
 public record CenterProperties(
     @DefaultValue("center-1") @NotBlank String id,
     @DefaultValue("MASTER") @NotNull CenterRole initialRole,
-    @DefaultValue("false") boolean fenceOnUncleanStop) {
+    @DefaultValue("false") boolean fenceOnUncleanStop,
+    @DefaultValue("500ms") java.time.Duration leaderCheck) {
 
   public CenterProperties {
     if (initialRole == CenterRole.FENCED) {

@@ -159,12 +159,27 @@ public class RegistrationConfig {
       RegistrationProperties props, GatewayProperties gateway, RepositorySnapshots snapshots, DemoLra demo,
       Enrolment enrolment, RegistrationListener listener, LraHandler lra, LraFeedHandler feed,
       ApprovalHandler approvals, KeyPickupHandler pickup, NotificationHandler notifications,
-      JournalWorker worker, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking) {
+      JournalWorker worker, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking,
+      io.gpki.gateway.operations.WriterGate gate, io.gpki.sync.failover.CenterState center,
+      io.gpki.gateway.operations.CenterHandler centerHandler) {
     RouterFunction<ServerResponse> routes =
-        lra.routes().and(pickup.routes()).and(feed.routes()).and(approvals.routes()).and(notifications.routes());
+        lra.routes().and(pickup.routes()).and(feed.routes()).and(approvals.routes()).and(notifications.routes())
+            .and(centerHandler.routes());
+    RegistrationStartup.Writers writers =
+        new RegistrationStartup.Writers() {
+          @Override
+          public void run(String name, java.util.function.Supplier<reactor.core.Disposable> writer) {
+            gate.run(name, writer);
+          }
+
+          @Override
+          public boolean mayWrite() {
+            return center.writable();
+          }
+        };
     return new RegistrationStartup(props, gateway.demo().enabled(), snapshots, demo,
         new ServerCredential(enrolment, clock, blocking, gateway.dataDir()), enrolment, listener, routes, worker,
-        blocking, gateway.crl().validity());
+        blocking, gateway.crl().validity(), writers);
   }
 
   @Bean

@@ -155,11 +155,12 @@ class CriticalActionsIT {
 
   @Test
   @Order(1)
-  void failoverIsReservedAndAnswers501() throws Exception {
+  void failoverAtTheMasterIsRefusedWith409() throws Exception {
     String k = "fo-" + UUID.randomUUID();
-    LraClient.Answer a = senior1.post(ApprovalHandler.APPROVALS, k, action("FAILOVER", k, "osca").toString());
-    assertThat(a.status()).as(a.body()).isEqualTo(501);
-    assertThat(json(a).get("detail").asString()).startsWith("action: FAILOVER is not available on this deployment");
+    LraClient.Answer a = senior1.post(ApprovalHandler.APPROVALS, k,
+        action("FAILOVER", k, "osca").put("reason", "drill").put("attestation", "dns switched").toString());
+    assertThat(a.status()).as(a.body()).isEqualTo(409);
+    assertThat(json(a).get("detail").asString()).startsWith("action: FAILOVER promotes a BACKUP center");
     assertThat(count("SELECT count(*) FROM operator_approval WHERE action = 'FAILOVER'")).isZero();
   }
 
