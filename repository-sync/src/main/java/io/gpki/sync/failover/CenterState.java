@@ -148,6 +148,14 @@ public final class CenterState implements AutoCloseable {
   }
 
   /**
+   * As {@link #observeEpoch(long, String)}, for replication's epoch observer ({@code epoch ->
+   * center.observeEpoch(epoch)}): the fence is in memory when this returns; the publisher persists it.
+   */
+  public Mono<Void> observeEpoch(long observed) {
+    return observeEpoch(observed, "replication").then();
+  }
+
+  /**
    * The peer's epoch, as it reported it. A higher one fences (as {@link #observeEpoch}); a node fenced
    * for an unclean stop whose peer confirms no higher epoch exists becomes MASTER again. A node fenced
    * because it saw a higher epoch stays fenced.
