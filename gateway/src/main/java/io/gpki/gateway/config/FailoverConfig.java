@@ -26,6 +26,12 @@ public class FailoverConfig {
     return CenterState.start(db, props.settings(), clock);
   }
 
+  /** The replicas of a center share its row: each follows it (a fence or promotion made elsewhere). */
+  @Bean(destroyMethod = "dispose")
+  reactor.core.Disposable centerFollowing(CenterState center, CenterProperties props) {
+    return center.follow(props.leaderCheck());
+  }
+
   @Bean(destroyMethod = "close")
   LeaderLock writerLeadership(DatabaseCoordinates db, CenterState center, CenterProperties props, Clock clock) {
     String replica = center.centerId() + "-" + ProcessHandle.current().pid();

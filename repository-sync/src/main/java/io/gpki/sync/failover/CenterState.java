@@ -46,6 +46,9 @@ public final class CenterState implements AutoCloseable {
   private final AtomicReference<CenterView> view;
   private final Sinks.Many<CenterView> changes = Sinks.many().replay().latest();
   private final AtomicBoolean closed = new AtomicBoolean();
+  // Set when this replica fenced itself (observeEpoch); only a persisted unfence or promotion clears it,
+  // so following the shared row never undoes it.
+  private volatile boolean fencedHere;
 
   private CenterState(DatabaseCoordinates db, CenterView initial, Clock clock) {
     this.db = db;
@@ -130,6 +133,7 @@ public final class CenterState implements AutoCloseable {
     if (now.role() == CenterRole.MASTER) {
       String reason = "saw epoch " + observed + " above its own " + now.epoch() + " (" + where + ")";
       CenterView fenced = new CenterView(now.centerId(), CenterRole.FENCED, now.epoch(), reason, clock.instant());
+      fencedHere = true;
       if (install(now, fenced)) {
         LOG.error("center {} FENCED itself: {}", now.centerId(), reason);
       }
@@ -198,7 +202,12 @@ public final class CenterState implements AutoCloseable {
                           + " WHERE id = 1 AND role = 'FENCED' AND epoch = :epoch RETURNING " + VIEW_COLUMNS,
                       null, now.epoch()))
               .doOnNext(
-                  v -> LOG.warn("center {} unfenced by {} and {}: {}", v.centerId(), requestedBy, approvedBy, reason));
+                  v -> {
+                    if (v.writable()) {
+                      fencedHere = false;
+                    }
+                    LOG.warn("center {} unfenced by {} and {}: {}", v.centerId(), requestedBy, approvedBy, reason);
+                  });
         });
   }
 
@@ -220,6 +229,35 @@ public final class CenterState implements AutoCloseable {
                     .doOnNext(v -> install(view.get(), v))
                     .thenReturn(e))
         .doOnNext(e -> LOG.warn("center {} promoted to MASTER at epoch {} ({})", e.centerId(), e.epoch(), kind));
+  }
+
+  /**
+   * Follows the shared row every {@code poll}: the replicas of a center share {@code center_state}, so a
+   * fence, promotion or unfence persisted by one replica reaches the others within one poll. A fence this
+   * replica raised itself is never undone by the row.
+   *
+   * @return a handle that stops following
+   */
+  public reactor.core.Disposable follow(Duration poll) {
+    return Flux.interval(poll, poll)
+        .onBackpressureDrop()
+        .concatMap(
+            t -> {
+              CenterView before = view.get();
+              return sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
+                  .map(CenterState::row)
+                  .one()
+                  .doOnNext(
+                      row -> {
+                        if (row.role() == CenterRole.MASTER && fencedHere) {
+                          return;
+                        }
+                        install(before, row);
+                      })
+                  .onErrorResume(e -> Mono.empty());
+            },
+            1)
+        .subscribe();
   }
 
   /** The epoch history, oldest first. */

@@ -63,7 +63,8 @@ final class CenterStateJdbc {
               "gpki.center.id is '" + settings.centerId() + "' but this database belongs to center '"
                   + stored.centerId() + "'");
         }
-        boolean unclean = wasRunning(c);
+        // Another replica of this center still running explains the flag: not an unclean stop.
+        boolean unclean = wasRunning(c) && otherReplicas(c) == 0;
         view = stored;
         if (unclean && stored.role() == CenterRole.MASTER && settings.fenceOnUncleanStop()) {
           view =
@@ -89,13 +90,32 @@ final class CenterStateJdbc {
     }
   }
 
-  /** Clears {@code running}: the next start knows this stop was clean. */
+  /**
+   * Clears {@code running} (the next start knows this stop was clean), unless another replica of this
+   * center still runs (it holds a leader session); this replica's own session is closed by then.
+   */
   static void stop(DatabaseCoordinates db) {
-    try (Connection c = connect(db);
-        PreparedStatement ps = c.prepareStatement("UPDATE center_state SET running = false WHERE id = 1")) {
-      ps.executeUpdate();
+    try (Connection c = connect(db)) {
+      if (otherReplicas(c) > 0) {
+        return;
+      }
+      try (PreparedStatement ps = c.prepareStatement("UPDATE center_state SET running = false WHERE id = 1")) {
+        ps.executeUpdate();
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot record the clean stop of the center: " + e.getMessage(), e);
+    }
+  }
+
+  /** Replicas of this center alive now: each keeps a leader session ({@link LeaderLock}). */
+  static long otherReplicas(Connection c) throws SQLException {
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    + " AND application_name LIKE 'gpki-leader-%' AND pid <> pg_backend_pid()");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 

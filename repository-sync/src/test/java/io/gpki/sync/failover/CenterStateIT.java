@@ -103,6 +103,39 @@ class CenterStateIT {
   }
 
   @Test
+  void aSecondReplicaOfARunningMasterIsNotFencedAndTheFirstsStopLeavesTheFlagToIt() throws Exception {
+    CenterState first = start(DR_MASTER);
+    try (LeaderLock firstSession = LeaderLock.start(db, LeaderLock.WRITERS, Duration.ofMillis(500), Clock.systemUTC(), "tokyo-1")) {
+      StepVerifier.create(firstSession.leadership().filter(x -> x).next()).expectNext(true).expectComplete().verify(WAIT);
+      CenterState second = start(DR_MASTER);
+      assertThat(second.role()).as("the flag is the first replica's, which is alive").isEqualTo(CenterRole.MASTER);
+      try (LeaderLock secondSession = LeaderLock.start(db, LeaderLock.WRITERS, Duration.ofMillis(500), Clock.systemUTC(), "tokyo-2")) {
+        awaitSessions(2);
+        firstSession.close();
+        first.close();
+        opened.remove(first);
+        assertThat(count("SELECT count(*) FROM center_state WHERE running")).as("the second replica still runs").isEqualTo(1);
+      }
+    }
+  }
+
+  /** Waits (bounded) until both replicas' leader sessions are connected. */
+  private void awaitSessions(long n) {
+    StepVerifier.create(
+            reactor.core.publisher.Flux.interval(Duration.ofMillis(100))
+                .onBackpressureDrop()
+                .concatMap(t -> reactor.core.publisher.Mono.fromCallable(
+                        () -> count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            + " AND application_name LIKE 'gpki-leader-%'"))
+                    .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()), 1)
+                .filter(c -> c >= n)
+                .next())
+        .expectNextCount(1)
+        .expectComplete()
+        .verify(WAIT);
+  }
+
+  @Test
   void anotherCentersDatabaseStopsStartup() {
     start(DR_MASTER);
     assertThatThrownBy(() -> start(DR_BACKUP)).isInstanceOf(IllegalStateException.class).hasMessageContaining("tokyo");
