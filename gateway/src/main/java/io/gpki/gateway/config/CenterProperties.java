@@ -18,7 +18,7 @@ import org.springframework.validation.annotation.Validated;
  * @param fenceOnUncleanStop a master that stopped uncleanly comes up FENCED; set true in both centers of
  *     a DR pair
  * @param leaderCheck how often a replica pings its leader session and tries the writer lock; a new
- *     leader waits three of these before it writes
+ *     leader waits six of these before it writes (a ping may take four)
  */
 @Validated
 @ConfigurationProperties("gpki.center")

@@ -42,8 +42,8 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
       RepositoryChanges changes, CenterState center, WriterGate gate, CenterProperties centerProps) {
     this.center = center;
     this.gate = gate;
-    // Long enough for a single replica to take the lock and lead (three checks after it holds it).
-    this.leaderWait = centerProps.leaderCheck().multipliedBy(6).plusSeconds(5);
+    // Long enough for a single replica to take the lock and lead (six checks after it holds it).
+    this.leaderWait = centerProps.leaderCheck().multipliedBy(12).plusSeconds(10);
     this.props = props;
     this.demo = demo;
     this.crls = crls;
@@ -55,7 +55,7 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
   public void onApplicationEvent(ApplicationReadyEvent event) {
     // Only the writer leader of a master writes: a backup gets the demo PKI and the lists through
     // replication, a fenced node publishes nothing, and another replica of this center leaves it to the
-    // leader. A single replica leads after three leader checks.
+    // leader. A single replica leads after six leader checks.
     Mono<Boolean> leads =
         center.writable()
             ? gate.open().filter(Boolean::booleanValue).next().timeout(leaderWait, Mono.just(false))

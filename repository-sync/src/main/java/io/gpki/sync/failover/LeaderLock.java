@@ -24,10 +24,11 @@ import reactor.util.retry.Retry;
  * connection cut, backend terminated), and another replica's next try takes it.
  *
  * <p>The session is one connection outside any pool, kept open and pinged every {@code check}; a failed
- * or late ping ends leadership at once. A replica that has just taken the lock waits {@code 3 * check}
- * before it leads, longer than the former leader can take to notice its loss (a ping interval plus a
- * ping timeout), so two replicas never lead at the same instant as long as pauses stay shorter than one
- * check. The stores' own fences (CRL number reservation, journal row claims) cover what is left.
+ * ping, or one not answered within {@code 4 * check}, ends leadership at once. A replica that has just
+ * taken the lock waits {@code 6 * check} before it leads, longer than the former leader can take to
+ * notice its loss (a ping interval plus a ping timeout), so two replicas never lead at the same instant
+ * as long as pauses stay shorter than one check. The stores' own fences (CRL number reservation, journal
+ * row claims) cover what is left.
  */
 public final class LeaderLock implements AutoCloseable {
 
@@ -40,6 +41,7 @@ public final class LeaderLock implements AutoCloseable {
   private final long key;
   private final Duration check;
   private final Duration grace;
+  private final Duration timeout;
   private final Clock clock;
   private final String name;
   private final Sinks.Many<Boolean> leadership = Sinks.many().replay().latest();
@@ -51,7 +53,8 @@ public final class LeaderLock implements AutoCloseable {
     this.connections = connections;
     this.key = key;
     this.check = check;
-    this.grace = check.multipliedBy(3);
+    this.timeout = check.multipliedBy(4);
+    this.grace = check.multipliedBy(6);
     this.clock = clock;
     this.name = name;
     leadership.tryEmitNext(false);
@@ -97,7 +100,7 @@ public final class LeaderLock implements AutoCloseable {
   private Mono<Void> hold(Connection c) {
     return Flux.interval(Duration.ZERO, check)
         .onBackpressureDrop()
-        .concatMap(tick -> (lockedAt.get() == null ? tryLock(c) : ping(c)).timeout(check), 1)
+        .concatMap(tick -> (lockedAt.get() == null ? tryLock(c) : ping(c)).timeout(timeout), 1)
         .then()
         .doOnError(e -> LOG.warn("leader session of {} failed: {}", name, e.toString()));
   }
