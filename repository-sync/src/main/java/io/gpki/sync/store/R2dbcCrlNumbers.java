@@ -12,8 +12,8 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
- * {@link CrlNumbers} over {@code crl_number_state}. One transaction: lock the CA row (the archive takes
- * the same lock), read the highest archived number (so a deployment numbered 1, 2, 3 ... before V7 moves
+ * {@link CrlNumbers} over {@code crl_number_state}. One transaction: lock the CA row (conflicting with the
+ * archive's lock), read the highest archived number (so a deployment numbered 1, 2, 3 ... before V7 moves
  * above its last list), then upsert {@code t} and refuse a lower epoch than the stored one.
  */
 public final class R2dbcCrlNumbers implements CrlNumbers {
@@ -35,7 +35,9 @@ public final class R2dbcCrlNumbers implements CrlNumbers {
     }
     BigInteger base = CrlNumbers.number(epoch, BigInteger.ZERO);
     Mono<BigInteger> work =
-        db.sql("SELECT id FROM ca WHERE id = :id FOR UPDATE")
+        // NO KEY UPDATE: excludes the archive (FOR UPDATE) and other reservations, but not the FOR KEY
+        // SHARE that certificate inserts take through their foreign key, so issuance never waits on it.
+        db.sql("SELECT id FROM ca WHERE id = :id FOR NO KEY UPDATE")
             .bind("id", caId)
             .map(r -> r.get(0, String.class))
             .one()
