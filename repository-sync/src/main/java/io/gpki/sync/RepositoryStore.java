@@ -4,6 +4,7 @@ import io.gpki.sync.store.ConnectionPools;
 import io.gpki.sync.store.R2dbcAccessTotals;
 import io.gpki.sync.store.R2dbcCertificateLookup;
 import io.gpki.sync.store.R2dbcCertificateStatusReader;
+import io.gpki.sync.store.R2dbcCrlNumbers;
 import io.gpki.sync.store.R2dbcReferralStore;
 import io.gpki.sync.store.R2dbcRepositoryStore;
 import io.gpki.sync.store.SchemaMigrator;
@@ -28,6 +29,7 @@ public final class RepositoryStore implements AutoCloseable {
   private final R2dbcCertificateLookup lookup;
   private final R2dbcAccessTotals accessTotals;
   private final R2dbcCertificateStatusReader statuses;
+  private final R2dbcCrlNumbers crlNumbers;
 
   private RepositoryStore(ConnectionPool pool, Clock clock, CertificateLookupKeys keys) {
     this.pool = pool;
@@ -36,6 +38,7 @@ public final class RepositoryStore implements AutoCloseable {
     this.referrals = new R2dbcReferralStore(pool, clock);
     this.accessTotals = new R2dbcAccessTotals(pool, clock);
     this.statuses = new R2dbcCertificateStatusReader(pool);
+    this.crlNumbers = new R2dbcCrlNumbers(pool);
   }
 
   /**
@@ -82,6 +85,11 @@ public final class RepositoryStore implements AutoCloseable {
   /** The CRL/ARL archive. */
   public CrlStore crls() {
     return store;
+  }
+
+  /** Epoch-major CRL/ARL numbers, reserved before signing. */
+  public CrlNumbers crlNumbers() {
+    return crlNumbers;
   }
 
   /** Cross-certificate pairs. */

@@ -29,6 +29,18 @@ public sealed class StoreException extends RuntimeException {
     }
   }
 
+  /**
+   * A writer of an older epoch: the state it would change already belongs to a higher epoch (a CRL
+   * number, a replicated list). Never retried: the writer is stale and must stop.
+   */
+  public static final class StaleEpoch extends StoreException {
+    private static final long serialVersionUID = 1L;
+
+    public StaleEpoch(String message) {
+      super(message, null);
+    }
+  }
+
   /** The node is a backup and refuses writes. */
   public static final class ReadOnly extends StoreException {
     private static final long serialVersionUID = 1L;

@@ -23,6 +23,15 @@ public final class CaSigners {
    * @throws IllegalStateException when a source's key ids cannot be read (e.g. the HSM is down)
    */
   public static ManagedCaSigner create(List<KeySourceSpec> specs) {
+    return create(specs, SigningFence.NONE);
+  }
+
+  /**
+   * As {@link #create(List)}, with a guard consulted before every signature and key generation.
+   *
+   * @param fence refuses signing unless this node is the master at the current epoch
+   */
+  public static ManagedCaSigner create(List<KeySourceSpec> specs, SigningFence fence) {
     Set<String> names = new HashSet<>();
     for (KeySourceSpec spec : specs) {
       if (!names.add(spec.name())) {
@@ -34,7 +43,7 @@ public final class CaSigners {
       for (KeySourceSpec spec : specs) {
         bindings.add(new ResilientCaSigner.Binding(open(spec), spec.resilience()));
       }
-      return ResilientCaSigner.start(bindings);
+      return ResilientCaSigner.start(bindings, fence);
     } catch (RuntimeException e) {
       // start() closes what it was given; this covers a failure while opening the sources.
       bindings.forEach(b -> b.source().close());

@@ -54,9 +54,11 @@ final class ResilientCaSigner implements ManagedCaSigner {
   // Key ids being generated right now, so two sources cannot both create the same id.
   private final Set<String> pendingKeyIds = new HashSet<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final SigningFence fence;
 
-  private ResilientCaSigner(Map<String, Lane> lanesBySource) {
+  private ResilientCaSigner(Map<String, Lane> lanesBySource, SigningFence fence) {
     this.lanesBySource = lanesBySource;
+    this.fence = fence;
   }
 
   /**
@@ -67,9 +69,13 @@ final class ResilientCaSigner implements ManagedCaSigner {
    * @throws IllegalStateException when a source's key ids cannot be read
    */
   static ResilientCaSigner start(List<Binding> bindings) {
+    return start(bindings, SigningFence.NONE);
+  }
+
+  static ResilientCaSigner start(List<Binding> bindings, SigningFence fence) {
     Map<String, Lane> lanes = new LinkedHashMap<>();
     bindings.forEach(b -> lanes.put(b.source().name(), new Lane(b.source(), b.resilience())));
-    ResilientCaSigner signer = new ResilientCaSigner(lanes);
+    ResilientCaSigner signer = new ResilientCaSigner(lanes, fence);
     try {
       for (Lane lane : lanes.values()) {
         Set<String> ids;
@@ -102,8 +108,11 @@ final class ResilientCaSigner implements ManagedCaSigner {
           Lane lane = lanesByKey.get(keyId);
           SignatureAudit audit =
               new SignatureAudit(lane == null ? "-" : lane.source.name(), keyId, algorithm, data);
+          String refusal = fence.refusal(keyId);
           Mono<byte[]> signed =
-              lane == null
+              refusal != null
+                  ? Mono.error(fenced(keyId, refusal))
+                  : lane == null
                   ? Mono.error(unknownKey(keyId))
                   : lane.call(
                       lane.callTimeout,
@@ -136,6 +145,10 @@ final class ResilientCaSigner implements ManagedCaSigner {
   public Mono<PublicKey> generateKey(String sourceName, String keyId, KeySpec spec) {
     return Mono.defer(
         () -> {
+          String refusal = fence.refusal(keyId);
+          if (refusal != null) {
+            return Mono.error(fenced(keyId, refusal));
+          }
           Lane lane = lanesBySource.get(sourceName);
           if (lane == null) {
             return Mono.error(
@@ -179,6 +192,10 @@ final class ResilientCaSigner implements ManagedCaSigner {
         lane.source.close();
       }
     }
+  }
+
+  private static SignerException fenced(String keyId, String why) {
+    return new SignerException(Kind.FENCED, "signing with '" + keyId + "' refused: " + why);
   }
 
   private static SignerException unknownKey(String keyId) {

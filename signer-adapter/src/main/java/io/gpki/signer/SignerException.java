@@ -17,7 +17,12 @@ public final class SignerException extends RuntimeException {
     /** The call did not finish within the configured timeout. */
     TIMEOUT,
     /** The key source refused the operation (bad algorithm, key mismatch, ...). */
-    REJECTED
+    REJECTED,
+    /**
+     * This node may not sign: it is not the master at the current epoch (a backup, or a fenced former
+     * master). See {@link SigningFence}.
+     */
+    FENCED
   }
 
   private final Kind kind;

@@ -9,6 +9,7 @@ import io.gpki.signer.PkiObjectBuilder;
 import io.gpki.sync.CaLookup;
 import io.gpki.sync.CertificateLookup;
 import io.gpki.sync.CrlLookup;
+import io.gpki.sync.CrlNumbers;
 import io.gpki.sync.CrlRecord;
 import io.gpki.sync.CrlWriter;
 import io.gpki.sync.RevokedEntry;
@@ -18,6 +19,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -28,8 +31,9 @@ import reactor.util.retry.Retry;
 
 /**
  * Issues CRLs and ARLs: on a fixed schedule even when nothing changed, and soon after a revocation.
- * Numbers strictly increase per CA and scope (the store refuses anything else); every list issued is
- * archived and never overwritten.
+ * Numbers are epoch-major ({@code epoch * 2^64 + t}, see {@link io.gpki.sync.CrlNumbers}), reserved
+ * in the store before signing and strictly increasing per CA and scope (the store refuses anything
+ * else); every list issued is archived and never overwritten.
  */
 public final class CrlPublisher {
 
@@ -42,12 +46,17 @@ public final class CrlPublisher {
   private final CertificateLookup certificates;
   private final CrlLookup crls;
   private final CrlWriter crlWriter;
+  private final CrlNumbers crlNumbers;
   private final RepositoryUrls urls;
   private final Clock clock;
   private final RepositoryChanges changes;
   private final Duration period;
   private final Duration validity;
+  private final LongSupplier epoch;
 
+  /**
+   * @param epoch this center's current epoch (the high part of every CRL number)
+   */
   public CrlPublisher(
       CaEngine engine,
       CaSigner signer,
@@ -55,11 +64,14 @@ public final class CrlPublisher {
       CertificateLookup certificates,
       CrlLookup crls,
       CrlWriter crlWriter,
+      CrlNumbers crlNumbers,
       RepositoryUrls urls,
       Clock clock,
       RepositoryChanges changes,
       Duration period,
-      Duration validity) {
+      Duration validity,
+      LongSupplier epoch) {
+    this.epoch = epoch;
     this.engine = engine;
     this.signer = signer;
     this.builder = new PkiObjectBuilder(signer);
@@ -67,6 +79,7 @@ public final class CrlPublisher {
     this.certificates = certificates;
     this.crls = crls;
     this.crlWriter = crlWriter;
+    this.crlNumbers = crlNumbers;
     this.urls = urls;
     this.clock = clock;
     this.changes = changes;
@@ -88,19 +101,44 @@ public final class CrlPublisher {
   }
 
   private Mono<CrlRecord> publishOnce(String caId, CrlScope scope) {
+    return publishOnce(caId, scope, null);
+  }
+
+  /**
+   * Reissues a list at a promotion, checked against the last list replicated from the former master
+   * before it is archived (and so before anyone can fetch it): a higher number, the same issuing
+   * distribution point, no unexpired entry dropped, a nextUpdate not earlier. Errors with {@link
+   * IllegalStateException} naming the failed check; nothing is archived then.
+   *
+   * @param last the last list of this CA and scope at this center, or null when there is none
+   */
+  public Mono<CrlRecord> republish(String caId, CrlScope scope, @Nullable CrlRecord last) {
+    return publishOnce(caId, scope, last)
+        .doOnSuccess(
+            crl -> {
+              LOG.info("republished {} {} number={} (replicated last: {})", caId, scope, crl.number(),
+                  last == null ? "none" : last.number());
+              changes.changed();
+            });
+  }
+
+  private Mono<CrlRecord> publishOnce(String caId, CrlScope scope, @Nullable CrlRecord last) {
     Instant now = clock.instant();
     Instant thisUpdate = now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Instant nextUpdate = thisUpdate.plus(validity);
+    if (last != null && last.nextUpdate().isAfter(nextUpdate)) {
+      // The former master announced a later nextUpdate: never announce an earlier one.
+      nextUpdate = last.nextUpdate();
+    }
+    Instant next = nextUpdate;
     long mark = changes.publicationDelay().mark();
     return engine
         .current(caId)
         .flatMap(
             ca ->
                 Mono.zip(
-                        crls
-                            .latest(caId, scope.name())
-                            .map(c -> c.number().add(BigInteger.ONE))
-                            .defaultIfEmpty(BigInteger.ONE),
+                        // Reserved (committed) before signing: a crash after this leaves a gap, never a reuse.
+                        crlNumbers.reserve(caId, scope.name(), epoch.getAsLong(), now.toEpochMilli()),
                         // Streamed into one DER buffer: a million entries never become objects.
                         certificates
                             .revokedEntries(caId, scope == CrlScope.ARL, now)
@@ -112,13 +150,14 @@ public final class CrlPublisher {
                                     new CrlTemplate(
                                         ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
                                         ca.key().keyIdentifier(), scope, t.getT1(), thisUpdate,
-                                        nextUpdate,
+                                        next,
                                         urls.distributionPoints(caId, ca.ca().subjectDn(), scope),
                                         t.getT2()))
                                 .map(
                                     crl ->
-                                        record(caId, scope, t.getT1(), thisUpdate, nextUpdate,
+                                        record(caId, scope, t.getT1(), thisUpdate, next,
                                             ca.key().keyId(), t.getT2().count(), crl))))
+        .flatMap(crl -> last == null ? Mono.just(crl) : RepublishCheck.check(certificates, last, crl, now))
         .flatMap(crlWriter::archive)
         .doOnSuccess(crl -> changes.publicationDelay().issued(caId, scope, mark, clock.instant()));
   }

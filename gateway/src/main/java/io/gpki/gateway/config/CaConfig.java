@@ -56,10 +56,10 @@ public class CaConfig {
   @Bean
   CrlPublisher crlPublisher(
       CaEngine engine, CaSigner signer, RepositoryStore store, RepositoryUrls urls, Clock clock,
-      RepositoryChanges changes, GatewayProperties props) {
+      RepositoryChanges changes, GatewayProperties props, io.gpki.sync.failover.CenterState center) {
     return new CrlPublisher(
-        engine, signer, store.cas(), store.certificates(), store.crls(), store.crls(), urls, clock, changes,
-        props.crl().period(), props.crl().validity());
+        engine, signer, store.cas(), store.certificates(), store.crls(), store.crls(), store.crlNumbers(), urls,
+        clock, changes, props.crl().period(), props.crl().validity(), center::epoch);
   }
 
   /** Subscriber key generation for the demo: CPU-bound and blocking, so it gets its own threads. */

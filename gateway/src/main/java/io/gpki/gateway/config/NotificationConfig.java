@@ -117,7 +117,7 @@ public class NotificationConfig {
   NotificationStartup notificationStartup(
       NotificationProperties props, @Qualifier("webhookDispatcher") OutboxDispatcher webhooks,
       @Qualifier("mailDispatcher") OutboxDispatcher mails, ExpiryScanner expiry, RegistrationStores stores,
-      MeterRegistry meters) {
-    return new NotificationStartup(props, webhooks, mails, expiry, stores.notifications(), meters);
+      MeterRegistry meters, io.gpki.gateway.operations.WriterGate gate) {
+    return new NotificationStartup(props, webhooks, mails, expiry, stores.notifications(), meters, (name, writer) -> gate.run(name, writer));
   }
 }

@@ -67,12 +67,18 @@ public class OcspConfig {
   }
 
   @Bean
-  ApplicationListener<ApplicationReadyEvent> ocspStart(OcspResponder responder, RepositoryChanges changes) {
+  ApplicationListener<ApplicationReadyEvent> ocspStart(
+      OcspResponder responder, RepositoryChanges changes, io.gpki.gateway.operations.WriterGate gate) {
     // An anonymous class, not a lambda: Spring reads the event type from its generic signature.
     return new ApplicationListener<ApplicationReadyEvent>() {
       @Override
       public void onApplicationEvent(ApplicationReadyEvent event) {
-        responder.start(changes.changes());
+        // The pre-signer signs: only on the writer leader of a master. Elsewhere requests fall through
+        // the chain (repository, then live signing, which a backup's signer refuses: tryLater).
+        gate.run("ocsp-presigner", () -> {
+          responder.start(changes.changes());
+          return responder::stop;
+        });
       }
     };
   }

@@ -6,6 +6,13 @@ import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.gateway.operations.ApprovalHandler;
 import io.gpki.gateway.operations.ApprovedActions;
+import io.gpki.gateway.operations.WriterGate;
+import io.gpki.gateway.operations.CenterHandler;
+import io.gpki.gateway.operations.DrPromotion;
+import io.gpki.gateway.ca.CrlPublisher;
+import io.gpki.gateway.ocsp.OcspResponder;
+import io.gpki.sync.failover.CenterState;
+import io.gpki.sync.failover.LeaderLock;
 import io.gpki.gateway.operations.AuditSealer;
 import io.gpki.gateway.operations.EmergencyRevocations;
 import io.gpki.gateway.operations.OperationsProperties;
@@ -43,27 +50,43 @@ public class OperationsConfig {
   }
 
   @Bean
+  DrPromotion drPromotion(
+      CenterState center, RepositoryStore store, CaSigner signer, CrlPublisher crls, WriterGate gate,
+      OcspResponder ocsp) {
+    return new DrPromotion(center, store, signer, crls, gate, ocsp::refresh);
+  }
+
+  @Bean
   ApprovedActions approvedActions(
       RegistrationStores stores, CaEngine engine, RepositoryStore store, RepositoryUrls urls, Clock clock,
-      RepositoryChanges changes) {
+      RepositoryChanges changes, DrPromotion promotion, CenterState center) {
     return new ApprovedActions(stores.approvals(), stores.audit(), engine,
         new CrossCertification(engine, store.content(), store.crossPairs(), urls, clock, changes), store.cas(),
-        store.content(), changes);
+        store.content(), changes, promotion, center);
+  }
+
+  @Bean
+  CenterHandler centerHandler(
+      OperatorAuthenticator authenticator, CallAudit calls, CenterState center, LeaderLock leadership) {
+    return new CenterHandler(authenticator, calls, center, leadership);
   }
 
   /** Runs the executor of approved CA actions (at start it finishes what a crash left). */
   @Bean(destroyMethod = "dispose")
-  Disposable approvedActionsRunning(ApprovedActions actions, OperationsProperties props) {
-    return actions.start(props.actionPollInterval());
+  Disposable approvedActionsRunning(ApprovedActions actions, OperationsProperties props, WriterGate gate) {
+    // On the leader whatever the role: a backup executes its own FAILOVER, a fenced node its UNFENCE
+    // (other actions are refused at request time unless the center is MASTER).
+    return gate.runOnLeader("approved-actions", () -> actions.start(props.actionPollInterval()));
   }
 
   @Bean
   ApprovalHandler approvalHandler(
       SignedBodies bodies, OperatorAuthenticator authenticator, RegistrationStores stores, JournalWorker worker,
-      CallAudit calls, Clock clock, OperationsProperties props, RepositoryStore store, ApprovedActions actions) {
+      CallAudit calls, Clock clock, OperationsProperties props, RepositoryStore store, ApprovedActions actions,
+      io.gpki.sync.failover.CenterState center) {
     EmergencyRevocations emergency =
         new EmergencyRevocations(stores.journal(), stores.approvals(), clock, worker::wake);
     return new ApprovalHandler(bodies, authenticator, stores.approvals(), emergency, calls, clock, props.approvalTtl(),
-        store.content(), store.certificates(), actions::wake);
+        store.content(), store.certificates(), actions::wake, center);
   }
 }

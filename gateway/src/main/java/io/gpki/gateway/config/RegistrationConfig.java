@@ -160,18 +160,34 @@ public class RegistrationConfig {
       Enrolment enrolment, RegistrationListener listener, LraHandler lra, LraFeedHandler feed,
       ApprovalHandler approvals, KeyPickupHandler pickup, NotificationHandler notifications,
       JournalWorker worker, Clock clock, @Qualifier("keyGenerationScheduler") Scheduler blocking,
-      ReplicationProperties replication) {
+      ReplicationProperties replication, io.gpki.gateway.operations.WriterGate gate,
+      io.gpki.sync.failover.CenterState center, io.gpki.gateway.operations.CenterHandler centerHandler) {
     RouterFunction<ServerResponse> routes =
-        lra.routes().and(pickup.routes()).and(feed.routes()).and(approvals.routes()).and(notifications.routes());
+        lra.routes().and(pickup.routes()).and(feed.routes()).and(notifications.routes());
     if (replication.backup()) {
       routes = routes.filter(io.gpki.gateway.web.BackupWrites.filter(
           java.util.Objects.requireNonNull(replication.masterCenter()),
           java.util.Objects.requireNonNull(replication.masterUrl())));
     }
+    // Approvals (FAILOVER is requested and approved at the backup) and the center status stay open at a
+    // backup: CenterState decides there what may run.
+    routes = routes.and(approvals.routes()).and(centerHandler.routes());
+    RegistrationStartup.Writers writers =
+        new RegistrationStartup.Writers() {
+          @Override
+          public void run(String name, java.util.function.Supplier<reactor.core.Disposable> writer) {
+            gate.run(name, writer);
+          }
+
+          @Override
+          public boolean mayWrite() {
+            return center.writable();
+          }
+        };
     // A backup gets the demo LRA by replication, like the rest of the PKI.
     return new RegistrationStartup(props, gateway.demo().enabled() && !replication.backup(), snapshots, demo,
         new ServerCredential(enrolment, clock, blocking, gateway.dataDir()), enrolment, listener, routes, worker,
-        blocking, gateway.crl().validity());
+        blocking, gateway.crl().validity(), writers);
   }
 
   @Bean

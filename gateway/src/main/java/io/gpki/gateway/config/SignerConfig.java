@@ -34,7 +34,9 @@ public class SignerConfig {
   private static final Logger LOG = LoggerFactory.getLogger(SignerConfig.class);
 
   @Bean(destroyMethod = "close")
-  ManagedCaSigner caSigner(GatewayProperties props) {
+  ManagedCaSigner caSigner(
+      GatewayProperties props, io.gpki.sync.failover.CenterState center,
+      io.gpki.gateway.operations.OperationsProperties operations) {
     List<KeySourceSpec> specs = specs(props);
     Set<String> names = specs.stream().map(KeySourceSpec::name).collect(Collectors.toSet());
     for (Map.Entry<String, String> binding : props.signer().caSources().entrySet()) {
@@ -49,7 +51,11 @@ public class SignerConfig {
           "gpki.signer.default-source '" + props.signer().defaultSource() + "' is not configured (configured: "
               + names + ")");
     }
-    return CaSigners.create(specs);
+    // Only a MASTER signs (certificates, CRLs/ARLs, OCSP answers, CA key generation). The one exception
+    // is the node's own audit seal key: a backup keeps sealing its own audit chain, which publishes
+    // nothing to relying parties.
+    String auditKey = operations.auditKeyId();
+    return CaSigners.create(specs, keyId -> keyId.equals(auditKey) ? null : center.refusal());
   }
 
   /** Which key source holds a CA's keys: exactly one per CA. */

@@ -4,6 +4,9 @@ import io.gpki.gateway.ca.CrlPublisher;
 import io.gpki.gateway.ca.DemoPki;
 import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.gateway.repository.RepositorySnapshots;
+import io.gpki.gateway.operations.WriterGate;
+import io.gpki.sync.failover.CenterState;
+import reactor.core.publisher.Flux;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,11 +33,19 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
   private final RepositorySnapshots snapshots;
   private final RepositoryChanges changes;
   private final ReplicationProperties replication;
+  private final CenterState center;
+  private final WriterGate gate;
+  private final Duration leaderWait;
   private final Disposable.Composite running = Disposables.composite();
 
   public Startup(
       GatewayProperties props, DemoPki demo, CrlPublisher crls, RepositorySnapshots snapshots,
-      RepositoryChanges changes, ReplicationProperties replication) {
+      RepositoryChanges changes, ReplicationProperties replication, CenterState center, WriterGate gate,
+      CenterProperties centerProps) {
+    this.center = center;
+    this.gate = gate;
+    // Long enough for a single replica to take the lock and lead (six checks after it holds it).
+    this.leaderWait = centerProps.leaderCheck().multipliedBy(12).plusSeconds(10);
     this.props = props;
     this.demo = demo;
     this.crls = crls;
@@ -45,22 +56,33 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
 
   @Override
   public void onApplicationEvent(ApplicationReadyEvent event) {
-    // A backup gets its PKI by replication and publishes nothing: no demo PKI, no CRL issuance. Its
-    // snapshot follows the replicated change log (the refresher polls change_log_head).
-    boolean backup = replication.backup();
-    Mono<Boolean> demoStep = props.demo().enabled() && !backup ? demo.ensure() : Mono.just(false);
+    // Only the writer leader of a master writes: a backup gets the demo PKI and the lists through
+    // replication, a fenced node publishes nothing, and another replica of this center leaves it to the
+    // leader. A single replica leads after six leader checks.
+    Mono<Boolean> leads =
+        center.writable() && !replication.backup()
+            ? gate.open().filter(Boolean::booleanValue).next().timeout(leaderWait, Mono.just(false))
+            : Mono.just(false);
     running.add(
-        demoStep
-            .thenMany(backup ? reactor.core.publisher.Flux.empty() : crls.publishDue())
-            .then(snapshots.refresh())
+        leads
+            .flatMap(
+                lead -> {
+                  if (!lead) {
+                    LOG.warn("center {} is {} and this replica does not lead: no demo PKI, no CRL/ARL issue here",
+                        center.centerId(), center.role());
+                  }
+                  Mono<Boolean> demoStep = lead && props.demo().enabled() ? demo.ensure() : Mono.just(false);
+                  return demoStep.thenMany(lead ? crls.publishDue() : Flux.empty()).then(snapshots.refresh());
+                })
             .subscribe(
                 s -> {
                   LOG.info("gpki-gateway ready: {} published objects, index at {}/repository",
                       s.byPath().size(), props.publicBaseUrl());
                   running.add(snapshots.start(changes.changes(), Duration.ofSeconds(1)));
-                  if (!backup) {
-                    running.add(crls.start(props.crl().checkInterval(), props.crl().revocationPublishDelay()));
-                  }
+                  running.add(
+                      gate.run(
+                          "crl-publisher",
+                          () -> crls.start(props.crl().checkInterval(), props.crl().revocationPublishDelay())));
                 },
                 e -> LOG.error("gpki-gateway could not bring the PKI up", e)));
   }

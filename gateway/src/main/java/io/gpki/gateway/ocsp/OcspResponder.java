@@ -29,6 +29,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * The OCSP responder (RFC 6960, RFC 5019 profile) for our CAs: routes, the status-source chain
@@ -188,5 +189,15 @@ public final class OcspResponder implements AutoCloseable {
   @Override
   public void close() {
     running.dispose();
+  }
+
+  /** Runs one pre-signing round now (after a promotion: answers signed at the new epoch). */
+  public Mono<Void> refresh() {
+    return presigner.round();
+  }
+
+  /** Stops the pre-signing rounds (this replica stopped being the writer); {@link #start} resumes them. */
+  public void stop() {
+    running.update(Disposables.disposed());
   }
 }

@@ -35,8 +35,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Two-person control on the mutual-TLS listener. {@code POST /api/v1/operations/approvals} asks for a
  * CA-critical action: emergency revocation (every certificate of a CA, or of one CA key generation),
- * CA key generation or activation, cross-certificate issuance or revocation ({@code FAILOVER} is
- * reserved and answers 501). A different senior operator (or an operations manager) approves it with
+ * CA key generation or activation, cross-certificate issuance or revocation, and the center's
+ * {@code FAILOVER} (at a backup) and {@code UNFENCE} (at a fenced center). A different senior operator (or an operations manager) approves it with
  * {@code POST .../approvals/{id}/approve} before it expires; only then is the work released, in the
  * approval's transaction: revocations as journal rows for the worker, the rest recorded in the approval
  * for {@link ApprovedActions}. Both bodies are signed CMS.
@@ -65,8 +65,8 @@ public final class ApprovalHandler {
   public ApprovalHandler(
       SignedBodies bodies, OperatorAuthenticator authenticator, OperatorApprovals approvals,
       EmergencyRevocations emergency, CallAudit calls, Clock clock, Duration ttl, RepositoryContentSource content,
-      CertificateLookup certificates, Runnable wakeExecutor) {
-    this.actions = new CaActionApprovals(content, certificates, approvals, emergency, wakeExecutor);
+      CertificateLookup certificates, Runnable wakeExecutor, io.gpki.sync.failover.CenterState center) {
+    this.actions = new CaActionApprovals(content, certificates, approvals, emergency, wakeExecutor, center);
     this.bodies = bodies;
     this.authenticator = authenticator;
     this.approvals = approvals;

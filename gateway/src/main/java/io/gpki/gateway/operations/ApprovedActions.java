@@ -56,10 +56,25 @@ public final class ApprovedActions {
   private final RepositoryContentSource content;
   private final RepositoryChanges changes;
   private final BackgroundLoop.Wakeup wake = new BackgroundLoop.Wakeup();
+  private final @Nullable DrPromotion promotion;
+  private final io.gpki.sync.failover.@Nullable CenterState center;
 
   public ApprovedActions(
       OperatorApprovals approvals, AuditLog audit, CaEngine engine, CrossCertification cross, CaWriter caWriter,
       RepositoryContentSource content, RepositoryChanges changes) {
+    this(approvals, audit, engine, cross, caWriter, content, changes, null, null);
+  }
+
+  /**
+   * @param promotion executes an approved FAILOVER
+   * @param center executes an approved UNFENCE
+   */
+  public ApprovedActions(
+      OperatorApprovals approvals, AuditLog audit, CaEngine engine, CrossCertification cross, CaWriter caWriter,
+      RepositoryContentSource content, RepositoryChanges changes, @Nullable DrPromotion promotion,
+      io.gpki.sync.failover.@Nullable CenterState center) {
+    this.promotion = promotion;
+    this.center = center;
     this.approvals = approvals;
     this.audit = audit;
     this.engine = engine;
@@ -125,6 +140,16 @@ public final class ApprovedActions {
     }
     if (action instanceof CaAction.CrossIssue x) {
       return crossIssue(a, x, actor);
+    }
+    if (action instanceof CaAction.Failover f && promotion != null) {
+      return audit.append(new AuditEvent("CENTER", "operations", actor, a.target(), "FAILOVER STARTED",
+              f.summary() + "; requested by " + a.requestedBy()))
+          .then(promotion.failover(a.requestedBy(), actor, f.reason() + " | master withdrawn: " + f.attestation()))
+          .map(DrPromotion.Result::summary);
+    }
+    if (action instanceof CaAction.Unfence u && center != null) {
+      return center.unfence(a.requestedBy(), actor, u.reason())
+          .map(v -> "center " + v.centerId() + " is " + v.role() + " again at epoch " + v.epoch());
     }
     return Mono.error(new IllegalArgumentException(action.action() + " is not executed here"));
   }
@@ -203,6 +228,7 @@ public final class ApprovedActions {
         || e instanceof StoreException.NotFound
         || e instanceof StoreException.Conflict
         || e instanceof IllegalArgumentException
-        || e instanceof IllegalStateException;
+        || e instanceof IllegalStateException
+        || e instanceof io.gpki.sync.failover.FailoverException;
   }
 }

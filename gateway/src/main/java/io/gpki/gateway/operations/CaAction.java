@@ -21,9 +21,45 @@ import tools.jackson.databind.JsonNode;
  */
 sealed interface CaAction {
 
-  /** Every action name two-person control knows, including the reserved {@code FAILOVER}. */
+  /** Every action name two-person control knows. */
   Set<String> ACTIONS = Set.of("EMERGENCY_REVOKE_CA", "EMERGENCY_REVOKE_CA_KEY", "CA_KEY_GENERATE", "CA_KEY_ACTIVATE",
-      "CROSS_CERTIFICATE_ISSUE", "CROSS_CERTIFICATE_REVOKE", "FAILOVER");
+      "CROSS_CERTIFICATE_ISSUE", "CROSS_CERTIFICATE_REVOKE", "FAILOVER", "UNFENCE");
+
+  /** No CA: the action concerns the center (FAILOVER, UNFENCE). */
+  String CENTER = "";
+
+  /**
+   * Promotes this BACKUP center to MASTER at a new epoch (the master center is lost). The requester
+   * attests that the master is withdrawn (DNS or load balancer switched, its HSM deactivated).
+   */
+  record Failover(String reason, String attestation) implements CaAction {
+    public String action() {
+      return "FAILOVER";
+    }
+
+    public String caId() {
+      return CENTER;
+    }
+
+    public String summary() {
+      return "fail over to this center: " + reason + "; master withdrawn: " + attestation;
+    }
+  }
+
+  /** Lets a FENCED center (a master that stopped uncleanly) write again at its epoch. */
+  record Unfence(String reason) implements CaAction {
+    public String action() {
+      return "UNFENCE";
+    }
+
+    public String caId() {
+      return CENTER;
+    }
+
+    public String summary() {
+      return "unfence this center: " + reason;
+    }
+  }
 
   /** The action name. */
   String action();
@@ -96,15 +132,17 @@ sealed interface CaAction {
   /** Reasons a cross-certificate revocation may give (RFC 5280; no hold, no removeFromCRL). */
   Set<Integer> CROSS_REASONS = Set.of(0, 1, 2, 3, 4, 5);
 
-  /** Parses one of this interface's actions; FAILOVER answers 501, others are not for here. */
+  /** Parses one of this interface's actions; others are not for here. */
   static CaAction parse(JsonNode body, String headerKey) {
     if (!body.path("idempotencyKey").asString("").equals(headerKey)) {
       throw bad("idempotencyKey", "must equal the Idempotency-Key header");
     }
     String action = body.path("action").asString("");
     if (action.equals("FAILOVER")) {
-      throw new PkiException(ErrorType.NOT_IMPLEMENTED, "action: FAILOVER is not available on this deployment"
-          + " (no disaster-recovery subsystem); nothing was stored");
+      return new Failover(text(body, "reason"), text(body, "attestation"));
+    }
+    if (action.equals("UNFENCE")) {
+      return new Unfence(text(body, "reason"));
     }
     String ca = body.path("ca").asString("");
     if (ca.isBlank()) {
@@ -164,6 +202,14 @@ sealed interface CaAction {
         optional(body, "requireExplicitPolicy"), optional(body, "inhibitPolicyMapping"),
         names(body.get("permittedSubtrees"), "permittedSubtrees"), names(body.get("excludedSubtrees"),
             "excludedSubtrees"), days(body, 1825, 1, 3650));
+  }
+
+  private static String text(JsonNode body, String field) {
+    String v = body.path(field).asString("").strip();
+    if (v.isEmpty() || v.length() > 1000) {
+      throw bad(field, "is required (at most 1000 characters)");
+    }
+    return v;
   }
 
   private static KeySpec keySpec(String name) {

@@ -12,6 +12,9 @@ import io.gpki.sync.OperatorApprovals;
 import io.gpki.sync.RegistrationCertificateRef;
 import io.gpki.sync.RepositoryContent;
 import io.gpki.sync.RepositoryContentSource;
+import io.gpki.sync.failover.CenterRole;
+import io.gpki.sync.failover.CenterState;
+import io.gpki.sync.failover.CenterView;
 import java.util.Arrays;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Certificate;
@@ -32,9 +35,12 @@ final class CaActionApprovals {
   private final OperatorApprovals approvals;
   private final EmergencyRevocations revocations;
   private final Runnable wakeExecutor;
+  private final CenterState center;
 
   CaActionApprovals(
-      RepositoryContentSource content, CertificateLookup certificates, OperatorApprovals approvals, EmergencyRevocations revocations, Runnable wakeExecutor) {
+      RepositoryContentSource content, CertificateLookup certificates, OperatorApprovals approvals, EmergencyRevocations revocations, Runnable wakeExecutor,
+      CenterState center) {
+    this.center = center;
     this.content = content;
     this.certificates = certificates;
     this.approvals = approvals;
@@ -44,6 +50,25 @@ final class CaActionApprovals {
 
   /** Checks the request against the repository; emits the approval's target. */
   Mono<String> check(CaAction action) {
+    CenterView v = center.view();
+    if (action instanceof CaAction.Failover) {
+      if (v.role() != CenterRole.BACKUP) {
+        return Mono.error(new PkiException(ErrorType.CONFLICT, "action: FAILOVER promotes a BACKUP center; center "
+            + v.centerId() + " is " + v.role() + " at epoch " + v.epoch()));
+      }
+      return Mono.just(v.centerId() + "/epoch-" + (v.epoch() + 1));
+    }
+    if (action instanceof CaAction.Unfence) {
+      if (v.role() != CenterRole.FENCED) {
+        return Mono.error(new PkiException(ErrorType.CONFLICT, "action: UNFENCE is for a FENCED center; center "
+            + v.centerId() + " is " + v.role()));
+      }
+      return Mono.just(v.centerId() + "/unfence-epoch-" + v.epoch());
+    }
+    if (!v.writable()) {
+      return Mono.error(new PkiException(ErrorType.CONFLICT, "action: center " + v.centerId() + " is " + v.role()
+          + "; CA actions are requested at the master center"));
+    }
     return content.load().flatMap(c -> {
       CaRecord ca = c.cas().stream().filter(x -> x.id().equals(action.caId())).findFirst()
           .orElseThrow(() -> new PkiException(ErrorType.NOT_FOUND, "ca: no CA " + action.caId()));

@@ -34,10 +34,21 @@ public final class NotificationStartup implements ApplicationListener<Applicatio
   private final Map<OutboxEvent.Channel, Map<OutboxEvent.State, AtomicLong>> gauges =
       new EnumMap<>(OutboxEvent.Channel.class);
   private volatile Disposable.Composite running = Disposables.composite();
+  private final RegistrationStartup.Writers writers;
 
   public NotificationStartup(
       NotificationProperties props, OutboxDispatcher webhooks, OutboxDispatcher mails, ExpiryScanner expiry,
       NotificationOutbox outbox, MeterRegistry meters) {
+    this(props, webhooks, mails, expiry, outbox, meters, (name, writer) -> writer.get());
+  }
+
+  /**
+   * @param writers runs the dispatchers only while this replica may write (one outbox writer per center)
+   */
+  public NotificationStartup(
+      NotificationProperties props, OutboxDispatcher webhooks, OutboxDispatcher mails, ExpiryScanner expiry,
+      NotificationOutbox outbox, MeterRegistry meters, RegistrationStartup.Writers writers) {
+    this.writers = writers;
     this.props = props;
     this.webhooks = webhooks;
     this.mails = mails;
@@ -60,7 +71,10 @@ public final class NotificationStartup implements ApplicationListener<Applicatio
     if (!props.enabled()) {
       return;
     }
-    start();
+    writers.run("outbox-dispatchers", () -> {
+      start();
+      return this::stop;
+    });
   }
 
   /** Starts every loop (also used by tests to simulate a restart after {@link #stop()}). */

@@ -38,6 +38,19 @@ public final class RegistrationStartup implements ApplicationListener<Applicatio
   private final Scheduler blocking;
   private final Duration listWindow;
   private final Disposable.Composite running = Disposables.composite();
+  private final Writers writers;
+
+  /** Where the journal worker runs: only while this replica may write (see the operations' writer gate). */
+  @FunctionalInterface
+  public interface Writers {
+    /** Runs the writer while this replica may write; true now tells whether it may write at this moment. */
+    void run(String name, java.util.function.Supplier<Disposable> writer);
+
+    /** Whether this node may write now (the demo LRA is created by a master only). */
+    default boolean mayWrite() {
+      return true;
+    }
+  }
 
   public RegistrationStartup(
       RegistrationProperties props, boolean demoEnabled, RepositorySnapshots snapshots, DemoLra demo,
@@ -45,7 +58,8 @@ public final class RegistrationStartup implements ApplicationListener<Applicatio
       org.springframework.web.reactive.function.server.RouterFunction<
               org.springframework.web.reactive.function.server.ServerResponse>
           routes,
-      JournalWorker worker, Scheduler blocking, Duration listWindow) {
+      JournalWorker worker, Scheduler blocking, Duration listWindow, Writers writers) {
+    this.writers = writers;
     this.props = props;
     this.demoEnabled = demoEnabled;
     this.snapshots = snapshots;
@@ -68,7 +82,7 @@ public final class RegistrationStartup implements ApplicationListener<Applicatio
         Flux.interval(Duration.ZERO, Duration.ofMillis(250)).filter(t -> snapshots.current().loaded()).next().then();
     running.add(
         pkiUp
-            .then(demoEnabled && props.demoLra() ? demo.ensure() : Mono.empty())
+            .then(demoEnabled && props.demoLra() && writers.mayWrite() ? demo.ensure() : Mono.empty())
             .then(serverCredential.ensure(props.trustCa(), props.serverNames()))
             .flatMap(
                 credential ->
@@ -82,7 +96,7 @@ public final class RegistrationStartup implements ApplicationListener<Applicatio
                 server -> {
                   LOG.info("LRA listener (mutual TLS, clients of {}) on https://{}:{}/api/v1/lra/requests",
                       props.trustCa(), props.bindAddress(), server.port());
-                  running.add(worker.start(props.pollInterval(), listWindow));
+                  writers.run("journal-worker", () -> worker.start(props.pollInterval(), listWindow));
                 },
                 e -> LOG.error("LRA registration could not start", e)));
   }

@@ -5,10 +5,15 @@ import java.util.Objects;
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.sync.CertificateLookupOverlap;
 import io.gpki.sync.ChangeLogReader;
+import io.gpki.sync.CrlRecord;
 import io.gpki.sync.ReferralLookup;
+import io.gpki.sync.RepositoryContent;
 import io.gpki.sync.RepositoryContentSource;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -23,6 +28,10 @@ import reactor.core.publisher.Mono;
  * Holds the current {@link RepositorySnapshot} and rebuilds it when the change log moves: at once on a
  * local change signal, and by polling the change-log head (changes made by another node or process).
  * When the store is unreachable the last snapshot keeps being served.
+ *
+ * <p>A snapshot never replaces a CRL/ARL with one of an equal or lower number: if a load returns an
+ * older list for a CA and scope (a store restored from a backup, a re-seeded replica), the list served
+ * so far stays. Relying parties never see a CRL number go backwards at this node.
  */
 public final class RepositorySnapshots {
 
@@ -30,6 +39,8 @@ public final class RepositorySnapshots {
 
   private final AtomicReference<RepositorySnapshot> current =
       new AtomicReference<>(RepositorySnapshot.empty());
+  // The lists the current snapshot serves, by "ca/scope".
+  private final AtomicReference<Map<String, CrlRecord>> servedLists = new AtomicReference<>(Map.of());
   private final RepositoryContentSource content;
   private final ChangeLogReader changeLog;
   private final ReferralLookup referrals;
@@ -75,12 +86,53 @@ public final class RepositorySnapshots {
   public Mono<RepositorySnapshot> refresh() {
     return Mono.zip(content.load(), referrals.referrals().collectList())
         // The overlap is read after the content, so it covers every certificate stored before the load.
-        .flatMap(t -> sharedKeys().map(shared -> builder.build(t.getT1(), t.getT2(), shared)))
+        .flatMap(
+            t -> {
+              RepositoryContent content = neverBackwards(t.getT1());
+              return sharedKeys().map(shared -> new Built(content, builder.build(content, t.getT2(), shared)));
+            })
+        .doOnNext(b -> servedLists.set(byList(b.content().latestCrls())))
+        .map(Built::snapshot)
         .doOnNext(
             s -> {
               current.set(s);
               LOG.info("repository snapshot at change-log seq {} ({} objects)", s.changeLogHead(), s.byPath().size());
             });
+  }
+
+  private record Built(RepositoryContent content, RepositorySnapshot snapshot) {}
+
+  /** Keeps each list served so far unless the load has one with a higher number. */
+  RepositoryContent neverBackwards(RepositoryContent loaded) {
+    Map<String, CrlRecord> served = servedLists.get();
+    if (served.isEmpty()) {
+      return loaded;
+    }
+    Map<String, CrlRecord> merged = new java.util.LinkedHashMap<>(served);
+    for (CrlRecord l : loaded.latestCrls()) {
+      CrlRecord before = merged.get(key(l));
+      if (before == null || l.number().compareTo(before.number()) > 0) {
+        merged.put(key(l), l);
+      } else if (l.number().compareTo(before.number()) < 0) {
+        LOG.warn(
+            "the store's {} of {} has number {}, below the {} served: keeping the served list",
+            l.scope(), l.caId(), l.number(), before.number());
+      }
+    }
+    List<CrlRecord> lists = new ArrayList<>(merged.values());
+    return new RepositoryContent(
+        loaded.changeLogHead(), loaded.cas(), loaded.keys(), loaded.caCertificates(),
+        loaded.labeledCertificates(), lists, loaded.crossPairs());
+  }
+
+  private static Map<String, CrlRecord> byList(List<CrlRecord> lists) {
+    Map<String, CrlRecord> m = new java.util.LinkedHashMap<>();
+    lists.forEach(l -> m.put(key(l), l));
+    return Map.copyOf(m);
+  }
+
+  private static String key(CrlRecord l) {
+    return l.caId() + "/" + l.scope();
   }
 
   private Mono<Set<String>> sharedKeys() {

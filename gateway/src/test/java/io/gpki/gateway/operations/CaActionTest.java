@@ -36,7 +36,9 @@ class CaActionTest {
         Arguments.of("400/cross certificate not DER", "{\"action\":\"CROSS_CERTIFICATE_ISSUE\"," + k + ",\"ca\":\"bca\",\"subjectCertificate\":\"AAAA\",\"policies\":[\"2.999.1\"]}", 400, "subjectCertificate:"),
         Arguments.of("400/cross revoke serial not hex", "{\"action\":\"CROSS_CERTIFICATE_REVOKE\"," + k + ",\"ca\":\"bca\",\"serial\":\"xyz\",\"reason\":1}", 400, "serial:"),
         Arguments.of("400/cross revoke with hold", "{\"action\":\"CROSS_CERTIFICATE_REVOKE\"," + k + ",\"ca\":\"bca\",\"serial\":\"0a\",\"reason\":6}", 400, "reason:"),
-        Arguments.of("501/failover reserved", "{\"action\":\"FAILOVER\"," + k + ",\"ca\":\"osca\"}", 501, "action: FAILOVER is not available"));
+        Arguments.of("400/failover without reason", "{\"action\":\"FAILOVER\"," + k + ",\"attestation\":\"dns switched\"}", 400, "reason:"),
+        Arguments.of("400/failover without attestation", "{\"action\":\"FAILOVER\"," + k + ",\"reason\":\"tokyo lost\"}", 400, "attestation:"),
+        Arguments.of("400/unfence without reason", "{\"action\":\"UNFENCE\"," + k + "}", 400, "reason:"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -60,5 +62,14 @@ class CaActionTest {
         "{\"action\":\"CROSS_CERTIFICATE_REVOKE\",\"idempotencyKey\":\"" + KEY + "\",\"ca\":\"bca\",\"serial\":\"00AB\",\"reason\":5}");
     assertThat(r.serialHex()).isEqualTo("ab");
     assertThat(ErrorType.NOT_IMPLEMENTED.status()).isEqualTo(501);
+    CaAction.Failover f = (CaAction.Failover) parse(
+        "{\"action\":\"FAILOVER\",\"idempotencyKey\":\"" + KEY + "\",\"reason\":\" tokyo lost \","
+            + "\"attestation\":\"DNS switched to osaka; tokyo HSM deactivated\"}");
+    assertThat(f.reason()).isEqualTo("tokyo lost");
+    assertThat(f.attestation()).startsWith("DNS switched");
+    assertThat(f.caId()).as("a center action names no CA").isEmpty();
+    CaAction.Unfence u = (CaAction.Unfence) parse(
+        "{\"action\":\"UNFENCE\",\"idempotencyKey\":\"" + KEY + "\",\"reason\":\"osaka confirms no failover\"}");
+    assertThat(u.summary()).contains("osaka confirms");
   }
 }

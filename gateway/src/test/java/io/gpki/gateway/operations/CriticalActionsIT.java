@@ -155,11 +155,29 @@ class CriticalActionsIT {
 
   @Test
   @Order(1)
-  void failoverIsReservedAndAnswers501() throws Exception {
+  void failoverAtTheMasterIsRefusedWith409() throws Exception {
     String k = "fo-" + UUID.randomUUID();
-    LraClient.Answer a = senior1.post(ApprovalHandler.APPROVALS, k, action("FAILOVER", k, "osca").toString());
-    assertThat(a.status()).as(a.body()).isEqualTo(501);
-    assertThat(json(a).get("detail").asString()).startsWith("action: FAILOVER is not available on this deployment");
+    LraClient.Answer a = senior1.post(ApprovalHandler.APPROVALS, k,
+        action("FAILOVER", k, "osca").put("reason", "drill").put("attestation", "dns switched").toString());
+    assertThat(a.status()).as(a.body()).isEqualTo(409);
+    assertThat(json(a).get("detail").asString()).startsWith("action: FAILOVER promotes a BACKUP center");
+    // The DR command line against the same listener: status, and a failover request refused at a master.
+    Path dir = dataDir.resolve("demo-lra");
+    String[] common = {"--url", "https://localhost:" + listener.port(), "--p12", dir.resolve("ca-senior-1.p12").toString(),
+        "--trust", dir.resolve("trust-osca.pem").toString()};
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    String[] status = java.util.stream.Stream.concat(java.util.stream.Stream.of("status"), java.util.Arrays.stream(common))
+        .toArray(String[]::new);
+    assertThat(DrCli.run(status, new java.io.PrintStream(out, true), new java.io.PrintStream(err, true))).as(err.toString()).isZero();
+    JsonNode center = JSON.readTree(out.toString().substring(4));
+    assertThat(center.get("role").asString()).isEqualTo("MASTER");
+    assertThat(center.get("epoch").asLong()).isEqualTo(1);
+    assertThat(center.get("epochHistory").get(0).get("kind").asString()).isEqualTo("INITIAL");
+    String[] noReason = java.util.stream.Stream.concat(java.util.stream.Stream.of("failover"), java.util.Arrays.stream(common))
+        .toArray(String[]::new);
+    assertThat(DrCli.run(noReason, new java.io.PrintStream(out, true), new java.io.PrintStream(err, true))).isEqualTo(2);
+    assertThat(err.toString()).contains("missing --reason, --attestation");
     assertThat(count("SELECT count(*) FROM operator_approval WHERE action = 'FAILOVER'")).isZero();
   }
 

@@ -21,6 +21,22 @@ public final class ConnectionPools {
    * @param maxSize pool size
    */
   public static ConnectionPool open(DatabaseCoordinates db, String name, int initialSize, int maxSize) {
+    return new ConnectionPool(
+        ConnectionPoolConfiguration.builder(unpooled(db, name))
+            .name(name)
+            .initialSize(Math.min(initialSize, maxSize))
+            .maxSize(maxSize)
+            .maxAcquireTime(Duration.ofSeconds(5))
+            .maxIdleTime(Duration.ofMinutes(10))
+            .validationQuery("SELECT 1")
+            .build());
+  }
+
+  /**
+   * A factory of single connections outside any pool, for a session that must stay open and be the
+   * only one of its kind (a session-level advisory lock).
+   */
+  public static PostgresqlConnectionFactory unpooled(DatabaseCoordinates db, String name) {
     PostgresqlConnectionConfiguration.Builder cfg =
         PostgresqlConnectionConfiguration.builder()
             .host(db.host())
@@ -33,14 +49,6 @@ public final class ConnectionPools {
     if (db.password() != null) {
       cfg.password(db.password());
     }
-    return new ConnectionPool(
-        ConnectionPoolConfiguration.builder(new PostgresqlConnectionFactory(cfg.build()))
-            .name(name)
-            .initialSize(Math.min(initialSize, maxSize))
-            .maxSize(maxSize)
-            .maxAcquireTime(Duration.ofSeconds(5))
-            .maxIdleTime(Duration.ofMinutes(10))
-            .validationQuery("SELECT 1")
-            .build());
+    return new PostgresqlConnectionFactory(cfg.build());
   }
 }

@@ -1,0 +1,99 @@
+package io.gpki.gateway.operations;
+
+import io.gpki.gateway.registration.CallAudit;
+import io.gpki.gateway.registration.OperatorAuthenticator;
+import io.gpki.gateway.registration.RegistrationJson;
+import io.gpki.sync.failover.CenterState;
+import io.gpki.sync.failover.CenterView;
+import io.gpki.sync.failover.EpochRecord;
+import io.gpki.sync.failover.LeaderLock;
+import java.util.HexFormat;
+import java.util.List;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code GET /api/v1/operations/center} on the mutual-TLS listener: this center's id, role, epoch (and
+ * why it is fenced), whether this replica leads the writers, and the epoch history with the fork point of
+ * every promotion. Any authenticated operator may read it.
+ */
+public final class CenterHandler {
+
+  /** Path of the center status. */
+  public static final String CENTER = "/api/v1/operations/center";
+
+  private static final JsonMapper JSON = RegistrationJson.mapper();
+
+  private final OperatorAuthenticator authenticator;
+  private final CallAudit calls;
+  private final CenterState center;
+  private final LeaderLock leadership;
+
+  public CenterHandler(
+      OperatorAuthenticator authenticator, CallAudit calls, CenterState center, LeaderLock leadership) {
+    this.authenticator = authenticator;
+    this.calls = calls;
+    this.center = center;
+    this.leadership = leadership;
+  }
+
+  /** The routes. */
+  public RouterFunction<ServerResponse> routes() {
+    return RouterFunctions.route(RequestPredicates.GET(CENTER), this::status);
+  }
+
+  Mono<ServerResponse> status(ServerRequest request) {
+    return authenticator
+        .authenticate(request, null)
+        .flatMap(caller -> center.history().collectList())
+        .map(history -> body(center.view(), leadership.isLeader(), history))
+        .flatMap(b -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b)))
+        .onErrorResume(e -> calls.refused(request, "CENTER", e));
+  }
+
+  static ObjectNode body(CenterView v, boolean leader, List<EpochRecord> history) {
+    ObjectNode b = JSON.createObjectNode();
+    b.put("centerId", v.centerId());
+    b.put("role", v.role().name());
+    b.put("epoch", v.epoch());
+    b.put("writable", v.writable());
+    if (v.fencedReason() != null) {
+      b.put("fencedReason", v.fencedReason());
+    }
+    b.put("updatedAt", v.updatedAt().toString());
+    b.put("writerLeader", leader);
+    ArrayNode epochs = b.putArray("epochHistory");
+    for (EpochRecord e : history) {
+      ObjectNode n = epochs.addObject();
+      n.put("epoch", e.epoch());
+      n.put("centerId", e.centerId());
+      n.put("kind", e.kind());
+      n.put("firstSeq", e.firstSeq());
+      if (e.prevLastSeq() != null) {
+        n.put("prevLastSeq", e.prevLastSeq());
+      }
+      if (e.prevChainHash() != null) {
+        n.put("prevChainHash", HexFormat.of().formatHex(e.prevChainHash()));
+      }
+      if (e.requestedBy() != null) {
+        n.put("requestedBy", e.requestedBy());
+      }
+      if (e.approvedBy() != null) {
+        n.put("approvedBy", e.approvedBy());
+      }
+      if (e.reason() != null) {
+        n.put("reason", e.reason());
+      }
+      n.put("startedAt", e.startedAt().toString());
+    }
+    return b;
+  }
+}
