@@ -67,6 +67,7 @@ class SigningFenceTest {
     CRL(s -> new PkiObjectBuilder(s.signer).crlDer(s.crl())),
     OCSP_RESPONSE(s -> new OcspResponseBuilder(s.signer).build(s.ocsp()));
 
+    @SuppressWarnings("ImmutableEnumChecker") // stateless lambdas
     final Function<SigningFenceTest, Mono<byte[]>> make;
 
     Signature(Function<SigningFenceTest, Mono<byte[]>> make) {

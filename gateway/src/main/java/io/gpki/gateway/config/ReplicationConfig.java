@@ -74,14 +74,16 @@ public class ReplicationConfig {
       Enrolment enrolment,
       RepositorySnapshots snapshots,
       @Qualifier("keyGenerationScheduler") Scheduler blocking,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      io.gpki.sync.failover.CenterState center) {
     ReplicationStartup startup =
         new ReplicationStartup(
             props,
             node,
             new ReplicationCredentials(enrolment, blocking, gateway.dataDir()),
             snapshots,
-            blocking);
+            blocking,
+            center);
     Gauge.builder(
             "gpki.replication.lag.seq", startup, s -> s.status() == null ? 0 : s.status().lagSeq())
         .description("change-log entries the backup has not applied")

@@ -1,7 +1,9 @@
 package io.gpki.gateway.config;
 
 import io.gpki.gateway.repository.RepositorySnapshots;
+import io.gpki.sync.failover.CenterState;
 import io.gpki.sync.replication.EpochObserver;
+import io.gpki.sync.replication.EpochSource;
 import io.gpki.sync.replication.ReplicationNode;
 import io.gpki.sync.replication.ReplicationSource;
 import io.gpki.sync.replication.ReplicationStatus;
@@ -34,6 +36,7 @@ final class ReplicationStartup
   private final RepositorySnapshots snapshots;
   private final Scheduler blocking;
   private final EpochObserver observer;
+  private final EpochSource epochs;
   private final Disposable.Composite running = Disposables.composite();
   private volatile @Nullable ReplicationSource source;
   private volatile @Nullable ReplicationSubscriber subscriber;
@@ -45,21 +48,20 @@ final class ReplicationStartup
       ReplicationNode node,
       ReplicationCredentials credentials,
       RepositorySnapshots snapshots,
-      Scheduler blocking) {
+      Scheduler blocking,
+      CenterState center) {
     this.props = props;
     this.node = node;
     this.credentials = credentials;
     this.snapshots = snapshots;
     this.blocking = blocking;
-    // TODO(#11): the failover module's CenterState.observeEpoch(long) replaces this at the merge: a
-    // master that sees a higher epoch fences itself at once.
-    this.observer =
-        epoch ->
-            Mono.fromRunnable(
-                () ->
-                    LOG.warn(
-                        "replication saw epoch {} above this center's: this center must not publish",
-                        epoch));
+    // The failover module's center: a master that sees a higher epoch (a subscriber's or ack's, or the
+    // master's at a backup) fences itself at once; a backup follows the master's epoch.
+    this.observer = center::observeEpoch;
+    this.epochs =
+        () ->
+            Mono.fromSupplier(
+                () -> new EpochSource.CenterView(center.role().name(), center.epoch()));
   }
 
   @Override
@@ -68,7 +70,7 @@ final class ReplicationStartup
       // Validated at startup: a BACKUP names its master (ReplicationProperties#isBackupComplete).
       ReplicationSubscriber s =
           node.subscriber(
-              node.centerState(),
+              epochs,
               observer,
               java.util.Objects.requireNonNull(props.masterCenter()),
               java.util.Objects.requireNonNull(props.masterUrl()),
@@ -118,7 +120,7 @@ final class ReplicationStartup
     }
     ReplicationSource s =
         node.source(
-            node.centerState(),
+            epochs,
             observer,
             Set.copyOf(props.peers()),
             props.pollInterval(),

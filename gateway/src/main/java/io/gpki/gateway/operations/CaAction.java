@@ -33,14 +33,17 @@ sealed interface CaAction {
    * attests that the master is withdrawn (DNS or load balancer switched, its HSM deactivated).
    */
   record Failover(String reason, String attestation) implements CaAction {
+    @Override
     public String action() {
       return "FAILOVER";
     }
 
+    @Override
     public String caId() {
       return CENTER;
     }
 
+    @Override
     public String summary() {
       return "fail over to this center: " + reason + "; master withdrawn: " + attestation;
     }
@@ -48,14 +51,17 @@ sealed interface CaAction {
 
   /** Lets a FENCED center (a master that stopped uncleanly) write again at its epoch. */
   record Unfence(String reason) implements CaAction {
+    @Override
     public String action() {
       return "UNFENCE";
     }
 
+    @Override
     public String caId() {
       return CENTER;
     }
 
+    @Override
     public String summary() {
       return "unfence this center: " + reason;
     }

@@ -90,6 +90,6 @@ public final class DrCli {
   }
 
   private static String one(Map<String, List<String>> opt, String name) {
-    return opt.get(name).get(0);
+    return java.util.Objects.requireNonNull(opt.get(name), "--" + name + " is required").get(0);
   }
 }

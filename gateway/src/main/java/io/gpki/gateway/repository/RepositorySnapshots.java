@@ -104,7 +104,7 @@ public final class RepositorySnapshots {
 
   /** Keeps each list served so far unless the load has one with a higher number. */
   RepositoryContent neverBackwards(RepositoryContent loaded) {
-    Map<String, CrlRecord> served = servedLists.get();
+    Map<String, CrlRecord> served = Objects.requireNonNull(servedLists.get());
     if (served.isEmpty()) {
       return loaded;
     }

@@ -86,6 +86,9 @@ public final class Problems {
         case UNAVAILABLE, SATURATED, TIMEOUT ->
             new Problem(ErrorType.SIGNER_UNAVAILABLE, 503,
                 "the signer cannot sign right now; retry after the Retry-After delay");
+        case FENCED ->
+            new Problem(ErrorType.SERVICE_UNAVAILABLE, 503,
+                "this center is not the master at the current epoch and signs nothing; use the master center");
         case UNKNOWN_KEY, REJECTED -> new Problem(ErrorType.INTERNAL, 500, generic(ErrorType.INTERNAL));
       };
     }

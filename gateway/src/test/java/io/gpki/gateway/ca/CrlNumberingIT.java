@@ -65,7 +65,8 @@ class CrlNumberingIT {
             List.of(new KeySourceSpec.Pkcs12("soft", keys.resolve("soft.p12"), pass, null, KeySourceSpec.Resilience.defaults())));
     urls = new RepositoryUrls("http://localhost:18080", "ldap://localhost:11389");
     changes = new RepositoryChanges();
-    engine = new CaEngine(signer, store, urls, ca -> "soft", CLOCK, changes);
+    engine = new CaEngine(signer, store.cas(), store.cas(), store.certificates(), store.certificates(), store.certificates(),
+        store.content(), urls, ca -> "soft", CLOCK, changes);
     publisher = publisher(EPOCH::get, CLOCK);
     engine
         .createCa(
@@ -77,7 +78,8 @@ class CrlNumberingIT {
 
   private static CrlPublisher publisher(java.util.function.LongSupplier epoch, Clock clock) {
     return new CrlPublisher(
-        engine, signer, store, urls, clock, changes, Duration.ofHours(1), Duration.ofHours(2), epoch);
+        engine, signer, store.cas(), store.certificates(), store.crls(), store.crls(), store.crlNumbers(), urls,
+        clock, changes, Duration.ofHours(1), Duration.ofHours(2), epoch);
   }
 
   @AfterAll

@@ -73,8 +73,10 @@ class FailoverPromotionIT {
             keyId -> center.get().refusal())) {
       RepositoryUrls urls = new RepositoryUrls("http://localhost:18081", "ldap://localhost:11390");
       RepositoryChanges changes = new RepositoryChanges();
-      CaEngine engine = new CaEngine(signer, store, urls, ca -> "soft", clock, changes);
-      CrlPublisher crls = new CrlPublisher(engine, signer, store, urls, clock, changes, Duration.ofHours(1),
+      CaEngine engine = new CaEngine(signer, store.cas(), store.cas(), store.certificates(), store.certificates(), store.certificates(),
+        store.content(), urls, ca -> "soft", clock, changes);
+      CrlPublisher crls = new CrlPublisher(engine, signer, store.cas(), store.certificates(), store.crls(), store.crls(),
+          store.crlNumbers(), urls, clock, changes, Duration.ofHours(1),
           Duration.ofHours(2), () -> center.get().epoch());
 
       // The master: a CA, a revoked end-entity certificate, both lists at epoch 1.

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +42,8 @@ public final class CenterState implements AutoCloseable {
   private final DatabaseClient sql;
   private final TransactionalOperator tx;
   private final Clock clock;
-  private final AtomicReference<CenterView> view;
+  // Read without locks; replaced only in install (synchronized).
+  private volatile CenterView view;
   private final Sinks.Many<CenterView> changes = Sinks.many().replay().latest();
   private final AtomicBoolean closed = new AtomicBoolean();
   // Set when this replica fenced itself (observeEpoch); only a persisted unfence or promotion clears it,
@@ -56,7 +56,7 @@ public final class CenterState implements AutoCloseable {
     this.pool = ConnectionPools.open(db, "gpki-center", 1, 2);
     this.sql = DatabaseClient.create(pool);
     this.tx = TransactionalOperator.create(new R2dbcTransactionManager(pool));
-    this.view = new AtomicReference<>(initial);
+    this.view = initial;
     changes.tryEmitNext(initial);
   }
 
@@ -78,32 +78,32 @@ public final class CenterState implements AutoCloseable {
 
   /** The center as it stands now; never blocks. */
   public CenterView view() {
-    return view.get();
+    return view;
   }
 
   /** This center's id. */
   public String centerId() {
-    return view.get().centerId();
+    return view.centerId();
   }
 
   /** The current role. */
   public CenterRole role() {
-    return view.get().role();
+    return view.role();
   }
 
   /** The epoch this center knows as current. */
   public long epoch() {
-    return view.get().epoch();
+    return view.epoch();
   }
 
   /** Whether this node may sign and publish now (MASTER). */
   public boolean writable() {
-    return view.get().writable();
+    return view.writable();
   }
 
   /** Why this node may not sign now, or null when it may. A volatile read. */
   public @Nullable String refusal() {
-    CenterView v = view.get();
+    CenterView v = view;
     return switch (v.role()) {
       case MASTER -> null;
       case BACKUP -> "center " + v.centerId() + " is a BACKUP at epoch " + v.epoch();
@@ -126,7 +126,7 @@ public final class CenterState implements AutoCloseable {
    * @return the view after the change is persisted
    */
   public Mono<CenterView> observeEpoch(long observed, String where) {
-    CenterView now = view.get();
+    CenterView now = view;
     if (observed <= now.epoch()) {
       return Mono.just(now);
     }
@@ -140,7 +140,7 @@ public final class CenterState implements AutoCloseable {
       return update(
           "UPDATE center_state SET role = 'FENCED', fenced_reason = :reason, updated_at = :at WHERE id = 1"
               + " AND role = 'MASTER' RETURNING " + VIEW_COLUMNS,
-          Objects.requireNonNull(view.get().fencedReason()), null);
+          Objects.requireNonNull(view.fencedReason()), null);
     }
     if (now.role() == CenterRole.BACKUP) {
       return update(
@@ -165,7 +165,7 @@ public final class CenterState implements AutoCloseable {
    * because it saw a higher epoch stays fenced.
    */
   public Mono<CenterView> peerConfirmsEpoch(long peerEpoch, String peerCenter) {
-    CenterView now = view.get();
+    CenterView now = view;
     if (peerEpoch > now.epoch()) {
       return observeEpoch(peerEpoch, "peer " + peerCenter);
     }
@@ -188,7 +188,7 @@ public final class CenterState implements AutoCloseable {
   public Mono<CenterView> unfence(String requestedBy, String approvedBy, String reason) {
     return Mono.defer(
         () -> {
-          CenterView now = view.get();
+          CenterView now = view;
           if (now.role() != CenterRole.FENCED) {
             return Mono.error(new FailoverException("center " + now.centerId() + " is " + now.role() + ", not FENCED"));
           }
@@ -226,7 +226,7 @@ public final class CenterState implements AutoCloseable {
                 sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
                     .map(CenterState::row)
                     .one()
-                    .doOnNext(v -> install(view.get(), v))
+                    .doOnNext(v -> install(view, v))
                     .thenReturn(e))
         .doOnNext(e -> LOG.warn("center {} promoted to MASTER at epoch {} ({})", e.centerId(), e.epoch(), kind));
   }
@@ -243,7 +243,7 @@ public final class CenterState implements AutoCloseable {
         .onBackpressureDrop()
         .concatMap(
             t -> {
-              CenterView before = view.get();
+              CenterView before = view;
               return sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
                   .map(CenterState::row)
                   .one()
@@ -286,7 +286,7 @@ public final class CenterState implements AutoCloseable {
   private Mono<CenterView> update(String statement, @Nullable String reason, @Nullable Long epoch) {
     return Mono.defer(
         () -> {
-          CenterView before = view.get();
+          CenterView before = view;
           var spec = sql.sql(statement).bind("at", clock.instant());
           if (reason != null) {
             spec = spec.bind("reason", reason);
@@ -297,8 +297,8 @@ public final class CenterState implements AutoCloseable {
           return spec.map(CenterState::row)
               .one()
               .doOnNext(v -> install(before, v))
-              .map(v -> view.get())
-              .switchIfEmpty(Mono.fromSupplier(view::get));
+              .map(v -> view)
+              .switchIfEmpty(Mono.fromSupplier(this::view));
         });
   }
 
@@ -306,15 +306,16 @@ public final class CenterState implements AutoCloseable {
    * Installs a new view unless it would undo a fence: a node fenced in memory stays fenced until a
    * persisted unfence says otherwise.
    */
+  @SuppressWarnings("ReferenceEquality") // identity: has the view been replaced since the caller read it
   private synchronized boolean install(CenterView before, CenterView next) {
-    CenterView current = view.get();
+    CenterView current = view;
     if (current.role() == CenterRole.FENCED && next.role() == CenterRole.MASTER && current != before) {
       return false;
     }
     if (current.equals(next)) {
       return false;
     }
-    view.set(next);
+    view = next;
     changes.emitNext(next, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
     return true;
   }
