@@ -169,15 +169,15 @@ class CriticalActionsIT {
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     String[] status = java.util.stream.Stream.concat(java.util.stream.Stream.of("status"), java.util.Arrays.stream(common))
         .toArray(String[]::new);
-    assertThat(DrCli.run(status, new java.io.PrintStream(out, true), new java.io.PrintStream(err, true))).as(err.toString()).isZero();
-    JsonNode center = JSON.readTree(out.toString().substring(4));
+    assertThat(DrCli.run(status, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8), new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8))).as(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isZero();
+    JsonNode center = JSON.readTree(out.toString(java.nio.charset.StandardCharsets.UTF_8).substring(4));
     assertThat(center.get("role").asString()).isEqualTo("MASTER");
     assertThat(center.get("epoch").asLong()).isEqualTo(1);
     assertThat(center.get("epochHistory").get(0).get("kind").asString()).isEqualTo("INITIAL");
     String[] noReason = java.util.stream.Stream.concat(java.util.stream.Stream.of("failover"), java.util.Arrays.stream(common))
         .toArray(String[]::new);
-    assertThat(DrCli.run(noReason, new java.io.PrintStream(out, true), new java.io.PrintStream(err, true))).isEqualTo(2);
-    assertThat(err.toString()).contains("missing --reason, --attestation");
+    assertThat(DrCli.run(noReason, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8), new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(2);
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("missing --reason, --attestation");
     assertThat(count("SELECT count(*) FROM operator_approval WHERE action = 'FAILOVER'")).isZero();
   }
 
