@@ -15,14 +15,15 @@ import reactor.core.publisher.Sinks;
  * change signal), one round at a time.
  *
  * <ul>
- *   <li>Triggers that arrive while a round runs are coalesced, not queued: however many arrive, exactly
- *       one follow-up round runs after the current one (every round reads the state as it is then, so
- *       one catches up with all of them). No trigger while a round runs: no follow-up.
+ *   <li>Triggers that arrive while a round runs are coalesced, not queued: however many arrive,
+ *       exactly one follow-up round runs after the current one (every round reads the state as it
+ *       is then, so one catches up with all of them). No trigger while a round runs: no follow-up.
  *   <li>A round that fails (or whose supplier throws) is logged and the loop goes on with the next
- *       trigger; a timeout, if the round needs one, is the round's own ({@code round().timeout(..)}).
+ *       trigger; a timeout, if the round needs one, is the round's own ({@code
+ *       round().timeout(..)}).
  *   <li>Disposing the handle cancels the running round and stops the loop.
- *   <li>Trigger sources never see backpressure: the loop keeps only the latest trigger, so an interval
- *       or {@code sample()} upstream cannot overflow and end the loop.
+ *   <li>Trigger sources never see backpressure: the loop keeps only the latest trigger, so an
+ *       interval or {@code sample()} upstream cannot overflow and end the loop.
  * </ul>
  */
 public final class BackgroundLoop {
@@ -51,8 +52,9 @@ public final class BackgroundLoop {
   }
 
   /**
-   * The loop as a publisher, for tests and for callers that compose it: {@link #start} subscribes to
-   * it. It emits nothing and completes when {@code triggers} completes (after the running round).
+   * The loop as a publisher, for tests and for callers that compose it: {@link #start} subscribes
+   * to it. It emits nothing and completes when {@code triggers} completes (after the running
+   * round).
    */
   public static Flux<Void> rounds(
       String name, Publisher<?> triggers, Supplier<? extends Publisher<?>> round) {

@@ -17,7 +17,10 @@ public enum ErrorType {
   SIGNER_UNAVAILABLE(503, "signer-unavailable", "Signer unavailable"),
   NOT_READY(503, "not-ready", "Starting up"),
   FORBIDDEN(403, "forbidden", "Forbidden"),
-  /** A reserved feature this deployment does not have (e.g. FAILOVER without a DR subsystem); detail shown. */
+  /**
+   * A reserved feature this deployment does not have (e.g. FAILOVER without a DR subsystem); detail
+   * shown.
+   */
   NOT_IMPLEMENTED(501, "not-implemented", "Not available on this deployment"),
   /** The client stopped sending its request (body) for longer than the read timeout. */
   REQUEST_TIMEOUT(408, "request-timeout", "Request timeout"),

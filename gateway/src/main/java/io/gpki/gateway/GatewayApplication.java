@@ -11,8 +11,9 @@ public class GatewayApplication {
 
   /**
    * Starts the gateway, or runs one of its command-line tools when the first argument names it:
-   * {@code lra issue|revoke|status|feed ...} (the LRA client), {@code dr status|failover|approve|unfence
-   * ...} (the DR operators' client) or {@code audit-verify ...} (the audit chain verifier).
+   * {@code lra issue|revoke|status|feed ...} (the LRA client), {@code dr
+   * status|failover|approve|unfence ...} (the DR operators' client) or {@code audit-verify ...}
+   * (the audit chain verifier).
    */
   public static void main(String[] args) throws Exception {
     String[] rest = args.length == 0 ? args : java.util.Arrays.copyOfRange(args, 1, args.length);

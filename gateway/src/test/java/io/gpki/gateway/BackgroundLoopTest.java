@@ -43,7 +43,8 @@ class BackgroundLoopTest {
     StepVerifier.withVirtualTime(
             () ->
                 BackgroundLoop.rounds(
-                    "test", BackgroundLoop.every(Duration.ofSeconds(10)),
+                    "test",
+                    BackgroundLoop.every(Duration.ofSeconds(10)),
                     () -> round(starts, Duration.ofSeconds(25))))
         .expectSubscription()
         .thenAwait(Duration.ofSeconds(60))
@@ -57,7 +58,9 @@ class BackgroundLoopTest {
     List<Long> starts = new CopyOnWriteArrayList<>();
     BackgroundLoop.Wakeup wake = new BackgroundLoop.Wakeup();
     StepVerifier.withVirtualTime(
-            () -> BackgroundLoop.rounds("test", wake.signals(), () -> round(starts, Duration.ofSeconds(10))))
+            () ->
+                BackgroundLoop.rounds(
+                    "test", wake.signals(), () -> round(starts, Duration.ofSeconds(10))))
         .expectSubscription()
         .then(wake::wake)
         .thenAwait(Duration.ofSeconds(1))
@@ -86,7 +89,8 @@ class BackgroundLoopTest {
     StepVerifier.withVirtualTime(
             () ->
                 BackgroundLoop.rounds(
-                    "test", changes.asFlux().sample(Duration.ofMillis(50)),
+                    "test",
+                    changes.asFlux().sample(Duration.ofMillis(50)),
                     () -> round(starts, Duration.ofSeconds(1))))
         .expectSubscription()
         .then(
@@ -148,7 +152,8 @@ class BackgroundLoopTest {
   void theLoopEndsWhenItsTriggersEnd() {
     AtomicInteger rounds = new AtomicInteger();
     StepVerifier.create(
-            BackgroundLoop.rounds("test", Flux.range(1, 3), () -> Mono.fromRunnable(rounds::incrementAndGet)))
+            BackgroundLoop.rounds(
+                "test", Flux.range(1, 3), () -> Mono.fromRunnable(rounds::incrementAndGet)))
         .expectComplete()
         .verify(VERIFY);
     // Rounds that end before the next trigger coalesce nothing: one round per trigger.

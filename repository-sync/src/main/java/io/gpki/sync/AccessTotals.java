@@ -8,8 +8,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Durable repository access totals (the SLA report's record). Each gateway process is an
- * <em>instance</em> that writes its running totals since it started; the totals of a day are the sum
- * over instances.
+ * <em>instance</em> that writes its running totals since it started; the totals of a day are the
+ * sum over instances.
  */
 public interface AccessTotals {
 
@@ -23,5 +23,6 @@ public interface AccessTotals {
    * The totals of the days in {@code [from, to]} (either bound open when {@code null}), summed over
    * every instance except {@code excludedInstance} (the caller adds its own from memory).
    */
-  Flux<AccessCount> between(@Nullable LocalDate from, @Nullable LocalDate to, String excludedInstance);
+  Flux<AccessCount> between(
+      @Nullable LocalDate from, @Nullable LocalDate to, String excludedInstance);
 }

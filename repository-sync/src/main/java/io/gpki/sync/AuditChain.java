@@ -9,8 +9,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 
 /**
- * The audit hash chain: {@code hash = SHA-256(prevHash || len-prefixed fields)}. Writer and verifier
- * both use this class, so they cannot disagree about the format.
+ * The audit hash chain: {@code hash = SHA-256(prevHash || len-prefixed fields)}. Writer and
+ * verifier both use this class, so they cannot disagree about the format.
  */
 public final class AuditChain {
 
@@ -43,7 +43,12 @@ public final class AuditChain {
 
   /** What a seal signs. */
   public static byte[] sealedBytes(long seq, byte[] hash, Instant sealedAt) {
-    return ("gpki-audit-seal\n" + seq + "\n" + HexFormat.of().formatHex(hash) + "\n" + stored(sealedAt))
+    return ("gpki-audit-seal\n"
+            + seq
+            + "\n"
+            + HexFormat.of().formatHex(hash)
+            + "\n"
+            + stored(sealedAt))
         .getBytes(StandardCharsets.UTF_8);
   }
 

@@ -11,4 +11,5 @@ import java.time.Instant;
  * @param prevHash the previous record's hash (32 zero bytes before the first)
  * @param hash {@link AuditChain#hash}
  */
-public record AuditRecord(long seq, Instant recordedAt, AuditEvent event, byte[] prevHash, byte[] hash) {}
+public record AuditRecord(
+    long seq, Instant recordedAt, AuditEvent event, byte[] prevHash, byte[] hash) {}

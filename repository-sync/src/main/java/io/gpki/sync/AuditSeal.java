@@ -14,5 +14,10 @@ import java.time.Instant;
  * @param signature over {@link AuditChain#sealedBytes}
  */
 public record AuditSeal(
-    long seq, Instant sealedAt, byte[] hash, String keyId, String algorithm, byte[] publicKey,
+    long seq,
+    Instant sealedAt,
+    byte[] hash,
+    String keyId,
+    String algorithm,
+    byte[] publicKey,
     byte[] signature) {}

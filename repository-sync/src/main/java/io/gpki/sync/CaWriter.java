@@ -12,14 +12,15 @@ public interface CaWriter {
   Mono<CaRecord> addKeyGeneration(CaKeyRecord key);
 
   /**
-   * Adds a key generation without making it current (a prepared rollover, activated later by
-   * {@link #activateKeyGeneration}). Errors with {@link StoreException.Conflict} when it exists.
+   * Adds a key generation without making it current (a prepared rollover, activated later by {@link
+   * #activateKeyGeneration}). Errors with {@link StoreException.Conflict} when it exists.
    */
   Mono<CaKeyRecord> addStandbyKeyGeneration(CaKeyRecord key);
 
   /**
    * Makes an existing key generation the one that signs (idempotent: activating the current one
-   * changes nothing). Errors with {@link StoreException.NotFound} when the CA or generation is unknown.
+   * changes nothing). Errors with {@link StoreException.NotFound} when the CA or generation is
+   * unknown.
    */
   Mono<CaRecord> activateKeyGeneration(String caId, int generation);
 }

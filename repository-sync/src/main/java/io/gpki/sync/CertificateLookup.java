@@ -5,9 +5,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Read port: issued certificates and their revocation state, by issuer and serial. Holds no write, so
- * the read tier (repository, OCSP, validation) can be given it on a node that must not write. (Not to
- * be confused with the RFC 4387 search, {@link CertificateSearch}.)
+ * Read port: issued certificates and their revocation state, by issuer and serial. Holds no write,
+ * so the read tier (repository, OCSP, validation) can be given it on a node that must not write.
+ * (Not to be confused with the RFC 4387 search, {@link CertificateSearch}.)
  */
 public interface CertificateLookup {
 
@@ -29,6 +29,7 @@ public interface CertificateLookup {
    */
   default Flux<RevokedEntry> revokedEntries(String issuerCaId, boolean ca, Instant at) {
     return revokedUnexpired(issuerCaId, ca, at)
-        .map(c -> new RevokedEntry(c.serialHex(), java.util.Objects.requireNonNull(c.revocation())));
+        .map(
+            c -> new RevokedEntry(c.serialHex(), java.util.Objects.requireNonNull(c.revocation())));
   }
 }

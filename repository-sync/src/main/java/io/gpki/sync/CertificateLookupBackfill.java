@@ -2,7 +2,9 @@ package io.gpki.sync;
 
 import reactor.core.publisher.Mono;
 
-/** Derives the lookup keys of certificates stored before version 4, or with an older key function. */
+/**
+ * Derives the lookup keys of certificates stored before version 4, or with an older key function.
+ */
 public interface CertificateLookupBackfill {
 
   /**

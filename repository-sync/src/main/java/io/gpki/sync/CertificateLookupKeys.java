@@ -4,12 +4,16 @@ import java.util.List;
 
 /**
  * Derives the RFC 4387 lookup keys of a certificate. The gateway supplies it (it owns the query
- * syntax and name normalisation, so stored keys and parsed queries agree); the store calls it in the
- * transaction that inserts a certificate and when it backfills older rows. Pure CPU work, no I/O.
+ * syntax and name normalisation, so stored keys and parsed queries agree); the store calls it in
+ * the transaction that inserts a certificate and when it backfills older rows. Pure CPU work, no
+ * I/O.
  */
 public interface CertificateLookupKeys {
 
-  /** Stores nothing: certificates stay unindexed (lookup version NULL) until a backfill with a real function. */
+  /**
+   * Stores nothing: certificates stay unindexed (lookup version NULL) until a backfill with a real
+   * function.
+   */
   CertificateLookupKeys NONE =
       new CertificateLookupKeys() {
         @Override

@@ -59,16 +59,52 @@ public record CertificateRecord(
   /** The same certificate with a revocation. */
   public CertificateRecord withRevocation(Revocation r) {
     return new CertificateRecord(
-        id, issuerCaId, issuerGeneration, serialHex, kind, profile, subjectCaId, ca, subjectDn,
-        subjectDer, issuerDn, notBefore, notAfter, subjectKeyIdentifier, spkiSha256, sha1, sha256, der,
-        issuedAt, label, r);
+        id,
+        issuerCaId,
+        issuerGeneration,
+        serialHex,
+        kind,
+        profile,
+        subjectCaId,
+        ca,
+        subjectDn,
+        subjectDer,
+        issuerDn,
+        notBefore,
+        notAfter,
+        subjectKeyIdentifier,
+        spkiSha256,
+        sha1,
+        sha256,
+        der,
+        issuedAt,
+        label,
+        r);
   }
 
   /** The same certificate with a database id. */
   public CertificateRecord withId(long newId) {
     return new CertificateRecord(
-        newId, issuerCaId, issuerGeneration, serialHex, kind, profile, subjectCaId, ca, subjectDn,
-        subjectDer, issuerDn, notBefore, notAfter, subjectKeyIdentifier, spkiSha256, sha1, sha256, der,
-        issuedAt, label, revocation);
+        newId,
+        issuerCaId,
+        issuerGeneration,
+        serialHex,
+        kind,
+        profile,
+        subjectCaId,
+        ca,
+        subjectDn,
+        subjectDer,
+        issuerDn,
+        notBefore,
+        notAfter,
+        subjectKeyIdentifier,
+        spkiSha256,
+        sha1,
+        sha256,
+        der,
+        issuedAt,
+        label,
+        revocation);
   }
 }

@@ -7,16 +7,17 @@ import reactor.core.publisher.Flux;
 
 /**
  * Reads the current status of every stored certificate together with the change-log position it
- * reflects, in one consistent snapshot: a reader that loads this and then follows the change log from
- * that position misses no change and sees none twice out of order. For indexes that would otherwise
- * replay the whole log at start (the OCSP responder).
+ * reflects, in one consistent snapshot: a reader that loads this and then follows the change log
+ * from that position misses no change and sees none twice out of order. For indexes that would
+ * otherwise replay the whole log at start (the OCSP responder).
  */
 public interface CertificateStatusReader {
 
   /**
-   * Streams the snapshot: first one {@link Position}, then one {@link Status} per certificate, in no
-   * particular order. Rows are fetched in batches as the subscriber requests them (nothing is collected
-   * here), inside one read-only REPEATABLE READ transaction that stays open until the stream ends.
+   * Streams the snapshot: first one {@link Position}, then one {@link Status} per certificate, in
+   * no particular order. Rows are fetched in batches as the subscriber requests them (nothing is
+   * collected here), inside one read-only REPEATABLE READ transaction that stays open until the
+   * stream ends.
    *
    * @param derOfProfiles profiles whose certificates come with their DER (for example the responder
    *     certificates); every other status carries none, to keep the stream small
@@ -27,8 +28,8 @@ public interface CertificateStatusReader {
   sealed interface Item permits Position, Status {}
 
   /**
-   * The change-log position the snapshot reflects: every entry up to and including {@code seq} is in
-   * it, none after.
+   * The change-log position the snapshot reflects: every entry up to and including {@code seq} is
+   * in it, none after.
    *
    * @param seq the change-log head, 0 when the log is empty
    */

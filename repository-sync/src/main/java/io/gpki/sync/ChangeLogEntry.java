@@ -3,9 +3,9 @@ package io.gpki.sync;
 import java.time.Instant;
 
 /**
- * One entry of the ordered change log. {@code seq} is gap-free and strictly increasing; {@code payload}
- * is the entity's complete new state as JSON (binary fields base64), so a backup can apply an entry
- * without reading the master's tables.
+ * One entry of the ordered change log. {@code seq} is gap-free and strictly increasing; {@code
+ * payload} is the entity's complete new state as JSON (binary fields base64), so a backup can apply
+ * an entry without reading the master's tables.
  *
  * @param seq position in the log, starting at 1
  * @param recordedAt commit-side time of the change

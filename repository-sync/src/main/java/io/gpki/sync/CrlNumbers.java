@@ -4,10 +4,10 @@ import java.math.BigInteger;
 import reactor.core.publisher.Mono;
 
 /**
- * Epoch-major CRL numbers: {@code number = epoch * 2^64 + t}, with {@code t} persisted per CA and scope
- * in {@code crl_number_state} and strictly increasing ({@code max(now in ms, last t + 1)}). A number
- * is reserved (committed) before the list is signed, so a crash after the reservation leaves a gap in
- * the numbers, never a reuse. See docs/replication.md, "CRL numbering".
+ * Epoch-major CRL numbers: {@code number = epoch * 2^64 + t}, with {@code t} persisted per CA and
+ * scope in {@code crl_number_state} and strictly increasing ({@code max(now in ms, last t + 1)}). A
+ * number is reserved (committed) before the list is signed, so a crash after the reservation leaves
+ * a gap in the numbers, never a reuse. See docs/replication.md, "CRL numbering".
  */
 public interface CrlNumbers {
 
@@ -21,9 +21,9 @@ public interface CrlNumbers {
    * @param scope {@code CRL} or {@code ARL} (a delta shares its base's sequence)
    * @param epoch the writer's epoch
    * @param nowMillis the writer's clock in ms since 1970; only a lower bound for {@code t}
-   * @return the reserved number, above every number reserved or archived before for the CA and scope;
-   *     errors with {@link StoreException.StaleEpoch} when the state already belongs to a higher epoch
-   *     (a stale writer) or the epoch's range is exhausted
+   * @return the reserved number, above every number reserved or archived before for the CA and
+   *     scope; errors with {@link StoreException.StaleEpoch} when the state already belongs to a
+   *     higher epoch (a stale writer) or the epoch's range is exhausted
    */
   Mono<BigInteger> reserve(String caId, String scope, long epoch, long nowMillis);
 

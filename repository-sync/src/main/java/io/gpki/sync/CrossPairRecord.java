@@ -4,8 +4,9 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A cross-certificate pair as held in the directory entry of {@code ownerCaId} (X.509 CertificatePair):
- * {@code forward} was issued to the owner by the peer, {@code reverse} by the owner to the peer.
+ * A cross-certificate pair as held in the directory entry of {@code ownerCaId} (X.509
+ * CertificatePair): {@code forward} was issued to the owner by the peer, {@code reverse} by the
+ * owner to the peer.
  *
  * @param id pair id, e.g. {@code bca-osca}
  * @param ownerCaId the CA whose entry holds the pair

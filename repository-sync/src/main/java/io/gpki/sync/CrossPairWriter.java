@@ -3,8 +3,8 @@ package io.gpki.sync;
 import reactor.core.publisher.Mono;
 
 /**
- * Write port: cross-certificate pairs. Every write appends to the change log. (Pairs are read as part
- * of {@link RepositoryContentSource#load()}.)
+ * Write port: cross-certificate pairs. Every write appends to the change log. (Pairs are read as
+ * part of {@link RepositoryContentSource#load()}.)
  */
 public interface CrossPairWriter {
 

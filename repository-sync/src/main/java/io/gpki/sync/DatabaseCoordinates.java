@@ -27,9 +27,11 @@ public record DatabaseCoordinates(
 
   /**
    * Parses {@code postgresql://host:port/db}, {@code r2dbc:postgresql://...} or {@code
-   * jdbc:postgresql://...}, with optional {@code user[:password]@} and {@code ?user=..&password=..}.
+   * jdbc:postgresql://...}, with optional {@code user[:password]@} and {@code
+   * ?user=..&password=..}.
    */
-  public static DatabaseCoordinates parse(String url, @Nullable String defaultUser, @Nullable String password) {
+  public static DatabaseCoordinates parse(
+      String url, @Nullable String defaultUser, @Nullable String password) {
     String rest = url.trim();
     for (String prefix : new String[] {"jdbc:", "r2dbc:"}) {
       if (rest.startsWith(prefix)) {

@@ -4,8 +4,8 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A subscriber key the gateway generated for an issue request, without its private half: that exists
- * only inside the encrypted PKCS#12 the store hands out once.
+ * A subscriber key the gateway generated for an issue request, without its private half: that
+ * exists only inside the encrypted PKCS#12 the store hands out once.
  *
  * @param requestId the journal request it belongs to
  * @param algorithm e.g. {@code RSA-2048} or {@code EC-P256}
@@ -17,5 +17,11 @@ import org.jspecify.annotations.Nullable;
  * @param available whether the encrypted PKCS#12 is still held (not yet delivered, not rejected)
  */
 public record GeneratedKey(
-    String requestId, String algorithm, byte[] publicKey, byte[] secretSha256, Instant createdAt,
-    @Nullable Instant deliveredAt, @Nullable String deliveredBy, boolean available) {}
+    String requestId,
+    String algorithm,
+    byte[] publicKey,
+    byte[] secretSha256,
+    Instant createdAt,
+    @Nullable Instant deliveredAt,
+    @Nullable String deliveredBy,
+    boolean available) {}

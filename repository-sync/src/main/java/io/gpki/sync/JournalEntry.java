@@ -62,10 +62,32 @@ public record JournalEntry(
 
   /** A new, not yet stored entry (seq 0, ACCEPTED). */
   public static JournalEntry accepted(
-      String id, String lraId, String operatorId, String idempotencyKey, Kind kind, String caId,
-      String requestJson, byte[] requestSha256, byte @Nullable [] evidence, Instant acceptedAt) {
+      String id,
+      String lraId,
+      String operatorId,
+      String idempotencyKey,
+      Kind kind,
+      String caId,
+      String requestJson,
+      byte[] requestSha256,
+      byte @Nullable [] evidence,
+      Instant acceptedAt) {
     return new JournalEntry(
-        id, 0, lraId, operatorId, idempotencyKey, kind, caId, requestJson, requestSha256, evidence,
-        State.ACCEPTED, null, null, null, acceptedAt, null);
+        id,
+        0,
+        lraId,
+        operatorId,
+        idempotencyKey,
+        kind,
+        caId,
+        requestJson,
+        requestSha256,
+        evidence,
+        State.ACCEPTED,
+        null,
+        null,
+        null,
+        acceptedAt,
+        null);
   }
 }

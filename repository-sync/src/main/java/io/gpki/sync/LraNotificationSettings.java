@@ -13,4 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @param updatedBy the operator who changed it
  */
 public record LraNotificationSettings(
-    String lraId, @Nullable String webhookUrl, @Nullable String contactEmail, Instant updatedAt, String updatedBy) {}
+    String lraId,
+    @Nullable String webhookUrl,
+    @Nullable String contactEmail,
+    Instant updatedAt,
+    String updatedBy) {}

@@ -16,5 +16,11 @@ import java.util.List;
  * @param createdAt registration time
  */
 public record LraRecord(
-    String id, String displayName, String caId, String subjectBaseDn, List<String> allowedProfiles,
-    List<String> dnsSuffixes, List<String> allowedSources, Instant createdAt) {}
+    String id,
+    String displayName,
+    String caId,
+    String subjectBaseDn,
+    List<String> allowedProfiles,
+    List<String> dnsSuffixes,
+    List<String> allowedSources,
+    Instant createdAt) {}

@@ -8,22 +8,25 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The durable notification outbox and the LRAs' notification settings. Completion events are written
- * by {@link RegistrationJournal#complete(String, String, AuditEvent, List)} in the completion's
- * transaction; this port adds later events (expiry), hands due events to the dispatchers and records
- * each attempt's outcome, so retries (attempt count, next attempt time) survive restarts.
+ * The durable notification outbox and the LRAs' notification settings. Completion events are
+ * written by {@link RegistrationJournal#complete(String, String, AuditEvent, List)} in the
+ * completion's transaction; this port adds later events (expiry), hands due events to the
+ * dispatchers and records each attempt's outcome, so retries (attempt count, next attempt time)
+ * survive restarts.
  */
 public interface NotificationOutbox {
 
-  /** Sets an LRA's webhook URL and contact address, with its audit record in the same transaction. */
+  /**
+   * Sets an LRA's webhook URL and contact address, with its audit record in the same transaction.
+   */
   Mono<LraNotificationSettings> saveSettings(LraNotificationSettings settings, AuditEvent audit);
 
   /** An LRA's settings, or empty. */
   Mono<LraNotificationSettings> settings(String lraId);
 
   /**
-   * Stores events in one transaction. WEBHOOK events are stored only when their LRA has a webhook URL;
-   * an event whose dedupe key is already stored is skipped. Emits how many were stored.
+   * Stores events in one transaction. WEBHOOK events are stored only when their LRA has a webhook
+   * URL; an event whose dedupe key is already stored is skipped. Emits how many were stored.
    */
   Mono<Integer> enqueue(List<OutboxEvent> events);
 
@@ -59,5 +62,6 @@ public interface NotificationOutbox {
    * under the dedupe key {@code dedupePrefix + caId + "/" + serial + "/EMAIL"} yet (mail events are
    * always stored, possibly as UNDELIVERABLE, so that key marks the certificate as notified).
    */
-  Flux<ExpiringCertificate> expiringWithout(Instant now, Instant until, String dedupePrefix, int limit);
+  Flux<ExpiringCertificate> expiringWithout(
+      Instant now, Instant until, String dedupePrefix, int limit);
 }

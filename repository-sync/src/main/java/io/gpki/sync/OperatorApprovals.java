@@ -4,7 +4,10 @@ import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Two-person control: requests and approvals of CA-critical actions, audited in the same transaction. */
+/**
+ * Two-person control: requests and approvals of CA-critical actions, audited in the same
+ * transaction.
+ */
 public interface OperatorApprovals {
 
   /** Stores a request, or returns the one the operator stored under the same key. */
@@ -22,18 +25,20 @@ public interface OperatorApprovals {
       String id, String approverId, byte[] evidence, List<JournalEntry> released, AuditEvent audit);
 
   /**
-   * Approves like {@link #approve} but releases no journal rows: the approval itself records the work
-   * ({@code execution = PENDING}) for the operations executor, in the same transaction.
+   * Approves like {@link #approve} but releases no journal rows: the approval itself records the
+   * work ({@code execution = PENDING}) for the operations executor, in the same transaction.
    */
-  Mono<OperatorApproval> approveForExecution(String id, String approverId, byte[] evidence, AuditEvent audit);
+  Mono<OperatorApproval> approveForExecution(
+      String id, String approverId, byte[] evidence, AuditEvent audit);
 
   /** Approved actions not yet executed, oldest approval first. */
   Flux<OperatorApproval> toExecute(int limit);
 
   /**
-   * Records the execution plan (reserved key generation, serials) before anything is signed, with the
-   * audit record that precedes the signatures. When a plan was recorded before (an earlier attempt
-   * crashed), that one is returned and nothing is written, so a retry signs the same serials.
+   * Records the execution plan (reserved key generation, serials) before anything is signed, with
+   * the audit record that precedes the signatures. When a plan was recorded before (an earlier
+   * attempt crashed), that one is returned and nothing is written, so a retry signs the same
+   * serials.
    */
   Mono<String> plan(String id, String plan, AuditEvent audit);
 

@@ -18,5 +18,12 @@ import org.jspecify.annotations.Nullable;
  * @param createdAt registration time
  */
 public record OperatorRecord(
-    String id, @Nullable String lraId, String displayName, List<String> roles, byte[] certSha256,
-    String certIssuerCaId, String certSerialHex, boolean enabled, Instant createdAt) {}
+    String id,
+    @Nullable String lraId,
+    String displayName,
+    List<String> roles,
+    byte[] certSha256,
+    String certIssuerCaId,
+    String certSerialHex,
+    boolean enabled,
+    Instant createdAt) {}

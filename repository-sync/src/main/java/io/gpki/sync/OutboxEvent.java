@@ -11,8 +11,10 @@ import org.jspecify.annotations.Nullable;
  * @param channel webhook to the LRA, or mail to the subscriber
  * @param lraId the LRA the certificate or request belongs to
  * @param type {@code issued}, {@code revoked}, {@code rejected} or {@code expiring}
- * @param recipient the mail address (EMAIL), or {@code null} (WEBHOOK: the LRA's URL at delivery time)
- * @param dedupeKey at most one event per key is ever stored (expiring: certificate, threshold, channel)
+ * @param recipient the mail address (EMAIL), or {@code null} (WEBHOOK: the LRA's URL at delivery
+ *     time)
+ * @param dedupeKey at most one event per key is ever stored (expiring: certificate, threshold,
+ *     channel)
  * @param payload the event's JSON
  * @param state where delivery is
  * @param attempts delivery attempts so far
@@ -22,9 +24,20 @@ import org.jspecify.annotations.Nullable;
  * @param lastError why the last attempt failed, or why it is dead or undeliverable
  */
 public record OutboxEvent(
-    String id, long seq, Channel channel, String lraId, String type, @Nullable String recipient,
-    @Nullable String dedupeKey, String payload, State state, int attempts, Instant nextAttemptAt, Instant createdAt,
-    @Nullable Instant deliveredAt, @Nullable String lastError) {
+    String id,
+    long seq,
+    Channel channel,
+    String lraId,
+    String type,
+    @Nullable String recipient,
+    @Nullable String dedupeKey,
+    String payload,
+    State state,
+    int attempts,
+    Instant nextAttemptAt,
+    Instant createdAt,
+    @Nullable Instant deliveredAt,
+    @Nullable String lastError) {
 
   /** How an event travels. */
   public enum Channel {
@@ -44,17 +57,56 @@ public record OutboxEvent(
 
   /** A new event, due now. */
   public static OutboxEvent pending(
-      String id, Channel channel, String lraId, String type, @Nullable String recipient, @Nullable String dedupeKey,
-      String payload, Instant now) {
-    return new OutboxEvent(id, 0, channel, lraId, type, recipient, dedupeKey, payload, State.PENDING, 0, now, now,
-        null, null);
+      String id,
+      Channel channel,
+      String lraId,
+      String type,
+      @Nullable String recipient,
+      @Nullable String dedupeKey,
+      String payload,
+      Instant now) {
+    return new OutboxEvent(
+        id,
+        0,
+        channel,
+        lraId,
+        type,
+        recipient,
+        dedupeKey,
+        payload,
+        State.PENDING,
+        0,
+        now,
+        now,
+        null,
+        null);
   }
 
   /** A new event that will never be sent, kept (visible, counted) rather than dropped. */
   public static OutboxEvent undeliverable(
-      String id, Channel channel, String lraId, String type, @Nullable String recipient, @Nullable String dedupeKey,
-      String payload, Instant now, String why) {
-    return new OutboxEvent(id, 0, channel, lraId, type, recipient, dedupeKey, payload, State.UNDELIVERABLE, 0, now,
-        now, null, why);
+      String id,
+      Channel channel,
+      String lraId,
+      String type,
+      @Nullable String recipient,
+      @Nullable String dedupeKey,
+      String payload,
+      Instant now,
+      String why) {
+    return new OutboxEvent(
+        id,
+        0,
+        channel,
+        lraId,
+        type,
+        recipient,
+        dedupeKey,
+        payload,
+        State.UNDELIVERABLE,
+        0,
+        now,
+        now,
+        null,
+        why);
   }
 }

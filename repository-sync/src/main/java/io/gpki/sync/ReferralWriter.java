@@ -6,8 +6,8 @@ import reactor.core.publisher.Mono;
 public interface ReferralWriter {
 
   /**
-   * Creates or replaces the referral with the record's id. Errors with {@link StoreException.Conflict}
-   * when another referral already covers the same base DN.
+   * Creates or replaces the referral with the record's id. Errors with {@link
+   * StoreException.Conflict} when another referral already covers the same base DN.
    */
   Mono<Referral> put(Referral referral);
 

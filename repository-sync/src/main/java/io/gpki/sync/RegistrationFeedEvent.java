@@ -16,5 +16,11 @@ import org.jspecify.annotations.Nullable;
  * @param completedAt when it completed
  */
 public record RegistrationFeedEvent(
-    long seq, String requestId, JournalEntry.Kind kind, JournalEntry.State state, String caId,
-    @Nullable String serial, @Nullable String error, Instant completedAt) {}
+    long seq,
+    String requestId,
+    JournalEntry.Kind kind,
+    JournalEntry.State state,
+    String caId,
+    @Nullable String serial,
+    @Nullable String error,
+    Instant completedAt) {}

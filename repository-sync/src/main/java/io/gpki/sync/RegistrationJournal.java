@@ -1,8 +1,8 @@
 package io.gpki.sync;
 
-import org.jspecify.annotations.Nullable;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -29,8 +29,8 @@ public interface RegistrationJournal {
 
   /**
    * Reserves a serial for an issue request before it is signed. When a serial was reserved before
-   * (an earlier attempt crashed), that one is returned instead, so a retry signs the same serial. The
-   * audit record (the one before the signature) commits with the reservation.
+   * (an earlier attempt crashed), that one is returned instead, so a retry signs the same serial.
+   * The audit record (the one before the signature) commits with the reservation.
    */
   Mono<String> reserveSerial(String id, String serialHex, AuditEvent audit);
 
@@ -46,10 +46,11 @@ public interface RegistrationJournal {
   }
 
   /**
-   * Marks a request done and stores its notifications ({@link NotificationOutbox#enqueue} rules) in the
-   * same transaction; nothing is written when the request is already final.
+   * Marks a request done and stores its notifications ({@link NotificationOutbox#enqueue} rules) in
+   * the same transaction; nothing is written when the request is already final.
    */
-  Mono<JournalEntry> complete(String id, String resultSerial, AuditEvent audit, List<OutboxEvent> notices);
+  Mono<JournalEntry> complete(
+      String id, String resultSerial, AuditEvent audit, List<OutboxEvent> notices);
 
   /** Marks a request rejected with a reason (no-op when already final). */
   default Mono<JournalEntry> reject(String id, String error, AuditEvent audit) {
@@ -60,8 +61,8 @@ public interface RegistrationJournal {
   Mono<JournalEntry> reject(String id, String error, AuditEvent audit, List<OutboxEvent> notices);
 
   /**
-   * Completed requests of an LRA after a cursor, in commit order (the notification feed). The cursor
-   * is the last event's {@code seq}; 0 starts from the beginning.
+   * Completed requests of an LRA after a cursor, in commit order (the notification feed). The
+   * cursor is the last event's {@code seq}; 0 starts from the beginning.
    */
   Flux<RegistrationFeedEvent> feed(String lraId, long afterSeq, int limit);
 
@@ -71,7 +72,9 @@ public interface RegistrationJournal {
   /** The CAs with revocations completed since {@code since} (to reissue lists after a restart). */
   Flux<String> casWithRevocationsSince(Instant since);
 
-  /** Unrevoked certificates (issuer CA id and serial) whose public key hashes to {@code spkiSha256}. */
+  /**
+   * Unrevoked certificates (issuer CA id and serial) whose public key hashes to {@code spkiSha256}.
+   */
   Flux<RegistrationCertificateRef> activeWithKey(byte[] spkiSha256);
 
   /** Unrevoked, unexpired certificates of the CA with exactly this subject name. */
@@ -82,5 +85,6 @@ public interface RegistrationJournal {
    * certificates), optionally only those signed by one key generation: the scope of an emergency
    * revocation.
    */
-  Flux<RegistrationCertificateRef> revocableOf(String caId, @Nullable Integer keyGenerationOrNull, Instant at);
+  Flux<RegistrationCertificateRef> revocableOf(
+      String caId, @Nullable Integer keyGenerationOrNull, Instant at);
 }

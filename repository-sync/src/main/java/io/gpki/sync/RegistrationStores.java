@@ -1,16 +1,16 @@
 package io.gpki.sync;
 
 import io.gpki.sync.store.AuditJdbcVerifier;
-import io.gpki.sync.store.ConnectionPools;
 import io.gpki.sync.store.AuditR2dbcLog;
+import io.gpki.sync.store.ConnectionPools;
 import io.gpki.sync.store.R2dbcNotificationOutbox;
 import io.gpki.sync.store.R2dbcRegistrationStore;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Clock;
 
 /**
- * Registration storage: the journal, LRAs and operators, approvals and the audit log, over their own
- * small R2DBC pool (schema from {@link RepositoryStore#migrate}, which must have run first).
+ * Registration storage: the journal, LRAs and operators, approvals and the audit log, over their
+ * own small R2DBC pool (schema from {@link RepositoryStore#migrate}, which must have run first).
  */
 public final class RegistrationStores implements AutoCloseable {
 

@@ -13,13 +13,15 @@ import java.time.Clock;
 
 /**
  * The repository store: opens the R2DBC pool and hands each caller its own small interface. All
- * repository mutations go through here and append to the ordered change log in the same transaction.
+ * repository mutations go through here and append to the ordered change log in the same
+ * transaction.
  *
- * <p>Each accessor returns the store's implementation of one area, which implements that area's read
- * port ({@link CertificateLookup}, {@link CrlLookup}, {@link CaLookup}, {@link ReferralLookup}) and its
- * write ports ({@link CertificateWriter}, {@link RevocationWriter}, {@link CrlWriter}, {@link CaWriter},
- * {@link CrossPairWriter}, {@link ReferralWriter}). Only the application's wiring holds this class; it
- * hands every consumer the ports it uses, and the read tier read ports only.
+ * <p>Each accessor returns the store's implementation of one area, which implements that area's
+ * read port ({@link CertificateLookup}, {@link CrlLookup}, {@link CaLookup}, {@link
+ * ReferralLookup}) and its write ports ({@link CertificateWriter}, {@link RevocationWriter}, {@link
+ * CrlWriter}, {@link CaWriter}, {@link CrossPairWriter}, {@link ReferralWriter}). Only the
+ * application's wiring holds this class; it hands every consumer the ports it uses, and the read
+ * tier read ports only.
  */
 public final class RepositoryStore implements AutoCloseable {
 

@@ -11,7 +11,9 @@ public sealed class StoreException extends RuntimeException {
     super(message, cause);
   }
 
-  /** A uniqueness or ordering rule refused the write (duplicate serial, CRL number not increasing). */
+  /**
+   * A uniqueness or ordering rule refused the write (duplicate serial, CRL number not increasing).
+   */
   public static final class Conflict extends StoreException {
     private static final long serialVersionUID = 1L;
 

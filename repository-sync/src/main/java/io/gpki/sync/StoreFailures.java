@@ -15,8 +15,8 @@ import org.springframework.dao.TransientDataAccessException;
 /**
  * Tells a store that cannot answer right now (server down or unreachable, pool exhausted or closed,
  * a timeout, a transient server condition) from a store that refused or failed a request. Callers
- * answer the first kind "try later" (HTTP 503 with Retry-After, OCSP tryLater), never as an internal
- * error: retrying the same request can succeed once the database is back.
+ * answer the first kind "try later" (HTTP 503 with Retry-After, OCSP tryLater), never as an
+ * internal error: retrying the same request can succeed once the database is back.
  *
  * <p>The store's R2DBC and Spring types stay behind this class, so callers need not know them.
  */
@@ -31,7 +31,9 @@ public final class StoreFailures {
   public static boolean unavailable(@Nullable Throwable e) {
     IdentityHashMap<Throwable, Boolean> seen = new IdentityHashMap<>();
     Throwable t = e;
-    for (int depth = 0; t != null && depth < MAX_DEPTH && seen.put(t, Boolean.TRUE) == null; depth++) {
+    for (int depth = 0;
+        t != null && depth < MAX_DEPTH && seen.put(t, Boolean.TRUE) == null;
+        depth++) {
       if (unavailableItself(t)) {
         return true;
       }

@@ -1,16 +1,15 @@
 package io.gpki.signer;
 
 import java.security.PublicKey;
-import java.util.Set;
 import reactor.core.publisher.Mono;
 
 /**
  * The port through which everything else signs with a CA key.
  *
- * <p>A key is named by its key id (for example {@code osca-g2}); configuration binds every key id to
- * exactly one {@link KeySource}. Implementations never block the caller's thread: the blocking work
- * runs on a bounded scheduler sized to the key source's sessions, behind a bulkhead, a circuit breaker
- * and a timeout. Private keys never leave the key source.
+ * <p>A key is named by its key id (for example {@code osca-g2}); configuration binds every key id
+ * to exactly one {@link KeySource}. Implementations never block the caller's thread: the blocking
+ * work runs on a bounded scheduler sized to the key source's sessions, behind a bulkhead, a circuit
+ * breaker and a timeout. Private keys never leave the key source.
  */
 public interface CaSigner {
 
@@ -20,8 +19,8 @@ public interface CaSigner {
    * @param keyId the key id
    * @param algorithm the JCA signature algorithm, e.g. {@code SHA256withRSA}
    * @param data the bytes to sign (for X.509 objects: the DER of the to-be-signed structure)
-   * @return the signature value; errors with {@link SignerException} when the key is unknown, the key
-   *     source is unavailable or saturated, or the call timed out
+   * @return the signature value; errors with {@link SignerException} when the key is unknown, the
+   *     key source is unavailable or saturated, or the call timed out
    */
   Mono<byte[]> sign(String keyId, String algorithm, byte[] data);
 
@@ -29,8 +28,9 @@ public interface CaSigner {
   Mono<PublicKey> publicKey(String keyId);
 
   /**
-   * Generates a new key pair in the key source bound to {@code sourceName} and names it {@code keyId}.
-   * Used for CA key generation (a CA-critical action, approved before it gets here) and the demo PKI.
+   * Generates a new key pair in the key source bound to {@code sourceName} and names it {@code
+   * keyId}. Used for CA key generation (a CA-critical action, approved before it gets here) and the
+   * demo PKI.
    */
   Mono<PublicKey> generateKey(String sourceName, String keyId, KeySpec spec);
 

@@ -13,9 +13,9 @@ public final class CaSigners {
   private CaSigners() {}
 
   /**
-   * Creates every key source, gives each its own scheduler, bulkhead, circuit breaker and timeout, and
-   * indexes the key ids they hold. Blocks while it reads the key ids, so call it at startup, off the
-   * event loop.
+   * Creates every key source, gives each its own scheduler, bulkhead, circuit breaker and timeout,
+   * and indexes the key ids they hold. Blocks while it reads the key ids, so call it at startup,
+   * off the event loop.
    *
    * @param specs the key sources; names must be unique
    * @return the signer; close it on shutdown

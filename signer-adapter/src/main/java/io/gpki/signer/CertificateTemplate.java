@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  * @param caIssuers URIs where the issuer's certificates can be fetched (AIA caIssuers)
  * @param ocsp URIs of the OCSP responder (AIA ocsp), end-entity certificates only
  * @param subjectAltNames subject alternative names
- * @param nameConstraints name constraints (CA certificates, e.g. cross-certificates), or {@code null}
+ * @param nameConstraints name constraints (CA certificates, e.g. cross-certificates), or {@code
+ *     null}
  */
 public record CertificateTemplate(
     X500Name issuer,
@@ -57,15 +58,46 @@ public record CertificateTemplate(
 
   /** A template without name constraints. */
   public CertificateTemplate(
-      X500Name issuer, String issuerKeyId, String signatureAlgorithm, byte[] authorityKeyIdentifier,
-      X500Name subject, SubjectPublicKeyInfo subjectPublicKey, BigInteger serial, Instant notBefore,
-      Instant notAfter, CertificateProfile profile, List<String> policies, List<PolicyMapping> policyMappings,
-      @Nullable Integer pathLength, @Nullable Integer requireExplicitPolicy, @Nullable Integer inhibitPolicyMapping,
-      List<String> crlDistributionPoints, List<String> caIssuers, List<String> ocsp,
+      X500Name issuer,
+      String issuerKeyId,
+      String signatureAlgorithm,
+      byte[] authorityKeyIdentifier,
+      X500Name subject,
+      SubjectPublicKeyInfo subjectPublicKey,
+      BigInteger serial,
+      Instant notBefore,
+      Instant notAfter,
+      CertificateProfile profile,
+      List<String> policies,
+      List<PolicyMapping> policyMappings,
+      @Nullable Integer pathLength,
+      @Nullable Integer requireExplicitPolicy,
+      @Nullable Integer inhibitPolicyMapping,
+      List<String> crlDistributionPoints,
+      List<String> caIssuers,
+      List<String> ocsp,
       List<GeneralName> subjectAltNames) {
-    this(issuer, issuerKeyId, signatureAlgorithm, authorityKeyIdentifier, subject, subjectPublicKey, serial,
-        notBefore, notAfter, profile, policies, policyMappings, pathLength, requireExplicitPolicy,
-        inhibitPolicyMapping, crlDistributionPoints, caIssuers, ocsp, subjectAltNames, null);
+    this(
+        issuer,
+        issuerKeyId,
+        signatureAlgorithm,
+        authorityKeyIdentifier,
+        subject,
+        subjectPublicKey,
+        serial,
+        notBefore,
+        notAfter,
+        profile,
+        policies,
+        policyMappings,
+        pathLength,
+        requireExplicitPolicy,
+        inhibitPolicyMapping,
+        crlDistributionPoints,
+        caIssuers,
+        ocsp,
+        subjectAltNames,
+        null);
   }
 
   public CertificateTemplate {
@@ -90,8 +122,8 @@ public record CertificateTemplate(
   }
 
   /**
-   * One policy mapping: {@code issuerDomainPolicy} in the issuer's domain is considered equivalent to
-   * {@code subjectDomainPolicy} in the subject's domain.
+   * One policy mapping: {@code issuerDomainPolicy} in the issuer's domain is considered equivalent
+   * to {@code subjectDomainPolicy} in the subject's domain.
    */
   public record PolicyMapping(String issuerDomainPolicy, String subjectDomainPolicy) {}
 }

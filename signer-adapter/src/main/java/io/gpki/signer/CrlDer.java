@@ -17,10 +17,10 @@ import org.bouncycastle.asn1.x509.IssuingDistributionPoint;
 /**
  * DER of a CRL's to-be-signed part and of the signed list, written into single byte arrays.
  *
- * <p>The small fields (algorithm, issuer, times, list extensions) are encoded with Bouncy Castle; the
- * entries come pre-encoded from {@link CrlEntries}. Nothing per entry is created, so a list of a
- * million entries needs about its own size to build, once for the to-be-signed bytes and once for the
- * signed list.
+ * <p>The small fields (algorithm, issuer, times, list extensions) are encoded with Bouncy Castle;
+ * the entries come pre-encoded from {@link CrlEntries}. Nothing per entry is created, so a list of
+ * a million entries needs about its own size to build, once for the to-be-signed bytes and once for
+ * the signed list.
  */
 final class CrlDer {
 
@@ -38,10 +38,18 @@ final class CrlDer {
     byte[] extensions = der(extensions(t));
     CrlEntries entries = t.entries();
     long revoked =
-        entries.count() == 0 ? 0 : (long) CrlEntries.headerLength(entries.encodedLength()) + entries.encodedLength();
+        entries.count() == 0
+            ? 0
+            : (long) CrlEntries.headerLength(entries.encodedLength()) + entries.encodedLength();
     long body =
-        VERSION_2.length + algorithm.length + issuer.length + thisUpdate.length + nextUpdate.length + revoked
-            + CrlEntries.headerLength(extensions.length) + extensions.length;
+        VERSION_2.length
+            + algorithm.length
+            + issuer.length
+            + thisUpdate.length
+            + nextUpdate.length
+            + revoked
+            + CrlEntries.headerLength(extensions.length)
+            + extensions.length;
     byte[] out = new byte[checked(CrlEntries.headerLength(checked(body)) + body)];
     int at = CrlEntries.writeHeader(out, 0, 0x30, (int) body);
     at = put(out, at, VERSION_2);
@@ -75,15 +83,22 @@ final class CrlDer {
     return out;
   }
 
-  /** authorityKeyIdentifier, cRLNumber and the critical issuingDistributionPoint that sets the scope. */
+  /**
+   * authorityKeyIdentifier, cRLNumber and the critical issuingDistributionPoint that sets the
+   * scope.
+   */
   private static ASN1Encodable extensions(CrlTemplate t) {
     try {
       ExtensionsGenerator x = new ExtensionsGenerator();
       x.addExtension(
-          Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(t.authorityKeyIdentifier()));
+          Extension.authorityKeyIdentifier,
+          false,
+          new AuthorityKeyIdentifier(t.authorityKeyIdentifier()));
       x.addExtension(Extension.cRLNumber, false, new CRLNumber(t.number()));
       DistributionPointName dpName =
-          t.distributionPoints().isEmpty() ? null : new DistributionPointName(uris(t.distributionPoints()));
+          t.distributionPoints().isEmpty()
+              ? null
+              : new DistributionPointName(uris(t.distributionPoints()));
       boolean arl = t.scope() == CrlScope.ARL;
       x.addExtension(
           Extension.issuingDistributionPoint,

@@ -12,11 +12,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * The revoked-certificate entries of one CRL, DER-encoded as they are added (RFC 5280 5.1.2.6).
  *
- * <p>A list with a million entries is about 40 MB of DER; held as Bouncy Castle objects (an integer, a
- * time and an extensions structure per entry) it would take several times that and put millions of
- * objects on the heap. Entries are appended one at a time, typically straight from a database cursor,
- * into one growing byte array, so building a large list costs its encoded size and no object per
- * entry. Not thread-safe: one builder fills it.
+ * <p>A list with a million entries is about 40 MB of DER; held as Bouncy Castle objects (an
+ * integer, a time and an extensions structure per entry) it would take several times that and put
+ * millions of objects on the heap. Entries are appended one at a time, typically straight from a
+ * database cursor, into one growing byte array, so building a large list costs its encoded size and
+ * no object per entry. Not thread-safe: one builder fills it.
  */
 public final class CrlEntries {
 
@@ -24,6 +24,7 @@ public final class CrlEntries {
   private static final byte[] REASON_PREFIX = {
     0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01
   };
+
   /** {@code SEQUENCE { id-ce-invalidityDate, OCTET STRING { GeneralizedTime } }} up to the time. */
   private static final byte[] INVALIDITY_PREFIX = {
     0x30, 0x18, 0x06, 0x03, 0x55, 0x1d, 0x18, 0x04, 0x11
@@ -61,7 +62,8 @@ public final class CrlEntries {
    * @param invalidityDate the invalidity date, if given
    * @return this list
    */
-  public CrlEntries add(BigInteger serial, Instant revocationDate, int reason, @Nullable Instant invalidityDate) {
+  public CrlEntries add(
+      BigInteger serial, Instant revocationDate, int reason, @Nullable Instant invalidityDate) {
     if (serial.signum() <= 0) {
       throw new IllegalArgumentException("CRL entry serial must be positive");
     }
@@ -78,7 +80,9 @@ public final class CrlEntries {
       extensions += INVALIDITY_PREFIX.length + 17;
     }
     int body =
-        headerLength(serialBytes.length) + serialBytes.length + revoked.length
+        headerLength(serialBytes.length)
+            + serialBytes.length
+            + revoked.length
             + (extensions == 0 ? 0 : headerLength(extensions) + extensions);
     ensure(headerLength(body) + body);
     header(0x30, body);
@@ -132,7 +136,10 @@ public final class CrlEntries {
     return encodeTime(instant.atZone(ZoneOffset.UTC), true);
   }
 
-  /** {@code YYMMDDHHMMSSZ} (UTCTime) or {@code YYYYMMDDHHMMSSZ} (GeneralizedTime) with tag and length. */
+  /**
+   * {@code YYMMDDHHMMSSZ} (UTCTime) or {@code YYYYMMDDHHMMSSZ} (GeneralizedTime) with tag and
+   * length.
+   */
   private static byte[] encodeTime(ZonedDateTime t, boolean generalized) {
     int size = generalized ? 15 : 13;
     byte[] out = new byte[size + 2];

@@ -19,8 +19,8 @@ import org.jspecify.annotations.Nullable;
  * @param nextUpdate the time by which the next list will be issued
  * @param distributionPoints URIs named in the issuing distribution point; they match the CRL
  *     distribution points of the certificates this list covers
- * @param entries revoked, unexpired certificates in this scope, already DER-encoded (a list of a million
- *     entries stays one byte array)
+ * @param entries revoked, unexpired certificates in this scope, already DER-encoded (a list of a
+ *     million entries stays one byte array)
  */
 public record CrlTemplate(
     X500Name issuer,
@@ -46,11 +46,27 @@ public record CrlTemplate(
 
   /** A template whose entries are given as a list (small lists, tests). */
   public CrlTemplate(
-      X500Name issuer, String issuerKeyId, String signatureAlgorithm, byte[] authorityKeyIdentifier,
-      CrlScope scope, BigInteger number, Instant thisUpdate, Instant nextUpdate,
-      List<String> distributionPoints, List<Entry> entries) {
-    this(issuer, issuerKeyId, signatureAlgorithm, authorityKeyIdentifier, scope, number, thisUpdate,
-        nextUpdate, distributionPoints, CrlEntries.of(entries));
+      X500Name issuer,
+      String issuerKeyId,
+      String signatureAlgorithm,
+      byte[] authorityKeyIdentifier,
+      CrlScope scope,
+      BigInteger number,
+      Instant thisUpdate,
+      Instant nextUpdate,
+      List<String> distributionPoints,
+      List<Entry> entries) {
+    this(
+        issuer,
+        issuerKeyId,
+        signatureAlgorithm,
+        authorityKeyIdentifier,
+        scope,
+        number,
+        thisUpdate,
+        nextUpdate,
+        distributionPoints,
+        CrlEntries.of(entries));
   }
 
   /**
@@ -61,5 +77,6 @@ public record CrlTemplate(
    * @param reason RFC 5280 CRLReason code (0 unspecified .. 10 aACompromise)
    * @param invalidityDate when the key is known or suspected to have been compromised, if given
    */
-  public record Entry(BigInteger serial, Instant revocationDate, int reason, @Nullable Instant invalidityDate) {}
+  public record Entry(
+      BigInteger serial, Instant revocationDate, int reason, @Nullable Instant invalidityDate) {}
 }

@@ -1,9 +1,8 @@
 package io.gpki.signer;
 
-import org.jspecify.annotations.Nullable;
-
 import java.security.PublicKey;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A place where CA private keys live (a PKCS#12 keystore, a PKCS#11 token). Every method may block;
@@ -33,11 +32,14 @@ public interface KeySource extends AutoCloseable {
   /** Generates and stores a new key pair under {@code keyId}. Blocking. */
   PublicKey generate(String keyId, KeySpec spec) throws Exception;
 
-  /** Probes the source (e.g. token present and logged in); throws when it is not usable. Blocking. */
+  /**
+   * Probes the source (e.g. token present and logged in); throws when it is not usable. Blocking.
+   */
   void probe() throws Exception;
 
   /**
-   * Drops cached handles/sessions so the next call reconnects (e.g. after the HSM came back). Blocking.
+   * Drops cached handles/sessions so the next call reconnects (e.g. after the HSM came back).
+   * Blocking.
    */
   void reset() throws Exception;
 

@@ -1,8 +1,8 @@
 package io.gpki.signer;
 
-import org.jspecify.annotations.Nullable;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** Configuration of one key source. Secrets are named by file, never given inline. */
 public sealed interface KeySourceSpec {
@@ -23,7 +23,12 @@ public sealed interface KeySourceSpec {
    * @param passwordEnv environment variable holding the password, used when no file is given
    * @param resilience resilience settings
    */
-  record Pkcs12(String name, Path path, Path passwordFile, @Nullable String passwordEnv, Resilience resilience)
+  record Pkcs12(
+      String name,
+      Path path,
+      Path passwordFile,
+      @Nullable String passwordEnv,
+      Resilience resilience)
       implements KeySourceSpec {}
 
   /**
@@ -37,7 +42,12 @@ public sealed interface KeySourceSpec {
    * @param resilience resilience settings
    */
   record Pkcs11(
-      String name, Path library, String tokenLabel, Path pinFile, int sessions, Resilience resilience)
+      String name,
+      Path library,
+      String tokenLabel,
+      Path pinFile,
+      int sessions,
+      Resilience resilience)
       implements KeySourceSpec {}
 
   /**

@@ -5,8 +5,8 @@ import org.bouncycastle.asn1.ocsp.OCSPResponseStatus;
 
 /**
  * The unsuccessful OCSPResponseStatus values a responder sends (RFC 6960 4.2.1), each encoded once:
- * {@code OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED }} without responseBytes, so they carry
- * no signature and never vary.
+ * {@code OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED }} without responseBytes, so they
+ * carry no signature and never vary.
  */
 public enum OcspErrorResponse {
   /** Illegal confirmation request. */
@@ -19,6 +19,7 @@ public enum OcspErrorResponse {
   UNAUTHORIZED(OCSPResponseStatus.UNAUTHORIZED);
 
   private final int code;
+
   @SuppressWarnings("ImmutableEnumChecker") // private; handed out only as copies
   private final byte[] encoded;
 

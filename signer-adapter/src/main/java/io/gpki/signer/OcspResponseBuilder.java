@@ -30,10 +30,10 @@ import org.bouncycastle.asn1.x509.Extensions;
 import reactor.core.publisher.Mono;
 
 /**
- * Builds RFC 6960 OCSP responses with Bouncy Castle and has them signed through a {@link CaSigner}, as
- * {@link PkiObjectBuilder} does for certificates and CRLs: the ResponseData is built here, only its DER
- * goes to the signer, so the responder key never leaves its key source and signing never blocks the
- * caller. The unsigned error responses are in {@link OcspErrorResponse}.
+ * Builds RFC 6960 OCSP responses with Bouncy Castle and has them signed through a {@link CaSigner},
+ * as {@link PkiObjectBuilder} does for certificates and CRLs: the ResponseData is built here, only
+ * its DER goes to the signer, so the responder key never leaves its key source and signing never
+ * blocks the caller. The unsigned error responses are in {@link OcspErrorResponse}.
  */
 public final class OcspResponseBuilder {
 
@@ -92,7 +92,8 @@ public final class OcspResponseBuilder {
         s.certId(), status, time(s.thisUpdate()), time(s.nextUpdate()), (Extensions) null);
   }
 
-  private static BasicOCSPResponse basic(OcspResponseTemplate t, ResponseData tbs, byte[] signature) {
+  private static BasicOCSPResponse basic(
+      OcspResponseTemplate t, ResponseData tbs, byte[] signature) {
     DERSequence certs = null;
     if (!t.certificates().isEmpty()) {
       ASN1EncodableVector v = new ASN1EncodableVector();
@@ -110,7 +111,8 @@ public final class OcspResponseBuilder {
     return der(
         new OCSPResponse(
             new OCSPResponseStatus(OCSPResponseStatus.SUCCESSFUL),
-            new ResponseBytes(OCSPObjectIdentifiers.id_pkix_ocsp_basic, new DEROctetString(der(basic)))));
+            new ResponseBytes(
+                OCSPObjectIdentifiers.id_pkix_ocsp_basic, new DEROctetString(der(basic)))));
   }
 
   /** RFC 6960 / RFC 5019: GeneralizedTime in whole seconds, UTC, no fraction. */

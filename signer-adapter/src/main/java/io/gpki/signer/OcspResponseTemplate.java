@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Everything needed to build one signed OCSP response (RFC 6960 4.2.1, BasicOCSPResponse).
  *
- * @param responderKeyId signer key id of the key that signs (a delegated responder key, or the CA key)
+ * @param responderKeyId signer key id of the key that signs (a delegated responder key, or the CA
+ *     key)
  * @param signatureAlgorithm JCA signature algorithm
  * @param responderKeyHash responderID byKey: SHA-1 of the signing public key's BIT STRING value
  * @param certificates the certificates field (the delegated responder certificate), or empty

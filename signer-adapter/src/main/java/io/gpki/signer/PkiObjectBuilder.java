@@ -1,6 +1,5 @@
 package io.gpki.signer;
 
-import org.jspecify.annotations.Nullable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -46,12 +45,13 @@ import org.bouncycastle.asn1.x509.V3TBSCertificateGenerator;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
  * Builds RFC 5280 certificates and CRLs with Bouncy Castle and has them signed through a {@link
- * CaSigner}. The to-be-signed structure is built here, only its DER goes to the signer, so the private
- * key never leaves its key source and signing never blocks the caller.
+ * CaSigner}. The to-be-signed structure is built here, only its DER goes to the signer, so the
+ * private key never leaves its key source and signing never blocks the caller.
  */
 public final class PkiObjectBuilder {
 
@@ -78,8 +78,8 @@ public final class PkiObjectBuilder {
   }
 
   /**
-   * Builds and signs a CRL or ARL and returns its DER. For large lists: the entries are never decoded
-   * into objects, so the heap needed is about twice the list's encoded size.
+   * Builds and signs a CRL or ARL and returns its DER. For large lists: the entries are never
+   * decoded into objects, so the heap needed is about twice the list's encoded size.
    */
   public Mono<byte[]> crlDer(CrlTemplate t) {
     return Mono.fromCallable(() -> CrlDer.tbs(t))
@@ -98,7 +98,9 @@ public final class PkiObjectBuilder {
     }
   }
 
-  /** {@code SEQUENCE { tbs, signatureAlgorithm, signatureValue }}: the shape of both X.509 objects. */
+  /**
+   * {@code SEQUENCE { tbs, signatureAlgorithm, signatureValue }}: the shape of both X.509 objects.
+   */
   private Mono<DERSequence> signed(
       ASN1Encodable tbs, AlgorithmIdentifier algorithm, String keyId, String signatureAlgorithm) {
     return signer
@@ -117,8 +119,10 @@ public final class PkiObjectBuilder {
 
   /** The algorithm identifier for a JCA signature algorithm name. */
   public static AlgorithmIdentifier algorithmIdentifier(String signatureAlgorithm) {
-    AlgorithmIdentifier id = new DefaultSignatureAlgorithmIdentifierFinder().find(signatureAlgorithm);
-    if (id.getAlgorithm().equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.sha256WithRSAEncryption)
+    AlgorithmIdentifier id =
+        new DefaultSignatureAlgorithmIdentifierFinder().find(signatureAlgorithm);
+    if (id.getAlgorithm()
+            .equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.sha256WithRSAEncryption)
         && id.getParameters() == null) {
       return new AlgorithmIdentifier(id.getAlgorithm(), DERNull.INSTANCE);
     }
@@ -142,7 +146,9 @@ public final class PkiObjectBuilder {
     ExtensionsGenerator x = new ExtensionsGenerator();
     CertificateProfile p = t.profile();
     x.addExtension(
-        Extension.authorityKeyIdentifier, false, new AuthorityKeyIdentifier(t.authorityKeyIdentifier()));
+        Extension.authorityKeyIdentifier,
+        false,
+        new AuthorityKeyIdentifier(t.authorityKeyIdentifier()));
     x.addExtension(
         Extension.subjectKeyIdentifier,
         false,
@@ -151,7 +157,9 @@ public final class PkiObjectBuilder {
       x.addExtension(
           Extension.basicConstraints,
           true,
-          t.pathLength() == null ? new BasicConstraints(true) : new BasicConstraints(t.pathLength()));
+          t.pathLength() == null
+              ? new BasicConstraints(true)
+              : new BasicConstraints(t.pathLength()));
     }
     x.addExtension(Extension.keyUsage, true, keyUsage(p));
     ExtendedKeyUsage eku = extendedKeyUsage(p);
@@ -183,8 +191,12 @@ public final class PkiObjectBuilder {
           Extension.policyConstraints,
           true,
           new PolicyConstraints(
-              t.requireExplicitPolicy() == null ? null : BigInteger.valueOf(t.requireExplicitPolicy()),
-              t.inhibitPolicyMapping() == null ? null : BigInteger.valueOf(t.inhibitPolicyMapping())));
+              t.requireExplicitPolicy() == null
+                  ? null
+                  : BigInteger.valueOf(t.requireExplicitPolicy()),
+              t.inhibitPolicyMapping() == null
+                  ? null
+                  : BigInteger.valueOf(t.inhibitPolicyMapping())));
     }
     if (t.nameConstraints() != null) {
       // RFC 5280 4.2.1.10: conforming CAs MUST mark this extension critical.
@@ -200,7 +212,8 @@ public final class PkiObjectBuilder {
       DistributionPoint dp =
           new DistributionPoint(
               new DistributionPointName(uris(t.crlDistributionPoints())), null, null);
-      x.addExtension(Extension.cRLDistributionPoints, false, new CRLDistPoint(new DistributionPoint[] {dp}));
+      x.addExtension(
+          Extension.cRLDistributionPoints, false, new CRLDistPoint(new DistributionPoint[] {dp}));
     }
     List<AccessDescription> access = new ArrayList<>();
     for (String uri : t.caIssuers()) {
@@ -212,7 +225,8 @@ public final class PkiObjectBuilder {
     for (String uri : t.ocsp()) {
       access.add(
           new AccessDescription(
-              AccessDescription.id_ad_ocsp, new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
+              AccessDescription.id_ad_ocsp,
+              new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
     }
     if (!access.isEmpty()) {
       x.addExtension(
@@ -232,7 +246,8 @@ public final class PkiObjectBuilder {
       case OFFICIAL_SIGNING, USER_SIGNING ->
           new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation);
       case ENCRYPTION -> new KeyUsage(KeyUsage.keyEncipherment | KeyUsage.dataEncipherment);
-      case SERVER_TLS, CLIENT_TLS -> new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment);
+      case SERVER_TLS, CLIENT_TLS ->
+          new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment);
       case OCSP_SIGNING -> new KeyUsage(KeyUsage.digitalSignature);
     };
   }
@@ -265,5 +280,4 @@ public final class PkiObjectBuilder {
       throw new UncheckedIOException(e);
     }
   }
-
 }

@@ -37,9 +37,9 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The {@link CaSigner} over one or more key sources. Each source gets a lane: its own bounded
- * scheduler ({@code signer-<name>-*} threads, sized to the source's sessions), a bulkhead that fails
- * fast with {@link Kind#SATURATED}, a circuit breaker {@code signer-<name>} and a call timeout. Key ids
- * are routed to the source that holds them.
+ * scheduler ({@code signer-<name>-*} threads, sized to the source's sessions), a bulkhead that
+ * fails fast with {@link Kind#SATURATED}, a circuit breaker {@code signer-<name>} and a call
+ * timeout. Key ids are routed to the source that holds them.
  */
 final class ResilientCaSigner implements ManagedCaSigner {
 
@@ -62,8 +62,9 @@ final class ResilientCaSigner implements ManagedCaSigner {
   }
 
   /**
-   * Builds a lane per source and indexes their key ids. Blocking (reads every source's key ids); call
-   * at startup. On failure the schedulers are disposed; closing the sources is the caller's job.
+   * Builds a lane per source and indexes their key ids. Blocking (reads every source's key ids);
+   * call at startup. On failure the schedulers are disposed; closing the sources is the caller's
+   * job.
    *
    * @throws IllegalArgumentException when a key id is held by two sources
    * @throws IllegalStateException when a source's key ids cannot be read
@@ -83,13 +84,18 @@ final class ResilientCaSigner implements ManagedCaSigner {
           ids = lane.source.keyIds();
         } catch (Exception e) {
           throw new IllegalStateException(
-              "cannot read the key ids of key source " + lane.source.name() + ": " + e.getMessage(), e);
+              "cannot read the key ids of key source " + lane.source.name() + ": " + e.getMessage(),
+              e);
         }
         for (String id : ids) {
           Lane other = signer.lanesByKey.putIfAbsent(id, lane);
           if (other != null) {
             throw new IllegalArgumentException(
-                "key id '" + id + "' is held by key sources " + other.source.name() + " and "
+                "key id '"
+                    + id
+                    + "' is held by key sources "
+                    + other.source.name()
+                    + " and "
                     + lane.source.name());
           }
         }
@@ -113,10 +119,10 @@ final class ResilientCaSigner implements ManagedCaSigner {
               refusal != null
                   ? Mono.error(fenced(keyId, refusal))
                   : lane == null
-                  ? Mono.error(unknownKey(keyId))
-                  : lane.call(
-                      lane.callTimeout,
-                      () -> audit.around(() -> lane.source.sign(keyId, algorithm, data)));
+                      ? Mono.error(unknownKey(keyId))
+                      : lane.call(
+                          lane.callTimeout,
+                          () -> audit.around(() -> lane.source.sign(keyId, algorithm, data)));
           // Failures decided outside the signer thread (unknown key, saturated, circuit open,
           // timeout) are logged after a hop to boundedElastic: the caller may be an event loop and
           // the log appender may block.
@@ -163,11 +169,12 @@ final class ResilientCaSigner implements ManagedCaSigner {
           Duration timeout = lane.callTimeout.multipliedBy(GENERATE_TIMEOUT_FACTOR);
           return lane.call(timeout, () -> lane.source.generate(keyId, spec))
               .doOnSuccess(key -> lanesByKey.put(keyId, lane))
-              .doFinally(signal -> {
-                synchronized (pendingKeyIds) {
-                  pendingKeyIds.remove(keyId);
-                }
-              });
+              .doFinally(
+                  signal -> {
+                    synchronized (pendingKeyIds) {
+                      pendingKeyIds.remove(keyId);
+                    }
+                  });
         });
   }
 
@@ -242,7 +249,8 @@ final class ResilientCaSigner implements ManagedCaSigner {
     final Bulkhead bulkhead;
     final CircuitBreaker breaker;
     // Set when the source failed or the breaker lets a trial call through after OPEN: the next call
-    // reconnects first. Resetting after any failure matters for a CA that signs rarely: it may never
+    // reconnects first. Resetting after any failure matters for a CA that signs rarely: it may
+    // never
     // fail often enough to open the circuit, yet must not keep a dead HSM session.
     final AtomicBoolean resetBeforeNextCall = new AtomicBoolean();
 
@@ -254,7 +262,8 @@ final class ResilientCaSigner implements ManagedCaSigner {
       int queue = Math.max(1, resilience.queueCapacity());
       // The bulkhead below is the exact gate. The scheduler counts a task as queued until a thread
       // picks it up (and a timed-out task until it ends), so its own cap gets slack to never reject
-      // first; it stays a backstop. Daemon threads: a forgotten close() must not keep the JVM alive.
+      // first; it stays a backstop. Daemon threads: a forgotten close() must not keep the JVM
+      // alive.
       this.scheduler =
           Schedulers.newBoundedElastic(sessions, 2 * (sessions + queue), name, 60, true);
       // Running plus waiting calls; one more fails at once instead of piling up behind the HSM.
@@ -321,8 +330,8 @@ final class ResilientCaSigner implements ManagedCaSigner {
     }
 
     /**
-     * Probes the source. Outside the breaker, but it does reconnect first when a reset is pending: an
-     * idle signer whose readiness is down may get no signing traffic that would reconnect it.
+     * Probes the source. Outside the breaker, but it does reconnect first when a reset is pending:
+     * an idle signer whose readiness is down may get no signing traffic that would reconnect it.
      */
     Mono<SignerHealth.SourceHealth> health() {
       return Mono.defer(
@@ -336,7 +345,11 @@ final class ResilientCaSigner implements ManagedCaSigner {
           .timeout(callTimeout, Schedulers.boundedElastic())
           .doOnError(this::resetAfterFailure)
           .onErrorResume(
-              e -> Mono.just(sourceHealth(false, String.valueOf(classify(e, source.name(), callTimeout).getMessage()))));
+              e ->
+                  Mono.just(
+                      sourceHealth(
+                          false,
+                          String.valueOf(classify(e, source.name(), callTimeout).getMessage()))));
     }
 
     private void resetAfterFailure(Throwable e) {
@@ -358,8 +371,8 @@ final class ResilientCaSigner implements ManagedCaSigner {
   /**
    * The audit lines of one signature: the signer thread logs one line before and one after the
    * signature itself; a request that fails before or beside it (unknown key, saturated, circuit
-   * open, timeout) gets an end line with that outcome, unless the signer thread already logged one. A
-   * signature that finishes after its caller timed out is still logged, marked {@code late=true}.
+   * open, timeout) gets an end line with that outcome, unless the signer thread already logged one.
+   * A signature that finishes after its caller timed out is still logged, marked {@code late=true}.
    * Lines name the data by length and SHA-256, never key material or secrets.
    */
   private static final class SignatureAudit {
@@ -388,7 +401,12 @@ final class ResilientCaSigner implements ManagedCaSigner {
     byte[] around(Callable<byte[]> signature) throws Exception {
       LOG.info(
           "signature.begin id={} source={} keyId={} algorithm={} dataLength={} dataSha256={}",
-          id, source, keyId, algorithm, length, sha256);
+          id,
+          source,
+          keyId,
+          algorithm,
+          length,
+          sha256);
       String outcome = "OK";
       try {
         return signature.call();
@@ -412,8 +430,15 @@ final class ResilientCaSigner implements ManagedCaSigner {
       LOG.info(
           "signature.end id={} source={} keyId={} algorithm={} dataLength={} dataSha256={}"
               + " outcome={} latencyMs={} late={}",
-          id, source, keyId, algorithm, length, sha256, outcome,
-          (System.nanoTime() - startNanos) / 1_000_000, late);
+          id,
+          source,
+          keyId,
+          algorithm,
+          length,
+          sha256,
+          outcome,
+          (System.nanoTime() - startNanos) / 1_000_000,
+          late);
     }
 
     private static String sha256(byte[] data) {

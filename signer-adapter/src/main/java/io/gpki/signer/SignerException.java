@@ -1,6 +1,7 @@
 package io.gpki.signer;
 
 import org.jspecify.annotations.Nullable;
+
 /** A signing failure, with a kind callers map to HTTP, OCSP or LDAP answers. */
 public final class SignerException extends RuntimeException {
 
@@ -19,8 +20,8 @@ public final class SignerException extends RuntimeException {
     /** The key source refused the operation (bad algorithm, key mismatch, ...). */
     REJECTED,
     /**
-     * This node may not sign: it is not the master at the current epoch (a backup, or a fenced former
-     * master). See {@link SigningFence}.
+     * This node may not sign: it is not the master at the current epoch (a backup, or a fenced
+     * former master). See {@link SigningFence}.
      */
     FENCED
   }

@@ -23,5 +23,6 @@ public record SignerHealth(List<SourceHealth> sources) {
    * @param circuitState the circuit breaker's state (CLOSED, OPEN, HALF_OPEN)
    * @param detail a short human-readable reason when down; never secret material
    */
-  public record SourceHealth(String name, String type, boolean up, String circuitState, String detail) {}
+  public record SourceHealth(
+      String name, String type, boolean up, String circuitState, String detail) {}
 }

@@ -9,7 +9,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** Proves BlockHound is installed in this test JVM: a blocking call on a non-blocking thread fails. */
+/**
+ * Proves BlockHound is installed in this test JVM: a blocking call on a non-blocking thread fails.
+ */
 class BlockHoundActiveTest {
 
   @Test
@@ -24,7 +26,10 @@ class BlockHoundActiveTest {
 
     StepVerifier.create(blocking)
         .expectErrorSatisfies(
-            e -> assertThat(e).isInstanceOf(BlockingOperationError.class).hasMessageContaining("Thread.sleep"))
+            e ->
+                assertThat(e)
+                    .isInstanceOf(BlockingOperationError.class)
+                    .hasMessageContaining("Thread.sleep"))
         .verify(Duration.ofSeconds(5));
   }
 
@@ -38,6 +43,9 @@ class BlockHoundActiveTest {
                 })
             .subscribeOn(Schedulers.boundedElastic());
 
-    StepVerifier.create(blocking).expectNext("slept").expectComplete().verify(Duration.ofSeconds(30));
+    StepVerifier.create(blocking)
+        .expectNext("slept")
+        .expectComplete()
+        .verify(Duration.ofSeconds(30));
   }
 }

@@ -41,7 +41,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Mono;
 
-/** OCSP responses built by {@link OcspResponseBuilder}, parsed back with Bouncy Castle's OCSP client. */
+/**
+ * OCSP responses built by {@link OcspResponseBuilder}, parsed back with Bouncy Castle's OCSP
+ * client.
+ */
 class OcspResponseBuilderTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -101,26 +104,33 @@ class OcspResponseBuilderTest {
   private static CertID certId(long serial) {
     return new CertID(
         new AlgorithmIdentifier(OIWObjectIdentifiers.idSHA1, DERNull.INSTANCE),
-        new DEROctetString(new byte[20]), new DEROctetString(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}),
+        new DEROctetString(new byte[20]),
+        new DEROctetString(
+            new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}),
         new ASN1Integer(serial));
   }
 
   private static byte[] keyHash(KeyPair keys) {
-    return PkiObjectBuilder.keyIdentifier(SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()));
+    return PkiObjectBuilder.keyIdentifier(
+        SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded()));
   }
 
   /** A responder certificate, issued by the RSA key to itself (only its bytes matter here). */
   private static Certificate responderCertificate() throws Exception {
     X509CertificateHolder h =
         new JcaX509v3CertificateBuilder(
-                new X500Name("C=JP,O=Test,CN=CA"), BigInteger.TEN, Date.from(PRODUCED.minusSeconds(60)),
-                Date.from(NEXT.plus(Duration.ofDays(30))), new X500Name("C=JP,O=Test,CN=OCSP Responder"),
+                new X500Name("C=JP,O=Test,CN=CA"),
+                BigInteger.TEN,
+                Date.from(PRODUCED.minusSeconds(60)),
+                Date.from(NEXT.plus(Duration.ofDays(30))),
+                new X500Name("C=JP,O=Test,CN=OCSP Responder"),
                 rsa.getPublic())
             .build(new JcaContentSignerBuilder("SHA256withRSA").build(rsa.getPrivate()));
     return h.toASN1Structure();
   }
 
-  private static OcspResponseTemplate.Single single(long serial, OcspResponseTemplate.Status status) {
+  private static OcspResponseTemplate.Single single(
+      long serial, OcspResponseTemplate.Status status) {
     return new OcspResponseTemplate.Single(certId(serial), status, PRODUCED, NEXT);
   }
 
@@ -128,7 +138,8 @@ class OcspResponseBuilderTest {
     OCSPResp resp = new OCSPResp(der);
     assertThat(resp.getStatus()).isEqualTo(OCSPResp.SUCCESSFUL);
     BasicOCSPResp basic = (BasicOCSPResp) resp.getResponseObject();
-    assertThat(basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(responderKey))).isTrue();
+    assertThat(basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(responderKey)))
+        .isTrue();
     return basic;
   }
 
@@ -137,7 +148,11 @@ class OcspResponseBuilderTest {
     Certificate cert = responderCertificate();
     OcspResponseTemplate t =
         new OcspResponseTemplate(
-            "rsa", "SHA256withRSA", keyHash(rsa), List.of(cert), PRODUCED,
+            "rsa",
+            "SHA256withRSA",
+            keyHash(rsa),
+            List.of(cert),
+            PRODUCED,
             List.of(
                 single(1, OcspResponseTemplate.Status.GOOD),
                 single(2, new OcspResponseTemplate.Status.Revoked(REVOKED_AT, 1)),
@@ -158,14 +173,17 @@ class OcspResponseBuilderTest {
     SingleResp[] r = basic.getResponses();
     assertThat(r).hasSize(4);
     for (int i = 0; i < 4; i++) {
-      assertThat(r[i].getCertID().toASN1Primitive().getEncoded()).as("CertID echoed").isEqualTo(certId(i + 1).getEncoded());
+      assertThat(r[i].getCertID().toASN1Primitive().getEncoded())
+          .as("CertID echoed")
+          .isEqualTo(certId(i + 1).getEncoded());
       assertThat(r[i].getThisUpdate().toInstant()).isEqualTo(Instant.parse("2030-01-01T10:00:00Z"));
       assertThat(r[i].getNextUpdate().toInstant()).isEqualTo(Instant.parse("2030-01-01T12:00:00Z"));
       assertThat(r[i].getExtensionOIDs().toArray()).isEmpty();
     }
     assertThat(r[0].getCertStatus()).as("good").isNull();
     RevokedStatus keyCompromise = (RevokedStatus) r[1].getCertStatus();
-    assertThat(keyCompromise.getRevocationTime().toInstant()).isEqualTo(Instant.parse("2029-12-31T09:08:07Z"));
+    assertThat(keyCompromise.getRevocationTime().toInstant())
+        .isEqualTo(Instant.parse("2029-12-31T09:08:07Z"));
     assertThat(keyCompromise.hasRevocationReason()).isTrue();
     assertThat(keyCompromise.getRevocationReason()).isEqualTo(1);
     RevokedStatus unspecified = (RevokedStatus) r[2].getCertStatus();
@@ -176,16 +194,26 @@ class OcspResponseBuilderTest {
   @Test
   void theNonceIsEchoedAndTheCaKeyMaySignWithoutCertificates() throws Exception {
     Extension nonce =
-        new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false, new DEROctetString(new byte[] {9, 8, 7, 6}).getEncoded());
+        new Extension(
+            OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
+            false,
+            new DEROctetString(new byte[] {9, 8, 7, 6}).getEncoded());
     OcspResponseTemplate t =
         new OcspResponseTemplate(
-            "ec", "SHA256withECDSA", keyHash(ec), List.of(), PRODUCED,
-            List.of(single(7, OcspResponseTemplate.Status.GOOD)), nonce);
+            "ec",
+            "SHA256withECDSA",
+            keyHash(ec),
+            List.of(),
+            PRODUCED,
+            List.of(single(7, OcspResponseTemplate.Status.GOOD)),
+            nonce);
     BasicOCSPResp basic = parse(BUILDER.build(t).block(WAIT), ec.getPublic());
     assertThat(basic.getCerts()).as("no certificates field").isEmpty();
     assertThat(basic.getResponderId().toASN1Primitive().getKeyHash()).isEqualTo(keyHash(ec));
-    assertThat(basic.getExtensionOIDs().toArray()).containsExactly(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
-    assertThat(basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce).getEncoded()).isEqualTo(nonce.getEncoded());
+    assertThat(basic.getExtensionOIDs().toArray())
+        .containsExactly(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
+    assertThat(basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce).getEncoded())
+        .isEqualTo(nonce.getEncoded());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -198,20 +226,31 @@ class OcspResponseBuilderTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"refused/no single responses, 0", "refused/not a nonce extension, 1", "refused/nextUpdate not after thisUpdate, 2"})
+  @CsvSource({
+    "refused/no single responses, 0",
+    "refused/not a nonce extension, 1",
+    "refused/nextUpdate not after thisUpdate, 2"
+  })
   void badTemplatesAreRefused(String outcome, int c) {
     assertThatThrownBy(
             () -> {
               switch (c) {
                 case 0 ->
-                    new OcspResponseTemplate("rsa", "SHA256withRSA", keyHash(rsa), List.of(), PRODUCED, List.of(), null);
+                    new OcspResponseTemplate(
+                        "rsa", "SHA256withRSA", keyHash(rsa), List.of(), PRODUCED, List.of(), null);
                 case 1 ->
                     new OcspResponseTemplate(
-                        "rsa", "SHA256withRSA", keyHash(rsa), List.of(), PRODUCED,
+                        "rsa",
+                        "SHA256withRSA",
+                        keyHash(rsa),
+                        List.of(),
+                        PRODUCED,
                         List.of(single(1, OcspResponseTemplate.Status.GOOD)),
-                        new Extension(new ASN1ObjectIdentifier("1.2.3.4"), false, new byte[] {5, 0}));
+                        new Extension(
+                            new ASN1ObjectIdentifier("1.2.3.4"), false, new byte[] {5, 0}));
                 default ->
-                    new OcspResponseTemplate.Single(certId(1), OcspResponseTemplate.Status.GOOD, NEXT, NEXT);
+                    new OcspResponseTemplate.Single(
+                        certId(1), OcspResponseTemplate.Status.GOOD, NEXT, NEXT);
               }
             })
         .as(outcome)

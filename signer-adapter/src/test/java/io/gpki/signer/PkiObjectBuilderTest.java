@@ -32,12 +32,15 @@ import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
-/** Certificates and CRLs built by {@link PkiObjectBuilder}: extensions per profile, signatures, scope. */
+/**
+ * Certificates and CRLs built by {@link PkiObjectBuilder}: extensions per profile, signatures,
+ * scope.
+ */
 class PkiObjectBuilderTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -89,43 +92,68 @@ class PkiObjectBuilderTest {
     builder = new PkiObjectBuilder(new OneKeySigner());
   }
 
-  private static CertificateTemplate template(CertificateProfile profile, List<CertificateTemplate.PolicyMapping> maps) {
+  private static CertificateTemplate template(
+      CertificateProfile profile, List<CertificateTemplate.PolicyMapping> maps) {
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     return new CertificateTemplate(
-        CA, "ca-g1", "SHA256withRSA",
-        PkiObjectBuilder.keyIdentifier(SubjectPublicKeyInfo.getInstance(caKeys.getPublic().getEncoded())),
+        CA,
+        "ca-g1",
+        "SHA256withRSA",
+        PkiObjectBuilder.keyIdentifier(
+            SubjectPublicKeyInfo.getInstance(caKeys.getPublic().getEncoded())),
         new X500Name("C=JP,O=Test,CN=Subject"),
         SubjectPublicKeyInfo.getInstance(subjectKeys.getPublic().getEncoded()),
-        new BigInteger("123456789abcdef0123456789abcdef", 16), now, now.plus(Duration.ofDays(30)),
-        profile, List.of("2.999.1"), maps, profile.isCa() ? 1 : null, null, null,
-        List.of("http://repo.test/crl/ca.crl", "ldap://repo.test/OU=CA,O=Test,C=JP?certificateRevocationList;binary"),
+        new BigInteger("123456789abcdef0123456789abcdef", 16),
+        now,
+        now.plus(Duration.ofDays(30)),
+        profile,
+        List.of("2.999.1"),
+        maps,
+        profile.isCa() ? 1 : null,
+        null,
+        null,
+        List.of(
+            "http://repo.test/crl/ca.crl",
+            "ldap://repo.test/OU=CA,O=Test,C=JP?certificateRevocationList;binary"),
         List.of("http://repo.test/ca/ca.p7c"),
         profile.isCa() ? List.of() : List.of("http://repo.test/ocsp"),
-        profile == CertificateProfile.SERVER_TLS ? List.of(new GeneralName(GeneralName.dNSName, "srv.test")) : List.of());
+        profile == CertificateProfile.SERVER_TLS
+            ? List.of(new GeneralName(GeneralName.dNSName, "srv.test"))
+            : List.of());
   }
 
   @ParameterizedTest(name = "{0}")
   @EnumSource(CertificateProfile.class)
-  void everyProfileCarriesKeyIdentifiersAccessPointsAndItsUsages(CertificateProfile profile) throws Exception {
+  void everyProfileCarriesKeyIdentifiersAccessPointsAndItsUsages(CertificateProfile profile)
+      throws Exception {
     List<CertificateTemplate.PolicyMapping> maps =
         profile == CertificateProfile.CROSS_CA
             ? List.of(new CertificateTemplate.PolicyMapping("2.999.1", "2.999.2"))
             : List.of();
     X509CertificateHolder cert = builder.certificate(template(profile, maps)).block(WAIT);
 
-    assertThat(cert.isSignatureValid(new JcaContentVerifierProviderBuilder().build(caKeys.getPublic()))).isTrue();
+    assertThat(
+            cert.isSignatureValid(
+                new JcaContentVerifierProviderBuilder().build(caKeys.getPublic())))
+        .isTrue();
     assertThat(cert.getVersionNumber()).isEqualTo(3);
-    assertThat(cert.getSerialNumber()).isEqualTo(new BigInteger("123456789abcdef0123456789abcdef", 16));
+    assertThat(cert.getSerialNumber())
+        .isEqualTo(new BigInteger("123456789abcdef0123456789abcdef", 16));
     assertThat(AuthorityKeyIdentifier.fromExtensions(cert.getExtensions()).getKeyIdentifierOctets())
-        .isEqualTo(PkiObjectBuilder.keyIdentifier(SubjectPublicKeyInfo.getInstance(caKeys.getPublic().getEncoded())));
+        .isEqualTo(
+            PkiObjectBuilder.keyIdentifier(
+                SubjectPublicKeyInfo.getInstance(caKeys.getPublic().getEncoded())));
     assertThat(SubjectKeyIdentifier.fromExtensions(cert.getExtensions()).getKeyIdentifier())
         .isEqualTo(PkiObjectBuilder.keyIdentifier(cert.getSubjectPublicKeyInfo()));
     CRLDistPoint cdp = CRLDistPoint.fromExtensions(cert.getExtensions());
     assertThat(cdp.getDistributionPoints()[0].getDistributionPoint().toString())
-        .contains("http://repo.test/crl/ca.crl").contains("ldap://repo.test/");
-    AuthorityInformationAccess aia = AuthorityInformationAccess.fromExtensions(cert.getExtensions());
+        .contains("http://repo.test/crl/ca.crl")
+        .contains("ldap://repo.test/");
+    AuthorityInformationAccess aia =
+        AuthorityInformationAccess.fromExtensions(cert.getExtensions());
     assertThat(aia.getAccessDescriptions()).hasSize(profile.isCa() ? 1 : 2);
-    assertThat(CertificatePolicies.fromExtensions(cert.getExtensions()).getPolicyInformation()).hasSize(1);
+    assertThat(CertificatePolicies.fromExtensions(cert.getExtensions()).getPolicyInformation())
+        .hasSize(1);
 
     Extension ku = cert.getExtension(Extension.keyUsage);
     assertThat(ku.isCritical()).isTrue();
@@ -153,60 +181,96 @@ class PkiObjectBuilderTest {
       case CLIENT_TLS -> assertThat(eku.hasKeyPurposeId(KeyPurposeId.id_kp_clientAuth)).isTrue();
       case OCSP_SIGNING -> {
         assertThat(eku.hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)).isTrue();
-        assertThat(cert.getExtension(new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.5.5.7.48.1.5"))).isNotNull();
+        assertThat(
+                cert.getExtension(
+                    new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.3.6.1.5.5.7.48.1.5")))
+            .isNotNull();
       }
     }
     Extension mappings = cert.getExtension(Extension.policyMappings);
     if (profile == CertificateProfile.CROSS_CA) {
       assertThat(mappings.isCritical()).isTrue();
-      ASN1Sequence pair = ASN1Sequence.getInstance(ASN1Sequence.getInstance(mappings.getParsedValue()).getObjectAt(0));
+      ASN1Sequence pair =
+          ASN1Sequence.getInstance(
+              ASN1Sequence.getInstance(mappings.getParsedValue()).getObjectAt(0));
       assertThat(pair.getObjectAt(0).toString()).isEqualTo("2.999.1");
       assertThat(pair.getObjectAt(1).toString()).isEqualTo("2.999.2");
     } else {
       assertThat(mappings).isNull();
     }
     // The JDK parses what Bouncy Castle built.
-    var jdk = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-        .generateCertificate(new java.io.ByteArrayInputStream(cert.getEncoded()));
+    var jdk =
+        (java.security.cert.X509Certificate)
+            java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(cert.getEncoded()));
     jdk.verify(caKeys.getPublic());
   }
 
   @Test
   void policyMappingsOutsideCrossCertificatesAreRefused() {
     assertThatThrownBy(
-            () -> template(CertificateProfile.OFFICIAL_SIGNING, List.of(new CertificateTemplate.PolicyMapping("2.999.1", "2.999.2"))))
+            () ->
+                template(
+                    CertificateProfile.OFFICIAL_SIGNING,
+                    List.of(new CertificateTemplate.PolicyMapping("2.999.1", "2.999.2"))))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void crlAndArlCarryNumberScopeAndEntriesWithReasons() throws Exception {
     Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-    byte[] aki = PkiObjectBuilder.keyIdentifier(SubjectPublicKeyInfo.getInstance(caKeys.getPublic().getEncoded()));
+    byte[] aki =
+        PkiObjectBuilder.keyIdentifier(
+            SubjectPublicKeyInfo.getInstance(caKeys.getPublic().getEncoded()));
     List<CrlTemplate.Entry> entries =
         List.of(
-            new CrlTemplate.Entry(BigInteger.valueOf(7), now.minusSeconds(60), CRLReason.keyCompromise, now.minusSeconds(3600)),
-            new CrlTemplate.Entry(BigInteger.valueOf(8), now.minusSeconds(30), CRLReason.unspecified, null));
+            new CrlTemplate.Entry(
+                BigInteger.valueOf(7),
+                now.minusSeconds(60),
+                CRLReason.keyCompromise,
+                now.minusSeconds(3600)),
+            new CrlTemplate.Entry(
+                BigInteger.valueOf(8), now.minusSeconds(30), CRLReason.unspecified, null));
     for (CrlScope scope : CrlScope.values()) {
       X509CRLHolder crl =
-          builder.crl(
-                  new CrlTemplate(CA, "ca-g1", "SHA256withRSA", aki, scope, BigInteger.valueOf(42), now,
-                      now.plus(Duration.ofHours(2)), List.of("http://repo.test/" + scope + ".crl"), entries))
+          builder
+              .crl(
+                  new CrlTemplate(
+                      CA,
+                      "ca-g1",
+                      "SHA256withRSA",
+                      aki,
+                      scope,
+                      BigInteger.valueOf(42),
+                      now,
+                      now.plus(Duration.ofHours(2)),
+                      List.of("http://repo.test/" + scope + ".crl"),
+                      entries))
               .block(WAIT);
-      assertThat(crl.isSignatureValid(new JcaContentVerifierProviderBuilder().build(caKeys.getPublic()))).isTrue();
+      assertThat(
+              crl.isSignatureValid(
+                  new JcaContentVerifierProviderBuilder().build(caKeys.getPublic())))
+          .isTrue();
       assertThat(crl.getExtension(Extension.cRLNumber).getParsedValue().toString()).isEqualTo("42");
       Extension idpExt = crl.getExtension(Extension.issuingDistributionPoint);
       assertThat(idpExt.isCritical()).isTrue();
       IssuingDistributionPoint idp = IssuingDistributionPoint.getInstance(idpExt.getParsedValue());
       assertThat(idp.onlyContainsCACerts()).isEqualTo(scope == CrlScope.ARL);
       assertThat(idp.onlyContainsUserCerts()).isEqualTo(scope == CrlScope.CRL);
-      assertThat(idp.getDistributionPoint().toString()).contains("http://repo.test/" + scope + ".crl");
+      assertThat(idp.getDistributionPoint().toString())
+          .contains("http://repo.test/" + scope + ".crl");
       assertThat(crl.getNextUpdate().toInstant()).isEqualTo(now.plus(Duration.ofHours(2)));
       var seven = crl.getRevokedCertificate(BigInteger.valueOf(7));
-      assertThat(CRLReason.getInstance(seven.getExtensions().getExtension(Extension.reasonCode).getParsedValue()).getValue().intValue())
+      assertThat(
+              CRLReason.getInstance(
+                      seven.getExtensions().getExtension(Extension.reasonCode).getParsedValue())
+                  .getValue()
+                  .intValue())
           .isEqualTo(CRLReason.keyCompromise);
       assertThat(seven.getExtensions().getExtension(Extension.invalidityDate)).isNotNull();
       assertThat(crl.getRevokedCertificate(BigInteger.valueOf(8)).hasExtensions())
-          .as("reason unspecified is left out (RFC 5280 5.3.1)").isFalse();
+          .as("reason unspecified is left out (RFC 5280 5.3.1)")
+          .isFalse();
     }
   }
 
@@ -214,10 +278,26 @@ class PkiObjectBuilderTest {
   void serialNumbersMustBePositive() {
     assertThatThrownBy(
             () ->
-                new CertificateTemplate(CA, "k", "SHA256withRSA", new byte[] {1}, CA,
-                    SubjectPublicKeyInfo.getInstance(subjectKeys.getPublic().getEncoded()), BigInteger.ZERO,
-                    Instant.now(), Instant.now().plusSeconds(1), CertificateProfile.SELF_SIGNED_CA, List.of(),
-                    List.of(), null, null, null, List.of(), List.of(), List.of(), List.of()))
+                new CertificateTemplate(
+                    CA,
+                    "k",
+                    "SHA256withRSA",
+                    new byte[] {1},
+                    CA,
+                    SubjectPublicKeyInfo.getInstance(subjectKeys.getPublic().getEncoded()),
+                    BigInteger.ZERO,
+                    Instant.now(),
+                    Instant.now().plusSeconds(1),
+                    CertificateProfile.SELF_SIGNED_CA,
+                    List.of(),
+                    List.of(),
+                    null,
+                    null,
+                    null,
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    List.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -19,9 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.util.retry.Retry;
@@ -55,7 +55,8 @@ class ResilientCaSignerTest {
   private static Consumer<Throwable> kind(Kind kind) {
     return e ->
         assertThat(e)
-            .isInstanceOfSatisfying(SignerException.class, se -> assertThat(se.kind()).isEqualTo(kind));
+            .isInstanceOfSatisfying(
+                SignerException.class, se -> assertThat(se.kind()).isEqualTo(kind));
   }
 
   @Test
@@ -65,7 +66,8 @@ class ResilientCaSignerTest {
     ResilientCaSigner signer = signer(soft, hsm);
 
     StepVerifier.create(signer.sign("ca-1", "SHA256withECDSA", DATA))
-        .assertNext(signature -> assertThat(signature).isEqualTo("ca-1".getBytes(StandardCharsets.UTF_8)))
+        .assertNext(
+            signature -> assertThat(signature).isEqualTo("ca-1".getBytes(StandardCharsets.UTF_8)))
         .expectComplete()
         .verify(WAIT);
     StepVerifier.create(signer.sign("ca-2", "SHA256withECDSA", DATA))
@@ -94,8 +96,7 @@ class ResilientCaSignerTest {
     FakeKeySource busy = new FakeKeySource("busy", 1, "ca-1");
     busy.gate = new CountDownLatch(1);
     // One running call plus one queued fill the bulkhead.
-    ResilientCaSigner signer =
-        signer(new KeySourceSpec.Resilience(WAIT, 1, 50f, WAIT), busy);
+    ResilientCaSigner signer = signer(new KeySourceSpec.Resilience(WAIT, 1, 50f, WAIT), busy);
     CompletableFuture<byte[]> running = signer.sign("ca-1", "SHA256withECDSA", DATA).toFuture();
     CompletableFuture<byte[]> queued = signer.sign("ca-1", "SHA256withECDSA", DATA).toFuture();
 
@@ -130,7 +131,9 @@ class ResilientCaSignerTest {
               assertThat(e).hasCauseInstanceOf(CallNotPermittedException.class);
             })
         .verify(WAIT);
-    assertThat(flaky.signThreads).as("open circuit does not call the source").hasSize(callsBeforeOpen);
+    assertThat(flaky.signThreads)
+        .as("open circuit does not call the source")
+        .hasSize(callsBeforeOpen);
     StepVerifier.create(signer.health())
         .assertNext(
             h -> {

@@ -31,8 +31,8 @@ import reactor.test.StepVerifier;
 
 /**
  * The guard inside the signer: with a real PKCS#12 key source, a node that is not the master at the
- * current epoch refuses every kind of signature (certificate, CRL, OCSP response) and key generation,
- * whoever calls; once the node may sign again, signing resumes.
+ * current epoch refuses every kind of signature (certificate, CRL, OCSP response) and key
+ * generation, whoever calls; once the node may sign again, signing resumes.
  */
 class SigningFenceTest {
 
@@ -51,7 +51,13 @@ class SigningFenceTest {
     Files.writeString(pass, "fence-test-pass\n");
     signer =
         CaSigners.create(
-            List.of(new KeySourceSpec.Pkcs12("soft", dir.resolve("keys.p12"), pass, null, KeySourceSpec.Resilience.defaults())),
+            List.of(
+                new KeySourceSpec.Pkcs12(
+                    "soft",
+                    dir.resolve("keys.p12"),
+                    pass,
+                    null,
+                    KeySourceSpec.Resilience.defaults())),
             keyId -> refusal.get());
     caKey = signer.generateKey("soft", "ca-g1", KeySpec.EC_P256).block(WAIT);
   }
@@ -63,7 +69,9 @@ class SigningFenceTest {
 
   /** The three kinds of signed object the gateway makes. */
   enum Signature {
-    CERTIFICATE(s -> new PkiObjectBuilder(s.signer).certificate(s.certificate()).map(c -> c.getSignature())),
+    CERTIFICATE(
+        s ->
+            new PkiObjectBuilder(s.signer).certificate(s.certificate()).map(c -> c.getSignature())),
     CRL(s -> new PkiObjectBuilder(s.signer).crlDer(s.crl())),
     OCSP_RESPONSE(s -> new OcspResponseBuilder(s.signer).build(s.ocsp()));
 
@@ -80,7 +88,8 @@ class SigningFenceTest {
   void everySignatureIsRefusedUnlessTheNodeMaySign(Signature kind) {
     StepVerifier.create(kind.make.apply(this)).expectNextCount(1).expectComplete().verify(WAIT);
 
-    for (String why : List.of("center b is a BACKUP at epoch 3", "center a is FENCED at epoch 2: saw epoch 3")) {
+    for (String why :
+        List.of("center b is a BACKUP at epoch 3", "center a is FENCED at epoch 2: saw epoch 3")) {
       refusal.set(why);
       StepVerifier.create(kind.make.apply(this))
           .expectErrorSatisfies(
@@ -105,7 +114,8 @@ class SigningFenceTest {
     refusal.set("center b is a BACKUP at epoch 1");
     for (int i = 0; i < 10; i++) {
       StepVerifier.create(signer.sign("ca-g1", spec.signatureAlgorithm(), new byte[] {1}))
-          .expectErrorSatisfies(e -> assertThat(((SignerException) e).kind()).isEqualTo(Kind.FENCED))
+          .expectErrorSatisfies(
+              e -> assertThat(((SignerException) e).kind()).isEqualTo(Kind.FENCED))
           .verify(WAIT);
     }
     StepVerifier.create(signer.generateKey("soft", "ca-g2", spec))
@@ -119,7 +129,10 @@ class SigningFenceTest {
         .expectComplete()
         .verify(WAIT);
     StepVerifier.create(signer.health())
-        .assertNext(h -> assertThat(h.sources()).allSatisfy(src -> assertThat(src.circuitState()).isEqualTo("CLOSED")))
+        .assertNext(
+            h ->
+                assertThat(h.sources())
+                    .allSatisfy(src -> assertThat(src.circuitState()).isEqualTo("CLOSED")))
         .expectComplete()
         .verify(WAIT);
   }
@@ -130,15 +143,38 @@ class SigningFenceTest {
 
   CertificateTemplate certificate() {
     return new CertificateTemplate(
-        CA, "ca-g1", "SHA256withECDSA", aki(), CA, SubjectPublicKeyInfo.getInstance(caKey.getEncoded()),
-        BigInteger.valueOf(7), NOW, NOW.plusSeconds(3600), CertificateProfile.SELF_SIGNED_CA, List.of(),
-        List.of(), null, null, null, List.of(), List.of(), List.of(), List.of());
+        CA,
+        "ca-g1",
+        "SHA256withECDSA",
+        aki(),
+        CA,
+        SubjectPublicKeyInfo.getInstance(caKey.getEncoded()),
+        BigInteger.valueOf(7),
+        NOW,
+        NOW.plusSeconds(3600),
+        CertificateProfile.SELF_SIGNED_CA,
+        List.of(),
+        List.of(),
+        null,
+        null,
+        null,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of());
   }
 
   CrlTemplate crl() {
     return new CrlTemplate(
-        CA, "ca-g1", "SHA256withECDSA", aki(), CrlScope.CRL, BigInteger.ONE.shiftLeft(64).add(BigInteger.TEN),
-        NOW, NOW.plusSeconds(3600), List.of("http://localhost/repository/crl/fence.crl"),
+        CA,
+        "ca-g1",
+        "SHA256withECDSA",
+        aki(),
+        CrlScope.CRL,
+        BigInteger.ONE.shiftLeft(64).add(BigInteger.TEN),
+        NOW,
+        NOW.plusSeconds(3600),
+        List.of("http://localhost/repository/crl/fence.crl"),
         List.<CrlTemplate.Entry>of());
   }
 
@@ -146,10 +182,18 @@ class SigningFenceTest {
     CertID id =
         new CertID(
             new AlgorithmIdentifier(OIWObjectIdentifiers.idSHA1, DERNull.INSTANCE),
-            new DEROctetString(new byte[20]), new DEROctetString(new byte[20]), new ASN1Integer(7));
+            new DEROctetString(new byte[20]),
+            new DEROctetString(new byte[20]),
+            new ASN1Integer(7));
     return new OcspResponseTemplate(
-        "ca-g1", "SHA256withECDSA", aki(), List.of(), NOW,
-        List.of(new OcspResponseTemplate.Single(id, new OcspResponseTemplate.Status.Good(), NOW, NOW.plusSeconds(60))),
+        "ca-g1",
+        "SHA256withECDSA",
+        aki(),
+        List.of(),
+        NOW,
+        List.of(
+            new OcspResponseTemplate.Single(
+                id, new OcspResponseTemplate.Status.Good(), NOW, NOW.plusSeconds(60))),
         null);
   }
 }

@@ -48,11 +48,27 @@ public final class BenchmarkSeed {
                     .flatMap(
                         i -> {
                           Instant now = clock.instant();
-                          X500Name subject = new X500Name("C=JP,O=Japanese Government,OU=Benchmark,CN=bench-" + i + "-" + now.toEpochMilli());
+                          X500Name subject =
+                              new X500Name(
+                                  "C=JP,O=Japanese Government,OU=Benchmark,CN=bench-"
+                                      + i
+                                      + "-"
+                                      + now.toEpochMilli());
                           return engine
-                              .issue(caId, new CaEngine.EndEntity(subject, spki, CertificateProfile.OFFICIAL_SIGNING,
-                                  now.minus(Duration.ofMinutes(1)), now.plus(Duration.ofDays(365)), List.of(), null))
-                              .flatMap(c -> engine.revoke(caId, c.serialHex(), new Revocation(now, 1, null)));
+                              .issue(
+                                  caId,
+                                  new CaEngine.EndEntity(
+                                      subject,
+                                      spki,
+                                      CertificateProfile.OFFICIAL_SIGNING,
+                                      now.minus(Duration.ofMinutes(1)),
+                                      now.plus(Duration.ofDays(365)),
+                                      List.of(),
+                                      null))
+                              .flatMap(
+                                  c ->
+                                      engine.revoke(
+                                          caId, c.serialHex(), new Revocation(now, 1, null)));
                         },
                         4))
         .count()

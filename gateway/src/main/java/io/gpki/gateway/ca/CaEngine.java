@@ -35,8 +35,8 @@ import reactor.util.retry.Retry;
 
 /**
  * The CA engine: creates CAs, cross-certifies, rolls keys over, issues and revokes certificates. It
- * builds and signs through the signer adapter and stores through repository-sync, so every result is
- * in the change log. Lists (CRL/ARL) are issued by {@link CrlPublisher}.
+ * builds and signs through the signer adapter and stores through repository-sync, so every result
+ * is in the change log. Lists (CRL/ARL) are issued by {@link CrlPublisher}.
  */
 public final class CaEngine {
 
@@ -125,9 +125,17 @@ public final class CaEngine {
               byte[] ski = PkiObjectBuilder.keyIdentifier(spki);
               CaRecord ca =
                   new CaRecord(
-                      n.id(), n.displayName(), n.role(), Certificates.rfc4514(n.subject()),
-                      Certificates.der(n.subject()), n.policyOid(), 1, now, now);
-              CaKeyRecord key = new CaKeyRecord(n.id(), 1, keyId, source, pub.getEncoded(), ski, now);
+                      n.id(),
+                      n.displayName(),
+                      n.role(),
+                      Certificates.rfc4514(n.subject()),
+                      Certificates.der(n.subject()),
+                      n.policyOid(),
+                      1,
+                      now,
+                      now);
+              CaKeyRecord key =
+                  new CaKeyRecord(n.id(), 1, keyId, source, pub.getEncoded(), ski, now);
               return caWriter
                   .createCa(ca, key)
                   .then(selfSigned(ca, key, n.keySpec(), now, now.plus(n.validity())))
@@ -141,21 +149,47 @@ public final class CaEngine {
     return selfSigned(ca, key, spec, notBefore, notAfter, null);
   }
 
-  /** The self-signed certificate of a key generation; with a reserved serial it is signed at most once. */
+  /**
+   * The self-signed certificate of a key generation; with a reserved serial it is signed at most
+   * once.
+   */
   Mono<CertificateRecord> selfSigned(
-      CaRecord ca, CaKeyRecord key, KeySpec spec, Instant notBefore, Instant notAfter,
+      CaRecord ca,
+      CaKeyRecord key,
+      KeySpec spec,
+      Instant notBefore,
+      Instant notAfter,
       java.math.@Nullable BigInteger fixedSerial) {
     X500Name name = X500Name.getInstance(ca.subjectDer());
     return issue(
-        ca.id(), fixedSerial,
+        ca.id(),
+        fixedSerial,
         serial ->
             new CertificateTemplate(
-                name, key.keyId(), spec.signatureAlgorithm(), key.keyIdentifier(), name,
-                SubjectPublicKeyInfo.getInstance(key.publicKey()), serial, notBefore, notAfter,
-                CertificateProfile.SELF_SIGNED_CA, List.of(), List.of(), null, null, null,
-                urls.distributionPoints(ca.id(), ca.subjectDn(), CrlScope.ARL), List.of(), List.of(),
+                name,
+                key.keyId(),
+                spec.signatureAlgorithm(),
+                key.keyIdentifier(),
+                name,
+                SubjectPublicKeyInfo.getInstance(key.publicKey()),
+                serial,
+                notBefore,
+                notAfter,
+                CertificateProfile.SELF_SIGNED_CA,
+                List.of(),
+                List.of(),
+                null,
+                null,
+                null,
+                urls.distributionPoints(ca.id(), ca.subjectDn(), CrlScope.ARL),
+                List.of(),
+                List.of(),
                 List.of()),
-        key.generation(), CertificateKind.SELF_SIGNED, CertificateProfile.SELF_SIGNED_CA, ca.id(), null);
+        key.generation(),
+        CertificateKind.SELF_SIGNED,
+        CertificateProfile.SELF_SIGNED_CA,
+        ca.id(),
+        null);
   }
 
   /**
@@ -165,7 +199,10 @@ public final class CaEngine {
    * @param mappings issuer-domain to subject-domain policy mappings
    */
   public Mono<CertificateRecord> crossCertify(
-      String issuerId, String subjectId, List<String> policies, List<PolicyMapping> mappings,
+      String issuerId,
+      String subjectId,
+      List<String> policies,
+      List<PolicyMapping> mappings,
       Duration validity) {
     Instant now = clock.instant();
     return Mono.zip(current(issuerId), current(subjectId))
@@ -177,25 +214,42 @@ public final class CaEngine {
                   issuerId,
                   serial ->
                       new CertificateTemplate(
-                          issuer.name(), issuer.key().keyId(), issuer.signatureAlgorithm(),
-                          issuer.key().keyIdentifier(), subject.name(),
-                          SubjectPublicKeyInfo.getInstance(subject.key().publicKey()), serial, now,
-                          now.plus(validity), CertificateProfile.CROSS_CA, policies, mappings, null, null,
-                          null, urls.distributionPoints(issuerId, issuer.ca().subjectDn(), CrlScope.ARL),
-                          urls.caIssuers(issuerId), List.of(), List.of()),
-                  issuer.key().generation(), CertificateKind.CROSS, CertificateProfile.CROSS_CA,
-                  subjectId, null);
+                          issuer.name(),
+                          issuer.key().keyId(),
+                          issuer.signatureAlgorithm(),
+                          issuer.key().keyIdentifier(),
+                          subject.name(),
+                          SubjectPublicKeyInfo.getInstance(subject.key().publicKey()),
+                          serial,
+                          now,
+                          now.plus(validity),
+                          CertificateProfile.CROSS_CA,
+                          policies,
+                          mappings,
+                          null,
+                          null,
+                          null,
+                          urls.distributionPoints(issuerId, issuer.ca().subjectDn(), CrlScope.ARL),
+                          urls.caIssuers(issuerId),
+                          List.of(),
+                          List.of()),
+                  issuer.key().generation(),
+                  CertificateKind.CROSS,
+                  CertificateProfile.CROSS_CA,
+                  subjectId,
+                  null);
             })
         .doOnSuccess(x -> changes.changed());
   }
 
   /**
-   * Rolls a CA over to a new key and makes it current: a new self-signed certificate, and the two link
-   * certificates (old-with-new: the old key signed by the new one; new-with-old: the new key signed by
-   * the old one), both valid until {@code oldExpiry}. See {@link KeyRollover} for the idempotent steps
-   * behind it.
+   * Rolls a CA over to a new key and makes it current: a new self-signed certificate, and the two
+   * link certificates (old-with-new: the old key signed by the new one; new-with-old: the new key
+   * signed by the old one), both valid until {@code oldExpiry}. See {@link KeyRollover} for the
+   * idempotent steps behind it.
    */
-  public Mono<KeyRollover.Rollover> rollover(String caId, KeySpec spec, Duration validity, Instant oldExpiry) {
+  public Mono<KeyRollover.Rollover> rollover(
+      String caId, KeySpec spec, Duration validity, Instant oldExpiry) {
     return keyRollover().rollover(caId, spec, validity, oldExpiry);
   }
 
@@ -231,9 +285,9 @@ public final class CaEngine {
 
   /**
    * Issues an end-entity certificate with a serial the caller reserved beforehand (the registration
-   * journal does, so that a retry after a crash signs the same serial and the store's unique (issuer,
-   * serial) refuses a second certificate). Errors with {@link StoreException.Conflict} when the serial
-   * is already used; there is no retry with another serial.
+   * journal does, so that a retry after a crash signs the same serial and the store's unique
+   * (issuer, serial) refuses a second certificate). Errors with {@link StoreException.Conflict}
+   * when the serial is already used; there is no retry with another serial.
    */
   public Mono<CertificateRecord> issue(String caId, EndEntity ee, java.math.BigInteger serial) {
     return issueEndEntity(caId, ee, serial);
@@ -250,27 +304,50 @@ public final class CaEngine {
               Function<java.math.BigInteger, CertificateTemplate> template =
                   serial ->
                       new CertificateTemplate(
-                          ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
-                          ca.key().keyIdentifier(), ee.subject(), ee.publicKey(), serial,
-                          ee.notBefore(), ee.notAfter(), ee.profile(),
+                          ca.name(),
+                          ca.key().keyId(),
+                          ca.signatureAlgorithm(),
+                          ca.key().keyIdentifier(),
+                          ee.subject(),
+                          ee.publicKey(),
+                          serial,
+                          ee.notBefore(),
+                          ee.notAfter(),
+                          ee.profile(),
                           ca.ca().policyOid() == null ? List.of() : List.of(ca.ca().policyOid()),
-                          List.of(), null, null, null,
+                          List.of(),
+                          null,
+                          null,
+                          null,
                           urls.distributionPoints(caId, ca.ca().subjectDn(), CrlScope.CRL),
-                          urls.caIssuers(caId), urls.ocsp(), ee.subjectAltNames());
+                          urls.caIssuers(caId),
+                          urls.ocsp(),
+                          ee.subjectAltNames());
               return fixedSerial == null
                   ? issueWithFreshSerial(
-                      caId, template, ca.key().generation(), CertificateKind.END_ENTITY, ee.profile(),
-                      null, ee.label())
+                      caId,
+                      template,
+                      ca.key().generation(),
+                      CertificateKind.END_ENTITY,
+                      ee.profile(),
+                      null,
+                      ee.label())
                   : signAndStore(
-                      caId, template.apply(fixedSerial), ca.key().generation(),
-                      CertificateKind.END_ENTITY, ee.profile(), null, ee.label());
+                      caId,
+                      template.apply(fixedSerial),
+                      ca.key().generation(),
+                      CertificateKind.END_ENTITY,
+                      ee.profile(),
+                      null,
+                      ee.label());
             })
         .doOnSuccess(x -> changes.changed());
   }
 
   /**
-   * Revokes a certificate and asks for a new CRL (end-entity) or ARL (CA certificate) soon, not only at
-   * the next scheduled issue. Revoking an already revoked certificate keeps the first revocation.
+   * Revokes a certificate and asks for a new CRL (end-entity) or ARL (CA certificate) soon, not
+   * only at the next scheduled issue. Revoking an already revoked certificate keeps the first
+   * revocation.
    */
   public Mono<CertificateRecord> revoke(String caId, String serialHex, Revocation revocation) {
     return revoke(caId, serialHex, revocation, revocation.revokedAt());
@@ -280,7 +357,8 @@ public final class CaEngine {
    * As {@link #revoke(String, String, Revocation)}, for a revocation accepted at {@code acceptedAt}
    * (an LRA request): the metric {@code gpki.revocation.publication} counts from then.
    */
-  public Mono<CertificateRecord> revoke(String caId, String serialHex, Revocation revocation, Instant acceptedAt) {
+  public Mono<CertificateRecord> revoke(
+      String caId, String serialHex, Revocation revocation, Instant acceptedAt) {
     return revocations
         .revoke(caId, serialHex, revocation)
         .doOnSuccess(
@@ -293,9 +371,9 @@ public final class CaEngine {
   }
 
   /**
-   * Signs with a fresh serial ({@code fixedSerial == null}) or at most once under a reserved serial:
-   * when the issuer already stored a certificate with that serial for the same subject key, that one
-   * is returned and nothing is signed.
+   * Signs with a fresh serial ({@code fixedSerial == null}) or at most once under a reserved
+   * serial: when the issuer already stored a certificate with that serial for the same subject key,
+   * that one is returned and nothing is signed.
    */
   Mono<CertificateRecord> issue(
       String issuerCaId,
@@ -307,23 +385,34 @@ public final class CaEngine {
       @Nullable String subjectCaId,
       @Nullable String label) {
     if (fixedSerial == null) {
-      return issueWithFreshSerial(issuerCaId, template, issuerGeneration, kind, profile, subjectCaId, label);
+      return issueWithFreshSerial(
+          issuerCaId, template, issuerGeneration, kind, profile, subjectCaId, label);
     }
     CertificateTemplate t = template.apply(fixedSerial);
     byte[] spki = Certificates.digest("SHA-256", Certificates.der(t.subjectPublicKey()));
     Mono<CertificateRecord> stored =
         certificates
             .find(issuerCaId, Certificates.hex(fixedSerial))
-            .map(c -> {
-              if (!java.util.Arrays.equals(c.spkiSha256(), spki)) {
-                throw new StoreException.Conflict("serial " + Certificates.hex(fixedSerial) + " of " + issuerCaId
-                    + " holds another key", new IllegalStateException());
-              }
-              return c;
-            });
+            .map(
+                c -> {
+                  if (!java.util.Arrays.equals(c.spkiSha256(), spki)) {
+                    throw new StoreException.Conflict(
+                        "serial "
+                            + Certificates.hex(fixedSerial)
+                            + " of "
+                            + issuerCaId
+                            + " holds another key",
+                        new IllegalStateException());
+                  }
+                  return c;
+                });
     return stored.switchIfEmpty(
-        Mono.defer(() -> signAndStore(issuerCaId, t, issuerGeneration, kind, profile, subjectCaId, label))
-            .onErrorResume(StoreException.Conflict.class, e -> stored.switchIfEmpty(Mono.error(e))));
+        Mono.defer(
+                () ->
+                    signAndStore(
+                        issuerCaId, t, issuerGeneration, kind, profile, subjectCaId, label))
+            .onErrorResume(
+                StoreException.Conflict.class, e -> stored.switchIfEmpty(Mono.error(e))));
   }
 
   /** Signs a template with a fresh random serial; retries with a new serial if one collides. */
@@ -338,8 +427,13 @@ public final class CaEngine {
     return Mono.defer(
             () ->
                 signAndStore(
-                    issuerCaId, template.apply(Certificates.randomSerial()), issuerGeneration, kind,
-                    profile, subjectCaId, label))
+                    issuerCaId,
+                    template.apply(Certificates.randomSerial()),
+                    issuerGeneration,
+                    kind,
+                    profile,
+                    subjectCaId,
+                    label))
         .retryWhen(
             Retry.max(SERIAL_ATTEMPTS - 1).filter(e -> e instanceof StoreException.Conflict));
   }
@@ -357,7 +451,13 @@ public final class CaEngine {
         .map(
             (X509CertificateHolder cert) ->
                 Certificates.record(
-                    cert, issuerCaId, issuerGeneration, kind, profile, subjectCaId, label,
+                    cert,
+                    issuerCaId,
+                    issuerGeneration,
+                    kind,
+                    profile,
+                    subjectCaId,
+                    label,
                     clock.instant()))
         .flatMap(certificateWriter::store);
   }
@@ -366,13 +466,11 @@ public final class CaEngine {
   record CurrentCa(CaRecord ca, CaKeyRecord key, X500Name name, String signatureAlgorithm) {}
 
   Mono<CurrentCa> current(String caId) {
-    return cas
-        .ca(caId)
+    return cas.ca(caId)
         .switchIfEmpty(Mono.error(new StoreException.NotFound("no CA " + caId)))
         .flatMap(
             ca ->
-                cas
-                    .keys(caId)
+                cas.keys(caId)
                     .filter(k -> k.generation() == ca.currentGeneration())
                     .next()
                     .switchIfEmpty(
@@ -380,12 +478,17 @@ public final class CaEngine {
                     .map(
                         k ->
                             new CurrentCa(
-                                ca, k, X500Name.getInstance(ca.subjectDer()), signatureAlgorithm(k))));
+                                ca,
+                                k,
+                                X500Name.getInstance(ca.subjectDer()),
+                                signatureAlgorithm(k))));
   }
 
   static String signatureAlgorithm(CaKeyRecord key) {
     SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.publicKey());
-    return spki.getAlgorithm().getAlgorithm().equals(org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey)
+    return spki.getAlgorithm()
+            .getAlgorithm()
+            .equals(org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey)
         ? KeySpec.EC_P256.signatureAlgorithm()
         : KeySpec.RSA_2048.signatureAlgorithm();
   }

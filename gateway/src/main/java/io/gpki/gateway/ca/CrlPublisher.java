@@ -95,7 +95,11 @@ public final class CrlPublisher {
             crl -> {
               LOG.info(
                   "issued {} {} number={} entries={} nextUpdate={}",
-                  caId, scope, crl.number(), crl.entryCount(), crl.nextUpdate());
+                  caId,
+                  scope,
+                  crl.number(),
+                  crl.entryCount(),
+                  crl.nextUpdate());
               changes.changed();
             });
   }
@@ -116,7 +120,11 @@ public final class CrlPublisher {
     return publishOnce(caId, scope, last)
         .doOnSuccess(
             crl -> {
-              LOG.info("republished {} {} number={} (replicated last: {})", caId, scope, crl.number(),
+              LOG.info(
+                  "republished {} {} number={} (replicated last: {})",
+                  caId,
+                  scope,
+                  crl.number(),
                   last == null ? "none" : last.number());
               changes.changed();
             });
@@ -137,8 +145,10 @@ public final class CrlPublisher {
         .flatMap(
             ca ->
                 Mono.zip(
-                        // Reserved (committed) before signing: a crash after this leaves a gap, never a reuse.
-                        crlNumbers.reserve(caId, scope.name(), epoch.getAsLong(), now.toEpochMilli()),
+                        // Reserved (committed) before signing: a crash after this leaves a gap,
+                        // never a reuse.
+                        crlNumbers.reserve(
+                            caId, scope.name(), epoch.getAsLong(), now.toEpochMilli()),
                         // Streamed into one DER buffer: a million entries never become objects.
                         certificates
                             .revokedEntries(caId, scope == CrlScope.ARL, now)
@@ -148,41 +158,70 @@ public final class CrlPublisher {
                             builder
                                 .crlDer(
                                     new CrlTemplate(
-                                        ca.name(), ca.key().keyId(), ca.signatureAlgorithm(),
-                                        ca.key().keyIdentifier(), scope, t.getT1(), thisUpdate,
+                                        ca.name(),
+                                        ca.key().keyId(),
+                                        ca.signatureAlgorithm(),
+                                        ca.key().keyIdentifier(),
+                                        scope,
+                                        t.getT1(),
+                                        thisUpdate,
                                         next,
                                         urls.distributionPoints(caId, ca.ca().subjectDn(), scope),
                                         t.getT2()))
                                 .map(
                                     crl ->
-                                        record(caId, scope, t.getT1(), thisUpdate, next,
-                                            ca.key().keyId(), t.getT2().count(), crl))))
-        .flatMap(crl -> last == null ? Mono.just(crl) : RepublishCheck.check(certificates, last, crl, now))
+                                        record(
+                                            caId,
+                                            scope,
+                                            t.getT1(),
+                                            thisUpdate,
+                                            next,
+                                            ca.key().keyId(),
+                                            t.getT2().count(),
+                                            crl))))
+        .flatMap(
+            crl ->
+                last == null ? Mono.just(crl) : RepublishCheck.check(certificates, last, crl, now))
         .flatMap(crlWriter::archive)
         .doOnSuccess(crl -> changes.publicationDelay().issued(caId, scope, mark, clock.instant()));
   }
 
   private static CrlEntries add(CrlEntries entries, RevokedEntry e) {
     var r = e.revocation();
-    return entries.add(new BigInteger(e.serialHex(), 16), r.revokedAt(), r.reason(), r.invalidityDate());
+    return entries.add(
+        new BigInteger(e.serialHex(), 16), r.revokedAt(), r.reason(), r.invalidityDate());
   }
 
   private static CrlRecord record(
-      String caId, CrlScope scope, BigInteger number, Instant thisUpdate, Instant nextUpdate,
-      String keyId, int entries, byte[] der) {
+      String caId,
+      CrlScope scope,
+      BigInteger number,
+      Instant thisUpdate,
+      Instant nextUpdate,
+      String keyId,
+      int entries,
+      byte[] der) {
     return new CrlRecord(
-        0, caId, scope.name(), number, thisUpdate, nextUpdate, keyId, entries,
-        Certificates.digest("SHA-256", der), der);
+        0,
+        caId,
+        scope.name(),
+        number,
+        thisUpdate,
+        nextUpdate,
+        keyId,
+        entries,
+        Certificates.digest("SHA-256", der),
+        der);
   }
 
   /**
-   * Issues every list that is due: never issued, or issued {@code period} ago or longer. Only CAs whose
-   * current key this gateway's signer holds are considered (external CAs publish their own lists).
+   * Issues every list that is due: never issued, or issued {@code period} ago or longer. Only CAs
+   * whose current key this gateway's signer holds are considered (external CAs publish their own
+   * lists).
    */
   public Flux<CrlRecord> publishDue() {
     Instant now = clock.instant();
-    return cas
-        .cas()
+    return cas.cas()
         .concatMap(
             ca ->
                 signer
@@ -193,9 +232,10 @@ public final class CrlPublisher {
                             Flux.fromIterable(List.of(CrlScope.CRL, CrlScope.ARL))
                                 .concatMap(
                                     scope ->
-                                        crls
-                                            .latest(ca.id(), scope.name())
-                                            .map(latest -> !latest.thisUpdate().plus(period).isAfter(now))
+                                        crls.latest(ca.id(), scope.name())
+                                            .map(
+                                                latest ->
+                                                    !latest.thisUpdate().plus(period).isAfter(now))
                                             .defaultIfEmpty(true)
                                             .filter(Boolean::booleanValue)
                                             .flatMap(due -> publish(ca.id(), scope)))));
@@ -210,7 +250,8 @@ public final class CrlPublisher {
    */
   public Disposable start(Duration checkInterval, Duration revocationDelay) {
     Disposable schedule =
-        BackgroundLoop.start("scheduled CRL/ARL issue", BackgroundLoop.every(checkInterval), this::publishDue);
+        BackgroundLoop.start(
+            "scheduled CRL/ARL issue", BackgroundLoop.every(checkInterval), this::publishDue);
     // One loop per list: a list issued later covers every request before it, so requests arriving
     // while it is issued coalesce into one more issue.
     Disposable onRevocation =

@@ -25,8 +25,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Cross-certification of a CA given its CA certificate (its subject name and key are certified, as
- * presented), under a serial reserved beforehand so a repeated run signs at most once, followed by the
- * cross-certificate pairs of both directory entries (the existing other direction is kept).
+ * presented), under a serial reserved beforehand so a repeated run signs at most once, followed by
+ * the cross-certificate pairs of both directory entries (the existing other direction is kept).
  */
 public final class CrossCertification {
 
@@ -38,7 +38,12 @@ public final class CrossCertification {
   private final RepositoryChanges changes;
 
   public CrossCertification(
-      CaEngine engine, RepositoryContentSource content, CrossPairWriter crossPairs, RepositoryUrls urls, Clock clock, RepositoryChanges changes) {
+      CaEngine engine,
+      RepositoryContentSource content,
+      CrossPairWriter crossPairs,
+      RepositoryUrls urls,
+      Clock clock,
+      RepositoryChanges changes) {
     this.engine = engine;
     this.content = content;
     this.crossPairs = crossPairs;
@@ -59,9 +64,13 @@ public final class CrossCertification {
    * @param validity lifetime
    */
   public record Terms(
-      List<String> policies, List<PolicyMapping> mappings, @Nullable Integer pathLength,
-      @Nullable Integer requireExplicitPolicy, @Nullable Integer inhibitPolicyMapping,
-      @Nullable NameConstraints nameConstraints, Duration validity) {}
+      List<String> policies,
+      List<PolicyMapping> mappings,
+      @Nullable Integer pathLength,
+      @Nullable Integer requireExplicitPolicy,
+      @Nullable Integer inhibitPolicyMapping,
+      @Nullable NameConstraints nameConstraints,
+      Duration validity) {}
 
   /**
    * Issues the cross-certificate from {@code issuerId}'s current key to the subject and key of
@@ -69,23 +78,46 @@ public final class CrossCertification {
    * {@code serial}, then stores both pair entries.
    */
   public Mono<CertificateRecord> issue(
-      String issuerId, String subjectCaId, Certificate subjectCertificate, Terms terms, BigInteger serial) {
+      String issuerId,
+      String subjectCaId,
+      Certificate subjectCertificate,
+      Terms terms,
+      BigInteger serial) {
     Instant now = clock.instant();
-    return engine.current(issuerId)
+    return engine
+        .current(issuerId)
         .flatMap(
             issuer ->
                 engine.issue(
-                    issuerId, serial,
+                    issuerId,
+                    serial,
                     s ->
                         new CertificateTemplate(
-                            issuer.name(), issuer.key().keyId(), issuer.signatureAlgorithm(),
-                            issuer.key().keyIdentifier(), subjectCertificate.getSubject(),
-                            subjectCertificate.getSubjectPublicKeyInfo(), s, now, now.plus(terms.validity()),
-                            CertificateProfile.CROSS_CA, terms.policies(), terms.mappings(), terms.pathLength(),
-                            terms.requireExplicitPolicy(), terms.inhibitPolicyMapping(),
-                            urls.distributionPoints(issuerId, issuer.ca().subjectDn(), CrlScope.ARL),
-                            urls.caIssuers(issuerId), List.of(), List.of(), terms.nameConstraints()),
-                    issuer.key().generation(), CertificateKind.CROSS, CertificateProfile.CROSS_CA, subjectCaId,
+                            issuer.name(),
+                            issuer.key().keyId(),
+                            issuer.signatureAlgorithm(),
+                            issuer.key().keyIdentifier(),
+                            subjectCertificate.getSubject(),
+                            subjectCertificate.getSubjectPublicKeyInfo(),
+                            s,
+                            now,
+                            now.plus(terms.validity()),
+                            CertificateProfile.CROSS_CA,
+                            terms.policies(),
+                            terms.mappings(),
+                            terms.pathLength(),
+                            terms.requireExplicitPolicy(),
+                            terms.inhibitPolicyMapping(),
+                            urls.distributionPoints(
+                                issuerId, issuer.ca().subjectDn(), CrlScope.ARL),
+                            urls.caIssuers(issuerId),
+                            List.of(),
+                            List.of(),
+                            terms.nameConstraints()),
+                    issuer.key().generation(),
+                    CertificateKind.CROSS,
+                    CertificateProfile.CROSS_CA,
+                    subjectCaId,
                     null))
         .flatMap(cert -> pairs(issuerId, subjectCaId, cert).thenReturn(cert))
         .doOnSuccess(x -> changes.changed());
@@ -94,19 +126,40 @@ public final class CrossCertification {
   /** Puts the new certificate into both entries' pairs, keeping each pair's other direction. */
   private Mono<Void> pairs(String issuerId, String subjectCaId, CertificateRecord cert) {
     Instant now = clock.instant();
-    return content.load().flatMap(c -> {
-      Optional<CrossPairRecord> mine = c.crossPairs().stream()
-          .filter(p -> p.id().equals(issuerId + "-" + subjectCaId)).findFirst();
-      Optional<CrossPairRecord> theirs = c.crossPairs().stream()
-          .filter(p -> p.id().equals(subjectCaId + "-" + issuerId)).findFirst();
-      Certificate to = mine.map(p -> pairOf(p.der()).getForward()).orElse(null);
-      Certificate by = theirs.map(p -> pairOf(p.der()).getReverse()).orElse(null);
-      CrossPairRecord issuerEntry = pair(issuerId, subjectCaId,
-          mine.map(CrossPairRecord::forwardCertId).orElse(null), to, cert.id(), Certificate.getInstance(cert.der()), now);
-      CrossPairRecord subjectEntry = pair(subjectCaId, issuerId, cert.id(), Certificate.getInstance(cert.der()),
-          theirs.map(CrossPairRecord::reverseCertId).orElse(null), by, now);
-      return crossPairs.put(issuerEntry).then(crossPairs.put(subjectEntry)).then();
-    });
+    return content
+        .load()
+        .flatMap(
+            c -> {
+              Optional<CrossPairRecord> mine =
+                  c.crossPairs().stream()
+                      .filter(p -> p.id().equals(issuerId + "-" + subjectCaId))
+                      .findFirst();
+              Optional<CrossPairRecord> theirs =
+                  c.crossPairs().stream()
+                      .filter(p -> p.id().equals(subjectCaId + "-" + issuerId))
+                      .findFirst();
+              Certificate to = mine.map(p -> pairOf(p.der()).getForward()).orElse(null);
+              Certificate by = theirs.map(p -> pairOf(p.der()).getReverse()).orElse(null);
+              CrossPairRecord issuerEntry =
+                  pair(
+                      issuerId,
+                      subjectCaId,
+                      mine.map(CrossPairRecord::forwardCertId).orElse(null),
+                      to,
+                      cert.id(),
+                      Certificate.getInstance(cert.der()),
+                      now);
+              CrossPairRecord subjectEntry =
+                  pair(
+                      subjectCaId,
+                      issuerId,
+                      cert.id(),
+                      Certificate.getInstance(cert.der()),
+                      theirs.map(CrossPairRecord::reverseCertId).orElse(null),
+                      by,
+                      now);
+              return crossPairs.put(issuerEntry).then(crossPairs.put(subjectEntry)).then();
+            });
   }
 
   private static CertificatePair pairOf(byte[] der) {
@@ -122,11 +175,22 @@ public final class CrossCertification {
    * reverse} issued by the owner (to the peer); either may be absent.
    */
   static CrossPairRecord pair(
-      String owner, String peer, @Nullable Long forwardId, @Nullable Certificate forward, @Nullable Long reverseId,
-      @Nullable Certificate reverse, Instant at) {
+      String owner,
+      String peer,
+      @Nullable Long forwardId,
+      @Nullable Certificate forward,
+      @Nullable Long reverseId,
+      @Nullable Certificate reverse,
+      Instant at) {
     try {
-      return new CrossPairRecord(owner + "-" + peer, owner, peer, forwardId, reverseId,
-          new CertificatePair(forward, reverse).getEncoded("DER"), at);
+      return new CrossPairRecord(
+          owner + "-" + peer,
+          owner,
+          peer,
+          forwardId,
+          reverseId,
+          new CertificatePair(forward, reverse).getEncoded("DER"),
+          at);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

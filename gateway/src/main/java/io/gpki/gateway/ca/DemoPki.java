@@ -29,8 +29,8 @@ import reactor.core.scheduler.Scheduler;
 /**
  * Creates the demo PKI on first start: a bridge CA cross-certified with the government CA (with one
  * key rollover done), an internal server CA, two external CAs cross-certified with the bridge, and
- * end-entity certificates in valid, revoked and expired states. Idempotent: it does nothing when the
- * repository already holds CAs.
+ * end-entity certificates in valid, revoked and expired states. Idempotent: it does nothing when
+ * the repository already holds CAs.
  */
 public final class DemoPki {
 
@@ -38,6 +38,7 @@ public final class DemoPki {
 
   /** Demo policy OIDs under the ITU-T/ISO example arc 2.999 (never a real policy). */
   public static final String BCA_POLICY = "2.999.392.1.1";
+
   public static final String OSCA_POLICY = "2.999.392.1.10";
   public static final String ISCA_POLICY = "2.999.392.1.40";
   public static final String LGPKI_POLICY = "2.999.392.1.20";
@@ -57,7 +58,11 @@ public final class DemoPki {
    * @param keyGeneration a bounded scheduler for subscriber key generation (CPU-heavy, blocking)
    */
   public DemoPki(
-      CaEngine engine, CaLookup cas, CrossPairWriter crossPairs, Clock clock, Scheduler keyGeneration) {
+      CaEngine engine,
+      CaLookup cas,
+      CrossPairWriter crossPairs,
+      Clock clock,
+      Scheduler keyGeneration) {
     this.engine = engine;
     this.cas = cas;
     this.crossPairs = crossPairs;
@@ -67,8 +72,7 @@ public final class DemoPki {
 
   /** Creates the demo PKI unless the repository already has CAs. Emits whether it created it. */
   public Mono<Boolean> ensure() {
-    return cas
-        .cas()
+    return cas.cas()
         .hasElements()
         .flatMap(
             any -> {
@@ -86,9 +90,16 @@ public final class DemoPki {
             ca("bca", "Bridge CA (demo)", "BRIDGE", gov("BridgeCA"), BCA_POLICY),
             ca("osca", "Government CA OSCA (demo)", "GOVERNMENT", gov("OSCA"), OSCA_POLICY),
             ca("isca", "Internal Server CA (demo)", "INTERNAL", gov("ISCA"), ISCA_POLICY),
-            ca("lgpki-demo", "LGPKI application CA (demo)", "EXTERNAL",
-                name("JP", "LGPKI Demo", "Application CA", null), LGPKI_POLICY),
-            ca("private-demo", "Private CA (demo)", "EXTERNAL",
+            ca(
+                "lgpki-demo",
+                "LGPKI application CA (demo)",
+                "EXTERNAL",
+                name("JP", "LGPKI Demo", "Application CA", null),
+                LGPKI_POLICY),
+            ca(
+                "private-demo",
+                "Private CA (demo)",
+                "EXTERNAL",
                 name("JP", "Private CA Demo", "Certification Services", "Private Demo CA"),
                 PRIVATE_POLICY))
         .then(rolloverOsca())
@@ -101,7 +112,8 @@ public final class DemoPki {
 
   private Mono<Void> ca(String id, String display, String role, X500Name subject, String policy) {
     return engine
-        .createCa(new CaEngine.NewCa(id, display, role, subject, policy, KeySpec.RSA_2048, ROOT_VALIDITY))
+        .createCa(
+            new CaEngine.NewCa(id, display, role, subject, policy, KeySpec.RSA_2048, ROOT_VALIDITY))
         .then();
   }
 
@@ -115,11 +127,17 @@ public final class DemoPki {
   private Mono<Void> crossCertify(String peer, String peerPolicy) {
     Mono<CertificateRecord> toPeer =
         engine.crossCertify(
-            "bca", peer, List.of(BCA_POLICY), List.of(new PolicyMapping(BCA_POLICY, peerPolicy)),
+            "bca",
+            peer,
+            List.of(BCA_POLICY),
+            List.of(new PolicyMapping(BCA_POLICY, peerPolicy)),
             CROSS_VALIDITY);
     Mono<CertificateRecord> toBridge =
         engine.crossCertify(
-            peer, "bca", List.of(peerPolicy), List.of(new PolicyMapping(peerPolicy, BCA_POLICY)),
+            peer,
+            "bca",
+            List.of(peerPolicy),
+            List.of(new PolicyMapping(peerPolicy, BCA_POLICY)),
             CROSS_VALIDITY);
     return Mono.zip(toPeer, toBridge)
         .flatMap(
@@ -132,8 +150,14 @@ public final class DemoPki {
 
   private CrossPairRecord pair(
       String owner, String peer, CertificateRecord issuedToOwner, CertificateRecord issuedByOwner) {
-    return CrossCertification.pair(owner, peer, issuedToOwner.id(), Certificate.getInstance(issuedToOwner.der()),
-        issuedByOwner.id(), Certificate.getInstance(issuedByOwner.der()), clock.instant());
+    return CrossCertification.pair(
+        owner,
+        peer,
+        issuedToOwner.id(),
+        Certificate.getInstance(issuedToOwner.der()),
+        issuedByOwner.id(),
+        Certificate.getInstance(issuedByOwner.der()),
+        clock.instant());
   }
 
   private Mono<Void> endEntities() {
@@ -142,40 +166,98 @@ public final class DemoPki {
     Instant expired = now.minus(Duration.ofDays(30));
     X500Name ministry = name("JP", "Japanese Government", "Ministry of Demo Affairs", null);
     return Flux.concat(
-            ee("osca", person(ministry, "Taro Kasumigaseki"), CertificateProfile.OFFICIAL_SIGNING, now,
-                "valid", null),
-            ee("osca", person(ministry, "Jiro Revoked"), CertificateProfile.OFFICIAL_SIGNING, now,
-                "revoked", new Revocation(now, 1, now.minus(Duration.ofDays(1)))),
-            eeAt("osca", person(ministry, "Saburo Expired"), CertificateProfile.OFFICIAL_SIGNING,
-                longAgo, expired, "expired"),
-            ee("isca", name("JP", "Japanese Government", "GPKI Demo Servers", "localhost"),
-                CertificateProfile.SERVER_TLS, now, "valid", null),
-            ee("isca", name("JP", "Japanese Government", "GPKI Demo Servers", "old.gpki.example"),
-                CertificateProfile.SERVER_TLS, now, "revoked", new Revocation(now, 4, null)),
-            ee("lgpki-demo", name("JP", "LGPKI Demo", "Demo City Hall", "Demo City Official"),
-                CertificateProfile.OFFICIAL_SIGNING, now, "valid", null),
-            ee("private-demo", name("JP", "Demo Corporation", "Sales", "Hanako Demo"),
-                CertificateProfile.USER_SIGNING, now, "valid", null),
-            ee("private-demo", name("JP", "Demo Corporation", "Sales", "Ichiro Revoked"),
-                CertificateProfile.USER_SIGNING, now, "revoked",
+            ee(
+                "osca",
+                person(ministry, "Taro Kasumigaseki"),
+                CertificateProfile.OFFICIAL_SIGNING,
+                now,
+                "valid",
+                null),
+            ee(
+                "osca",
+                person(ministry, "Jiro Revoked"),
+                CertificateProfile.OFFICIAL_SIGNING,
+                now,
+                "revoked",
+                new Revocation(now, 1, now.minus(Duration.ofDays(1)))),
+            eeAt(
+                "osca",
+                person(ministry, "Saburo Expired"),
+                CertificateProfile.OFFICIAL_SIGNING,
+                longAgo,
+                expired,
+                "expired"),
+            ee(
+                "isca",
+                name("JP", "Japanese Government", "GPKI Demo Servers", "localhost"),
+                CertificateProfile.SERVER_TLS,
+                now,
+                "valid",
+                null),
+            ee(
+                "isca",
+                name("JP", "Japanese Government", "GPKI Demo Servers", "old.gpki.example"),
+                CertificateProfile.SERVER_TLS,
+                now,
+                "revoked",
+                new Revocation(now, 4, null)),
+            ee(
+                "lgpki-demo",
+                name("JP", "LGPKI Demo", "Demo City Hall", "Demo City Official"),
+                CertificateProfile.OFFICIAL_SIGNING,
+                now,
+                "valid",
+                null),
+            ee(
+                "private-demo",
+                name("JP", "Demo Corporation", "Sales", "Hanako Demo"),
+                CertificateProfile.USER_SIGNING,
+                now,
+                "valid",
+                null),
+            ee(
+                "private-demo",
+                name("JP", "Demo Corporation", "Sales", "Ichiro Revoked"),
+                CertificateProfile.USER_SIGNING,
+                now,
+                "revoked",
                 new Revocation(now, 1, now.minus(Duration.ofHours(2)))),
-            eeAt("private-demo", name("JP", "Demo Corporation", "Sales", "Kyoko Expired"),
-                CertificateProfile.USER_SIGNING, longAgo, expired, "expired"))
+            eeAt(
+                "private-demo",
+                name("JP", "Demo Corporation", "Sales", "Kyoko Expired"),
+                CertificateProfile.USER_SIGNING,
+                longAgo,
+                expired,
+                "expired"))
         .then();
   }
 
   private Mono<CertificateRecord> ee(
-      String caId, X500Name subject, CertificateProfile profile, Instant now, String status,
+      String caId,
+      X500Name subject,
+      CertificateProfile profile,
+      Instant now,
+      String status,
       @Nullable Revocation revocation) {
     Mono<CertificateRecord> issued =
-        eeAt(caId, subject, profile, now.minus(Duration.ofMinutes(5)), now.plus(EE_VALIDITY), status);
+        eeAt(
+            caId,
+            subject,
+            profile,
+            now.minus(Duration.ofMinutes(5)),
+            now.plus(EE_VALIDITY),
+            status);
     return revocation == null
         ? issued
         : issued.flatMap(c -> engine.revoke(caId, c.serialHex(), revocation));
   }
 
   private Mono<CertificateRecord> eeAt(
-      String caId, X500Name subject, CertificateProfile profile, Instant notBefore, Instant notAfter,
+      String caId,
+      X500Name subject,
+      CertificateProfile profile,
+      Instant notBefore,
+      Instant notAfter,
       String status) {
     List<GeneralName> sans =
         profile == CertificateProfile.SERVER_TLS
@@ -212,7 +294,10 @@ public final class DemoPki {
 
   private static X500Name name(String c, String o, String ou, @Nullable String cn) {
     X500NameBuilder b =
-        new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.C, c).addRDN(BCStyle.O, o).addRDN(BCStyle.OU, ou);
+        new X500NameBuilder(BCStyle.INSTANCE)
+            .addRDN(BCStyle.C, c)
+            .addRDN(BCStyle.O, o)
+            .addRDN(BCStyle.OU, ou);
     if (cn != null) {
       b.addRDN(BCStyle.CN, cn);
     }

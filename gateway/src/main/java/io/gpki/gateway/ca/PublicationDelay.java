@@ -13,13 +13,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The metric {@code gpki.revocation.publication{scope}}: how long a revocation waited, from its
- * acceptance (an LRA request's acceptance, or the revocation itself for other callers) until the first
- * CRL/ARL that lists it was archived. A list lists every revocation committed before its entries were
- * read, so each revocation is stamped with a sequence number when committed and each issue with the
- * sequence number reached when it starts reading; an issue settles every revocation stamped before it.
+ * acceptance (an LRA request's acceptance, or the revocation itself for other callers) until the
+ * first CRL/ARL that lists it was archived. A list lists every revocation committed before its
+ * entries were read, so each revocation is stamped with a sequence number when committed and each
+ * issue with the sequence number reached when it starts reading; an issue settles every revocation
+ * stamped before it.
  *
- * <p>In memory only (a metric, not a record: a restart forgets waiting revocations, the CRLs do not).
- * At most {@value #MAX_WAITING} revocations wait per list; beyond that the oldest are dropped unmeasured.
+ * <p>In memory only (a metric, not a record: a restart forgets waiting revocations, the CRLs do
+ * not). At most {@value #MAX_WAITING} revocations wait per list; beyond that the oldest are dropped
+ * unmeasured.
  */
 final class PublicationDelay {
 
@@ -30,7 +32,8 @@ final class PublicationDelay {
   /** The revocations of one list in stamp order, with their count (a queue's size() walks it). */
   private static final class Queue {
     final ConcurrentLinkedQueue<Waiting> items = new ConcurrentLinkedQueue<>();
-    final java.util.concurrent.atomic.AtomicInteger size = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger size =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     void add(Waiting w) {
       items.add(w);
@@ -64,13 +67,17 @@ final class PublicationDelay {
 
   private static Timer timer(MeterRegistry meters, String scope) {
     return Timer.builder("gpki.revocation.publication")
-        .description("time from a revocation's acceptance to the archive of the first list that contains it")
+        .description(
+            "time from a revocation's acceptance to the archive of the first list that contains it")
         .tag("scope", scope)
         .publishPercentileHistogram()
         .register(meters);
   }
 
-  /** A revocation of a certificate in {@code scope} of the CA was committed; it waits since {@code since}. */
+  /**
+   * A revocation of a certificate in {@code scope} of the CA was committed; it waits since {@code
+   * since}.
+   */
   void revoked(String caId, CrlScope scope, Instant since) {
     waiting
         .computeIfAbsent(new RepositoryChanges.ListRequest(caId, scope), k -> new Queue())

@@ -15,7 +15,8 @@ public final class RepositoryChanges {
 
   private final PublicationDelay publicationDelay;
   private final Sinks.Many<Boolean> changed = Sinks.many().multicast().directBestEffort();
-  private final Sinks.Many<ListRequest> lists = Sinks.many().multicast().onBackpressureBuffer(4096, false);
+  private final Sinks.Many<ListRequest> lists =
+      Sinks.many().multicast().onBackpressureBuffer(4096, false);
 
   /** Signals without the publication metric's registry (tests). */
   public RepositoryChanges() {

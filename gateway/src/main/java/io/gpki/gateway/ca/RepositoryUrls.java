@@ -6,8 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The URL scheme of the repository. Certificates name these URLs (CDP, AIA) and the read path serves
- * exactly these paths, so both sides come from this one class.
+ * The URL scheme of the repository. Certificates name these URLs (CDP, AIA) and the read path
+ * serves exactly these paths, so both sides come from this one class.
  */
 public final class RepositoryUrls {
 
@@ -41,7 +41,9 @@ public final class RepositoryUrls {
     return PREFIX + "/ca/" + caId + ".cer";
   }
 
-  /** Path of every certificate issued to a CA (self-signed, cross, link) as a certs-only CMS bundle. */
+  /**
+   * Path of every certificate issued to a CA (self-signed, cross, link) as a certs-only CMS bundle.
+   */
   public static String caIssuersPath(String caId) {
     return PREFIX + "/ca/" + caId + ".p7c";
   }
@@ -77,12 +79,14 @@ public final class RepositoryUrls {
   }
 
   /**
-   * The CRL distribution point URIs for certificates covered by a CA's list: the HTTP file URL and the
-   * LDAP URL of the CA's directory entry.
+   * The CRL distribution point URIs for certificates covered by a CA's list: the HTTP file URL and
+   * the LDAP URL of the CA's directory entry.
    */
   public List<String> distributionPoints(String caId, String caDnRfc4514, CrlScope scope) {
     String attribute =
-        scope == CrlScope.ARL ? "authorityRevocationList;binary" : "certificateRevocationList;binary";
+        scope == CrlScope.ARL
+            ? "authorityRevocationList;binary"
+            : "certificateRevocationList;binary";
     return List.of(absolute(listPath(caId, scope)), ldapUrl(caDnRfc4514, attribute));
   }
 
@@ -106,11 +110,19 @@ public final class RepositoryUrls {
     StringBuilder out = new StringBuilder();
     for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '.' || c == '_' || c == '~' || c == '=' || c == ',') {
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_'
+          || c == '~'
+          || c == '='
+          || c == ',') {
         out.append((char) c);
       } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+        out.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
       }
     }

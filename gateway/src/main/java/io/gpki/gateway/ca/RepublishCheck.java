@@ -16,29 +16,43 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The checks a list reissued at a promotion must pass against the last list replicated from the former
- * master, before it is archived: a higher number, the same issuing distribution point, no unexpired
- * entry dropped, a nextUpdate not earlier (Dogtag's CRL number going backwards and CRLs that dropped
- * unexpired entries are the failures this prevents).
+ * The checks a list reissued at a promotion must pass against the last list replicated from the
+ * former master, before it is archived: a higher number, the same issuing distribution point, no
+ * unexpired entry dropped, a nextUpdate not earlier (Dogtag's CRL number going backwards and CRLs
+ * that dropped unexpired entries are the failures this prevents).
  */
 final class RepublishCheck {
 
   private RepublishCheck() {}
 
-  static Mono<CrlRecord> check(CertificateLookup certificates, CrlRecord last, CrlRecord candidate, Instant now) {
+  static Mono<CrlRecord> check(
+      CertificateLookup certificates, CrlRecord last, CrlRecord candidate, Instant now) {
     return Mono.defer(
         () -> {
           String what = candidate.scope() + " of " + candidate.caId();
           if (candidate.number().compareTo(last.number()) <= 0) {
-            return Mono.error(fail(what, "number " + candidate.number() + " is not above the replicated " + last.number()));
+            return Mono.error(
+                fail(
+                    what,
+                    "number "
+                        + candidate.number()
+                        + " is not above the replicated "
+                        + last.number()));
           }
           if (candidate.nextUpdate().isBefore(last.nextUpdate())) {
-            return Mono.error(fail(what, "nextUpdate " + candidate.nextUpdate() + " is before the replicated " + last.nextUpdate()));
+            return Mono.error(
+                fail(
+                    what,
+                    "nextUpdate "
+                        + candidate.nextUpdate()
+                        + " is before the replicated "
+                        + last.nextUpdate()));
           }
           X509CRLHolder before = parse(last.der());
           X509CRLHolder after = parse(candidate.der());
           if (!Arrays.equals(idp(before), idp(after))) {
-            return Mono.error(fail(what, "the issuing distribution point differs from the replicated list's"));
+            return Mono.error(
+                fail(what, "the issuing distribution point differs from the replicated list's"));
           }
           Set<BigInteger> kept = serials(after);
           Set<BigInteger> dropped = serials(before);
@@ -49,7 +63,11 @@ final class RepublishCheck {
                   serial ->
                       certificates
                           .find(candidate.caId(), serial.toString(16))
-                          .map(c -> c.notAfter().isAfter(now) ? Optional.of(serial.toString(16)) : Optional.<String>empty())
+                          .map(
+                              c ->
+                                  c.notAfter().isAfter(now)
+                                      ? Optional.of(serial.toString(16))
+                                      : Optional.<String>empty())
                           // Unknown to the store: it cannot be shown to have expired.
                           .defaultIfEmpty(Optional.of(serial.toString(16) + " (not in the store)"))
                           .flatMap(Mono::justOrEmpty))

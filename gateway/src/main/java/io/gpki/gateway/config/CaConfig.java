@@ -45,21 +45,51 @@ public class CaConfig {
 
   @Bean
   CaEngine caEngine(
-      CaSigner signer, RepositoryStore store, RepositoryUrls urls, Function<String, String> keySourceOfCa,
-      Clock clock, RepositoryChanges changes) {
+      CaSigner signer,
+      RepositoryStore store,
+      RepositoryUrls urls,
+      Function<String, String> keySourceOfCa,
+      Clock clock,
+      RepositoryChanges changes) {
     // One store object implements every port; each consumer is handed only the ones it uses.
     return new CaEngine(
-        signer, store.cas(), store.cas(), store.certificates(), store.certificates(), store.certificates(),
-        store.content(), urls, keySourceOfCa, clock, changes);
+        signer,
+        store.cas(),
+        store.cas(),
+        store.certificates(),
+        store.certificates(),
+        store.certificates(),
+        store.content(),
+        urls,
+        keySourceOfCa,
+        clock,
+        changes);
   }
 
   @Bean
   CrlPublisher crlPublisher(
-      CaEngine engine, CaSigner signer, RepositoryStore store, RepositoryUrls urls, Clock clock,
-      RepositoryChanges changes, GatewayProperties props, io.gpki.sync.failover.CenterState center) {
+      CaEngine engine,
+      CaSigner signer,
+      RepositoryStore store,
+      RepositoryUrls urls,
+      Clock clock,
+      RepositoryChanges changes,
+      GatewayProperties props,
+      io.gpki.sync.failover.CenterState center) {
     return new CrlPublisher(
-        engine, signer, store.cas(), store.certificates(), store.crls(), store.crls(), store.crlNumbers(), urls,
-        clock, changes, props.crl().period(), props.crl().validity(), center::epoch);
+        engine,
+        signer,
+        store.cas(),
+        store.certificates(),
+        store.crls(),
+        store.crls(),
+        store.crlNumbers(),
+        urls,
+        clock,
+        changes,
+        props.crl().period(),
+        props.crl().validity(),
+        center::epoch);
   }
 
   /** Subscriber key generation for the demo: CPU-bound and blocking, so it gets its own threads. */
@@ -69,17 +99,27 @@ public class CaConfig {
   }
 
   @Bean
-  DemoPki demoPki(CaEngine engine, RepositoryStore store, Clock clock, Scheduler keyGenerationScheduler) {
+  DemoPki demoPki(
+      CaEngine engine, RepositoryStore store, Clock clock, Scheduler keyGenerationScheduler) {
     return new DemoPki(engine, store.cas(), store.crossPairs(), clock, keyGenerationScheduler);
   }
 
   @Bean
   RepositorySnapshots repositorySnapshots(
-      RepositoryStore store, RepositoryUrls urls, RepositoryInterfaces interfaces,
-      RepositoryProperties repositoryProperties, Clock clock) {
+      RepositoryStore store,
+      RepositoryUrls urls,
+      RepositoryInterfaces interfaces,
+      RepositoryProperties repositoryProperties,
+      Clock clock) {
     return new RepositorySnapshots(
-        store.content(), store.changeLog(), store.referrals(), urls, interfaces,
-        repositoryProperties.maxResults(), clock, store.certificateLookupOverlap());
+        store.content(),
+        store.changeLog(),
+        store.referrals(),
+        urls,
+        interfaces,
+        repositoryProperties.maxResults(),
+        clock,
+        store.certificateLookupOverlap());
   }
 
   @Bean
@@ -93,7 +133,9 @@ public class CaConfig {
     return RouterFunctions.route(
         RequestPredicates.path(RepositoryUrls.PREFIX + "/**")
             .or(RequestPredicates.path(RepositoryUrls.PREFIX))
-            .and(RequestPredicates.method(HttpMethod.GET).or(RequestPredicates.method(HttpMethod.HEAD))),
+            .and(
+                RequestPredicates.method(HttpMethod.GET)
+                    .or(RequestPredicates.method(HttpMethod.HEAD))),
         handler::serve);
   }
 }

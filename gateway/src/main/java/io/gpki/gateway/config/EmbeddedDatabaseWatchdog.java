@@ -14,12 +14,12 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Restarts the embedded PostgreSQL when it dies while the gateway runs (killed, out of memory). Every
- * {@link #INTERVAL} it asks the server whether it runs ({@code pg_ctl status}) and starts it again if
- * not; a failed start is retried after a backoff that doubles from {@link #INTERVAL} up to
- * {@link #MAX_BACKOFF}. Blocking work, so it runs on its own one-thread bounded scheduler, never on an
- * event loop. Counted in {@code gpki.db.embedded.restarts{outcome=restarted|failed}}. Not used with an
- * external database, which has its own supervision.
+ * Restarts the embedded PostgreSQL when it dies while the gateway runs (killed, out of memory).
+ * Every {@link #INTERVAL} it asks the server whether it runs ({@code pg_ctl status}) and starts it
+ * again if not; a failed start is retried after a backoff that doubles from {@link #INTERVAL} up to
+ * {@link #MAX_BACKOFF}. Blocking work, so it runs on its own one-thread bounded scheduler, never on
+ * an event loop. Counted in {@code gpki.db.embedded.restarts{outcome=restarted|failed}}. Not used
+ * with an external database, which has its own supervision.
  */
 final class EmbeddedDatabaseWatchdog implements AutoCloseable {
 
@@ -40,10 +40,16 @@ final class EmbeddedDatabaseWatchdog implements AutoCloseable {
   EmbeddedDatabaseWatchdog(EmbeddedDatabase database, MeterRegistry meters, LongSupplier nanoTime) {
     this.database = database;
     this.nanoTime = nanoTime;
-    this.restarted = Counter.builder("gpki.db.embedded.restarts").tag("outcome", "restarted")
-        .description("embedded PostgreSQL restarts by the gateway").register(meters);
-    this.failed = Counter.builder("gpki.db.embedded.restarts").tag("outcome", "failed")
-        .description("embedded PostgreSQL restarts by the gateway").register(meters);
+    this.restarted =
+        Counter.builder("gpki.db.embedded.restarts")
+            .tag("outcome", "restarted")
+            .description("embedded PostgreSQL restarts by the gateway")
+            .register(meters);
+    this.failed =
+        Counter.builder("gpki.db.embedded.restarts")
+            .tag("outcome", "failed")
+            .description("embedded PostgreSQL restarts by the gateway")
+            .register(meters);
     this.nextAttempt = nanoTime.getAsLong();
   }
 
@@ -51,7 +57,9 @@ final class EmbeddedDatabaseWatchdog implements AutoCloseable {
   synchronized EmbeddedDatabaseWatchdog start() {
     Scheduler s = Schedulers.newBoundedElastic(1, 1, "embedded-db-watchdog", 60, true);
     scheduler = s;
-    task = s.schedulePeriodically(this::check, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    task =
+        s.schedulePeriodically(
+            this::check, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     return this;
   }
 
@@ -64,7 +72,8 @@ final class EmbeddedDatabaseWatchdog implements AutoCloseable {
     try {
       if (database.ensureRunning()) {
         restarted.increment();
-        LOG.warn("embedded PostgreSQL had stopped; the gateway started it again (after {} failed attempts)",
+        LOG.warn(
+            "embedded PostgreSQL had stopped; the gateway started it again (after {} failed attempts)",
             failures);
       }
       failures = 0;
@@ -74,12 +83,18 @@ final class EmbeddedDatabaseWatchdog implements AutoCloseable {
       failed.increment();
       Duration backoff = backoff(failures);
       nextAttempt = now + backoff.toNanos();
-      LOG.error("embedded PostgreSQL is down and could not be started again (attempt {}); next try in {}",
-          failures, backoff, e);
+      LOG.error(
+          "embedded PostgreSQL is down and could not be started again (attempt {}); next try in {}",
+          failures,
+          backoff,
+          e);
     }
   }
 
-  /** The wait after {@code failures} failed starts in a row: the interval, doubled per failure, capped. */
+  /**
+   * The wait after {@code failures} failed starts in a row: the interval, doubled per failure,
+   * capped.
+   */
   static Duration backoff(int failures) {
     long factor = 1L << Math.min(failures - 1, 16);
     Duration d = INTERVAL.multipliedBy(factor);

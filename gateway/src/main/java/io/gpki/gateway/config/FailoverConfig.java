@@ -10,30 +10,34 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * This node's center (role, epoch, fencing), the writer leadership among the center's replicas, and the
- * gate that runs the writer roles only on the leader of a master. The signer's guard consults the
- * center (see {@link SignerConfig}).
+ * This node's center (role, epoch, fencing), the writer leadership among the center's replicas, and
+ * the gate that runs the writer roles only on the leader of a master. The signer's guard consults
+ * the center (see {@link SignerConfig}).
  */
 @Configuration(proxyBeanMethods = false)
 public class FailoverConfig {
 
   /**
-   * Started after the migrations (it depends on the store, whose bean migrates); closed (the clean stop
-   * is recorded) when the context closes, after everything that depends on it.
+   * Started after the migrations (it depends on the store, whose bean migrates); closed (the clean
+   * stop is recorded) when the context closes, after everything that depends on it.
    */
   @Bean(destroyMethod = "close")
-  CenterState centerState(DatabaseCoordinates db, RepositoryStore migratedStore, CenterProperties props, Clock clock) {
+  CenterState centerState(
+      DatabaseCoordinates db, RepositoryStore migratedStore, CenterProperties props, Clock clock) {
     return CenterState.start(db, props.settings(), clock);
   }
 
-  /** The replicas of a center share its row: each follows it (a fence or promotion made elsewhere). */
+  /**
+   * The replicas of a center share its row: each follows it (a fence or promotion made elsewhere).
+   */
   @Bean(destroyMethod = "dispose")
   reactor.core.Disposable centerFollowing(CenterState center, CenterProperties props) {
     return center.follow(props.leaderCheck());
   }
 
   @Bean(destroyMethod = "close")
-  LeaderLock writerLeadership(DatabaseCoordinates db, CenterState center, CenterProperties props, Clock clock) {
+  LeaderLock writerLeadership(
+      DatabaseCoordinates db, CenterState center, CenterProperties props, Clock clock) {
     String replica = center.centerId() + "-" + ProcessHandle.current().pid();
     return LeaderLock.start(db, LeaderLock.WRITERS, props.leaderCheck(), clock, replica);
   }

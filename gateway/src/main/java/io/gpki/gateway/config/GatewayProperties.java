@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * All gateway settings under {@code gpki.*}. Every key has a safe default so the gateway starts with
- * nothing configured (embedded database, demo PKI, software keys under {@code ./data}).
+ * All gateway settings under {@code gpki.*}. Every key has a safe default so the gateway starts
+ * with nothing configured (embedded database, demo PKI, software keys under {@code ./data}).
  *
  * @param dataDir where local state lives (embedded database, demo keystore)
  * @param publicBaseUrl the HTTP base URL named in certificates (CDP, AIA) and the repository index
@@ -91,8 +91,8 @@ public record GatewayProperties(
       @DefaultValue("5s") Duration callTimeout) {}
 
   /**
-   * CRL/ARL schedule. Lists are reissued every {@code period} even when nothing changed; each list's
-   * nextUpdate is {@code thisUpdate + validity}, and validity must exceed period.
+   * CRL/ARL schedule. Lists are reissued every {@code period} even when nothing changed; each
+   * list's nextUpdate is {@code thisUpdate + validity}, and validity must exceed period.
    *
    * @param period how often lists are reissued
    * @param validity nextUpdate minus thisUpdate
@@ -108,7 +108,11 @@ public record GatewayProperties(
     public Crl {
       if (validity.compareTo(period) <= 0) {
         throw new IllegalArgumentException(
-            "gpki.crl.validity (" + validity + ") must be longer than gpki.crl.period (" + period + ")");
+            "gpki.crl.validity ("
+                + validity
+                + ") must be longer than gpki.crl.period ("
+                + period
+                + ")");
       }
     }
   }

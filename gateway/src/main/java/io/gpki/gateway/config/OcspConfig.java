@@ -1,13 +1,11 @@
 package io.gpki.gateway.config;
 
-import io.gpki.gateway.web.FastPath;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-
 import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.RepositoryChanges;
 import io.gpki.gateway.ocsp.OcspProperties;
 import io.gpki.gateway.ocsp.OcspResponder;
 import io.gpki.gateway.ocsp.ResponderCertificates;
+import io.gpki.gateway.web.FastPath;
 import io.gpki.signer.CaSigner;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.sync.RepositoryStore;
@@ -15,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Function;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
@@ -40,21 +39,36 @@ public class OcspConfig {
         engine.issue(
             caId,
             new CaEngine.EndEntity(
-                subject, publicKey, CertificateProfile.OCSP_SIGNING, notBefore, notAfter, List.of(), null));
+                subject,
+                publicKey,
+                CertificateProfile.OCSP_SIGNING,
+                notBefore,
+                notAfter,
+                List.of(),
+                null));
   }
 
   @Bean(destroyMethod = "close")
   OcspResponder ocspResponder(
-      OcspProperties props, CaSigner signer, RepositoryStore store, ResponderCertificates responderCertificates,
-      Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
+      OcspProperties props,
+      CaSigner signer,
+      RepositoryStore store,
+      ResponderCertificates responderCertificates,
+      Function<String, String> keySourceOfCa,
+      Clock clock,
+      MeterRegistry meters) {
     // Read ports only; the one write is ResponderCertificates.
     OcspResponder.StorePorts reads =
         new OcspResponder.StorePorts(
             store.certificates(), store.cas(), store.certificateStatus(), store.changeLog());
-    return OcspResponder.create(props, signer, reads, responderCertificates, keySourceOfCa, clock, meters);
+    return OcspResponder.create(
+        props, signer, reads, responderCertificates, keySourceOfCa, clock, meters);
   }
 
-  /** Pre-signed answers on the fast path ahead of WebFlux (off with {@code gpki.ocsp.fast-path=false}). */
+  /**
+   * Pre-signed answers on the fast path ahead of WebFlux (off with {@code
+   * gpki.ocsp.fast-path=false}).
+   */
   @Bean
   @ConditionalOnProperty(name = "gpki.ocsp.fast-path", havingValue = "true", matchIfMissing = true)
   FastPath.Route ocspFastRoute(OcspResponder responder, MeterRegistry meters) {
@@ -68,24 +82,29 @@ public class OcspConfig {
 
   @Bean
   ApplicationListener<ApplicationReadyEvent> ocspStart(
-      OcspResponder responder, RepositoryChanges changes, io.gpki.gateway.operations.WriterGate gate) {
+      OcspResponder responder,
+      RepositoryChanges changes,
+      io.gpki.gateway.operations.WriterGate gate) {
     // An anonymous class, not a lambda: Spring reads the event type from its generic signature.
     return new ApplicationListener<ApplicationReadyEvent>() {
       @Override
       public void onApplicationEvent(ApplicationReadyEvent event) {
-        // The pre-signer signs: only on the writer leader of a master. Elsewhere requests fall through
+        // The pre-signer signs: only on the writer leader of a master. Elsewhere requests fall
+        // through
         // the chain (repository, then live signing, which a backup's signer refuses: tryLater).
-        gate.run("ocsp-presigner", () -> {
-          responder.start(changes.changes());
-          return responder::stop;
-        });
+        gate.run(
+            "ocsp-presigner",
+            () -> {
+              responder.start(changes.changes());
+              return responder::stop;
+            });
       }
     };
   }
 
   /**
-   * UP once the responder answers from a loaded directory and a fresh cache; UNKNOWN before (UNKNOWN
-   * does not pull the overall status down while the PKI comes up).
+   * UP once the responder answers from a loaded directory and a fresh cache; UNKNOWN before
+   * (UNKNOWN does not pull the overall status down while the PKI comes up).
    */
   @Bean
   HealthIndicator ocspResponderHealthIndicator(OcspResponder responder) {

@@ -55,7 +55,8 @@ final class ReplicationStartup
     this.credentials = credentials;
     this.snapshots = snapshots;
     this.blocking = blocking;
-    // The failover module's center: a master that sees a higher epoch (a subscriber's or ack's, or the
+    // The failover module's center: a master that sees a higher epoch (a subscriber's or ack's, or
+    // the
     // master's at a backup) fences itself at once; a backup follows the master's epoch.
     this.observer = center::observeEpoch;
     this.epochs =
@@ -120,11 +121,7 @@ final class ReplicationStartup
     }
     ReplicationSource s =
         node.source(
-            epochs,
-            observer,
-            Set.copyOf(props.peers()),
-            props.pollInterval(),
-            props.heartbeat());
+            epochs, observer, Set.copyOf(props.peers()), props.pollInterval(), props.heartbeat());
     source = s;
     Mono<Void> pkiUp =
         Flux.interval(Duration.ZERO, Duration.ofMillis(250))

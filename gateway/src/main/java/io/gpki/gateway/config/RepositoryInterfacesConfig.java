@@ -1,9 +1,9 @@
 package io.gpki.gateway.config;
 
-import io.gpki.gateway.ca.RepositoryChanges;
-import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.gateway.ca.BenchmarkSeed;
 import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.ca.RepositoryChanges;
+import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.gateway.operations.ReferralApi;
 import io.gpki.gateway.repository.AccessReportApi;
 import io.gpki.gateway.repository.AccessStatistics;
@@ -11,47 +11,49 @@ import io.gpki.gateway.repository.LdapDirectoryServer;
 import io.gpki.gateway.repository.LdapUrlHandler;
 import io.gpki.gateway.repository.OperatorAccess;
 import io.gpki.gateway.repository.PublishedResponder;
+import io.gpki.gateway.repository.RepositoryFastRoute;
 import io.gpki.gateway.repository.RepositoryInterfaces;
 import io.gpki.gateway.repository.RepositoryProperties;
 import io.gpki.gateway.repository.RepositorySnapshots;
 import io.gpki.gateway.repository.RepositoryTrafficFilter;
 import io.gpki.gateway.repository.Rfc4387Handler;
+import io.gpki.gateway.web.FastPath;
 import io.gpki.sync.RepositoryStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.ApplicationListener;
-import org.springframework.core.env.Environment;
-import reactor.core.publisher.Flux;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
-import io.gpki.gateway.web.FastPath;
-import io.gpki.gateway.repository.RepositoryFastRoute;
-import java.util.ArrayList;
-import java.util.List;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.http.HttpMethod;
 import org.springframework.web.reactive.function.server.RequestPredicate;
 import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
 
 /**
- * Wiring of the repository's lookup interfaces: RFC 4387 stores, LDAP over HTTP, the LDAPv3 listener,
- * referrals (operator API), admission limits and access statistics.
+ * Wiring of the repository's lookup interfaces: RFC 4387 stores, LDAP over HTTP, the LDAPv3
+ * listener, referrals (operator API), admission limits and access statistics.
  */
 @Configuration(proxyBeanMethods = false)
 public class RepositoryInterfacesConfig {
 
   @Bean
-  AccessStatistics repositoryAccessStatistics(MeterRegistry meters, Clock clock, RepositoryStore store) {
-    // SLA days are Japanese calendar days; totals are written to the store (RepositoryStoreTasksConfig).
+  AccessStatistics repositoryAccessStatistics(
+      MeterRegistry meters, Clock clock, RepositoryStore store) {
+    // SLA days are Japanese calendar days; totals are written to the store
+    // (RepositoryStoreTasksConfig).
     return new AccessStatistics(meters, clock, ZoneId.of("Asia/Tokyo"), store.accessTotals());
   }
 
@@ -66,7 +68,10 @@ public class RepositoryInterfacesConfig {
     return new LdapDirectoryServer(snapshots, props, statistics);
   }
 
-  /** Starts the LDAP listener before the application is ready (so the first snapshot names its port). */
+  /**
+   * Starts the LDAP listener before the application is ready (so the first snapshot names its
+   * port).
+   */
   @Bean
   SmartLifecycle ldapDirectoryServerLifecycle(LdapDirectoryServer server) {
     return new SmartLifecycle() {
@@ -93,12 +98,17 @@ public class RepositoryInterfacesConfig {
 
   @Bean
   RepositoryInterfaces repositoryInterfaces(
-      RepositoryUrls urls, RepositoryProperties props, ObjectProvider<LdapDirectoryServer> ldap,
-      ObjectProvider<io.gpki.gateway.registration.DemoLra> demoLra, GatewayProperties gateway,
+      RepositoryUrls urls,
+      RepositoryProperties props,
+      ObjectProvider<LdapDirectoryServer> ldap,
+      ObjectProvider<io.gpki.gateway.registration.DemoLra> demoLra,
+      GatewayProperties gateway,
       io.gpki.gateway.registration.RegistrationProperties registration) {
     boolean demo = gateway.demo().enabled() && registration.demoLra();
     return new RepositoryInterfaces(
-        urls, props.ldap().advertisedHost(), () -> ldap.getObject().port(),
+        urls,
+        props.ldap().advertisedHost(),
+        () -> ldap.getObject().port(),
         () -> {
           io.gpki.gateway.registration.DemoLra lra = demo ? demoLra.getIfAvailable() : null;
           return lra == null
@@ -109,7 +119,8 @@ public class RepositoryInterfacesConfig {
   }
 
   @Bean
-  RepositoryTrafficFilter repositoryTrafficFilter(RepositoryProperties props, AccessStatistics statistics) {
+  RepositoryTrafficFilter repositoryTrafficFilter(
+      RepositoryProperties props, AccessStatistics statistics) {
     return new RepositoryTrafficFilter(props, statistics);
   }
 
@@ -120,7 +131,10 @@ public class RepositoryInterfacesConfig {
 
   @Bean
   Rfc4387Handler rfc4387Handler(
-      RepositorySnapshots snapshots, PublishedResponder responder, RepositoryStore store, RepositoryProperties props) {
+      RepositorySnapshots snapshots,
+      PublishedResponder responder,
+      RepositoryStore store,
+      RepositoryProperties props) {
     return new Rfc4387Handler(
         snapshots, responder, store.certificateSearch(), props.maxResults(), Duration.ofSeconds(2));
   }
@@ -133,12 +147,17 @@ public class RepositoryInterfacesConfig {
 
   @Bean
   ReferralApi referralApi(
-      RepositoryStore store, OperatorAccess repositoryOperatorAccess, Clock clock, RepositoryChanges changes) {
-    return new ReferralApi(store.referrals(), store.referrals(), repositoryOperatorAccess, clock, changes::changed);
+      RepositoryStore store,
+      OperatorAccess repositoryOperatorAccess,
+      Clock clock,
+      RepositoryChanges changes) {
+    return new ReferralApi(
+        store.referrals(), store.referrals(), repositoryOperatorAccess, clock, changes::changed);
   }
 
   @Bean
-  AccessReportApi accessReportApi(AccessStatistics statistics, OperatorAccess repositoryOperatorAccess) {
+  AccessReportApi accessReportApi(
+      AccessStatistics statistics, OperatorAccess repositoryOperatorAccess) {
     return new AccessReportApi(statistics, repositoryOperatorAccess);
   }
 
@@ -146,13 +165,15 @@ public class RepositoryInterfacesConfig {
   @Bean
   NettyServerCustomizer repositoryReadTimeouts(RepositoryProperties props) {
     return server ->
-        server.readTimeout(props.http().readTimeout()).requestTimeout(props.http().requestTimeout());
+        server
+            .readTimeout(props.http().readTimeout())
+            .requestTimeout(props.http().requestTimeout());
   }
 
   /**
    * The fast path: unconditional GET/HEAD hits of the repository snapshot (off with {@code
-   * gpki.repository.http.fast-path=false}) and the routes other features contribute as
-   * {@link FastPath.Route} beans, answered on the event loop ahead of WebFlux.
+   * gpki.repository.http.fast-path=false}) and the routes other features contribute as {@link
+   * FastPath.Route} beans, answered on the event loop ahead of WebFlux.
    */
   @Bean
   NettyServerCustomizer repositoryFastPath(
@@ -174,12 +195,13 @@ public class RepositoryInterfacesConfig {
     List<FastPath.Route> all = List.copyOf(routes);
     Duration holdTimeout = props.http().readTimeout();
     return server ->
-        server.doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), all, holdTimeout));
+        server.doOnChannelInit(
+            (observer, channel, remote) -> FastPath.install(channel.pipeline(), all, holdTimeout));
   }
 
   /**
-   * Benchmark-only: revokes {@code gpki.repository.benchmark-revocations} certificates of
-   * {@code gpki.repository.benchmark-ca} (default osca) after the first snapshot, for a 100 KB CRL.
+   * Benchmark-only: revokes {@code gpki.repository.benchmark-revocations} certificates of {@code
+   * gpki.repository.benchmark-ca} (default osca) after the first snapshot, for a 100 KB CRL.
    */
   @Bean
   @ConditionalOnProperty("gpki.repository.benchmark-revocations")
@@ -202,9 +224,12 @@ public class RepositoryInterfacesConfig {
     RequestPredicate read =
         RequestPredicates.method(HttpMethod.GET).or(RequestPredicates.method(HttpMethod.HEAD));
     String one = RepositoryInterfaces.REFERRALS_API + "/{id}";
-    return RouterFunctions.route(RequestPredicates.path(RepositoryInterfaces.CERT_STORE).and(read), rfc4387::certificates)
+    return RouterFunctions.route(
+            RequestPredicates.path(RepositoryInterfaces.CERT_STORE).and(read),
+            rfc4387::certificates)
         .andRoute(RequestPredicates.path(RepositoryInterfaces.CRL_STORE).and(read), rfc4387::crls)
-        .andRoute(RequestPredicates.path(RepositoryInterfaces.LDAP_HTTP + "/**").and(read), ldap::serve)
+        .andRoute(
+            RequestPredicates.path(RepositoryInterfaces.LDAP_HTTP + "/**").and(read), ldap::serve)
         .andRoute(RequestPredicates.GET(RepositoryInterfaces.REFERRALS_API), referrals::list)
         .andRoute(RequestPredicates.POST(RepositoryInterfaces.REFERRALS_API), referrals::create)
         .andRoute(RequestPredicates.GET(one), referrals::get)

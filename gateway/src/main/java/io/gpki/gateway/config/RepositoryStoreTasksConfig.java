@@ -16,9 +16,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Background work of the repository interfaces against the store: the RFC 4387 lookup-key backfill at
- * startup, and writing the access totals every 10 s and once more at shutdown. Both run on Reactor's
- * timer/parallel threads and R2DBC, never on a request's event loop.
+ * Background work of the repository interfaces against the store: the RFC 4387 lookup-key backfill
+ * at startup, and writing the access totals every 10 s and once more at shutdown. Both run on
+ * Reactor's timer/parallel threads and R2DBC, never on a request's event loop.
  */
 @Configuration(proxyBeanMethods = false)
 public class RepositoryStoreTasksConfig {
@@ -32,9 +32,9 @@ public class RepositoryStoreTasksConfig {
   static final int BACKFILL_BATCH = 500;
 
   /**
-   * Indexes certificates stored before schema version 4 (or with an older key function) in id order,
-   * one batch per transaction. Until it ends a store search may miss them; the snapshot still answers
-   * for CA and labelled certificates.
+   * Indexes certificates stored before schema version 4 (or with an older key function) in id
+   * order, one batch per transaction. Until it ends a store search may miss them; the snapshot
+   * still answers for CA and labelled certificates.
    */
   @Bean
   SmartLifecycle certificateLookupBackfill(RepositoryStore store) {
@@ -43,15 +43,22 @@ public class RepositoryStoreTasksConfig {
       @Override
       Disposable begin() {
         return Mono.just(0L)
-            .expand(after -> backfill.indexAfter(after, BACKFILL_BATCH).timeout(Duration.ofSeconds(60)))
+            .expand(
+                after -> backfill.indexAfter(after, BACKFILL_BATCH).timeout(Duration.ofSeconds(60)))
             .count()
             .subscribe(
                 n -> {
                   if (n > 1) {
-                    LOG.info("RFC 4387 lookup keys backfilled: {} batches of up to {} certificates", n - 1, BACKFILL_BATCH);
+                    LOG.info(
+                        "RFC 4387 lookup keys backfilled: {} batches of up to {} certificates",
+                        n - 1,
+                        BACKFILL_BATCH);
                   }
                 },
-                e -> LOG.warn("RFC 4387 lookup-key backfill stopped (the next start resumes): {}", e.toString()));
+                e ->
+                    LOG.warn(
+                        "RFC 4387 lookup-key backfill stopped (the next start resumes): {}",
+                        e.toString()));
       }
     };
   }
@@ -81,7 +88,9 @@ public class RepositoryStoreTasksConfig {
         .flush()
         .onErrorResume(
             e -> {
-              LOG.warn("repository access totals not written (kept in memory, retried): {}", e.toString());
+              LOG.warn(
+                  "repository access totals not written (kept in memory, retried): {}",
+                  e.toString());
               return Mono.empty();
             });
   }
@@ -111,7 +120,7 @@ public class RepositoryStoreTasksConfig {
 
     @Override
     public void stop() {
-      stop(() -> { });
+      stop(() -> {});
     }
 
     @Override

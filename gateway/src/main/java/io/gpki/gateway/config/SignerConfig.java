@@ -1,6 +1,5 @@
 package io.gpki.gateway.config;
 
-import org.jspecify.annotations.Nullable;
 import io.gpki.signer.CaSigners;
 import io.gpki.signer.KeySourceSpec;
 import io.gpki.signer.ManagedCaSigner;
@@ -18,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -25,8 +25,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The signer adapter, in-process. Each CA is bound to exactly one key source; a binding to a source
- * that does not exist stops startup. With no sources configured, one PKCS#12 source named {@code soft}
- * lives in {@code dataDir/keys} with a generated password file (mode 0600).
+ * that does not exist stops startup. With no sources configured, one PKCS#12 source named {@code
+ * soft} lives in {@code dataDir/keys} with a generated password file (mode 0600).
  */
 @Configuration(proxyBeanMethods = false)
 public class SignerConfig {
@@ -35,23 +35,33 @@ public class SignerConfig {
 
   @Bean(destroyMethod = "close")
   ManagedCaSigner caSigner(
-      GatewayProperties props, io.gpki.sync.failover.CenterState center,
+      GatewayProperties props,
+      io.gpki.sync.failover.CenterState center,
       io.gpki.gateway.operations.OperationsProperties operations) {
     List<KeySourceSpec> specs = specs(props);
     Set<String> names = specs.stream().map(KeySourceSpec::name).collect(Collectors.toSet());
     for (Map.Entry<String, String> binding : props.signer().caSources().entrySet()) {
       if (!names.contains(binding.getValue())) {
         throw new IllegalStateException(
-            "gpki.signer.ca-sources." + binding.getKey() + " names key source '" + binding.getValue()
-                + "', which is not configured (configured: " + names + ")");
+            "gpki.signer.ca-sources."
+                + binding.getKey()
+                + " names key source '"
+                + binding.getValue()
+                + "', which is not configured (configured: "
+                + names
+                + ")");
       }
     }
     if (!names.contains(props.signer().defaultSource())) {
       throw new IllegalStateException(
-          "gpki.signer.default-source '" + props.signer().defaultSource() + "' is not configured (configured: "
-              + names + ")");
+          "gpki.signer.default-source '"
+              + props.signer().defaultSource()
+              + "' is not configured (configured: "
+              + names
+              + ")");
     }
-    // Only a MASTER signs (certificates, CRLs/ARLs, OCSP answers, CA key generation). The one exception
+    // Only a MASTER signs (certificates, CRLs/ARLs, OCSP answers, CA key generation). The one
+    // exception
     // is the node's own audit seal key: a backup keeps sealing its own audit chain, which publishes
     // nothing to relying parties.
     String auditKey = operations.auditKeyId();
@@ -74,20 +84,43 @@ public class SignerConfig {
       ensurePasswordFile(passwordFile);
       specs.add(
           new KeySourceSpec.Pkcs12(
-              "soft", dir.resolve("ca-keys.p12"), passwordFile, null,
+              "soft",
+              dir.resolve("ca-keys.p12"),
+              passwordFile,
+              null,
               KeySourceSpec.Resilience.defaults()));
       return specs;
     }
     for (GatewayProperties.Source s : props.signer().sources()) {
       KeySourceSpec.Resilience r = KeySourceSpec.Resilience.defaults();
-      r = new KeySourceSpec.Resilience(s.callTimeout(), r.queueCapacity(), r.failureRateThreshold(), r.openStateWait());
+      r =
+          new KeySourceSpec.Resilience(
+              s.callTimeout(), r.queueCapacity(), r.failureRateThreshold(), r.openStateWait());
       switch (s.type()) {
-        case "pkcs12" -> specs.add(new KeySourceSpec.Pkcs12(s.name(), require(s.path(), s, "path"),
-            require(s.passwordFile(), s, "password-file"), null, r));
-        case "pkcs11" -> specs.add(new KeySourceSpec.Pkcs11(s.name(), require(s.library(), s, "library"),
-            require(s.tokenLabel(), s, "token-label"), require(s.pinFile(), s, "pin-file"), s.sessions(), r));
-        default -> throw new IllegalStateException(
-            "key source '" + s.name() + "': type must be pkcs12 or pkcs11, not '" + s.type() + "'");
+        case "pkcs12" ->
+            specs.add(
+                new KeySourceSpec.Pkcs12(
+                    s.name(),
+                    require(s.path(), s, "path"),
+                    require(s.passwordFile(), s, "password-file"),
+                    null,
+                    r));
+        case "pkcs11" ->
+            specs.add(
+                new KeySourceSpec.Pkcs11(
+                    s.name(),
+                    require(s.library(), s, "library"),
+                    require(s.tokenLabel(), s, "token-label"),
+                    require(s.pinFile(), s, "pin-file"),
+                    s.sessions(),
+                    r));
+        default ->
+            throw new IllegalStateException(
+                "key source '"
+                    + s.name()
+                    + "': type must be pkcs12 or pkcs11, not '"
+                    + s.type()
+                    + "'");
       }
     }
     return specs;
@@ -95,7 +128,8 @@ public class SignerConfig {
 
   private static <T> T require(@Nullable T value, GatewayProperties.Source s, String key) {
     if (value == null) {
-      throw new IllegalStateException("key source '" + s.name() + "' (" + s.type() + ") needs " + key);
+      throw new IllegalStateException(
+          "key source '" + s.name() + "' (" + s.type() + ") needs " + key);
     }
     return value;
   }
@@ -110,7 +144,10 @@ public class SignerConfig {
       byte[] secret = new byte[24];
       new SecureRandom().nextBytes(secret);
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(tmp, Base64.getUrlEncoder().withoutPadding().encodeToString(secret) + "\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          tmp,
+          Base64.getUrlEncoder().withoutPadding().encodeToString(secret) + "\n",
+          StandardCharsets.UTF_8);
       try {
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
       } catch (UnsupportedOperationException e) {

@@ -3,10 +3,9 @@ package io.gpki.gateway.config;
 import io.gpki.gateway.ca.CrlPublisher;
 import io.gpki.gateway.ca.DemoPki;
 import io.gpki.gateway.ca.RepositoryChanges;
-import io.gpki.gateway.repository.RepositorySnapshots;
 import io.gpki.gateway.operations.WriterGate;
+import io.gpki.gateway.repository.RepositorySnapshots;
 import io.gpki.sync.failover.CenterState;
-import reactor.core.publisher.Flux;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,12 +14,13 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Brings the PKI up once the server listens: creates the demo PKI (first start only), issues every
- * due CRL/ARL, loads the first snapshot, then starts the schedules. Until the snapshot is loaded the
- * repository answers 503 with Retry-After.
+ * due CRL/ARL, loads the first snapshot, then starts the schedules. Until the snapshot is loaded
+ * the repository answers 503 with Retry-After.
  */
 @Component
 public class Startup implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
@@ -39,8 +39,14 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
   private final Disposable.Composite running = Disposables.composite();
 
   public Startup(
-      GatewayProperties props, DemoPki demo, CrlPublisher crls, RepositorySnapshots snapshots,
-      RepositoryChanges changes, ReplicationProperties replication, CenterState center, WriterGate gate,
+      GatewayProperties props,
+      DemoPki demo,
+      CrlPublisher crls,
+      RepositorySnapshots snapshots,
+      RepositoryChanges changes,
+      ReplicationProperties replication,
+      CenterState center,
+      WriterGate gate,
       CenterProperties centerProps) {
     this.center = center;
     this.gate = gate;
@@ -57,7 +63,8 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
   @Override
   public void onApplicationEvent(ApplicationReadyEvent event) {
     // Only the writer leader of a master writes: a backup gets the demo PKI and the lists through
-    // replication, a fenced node publishes nothing, and another replica of this center leaves it to the
+    // replication, a fenced node publishes nothing, and another replica of this center leaves it to
+    // the
     // leader. A single replica leads after six leader checks.
     Mono<Boolean> leads =
         center.writable() && !replication.backup()
@@ -68,21 +75,31 @@ public class Startup implements ApplicationListener<ApplicationReadyEvent>, Auto
             .flatMap(
                 lead -> {
                   if (!lead) {
-                    LOG.warn("center {} is {} and this replica does not lead: no demo PKI, no CRL/ARL issue here",
-                        center.centerId(), center.role());
+                    LOG.warn(
+                        "center {} is {} and this replica does not lead: no demo PKI, no CRL/ARL issue here",
+                        center.centerId(),
+                        center.role());
                   }
-                  Mono<Boolean> demoStep = lead && props.demo().enabled() ? demo.ensure() : Mono.just(false);
-                  return demoStep.thenMany(lead ? crls.publishDue() : Flux.empty()).then(snapshots.refresh());
+                  Mono<Boolean> demoStep =
+                      lead && props.demo().enabled() ? demo.ensure() : Mono.just(false);
+                  return demoStep
+                      .thenMany(lead ? crls.publishDue() : Flux.empty())
+                      .then(snapshots.refresh());
                 })
             .subscribe(
                 s -> {
-                  LOG.info("gpki-gateway ready: {} published objects, index at {}/repository",
-                      s.byPath().size(), props.publicBaseUrl());
+                  LOG.info(
+                      "gpki-gateway ready: {} published objects, index at {}/repository",
+                      s.byPath().size(),
+                      props.publicBaseUrl());
                   running.add(snapshots.start(changes.changes(), Duration.ofSeconds(1)));
                   running.add(
                       gate.run(
                           "crl-publisher",
-                          () -> crls.start(props.crl().checkInterval(), props.crl().revocationPublishDelay())));
+                          () ->
+                              crls.start(
+                                  props.crl().checkInterval(),
+                                  props.crl().revocationPublishDelay())));
                 },
                 e -> LOG.error("gpki-gateway could not bring the PKI up", e)));
   }

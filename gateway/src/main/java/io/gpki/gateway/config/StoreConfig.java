@@ -19,9 +19,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The database: an external PostgreSQL when {@code gpki.db.url} ({@code GPKI_DB_URL}) is set, else an
- * embedded one under {@code dataDir/db}. Migrations run here, at startup on the main thread, before
- * anything uses the R2DBC pool.
+ * The database: an external PostgreSQL when {@code gpki.db.url} ({@code GPKI_DB_URL}) is set, else
+ * an embedded one under {@code dataDir/db}. Migrations run here, at startup on the main thread,
+ * before anything uses the R2DBC pool.
  */
 @Configuration(proxyBeanMethods = false)
 public class StoreConfig {
@@ -50,7 +50,8 @@ public class StoreConfig {
   Database database(GatewayProperties props) {
     GatewayProperties.Db db = props.db();
     if (db.url() != null && !db.url().isBlank()) {
-      return new Database(DatabaseCoordinates.parse(db.url(), db.user(), readPassword(db.passwordFile())), null);
+      return new Database(
+          DatabaseCoordinates.parse(db.url(), db.user(), readPassword(db.passwordFile())), null);
     }
     Path dir = props.dataDir().toAbsolutePath().normalize().resolve("db");
     LOG.info("no gpki.db.url / GPKI_DB_URL set: starting the embedded PostgreSQL in {}", dir);

@@ -5,35 +5,31 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
 import io.gpki.gateway.ca.CaEngine;
+import io.gpki.gateway.ocsp.OcspResponder;
 import io.gpki.gateway.repository.RepositorySnapshots;
+import io.gpki.gateway.validation.AdmissionProperties;
 import io.gpki.gateway.validation.CertificateIssuer;
+import io.gpki.gateway.validation.RepositoryView;
 import io.gpki.gateway.validation.ServiceCredentials;
 import io.gpki.gateway.validation.TlsListener;
+import io.gpki.gateway.validation.ValidationAdmission;
+import io.gpki.gateway.validation.ValidationFastRoute;
+import io.gpki.gateway.validation.ValidationHandler;
+import io.gpki.gateway.validation.ValidationProperties;
+import io.gpki.gateway.validation.ValidationService;
+import io.gpki.gateway.validation.ValidationWiring;
+import io.gpki.gateway.web.FastPath;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.sync.CertificateRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
-import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-import io.gpki.gateway.validation.AdmissionProperties;
-import io.gpki.gateway.validation.RepositoryView;
-import io.gpki.gateway.validation.ValidationAdmission;
-import io.gpki.gateway.validation.ValidationFastRoute;
-import io.gpki.gateway.validation.ValidationHandler;
-import io.gpki.gateway.web.FastPath;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import io.gpki.gateway.validation.ValidationProperties;
-import io.gpki.gateway.validation.ValidationService;
-import io.gpki.gateway.validation.ValidationWiring;
-import io.gpki.gateway.ocsp.OcspResponder;
-import java.time.Clock;
-import java.time.Duration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -41,6 +37,10 @@ import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -61,7 +61,10 @@ public class ValidationConfig {
 
   @Bean(destroyMethod = "close")
   ValidationWiring validationWiring(
-      RepositoryView view, ValidationProperties props, Scheduler validationLdapScheduler, Clock clock,
+      RepositoryView view,
+      ValidationProperties props,
+      Scheduler validationLdapScheduler,
+      Clock clock,
       OcspResponder ocspResponder) {
     CircuitBreakerRegistry breakers =
         CircuitBreakerRegistry.of(
@@ -72,9 +75,16 @@ public class ValidationConfig {
                 .waitDurationInOpenState(Duration.ofSeconds(30))
                 .build());
     RetryRegistry retries =
-        RetryRegistry.of(RetryConfig.custom().maxAttempts(2).waitDuration(Duration.ofMillis(200)).build());
+        RetryRegistry.of(
+            RetryConfig.custom().maxAttempts(2).waitDuration(Duration.ofMillis(200)).build());
     return new ValidationWiring(
-        view::current, props, validationLdapScheduler, breakers, retries, clock, ocspResponder.ownOcsp());
+        view::current,
+        props,
+        validationLdapScheduler,
+        breakers,
+        retries,
+        clock,
+        ocspResponder.ownOcsp());
   }
 
   @Bean
@@ -104,7 +114,10 @@ public class ValidationConfig {
 
   @Bean
   ValidationHandler validationHandler(
-      ValidationService service, ValidationProperties props, Clock clock, ServiceCredentials credentials,
+      ValidationService service,
+      ValidationProperties props,
+      Clock clock,
+      ServiceCredentials credentials,
       ValidationAdmission admission) {
     return new ValidationHandler(service, props, clock, credentials, admission);
   }
@@ -114,24 +127,36 @@ public class ValidationConfig {
    * {@code gpki.validation.fast-path=false}; the handler then answers them all).
    */
   @Bean
-  @ConditionalOnProperty(name = "gpki.validation.fast-path", havingValue = "true", matchIfMissing = true)
+  @ConditionalOnProperty(
+      name = "gpki.validation.fast-path",
+      havingValue = "true",
+      matchIfMissing = true)
   FastPath.Route validationFastRoute(
-      ValidationService service, ValidationProperties props, Clock clock, MeterRegistry registry,
+      ValidationService service,
+      ValidationProperties props,
+      Clock clock,
+      MeterRegistry registry,
       ValidationAdmission admission) {
     return new ValidationFastRoute(service, props, clock, registry, admission);
   }
 
-  /** Issues the service's own certificates from osca through the CA engine (as any subscriber's). */
+  /**
+   * Issues the service's own certificates from osca through the CA engine (as any subscriber's).
+   */
   @Bean
-  CertificateIssuer validationCertificateIssuer(CaEngine engine, ValidationProperties props, Clock clock) {
+  CertificateIssuer validationCertificateIssuer(
+      CaEngine engine, ValidationProperties props, Clock clock) {
     return (subject, spki, tls, host) -> {
       Instant now = clock.instant();
       return engine
           .issue(
               props.trustAnchors().get(0),
               new CaEngine.EndEntity(
-                  subject, spki, tls ? CertificateProfile.SERVER_TLS : CertificateProfile.OFFICIAL_SIGNING,
-                  now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(365)),
+                  subject,
+                  spki,
+                  tls ? CertificateProfile.SERVER_TLS : CertificateProfile.OFFICIAL_SIGNING,
+                  now.minus(Duration.ofMinutes(5)),
+                  now.plus(Duration.ofDays(365)),
                   tls ? List.of(new GeneralName(GeneralName.dNSName, host)) : List.of(),
                   tls ? "validation service TLS" : "validation service verdict signer"))
           .map(CertificateRecord::der);
@@ -144,8 +169,13 @@ public class ValidationConfig {
    */
   @Bean(destroyMethod = "dispose")
   Disposable validationCredentialsStartup(
-      ValidationProperties props, RepositoryView view, ServiceCredentials credentials, CertificateIssuer issuer,
-      RouterFunction<ServerResponse> validationRoutes, Scheduler keyGenerationScheduler, GatewayProperties gateway,
+      ValidationProperties props,
+      RepositoryView view,
+      ServiceCredentials credentials,
+      CertificateIssuer issuer,
+      RouterFunction<ServerResponse> validationRoutes,
+      Scheduler keyGenerationScheduler,
+      GatewayProperties gateway,
       Clock clock) {
     ValidationProperties.Credentials c = props.credentials();
     if (!c.signing() && c.tlsPort() == 0) {
@@ -154,19 +184,38 @@ public class ValidationConfig {
     Disposable.Composite running = Disposables.composite();
     running.add(
         Flux.interval(Duration.ofMillis(500))
-            .map(t -> Optional.ofNullable(view.current()).map(x -> x.anchors().get(props.trustAnchors().get(0))))
+            .map(
+                t ->
+                    Optional.ofNullable(view.current())
+                        .map(x -> x.anchors().get(props.trustAnchors().get(0))))
             .filter(Optional::isPresent)
             .next()
             .timeout(Duration.ofMinutes(10))
-            .flatMap(anchor -> credentials
-                .init(issuer, anchor.get().der(), c.signing(), c.tlsPort() > 0, c.tlsHost(),
-                    gateway.dataDir().toAbsolutePath().normalize().resolve("validation"), clock,
-                    keyGenerationScheduler, keyGenerationScheduler))
-            .then(Mono.defer(() -> credentials.tls() == null
-                ? Mono.empty()
-                : TlsListener.start(credentials.tls(), validationRoutes, c.tlsPort()).doOnNext(running::add).then()))
-            .subscribe(v -> { }, e -> LoggerFactory.getLogger(ValidationConfig.class)
-                .error("validation service credentials could not be set up", e)));
+            .flatMap(
+                anchor ->
+                    credentials.init(
+                        issuer,
+                        anchor.get().der(),
+                        c.signing(),
+                        c.tlsPort() > 0,
+                        c.tlsHost(),
+                        gateway.dataDir().toAbsolutePath().normalize().resolve("validation"),
+                        clock,
+                        keyGenerationScheduler,
+                        keyGenerationScheduler))
+            .then(
+                Mono.defer(
+                    () ->
+                        credentials.tls() == null
+                            ? Mono.empty()
+                            : TlsListener.start(credentials.tls(), validationRoutes, c.tlsPort())
+                                .doOnNext(running::add)
+                                .then()))
+            .subscribe(
+                v -> {},
+                e ->
+                    LoggerFactory.getLogger(ValidationConfig.class)
+                        .error("validation service credentials could not be set up", e)));
     return running;
   }
 
@@ -174,7 +223,9 @@ public class ValidationConfig {
   RouterFunction<ServerResponse> validationRoutes(ValidationHandler handler) {
     return RouterFunctions.route(
             RequestPredicates.POST(ValidationHandler.PATH + "/batch"), handler::batch)
-        .andRoute(RequestPredicates.path(ValidationHandler.PATH).and(RequestPredicates.method(HttpMethod.POST)),
+        .andRoute(
+            RequestPredicates.path(ValidationHandler.PATH)
+                .and(RequestPredicates.method(HttpMethod.POST)),
             handler::validate);
   }
 }

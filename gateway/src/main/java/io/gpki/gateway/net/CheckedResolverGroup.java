@@ -13,20 +13,20 @@ import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /**
- * A Reactor Netty resolver ({@code HttpClient.resolver(..)}) that makes each connection's one lookup
- * through a caller's resolve-and-check: the caller resolves the host, checks every address and either
- * fails (nothing is connected) or returns the addresses Netty may connect to, and Netty connects to
- * exactly those, so no second lookup takes place that DNS rebinding could answer differently. The Host
- * header and TLS SNI keep the URL's host name. Addresses given already resolved (IP literals) are
- * checked too.
+ * A Reactor Netty resolver ({@code HttpClient.resolver(..)}) that makes each connection's one
+ * lookup through a caller's resolve-and-check: the caller resolves the host, checks every address
+ * and either fails (nothing is connected) or returns the addresses Netty may connect to, and Netty
+ * connects to exactly those, so no second lookup takes place that DNS rebinding could answer
+ * differently. The Host header and TLS SNI keep the URL's host name. Addresses given already
+ * resolved (IP literals) are checked too.
  */
 public final class CheckedResolverGroup extends AddressResolverGroup<InetSocketAddress> {
 
   private final Function<String, Mono<List<InetAddress>>> check;
 
   /**
-   * @param check resolves and checks a host (a name, or an IP literal for an already resolved address)
-   *     and gives the allowed addresses, or fails; it must end (carry its own timeout)
+   * @param check resolves and checks a host (a name, or an IP literal for an already resolved
+   *     address) and gives the allowed addresses, or fails; it must end (carry its own timeout)
    */
   public CheckedResolverGroup(Function<String, Mono<List<InetAddress>>> check) {
     this.check = check;
@@ -44,13 +44,18 @@ public final class CheckedResolverGroup extends AddressResolverGroup<InetSocketA
       protected void doResolve(InetSocketAddress address, Promise<InetSocketAddress> promise) {
         // Netty's resolver API is promise-based: this is the boundary where the Mono is run. The
         // lookup carries its own timeout, so the subscription always ends.
-        lookup(address).subscribe(
-            list -> promise.trySuccess(list.get(0)), promise::tryFailure, () -> noAddress(address, promise));
+        lookup(address)
+            .subscribe(
+                list -> promise.trySuccess(list.get(0)),
+                promise::tryFailure,
+                () -> noAddress(address, promise));
       }
 
       @Override
-      protected void doResolveAll(InetSocketAddress address, Promise<List<InetSocketAddress>> promise) {
-        lookup(address).subscribe(promise::trySuccess, promise::tryFailure, () -> noAddress(address, promise));
+      protected void doResolveAll(
+          InetSocketAddress address, Promise<List<InetSocketAddress>> promise) {
+        lookup(address)
+            .subscribe(promise::trySuccess, promise::tryFailure, () -> noAddress(address, promise));
       }
     };
   }
@@ -61,9 +66,12 @@ public final class CheckedResolverGroup extends AddressResolverGroup<InetSocketA
   }
 
   private Mono<List<InetSocketAddress>> lookup(InetSocketAddress address) {
-    String host = address.isUnresolved() || address.getAddress() == null
-        ? address.getHostString() : address.getAddress().getHostAddress();
-    return check.apply(host)
+    String host =
+        address.isUnresolved() || address.getAddress() == null
+            ? address.getHostString()
+            : address.getAddress().getHostAddress();
+    return check
+        .apply(host)
         .filter(list -> !list.isEmpty())
         .map(list -> list.stream().map(a -> new InetSocketAddress(a, address.getPort())).toList());
   }

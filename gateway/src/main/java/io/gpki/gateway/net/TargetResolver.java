@@ -7,10 +7,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Resolves a host name named by others (a URL in a certificate, a webhook URL) to every address it has.
- * Callers check all of them and connect only to what passed ({@link CheckedResolverGroup}), so this is
- * the only lookup a connection makes. Tests inject their own (names mapped to addresses, answers that
- * change between calls) instead of real DNS.
+ * Resolves a host name named by others (a URL in a certificate, a webhook URL) to every address it
+ * has. Callers check all of them and connect only to what passed ({@link CheckedResolverGroup}), so
+ * this is the only lookup a connection makes. Tests inject their own (names mapped to addresses,
+ * answers that change between calls) instead of real DNS.
  */
 @FunctionalInterface
 public interface TargetResolver {
@@ -19,11 +19,12 @@ public interface TargetResolver {
   Mono<List<InetAddress>> resolve(String host);
 
   /**
-   * Every address of {@code host}: an IP literal (with or without brackets) is parsed, never looked up;
-   * a name goes to {@code resolver}.
+   * Every address of {@code host}: an IP literal (with or without brackets) is parsed, never looked
+   * up; a name goes to {@code resolver}.
    */
   static Mono<List<InetAddress>> addresses(String host, TargetResolver resolver) {
-    String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    String bare =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     InetAddress literal = NetUtil.createInetAddressFromIpAddressString(bare);
     return literal != null ? Mono.just(List.of(literal)) : resolver.resolve(bare);
   }
@@ -33,6 +34,7 @@ public interface TargetResolver {
    * InetAddress#getAllByName} blocks and must never run on an event loop.
    */
   static TargetResolver system(Scheduler scheduler) {
-    return host -> Mono.fromCallable(() -> List.of(InetAddress.getAllByName(host))).subscribeOn(scheduler);
+    return host ->
+        Mono.fromCallable(() -> List.of(InetAddress.getAllByName(host))).subscribeOn(scheduler);
   }
 }

@@ -25,19 +25,20 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Every certificate our CAs issued, with its revocation state: loaded at start from the store's
- * current status together with the change-log position it reflects (one consistent snapshot, streamed,
- * not a replay of the history), then kept current by following the change log from that position. It
- * tells the pre-signer what to sign and which answers a change made stale. The authoritative answer on
- * a cache miss still comes from the store itself.
+ * current status together with the change-log position it reflects (one consistent snapshot,
+ * streamed, not a replay of the history), then kept current by following the change log from that
+ * position. It tells the pre-signer what to sign and which answers a change made stale. The
+ * authoritative answer on a cache miss still comes from the store itself.
  *
- * <p>Compact: one small entry per certificate in a map per CA keyed by serial; the DER is kept only for
- * responder certificates.
+ * <p>Compact: one small entry per certificate in a map per CA keyed by serial; the DER is kept only
+ * for responder certificates.
  */
 final class CertificateIndex {
 
   private static final Logger LOG = LoggerFactory.getLogger(CertificateIndex.class);
   private static final int PAGE = 500;
-  // Snapshot rows handed to the index at a time: bounds what is buffered between the database and it.
+  // Snapshot rows handed to the index at a time: bounds what is buffered between the database and
+  // it.
   private static final int LOAD_PREFETCH = 1_024;
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Set<String> WITH_DER = Set.of(CertificateProfile.OCSP_SIGNING.name());
@@ -94,8 +95,8 @@ final class CertificateIndex {
   }
 
   /**
-   * The first call loads the snapshot (again after a failed load), then every call reads the change-log
-   * entries after the last one applied and applies them.
+   * The first call loads the snapshot (again after a failed load), then every call reads the
+   * change-log entries after the last one applied and applies them.
    */
   Mono<Sync> sync() {
     return (loaded ? Mono.<Void>empty() : load()).then(Mono.defer(this::follow));
@@ -110,7 +111,8 @@ final class CertificateIndex {
           long[] count = {0};
           return statuses
               .snapshot(WITH_DER)
-              // Off the database's event loop, with bounded demand: rows arrive as the index takes them.
+              // Off the database's event loop, with bounded demand: rows arrive as the index takes
+              // them.
               .publishOn(Schedulers.parallel(), LOAD_PREFETCH)
               .doOnNext(
                   item -> {
@@ -125,12 +127,14 @@ final class CertificateIndex {
                   Mono.fromRunnable(
                       () -> {
                         if (position[0] < 0) {
-                          throw new IllegalStateException("certificate status snapshot without a position");
+                          throw new IllegalStateException(
+                              "certificate status snapshot without a position");
                         }
                         seq = position[0];
                         loaded = true;
                         LOG.info(
-                            "ocsp: loaded the status of {} certificates at change-log seq {}", count[0],
+                            "ocsp: loaded the status of {} certificates at change-log seq {}",
+                            count[0],
                             position[0]);
                       }));
         });
@@ -141,7 +145,9 @@ final class CertificateIndex {
     Set<String> revoked = new HashSet<>();
     boolean[] issuers = {false};
     return page(changed, revoked, issuers)
-        .then(Mono.fromSupplier(() -> new Sync(Set.copyOf(changed), Set.copyOf(revoked), issuers[0])));
+        .then(
+            Mono.fromSupplier(
+                () -> new Sync(Set.copyOf(changed), Set.copyOf(revoked), issuers[0])));
   }
 
   private Mono<Void> page(Set<String> changed, Set<String> revoked, boolean[] issuers) {
@@ -159,7 +165,8 @@ final class CertificateIndex {
             });
   }
 
-  private void apply(ChangeLogEntry e, Set<String> changed, Set<String> revoked, boolean[] issuers) {
+  private void apply(
+      ChangeLogEntry e, Set<String> changed, Set<String> revoked, boolean[] issuers) {
     switch (e.entity()) {
       case "CA", "CA_KEY" -> issuers[0] = true;
       case "CERTIFICATE", "REVOCATION" -> {
@@ -183,7 +190,8 @@ final class CertificateIndex {
     Entry shared =
         caId == e.caId()
             ? e
-            : new Entry(caId, e.generation(), e.serial(), e.notAfterSecond(), e.revocation(), e.der());
+            : new Entry(
+                caId, e.generation(), e.serial(), e.notAfterSecond(), e.revocation(), e.der());
     byCa.computeIfAbsent(caId, id -> new ConcurrentHashMap<>()).put(e.serial(), shared);
     if (shared.der() != null) {
       responders.put(shared.key(), shared);
@@ -193,8 +201,12 @@ final class CertificateIndex {
 
   private static Entry entry(CertificateStatusReader.Status s) {
     return new Entry(
-        s.issuerCaId(), s.issuerGeneration(), new BigInteger(s.serialHex(), 16),
-        s.notAfter().getEpochSecond(), s.revocation(), s.der());
+        s.issuerCaId(),
+        s.issuerGeneration(),
+        new BigInteger(s.serialHex(), 16),
+        s.notAfter().getEpochSecond(),
+        s.revocation(),
+        s.der());
   }
 
   /** A certificate payload of the change log (the store's full record as JSON). */
@@ -211,7 +223,9 @@ final class CertificateIndex {
           new Revocation(
               Instant.parse(revokedAt.asString()),
               n.get("revocationReason").asInt(),
-              invalidity == null || invalidity.isNull() ? null : Instant.parse(invalidity.asString()));
+              invalidity == null || invalidity.isNull()
+                  ? null
+                  : Instant.parse(invalidity.asString()));
     }
     return new Entry(
         n.get("issuerCaId").asString(),

@@ -26,13 +26,18 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
  * @param keyBits the CA public key's BIT STRING value
  * @param responder who signs answers for this issuer
  */
-public record Issuer(String caId, int generation, byte[] nameDer, byte[] keyBits, Responder responder) {
+public record Issuer(
+    String caId, int generation, byte[] nameDer, byte[] keyBits, Responder responder) {
 
-  /** A CertID hash algorithm: its identifier (with NULL parameters, as clients send it) and JCA name. */
+  /**
+   * A CertID hash algorithm: its identifier (with NULL parameters, as clients send it) and JCA
+   * name.
+   */
   public record HashAlgorithm(AlgorithmIdentifier id, String jcaName) {}
 
   static final HashAlgorithm SHA1 =
-      new HashAlgorithm(new AlgorithmIdentifier(OIWObjectIdentifiers.idSHA1, DERNull.INSTANCE), "SHA-1");
+      new HashAlgorithm(
+          new AlgorithmIdentifier(OIWObjectIdentifiers.idSHA1, DERNull.INSTANCE), "SHA-1");
   static final HashAlgorithm SHA256 =
       new HashAlgorithm(
           new AlgorithmIdentifier(NISTObjectIdentifiers.id_sha256, DERNull.INSTANCE), "SHA-256");

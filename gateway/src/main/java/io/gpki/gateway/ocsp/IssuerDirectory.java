@@ -8,8 +8,8 @@ import org.bouncycastle.asn1.ocsp.CertID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The issuers we answer for, by CertID hashes and by (CA, generation). Immutable; the refresher swaps
- * in a new one when CAs, keys or responder certificates change.
+ * The issuers we answer for, by CertID hashes and by (CA, generation). Immutable; the refresher
+ * swaps in a new one when CAs, keys or responder certificates change.
  */
 final class IssuerDirectory {
 

@@ -17,8 +17,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Last stage: signs an answer for this request (cache misses and nonce requests) within a fixed
- * budget: a bulkhead {@code ocsp-live-signer} that never queues and a timeout. Over budget, or when the
- * signer is saturated or down, the answer is {@code tryLater}.
+ * budget: a bulkhead {@code ocsp-live-signer} that never queues and a timeout. Over budget, or when
+ * the signer is saturated or down, the answer is {@code tryLater}.
  */
 final class LiveSigner implements StatusSource {
 
@@ -30,7 +30,8 @@ final class LiveSigner implements StatusSource {
   private final Duration timeout;
   private final Bulkhead budget;
 
-  LiveSigner(ResponseSigner signer, Clock clock, Duration validity, Duration timeout, Bulkhead budget) {
+  LiveSigner(
+      ResponseSigner signer, Clock clock, Duration validity, Duration timeout, Bulkhead budget) {
     this.signer = signer;
     this.clock = clock;
     this.validity = validity;
@@ -70,7 +71,8 @@ final class LiveSigner implements StatusSource {
     if (e instanceof TimeoutException) {
       return new OcspResult.Refused(OcspStatus.TRY_LATER, "live signing timed out");
     }
-    if (e instanceof SignerException se && se.kind() != SignerException.Kind.REJECTED
+    if (e instanceof SignerException se
+        && se.kind() != SignerException.Kind.REJECTED
         && se.kind() != SignerException.Kind.UNKNOWN_KEY) {
       return new OcspResult.Refused(OcspStatus.TRY_LATER, "signer " + se.kind());
     }

@@ -23,10 +23,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * Pre-signed OCSP answers on the {@link FastPath}, ahead of WebFlux: {@code POST /ocsp} (body up to
  * the fast path's limit) and {@code GET /ocsp/<base64>}. The request is decoded and checked by the
- * same code as the handler's ({@link OcspRequests}, {@link RequestFilter#check}); only an answer the
- * pre-signed cache can give as is right now ({@link PresignedCache#peek}: one certificate, no nonce,
- * a current entry, no local change pending) is written here, with the handler's headers and counted
- * in its metrics ({@code gpki.ocsp.responses{status=successful,origin=presigned}}, {@code
+ * same code as the handler's ({@link OcspRequests}, {@link RequestFilter#check}); only an answer
+ * the pre-signed cache can give as is right now ({@link PresignedCache#peek}: one certificate, no
+ * nonce, a current entry, no local change pending) is written here, with the handler's headers and
+ * counted in its metrics ({@code gpki.ocsp.responses{status=successful,origin=presigned}}, {@code
  * gpki.ocsp.latency}). Everything else (nonces, several certificates, unknown issuers, malformed
  * requests, misses, a pending change, conditional GETs) goes on to {@link OcspHandler}, which gives
  * the same answer or the right OCSP status.
@@ -45,7 +45,9 @@ final class OcspFastRoute implements FastPath.Route {
   private final Timer latency;
 
   OcspFastRoute(
-      Function<OCSPRequest, @Nullable SignedResponse> presigned, Clock clock, OcspProperties props,
+      Function<OCSPRequest, @Nullable SignedResponse> presigned,
+      Clock clock,
+      OcspProperties props,
       MeterRegistry meters) {
     this.presigned = presigned;
     this.clock = clock;
@@ -58,7 +60,8 @@ final class OcspFastRoute implements FastPath.Route {
             .tag("status", "successful")
             .tag("origin", "presigned")
             .register(meters);
-    this.latency = Timer.builder("gpki.ocsp.latency").description("OCSP request latency").register(meters);
+    this.latency =
+        Timer.builder("gpki.ocsp.latency").description("OCSP request latency").register(meters);
   }
 
   @Override
@@ -71,11 +74,13 @@ final class OcspFastRoute implements FastPath.Route {
   }
 
   @Override
-  public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+  public FastPath.@Nullable Answer answer(
+      HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
     byte[] der;
     boolean get = HttpMethod.GET.equals(method);
     if (HttpMethod.POST.equals(method)) {
-      if (!(OcspHandler.PATH.equals(uri) || GET_PREFIX.equals(uri)) || body.readableBytes() > maxRequestBytes) {
+      if (!(OcspHandler.PATH.equals(uri) || GET_PREFIX.equals(uri))
+          || body.readableBytes() > maxRequestBytes) {
         return null;
       }
       der = ByteBufUtil.getBytes(body);

@@ -1,6 +1,5 @@
 package io.gpki.gateway.ocsp;
 
-import java.util.Objects;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -12,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import org.bouncycastle.asn1.ocsp.OCSPRequest;
 import org.slf4j.Logger;
@@ -28,10 +28,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * The HTTP side of the responder, and the only place that decodes requests, sets headers, applies the
- * request timeout and counts. Every answer is an {@code application/ocsp-response} with HTTP 200 (never
- * a problem document): signed answers from the chain, or a pre-encoded status. GET answers carry the
- * RFC 5019 caching headers; the max-age never runs past the answer's nextUpdate.
+ * The HTTP side of the responder, and the only place that decodes requests, sets headers, applies
+ * the request timeout and counts. Every answer is an {@code application/ocsp-response} with HTTP
+ * 200 (never a problem document): signed answers from the chain, or a pre-encoded status. GET
+ * answers carry the RFC 5019 caching headers; the max-age never runs past the answer's nextUpdate.
  */
 final class OcspHandler {
 
@@ -50,8 +50,7 @@ final class OcspHandler {
   private final Map<String, Counter> counters = new HashMap<>();
   private final Timer latency;
 
-  OcspHandler(
-      StatusSource chain, Clock clock, OcspProperties props, MeterRegistry meters) {
+  OcspHandler(StatusSource chain, Clock clock, OcspProperties props, MeterRegistry meters) {
     this.chain = chain;
     this.clock = clock;
     this.maxRequestBytes = props.maxRequestBytes();
@@ -59,7 +58,10 @@ final class OcspHandler {
     this.maxCacheAge = props.maxCacheAge();
     // A fixed, small label set: the OCSP response status and where a signed answer came from.
     for (String origin : new String[] {"presigned", "live", "none"}) {
-      for (String status : new String[] {"successful", "malformedRequest", "internalError", "tryLater", "unauthorized"}) {
+      for (String status :
+          new String[] {
+            "successful", "malformedRequest", "internalError", "tryLater", "unauthorized"
+          }) {
         counters.put(
             status + "/" + origin,
             Counter.builder("gpki.ocsp.responses")
@@ -69,7 +71,8 @@ final class OcspHandler {
                 .register(meters));
       }
     }
-    this.latency = Timer.builder("gpki.ocsp.latency").description("OCSP request latency").register(meters);
+    this.latency =
+        Timer.builder("gpki.ocsp.latency").description("OCSP request latency").register(meters);
   }
 
   /** POST {@code /ocsp}: the DER request is the body. */
@@ -119,7 +122,8 @@ final class OcspHandler {
               }
               return Mono.just(
                   new OcspResult.Refused(
-                      late ? OcspStatus.TRY_LATER : OcspStatus.INTERNAL_ERROR, e.getClass().getSimpleName()));
+                      late ? OcspStatus.TRY_LATER : OcspStatus.INTERNAL_ERROR,
+                      e.getClass().getSimpleName()));
             })
         .flatMap(
             result -> {
@@ -146,7 +150,8 @@ final class OcspHandler {
           .bodyValue(r.der());
     }
     boolean notModified = request.headers().header(HttpHeaders.IF_NONE_MATCH).contains(r.etag());
-    ServerResponse.BodyBuilder b = ServerResponse.status(notModified ? HttpStatus.NOT_MODIFIED : HttpStatus.OK);
+    ServerResponse.BodyBuilder b =
+        ServerResponse.status(notModified ? HttpStatus.NOT_MODIFIED : HttpStatus.OK);
     cachingHeaders(r, clock.instant(), maxCacheAge, b::header);
     return notModified ? b.build() : b.contentType(OCSP_RESPONSE).bodyValue(r.der());
   }
@@ -156,8 +161,12 @@ final class OcspHandler {
    * past {@code maxCacheAge}), ETag, Last-Modified = producedAt, Expires = nextUpdate, Date.
    */
   static void cachingHeaders(SignedResponse r, Instant now, Duration maxCacheAge, HeaderSink sink) {
-    long maxAge = Math.max(0, Math.min(Duration.between(now, r.nextUpdate()).toSeconds(), maxCacheAge.toSeconds()));
-    sink.header(HttpHeaders.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate");
+    long maxAge =
+        Math.max(
+            0,
+            Math.min(Duration.between(now, r.nextUpdate()).toSeconds(), maxCacheAge.toSeconds()));
+    sink.header(
+        HttpHeaders.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate");
     sink.header(HttpHeaders.ETAG, r.etag());
     sink.header(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(r.producedAt()));
     sink.header(HttpHeaders.EXPIRES, HTTP_DATE.format(r.nextUpdate()));
@@ -182,12 +191,18 @@ final class OcspHandler {
 
   private void record(ServerRequest request, long start, String status, String origin, String why) {
     long nanos = System.nanoTime() - start;
-    Objects.requireNonNull(counters.get(status + "/" + origin), "counter registered at start").increment();
+    Objects.requireNonNull(counters.get(status + "/" + origin), "counter registered at start")
+        .increment();
     latency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     if (LOG.isDebugEnabled()) {
       LOG.debug(
           "ocsp id={} method={} status={} origin={} latencyUs={} why={}",
-          request.exchange().getRequest().getId(), request.method(), status, origin, nanos / 1000, why);
+          request.exchange().getRequest().getId(),
+          request.method(),
+          status,
+          origin,
+          nanos / 1000,
+          why);
     }
   }
 

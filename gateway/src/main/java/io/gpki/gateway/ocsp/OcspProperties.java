@@ -53,24 +53,41 @@ public record OcspProperties(
     @DefaultValue("2") @Min(1) int presignConcurrency) {
 
   public OcspProperties {
-    require(period.compareTo(validity) < 0, "gpki.ocsp.period must be shorter than gpki.ocsp.validity");
-    require(minRemaining.compareTo(validity.minus(period)) < 0,
+    require(
+        period.compareTo(validity) < 0, "gpki.ocsp.period must be shorter than gpki.ocsp.validity");
+    require(
+        minRemaining.compareTo(validity.minus(period)) < 0,
         "gpki.ocsp.min-remaining must be shorter than validity minus period (else re-signed answers"
             + " would never be served)");
-    require(responderRenewBefore.compareTo(validity) > 0,
+    require(
+        responderRenewBefore.compareTo(validity) > 0,
         "gpki.ocsp.responder-renew-before must exceed gpki.ocsp.validity (answers must expire before"
             + " the responder certificate that signed them)");
-    require(responderValidity.compareTo(responderRenewBefore) > 0,
+    require(
+        responderValidity.compareTo(responderRenewBefore) > 0,
         "gpki.ocsp.responder-validity must exceed gpki.ocsp.responder-renew-before");
   }
 
   /** Every default: what runs with nothing configured. */
   public static OcspProperties defaults() {
     return new OcspProperties(
-        Duration.ofHours(2), Duration.ofHours(1), Duration.ofSeconds(5), Duration.ofMinutes(10),
-        Duration.ofMinutes(5), Duration.ofMinutes(1), 4096, 8, 4, Duration.ofSeconds(3),
-        Duration.ofSeconds(2), 32, Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofDays(30),
-        Duration.ofDays(10), 2);
+        Duration.ofHours(2),
+        Duration.ofHours(1),
+        Duration.ofSeconds(5),
+        Duration.ofMinutes(10),
+        Duration.ofMinutes(5),
+        Duration.ofMinutes(1),
+        4096,
+        8,
+        4,
+        Duration.ofSeconds(3),
+        Duration.ofSeconds(2),
+        32,
+        Duration.ofSeconds(5),
+        Duration.ofHours(1),
+        Duration.ofDays(30),
+        Duration.ofDays(10),
+        2);
   }
 
   private static void require(boolean ok, String message) {

@@ -6,8 +6,8 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A decoded OCSP request as it moves down the chain: the request filter resolves the targets and the
- * nonce, the repository stage adds one state per target.
+ * A decoded OCSP request as it moves down the chain: the request filter resolves the targets and
+ * the nonce, the repository stage adds one state per target.
  *
  * @param request the decoded request
  * @param nonce the nonce extension to echo, or {@code null}

@@ -30,9 +30,9 @@ final class OcspRequests {
   }
 
   /**
-   * The DER bytes of a GET request's last path part: percent-decoded (but {@code +} stays {@code +},
-   * as in any URL path), then base64 in either alphabet, with or without padding. {@code null} when it
-   * is not valid or decodes to more than {@code maxBytes}.
+   * The DER bytes of a GET request's last path part: percent-decoded (but {@code +} stays {@code
+   * +}, as in any URL path), then base64 in either alphabet, with or without padding. {@code null}
+   * when it is not valid or decodes to more than {@code maxBytes}.
    */
   static byte @Nullable [] fromGetPath(String encoded, int maxBytes) {
     // base64 grows by 4/3 and percent-encoding by up to 3x: anything longer is too large anyway.

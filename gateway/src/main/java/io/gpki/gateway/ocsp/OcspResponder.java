@@ -1,15 +1,11 @@
 package io.gpki.gateway.ocsp;
 
-import java.util.Objects;
-import io.gpki.gateway.validation.OwnOcsp;
-import io.gpki.gateway.web.FastPath;
-import org.bouncycastle.asn1.ocsp.OCSPRequest;
-import org.jspecify.annotations.Nullable;
-
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.gpki.gateway.validation.OwnOcsp;
+import io.gpki.gateway.web.FastPath;
 import io.gpki.signer.CaSigner;
 import io.gpki.sync.CaLookup;
 import io.gpki.sync.CertificateLookup;
@@ -20,8 +16,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.bouncycastle.asn1.ocsp.OCSPRequest;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -33,8 +32,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * The OCSP responder (RFC 6960, RFC 5019 profile) for our CAs: routes, the status-source chain
- * (request filter, pre-signed cache, repository, live signer) and the pre-signer that keeps the cache
- * current. Built once by the configuration; {@link #start} after the server listens.
+ * (request filter, pre-signed cache, repository, live signer) and the pre-signer that keeps the
+ * cache current. Built once by the configuration; {@link #start} after the server listens.
  */
 public final class OcspResponder implements AutoCloseable {
 
@@ -58,17 +57,28 @@ public final class OcspResponder implements AutoCloseable {
    * @param changeLog what changed since (the index follows it)
    */
   public record StorePorts(
-      CertificateLookup certificates, CaLookup cas, CertificateStatusReader statuses, ChangeLogReader changeLog) {}
+      CertificateLookup certificates,
+      CaLookup cas,
+      CertificateStatusReader statuses,
+      ChangeLogReader changeLog) {}
 
   private OcspResponder(
-      OcspProperties props, CaSigner signer, StorePorts store, ResponderCertificates responderCertificates,
-      Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
+      OcspProperties props,
+      CaSigner signer,
+      StorePorts store,
+      ResponderCertificates responderCertificates,
+      Function<String, String> keySourceOfCa,
+      Clock clock,
+      MeterRegistry meters) {
     this.props = props;
     this.clock = clock;
     ResponseSigner responseSigner = new ResponseSigner(signer);
     StatusSource live =
         new LiveSigner(
-            responseSigner, clock, props.validity(), props.liveSigningTimeout(),
+            responseSigner,
+            clock,
+            props.validity(),
+            props.liveSigningTimeout(),
             Bulkhead.of(
                 "ocsp-live-signer",
                 BulkheadConfig.custom()
@@ -77,7 +87,8 @@ public final class OcspResponder implements AutoCloseable {
                     .build()));
     RepositoryStatusSource repository =
         new RepositoryStatusSource(
-            store.certificates(), props.repositoryTimeout(),
+            store.certificates(),
+            props.repositoryTimeout(),
             CircuitBreaker.of(
                 "ocsp-repository",
                 CircuitBreakerConfig.custom()
@@ -92,38 +103,59 @@ public final class OcspResponder implements AutoCloseable {
                     .maxWaitDuration(Duration.ZERO)
                     .build()),
             live);
-    this.cache = new PresignedCache(
+    this.cache =
+        new PresignedCache(
             clock, props.minRemaining(), props.maxStaleness(), repository::lookup, repository);
     this.filter = new RequestFilter(directory::get, props.maxCertificates(), cache);
     this.chain = filter;
     Responders responders =
         new Responders(
-            signer, store.cas(), responderCertificates, keySourceOfCa, clock, props.responderValidity(),
+            signer,
+            store.cas(),
+            responderCertificates,
+            keySourceOfCa,
+            clock,
+            props.responderValidity(),
             props.responderRenewBefore());
     this.presigner =
         new Presigner(
-            new CertificateIndex(store.statuses(), store.changeLog()), responders, cache, responseSigner, directory, clock,
-            props.validity(), props.period(), props.presignConcurrency());
+            new CertificateIndex(store.statuses(), store.changeLog()),
+            responders,
+            cache,
+            responseSigner,
+            directory,
+            clock,
+            props.validity(),
+            props.period(),
+            props.presignConcurrency());
     this.handler = new OcspHandler(chain, clock, props, meters);
   }
 
   /** Builds the responder; nothing runs until {@link #start}. */
   public static OcspResponder create(
-      OcspProperties props, CaSigner signer, StorePorts store, ResponderCertificates responderCertificates,
-      Function<String, String> keySourceOfCa, Clock clock, MeterRegistry meters) {
-    return new OcspResponder(props, signer, store, responderCertificates, keySourceOfCa, clock, meters);
+      OcspProperties props,
+      CaSigner signer,
+      StorePorts store,
+      ResponderCertificates responderCertificates,
+      Function<String, String> keySourceOfCa,
+      Clock clock,
+      MeterRegistry meters) {
+    return new OcspResponder(
+        props, signer, store, responderCertificates, keySourceOfCa, clock, meters);
   }
 
   /** POST {@code /ocsp} (and {@code /ocsp/}), GET {@code /ocsp/<request>}. */
   public RouterFunction<ServerResponse> routes() {
     return RouterFunctions.route(
-            RequestPredicates.POST(OcspHandler.PATH).or(RequestPredicates.POST(OcspHandler.PATH + "/")),
+            RequestPredicates.POST(OcspHandler.PATH)
+                .or(RequestPredicates.POST(OcspHandler.PATH + "/")),
             handler::post)
         .andRoute(RequestPredicates.GET(OcspHandler.PATH + "/**"), handler::get);
   }
 
   /**
-   * Starts the pre-signing rounds: at once, on every local change signal and every refresh interval.
+   * Starts the pre-signing rounds: at once, on every local change signal and every refresh
+   * interval.
    */
   public void start(Flux<Boolean> localChanges) {
     running.update(
@@ -153,8 +185,9 @@ public final class OcspResponder implements AutoCloseable {
   }
 
   /**
-   * The responder as the validation service sees it in process: the pre-signed answer for one of our
-   * certificates, exactly as a request without nonce gets it, or nothing (see {@link OwnStatus}).
+   * The responder as the validation service sees it in process: the pre-signed answer for one of
+   * our certificates, exactly as a request without nonce gets it, or nothing (see {@link
+   * OwnStatus}).
    */
   public OwnOcsp ownOcsp() {
     return new OwnStatus(directory::get, cache);
@@ -166,15 +199,16 @@ public final class OcspResponder implements AutoCloseable {
   }
 
   /**
-   * What the responder knows now: whether the issuer directory is loaded, the issuers, cached answers,
-   * and when the cache last followed the change log.
+   * What the responder knows now: whether the issuer directory is loaded, the issuers, cached
+   * answers, and when the cache last followed the change log.
    */
   public Map<String, Object> state() {
     IssuerDirectory dir = Objects.requireNonNull(directory.get());
     Instant sync = cache.lastSync();
     return Map.of(
         "loaded", dir.loaded(),
-        "issuers", dir.issuers().stream().map(i -> i.caId() + "#" + i.generation()).sorted().toList(),
+        "issuers",
+            dir.issuers().stream().map(i -> i.caId() + "#" + i.generation()).sorted().toList(),
         "presignedAnswers", cache.size(),
         "lastSync", sync.equals(Instant.MIN) ? "never" : sync.toString(),
         "fresh", !sync.plus(props.maxStaleness()).isBefore(clock.instant()));
@@ -196,7 +230,10 @@ public final class OcspResponder implements AutoCloseable {
     return presigner.round();
   }
 
-  /** Stops the pre-signing rounds (this replica stopped being the writer); {@link #start} resumes them. */
+  /**
+   * Stops the pre-signing rounds (this replica stopped being the writer); {@link #start} resumes
+   * them.
+   */
   public void stop() {
     running.update(Disposables.disposed());
   }

@@ -3,9 +3,9 @@ package io.gpki.gateway.ocsp;
 import io.gpki.signer.OcspErrorResponse;
 
 /**
- * The non-successful OCSPResponseStatus values we send (RFC 6960 4.2.1), with their metric labels. The
- * pre-encoded responses come from signer-adapter ({@link OcspErrorResponse}): they carry no signature
- * and never vary.
+ * The non-successful OCSPResponseStatus values we send (RFC 6960 4.2.1), with their metric labels.
+ * The pre-encoded responses come from signer-adapter ({@link OcspErrorResponse}): they carry no
+ * signature and never vary.
  */
 public enum OcspStatus {
   /** Illegal confirmation request: not DER, bad nonce, too many certificates, ... */
@@ -19,7 +19,9 @@ public enum OcspStatus {
 
   private final int code;
   private final String label;
-  @SuppressWarnings("ImmutableEnumChecker") // private; handed out only as copies or read-only buffers
+
+  @SuppressWarnings(
+      "ImmutableEnumChecker") // private; handed out only as copies or read-only buffers
   private final byte[] encoded;
 
   OcspStatus(OcspErrorResponse response, String label) {

@@ -6,11 +6,12 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The validation service's in-process view of the responder: the pre-signed answer the fast path would
- * send for a nonce-less request with a SHA-1 CertID, taken from the {@link PresignedCache} without
- * waiting, signing or touching the store. Nothing while the directory is not loaded, for issuers we do
- * not answer for, without a usable pre-signed answer, or while a local change is pending (then the
- * HTTP path would confirm against the store first; validation uses the CRL instead).
+ * The validation service's in-process view of the responder: the pre-signed answer the fast path
+ * would send for a nonce-less request with a SHA-1 CertID, taken from the {@link PresignedCache}
+ * without waiting, signing or touching the store. Nothing while the directory is not loaded, for
+ * issuers we do not answer for, without a usable pre-signed answer, or while a local change is
+ * pending (then the HTTP path would confirm against the store first; validation uses the CRL
+ * instead).
  */
 final class OwnStatus implements OwnOcsp {
 
@@ -23,7 +24,8 @@ final class OwnStatus implements OwnOcsp {
   }
 
   @Override
-  public byte @Nullable [] presigned(byte[] issuerNameDer, byte[] issuerKeyBits, BigInteger serial) {
+  public byte @Nullable [] presigned(
+      byte[] issuerNameDer, byte[] issuerKeyBits, BigInteger serial) {
     IssuerDirectory dir = directory.get();
     if (!dir.loaded()) {
       return null;

@@ -41,8 +41,11 @@ final class PresignedCache implements StatusSource {
    * @param next the next stage
    */
   PresignedCache(
-      Clock clock, Duration minRemaining, Duration maxStaleness,
-      Function<Target, Mono<CertState>> store, StatusSource next) {
+      Clock clock,
+      Duration minRemaining,
+      Duration maxStaleness,
+      Function<Target, Mono<CertState>> store,
+      StatusSource next) {
     this.clock = clock;
     this.minRemaining = minRemaining;
     this.maxStaleness = maxStaleness;
@@ -66,15 +69,18 @@ final class PresignedCache implements StatusSource {
     }
     return store
         .apply(target)
-        .map(state -> state instanceof CertState.Revoked == hit.revoked() && !(state instanceof CertState.Unknown))
+        .map(
+            state ->
+                state instanceof CertState.Revoked == hit.revoked()
+                    && !(state instanceof CertState.Unknown))
         .onErrorReturn(false)
         .flatMap(confirmed -> confirmed ? Mono.just(answer) : next.answer(query));
   }
 
   /**
-   * The pre-signed answer for a resolved query when it can be served as is right now, synchronously:
-   * presignable, a usable hit, and no local change pending (then {@link #answer} confirms against the
-   * store first). {@code null} otherwise.
+   * The pre-signed answer for a resolved query when it can be served as is right now,
+   * synchronously: presignable, a usable hit, and no local change pending (then {@link #answer}
+   * confirms against the store first). {@code null} otherwise.
    */
   @Nullable SignedResponse peek(OcspQuery resolved) {
     return resolved.presignable() ? peek(resolved.targets().get(0).certId()) : null;
@@ -115,8 +121,8 @@ final class PresignedCache implements StatusSource {
 
   /**
    * A local change committed: until a round that started after this applies it, hits are checked
-   * against the store. Called synchronously from the change signal, so it happens before the changing
-   * call returns to its caller.
+   * against the store. Called synchronously from the change signal, so it happens before the
+   * changing call returns to its caller.
    */
   void changed() {
     signals.incrementAndGet();

@@ -1,13 +1,13 @@
 package io.gpki.gateway.ocsp;
 
 import io.gpki.gateway.BackgroundLoop;
-import java.util.Objects;
 import io.gpki.sync.Revocation;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,8 +44,14 @@ final class Presigner {
   private record Signed(Instant at, String responderKeyId, Instant responderNotAfter) {}
 
   Presigner(
-      CertificateIndex index, Responders responders, PresignedCache cache, ResponseSigner signer,
-      AtomicReference<IssuerDirectory> directory, Clock clock, Duration validity, Duration period,
+      CertificateIndex index,
+      Responders responders,
+      PresignedCache cache,
+      ResponseSigner signer,
+      AtomicReference<IssuerDirectory> directory,
+      Clock clock,
+      Duration validity,
+      Duration period,
       int concurrency) {
     this.index = index;
     this.responders = responders;
@@ -134,7 +140,9 @@ final class Presigner {
               if (count.get() > 0) {
                 LOG.info(
                     "ocsp: pre-signed the answers of {} certificates ({} cached answers, change-log seq {})",
-                    count.get(), cache.size(), index.position());
+                    count.get(),
+                    cache.size(),
+                    index.position());
               }
             });
   }
@@ -156,7 +164,11 @@ final class Presigner {
             h -> {
               CertID id = issuer.certId(h, e.serial());
               return signer
-                  .sign(issuer.responder(), List.of(ResponseSigner.single(id, state, now, now.plus(validity))), null, now)
+                  .sign(
+                      issuer.responder(),
+                      List.of(ResponseSigner.single(id, state, now, now.plus(validity))),
+                      null,
+                      now)
                   .doOnNext(resp -> cache.put(id, resp, r != null));
             })
         .then(
@@ -164,7 +176,8 @@ final class Presigner {
                 () ->
                     signed.put(
                         e.key(),
-                        new Signed(now, issuer.responder().keyId(), issuer.responder().notAfter()))))
+                        new Signed(
+                            now, issuer.responder().keyId(), issuer.responder().notAfter()))))
         .onErrorResume(
             ex -> {
               LOG.warn("ocsp: could not pre-sign {}: {}", e.key(), ex.toString());

@@ -15,10 +15,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Third stage: asks the authoritative store for each certificate's state and hands the states to the
- * live signer. A certificate the store does not hold under the issuer key the CertID names is {@code
- * unknown}; a store that does not answer in time, or whose circuit is open, gives {@code tryLater}
- * (never {@code good}).
+ * Third stage: asks the authoritative store for each certificate's state and hands the states to
+ * the live signer. A certificate the store does not hold under the issuer key the CertID names is
+ * {@code unknown}; a store that does not answer in time, or whose circuit is open, gives {@code
+ * tryLater} (never {@code good}).
  */
 final class RepositoryStatusSource implements StatusSource {
 
@@ -35,7 +35,10 @@ final class RepositoryStatusSource implements StatusSource {
    * @param bulkhead bounds concurrent store lookups (random serials must not flood the database)
    */
   RepositoryStatusSource(
-      CertificateLookup store, Duration timeout, CircuitBreaker breaker, Bulkhead bulkhead,
+      CertificateLookup store,
+      Duration timeout,
+      CircuitBreaker breaker,
+      Bulkhead bulkhead,
       StatusSource next) {
     this.store = store;
     this.timeout = timeout;

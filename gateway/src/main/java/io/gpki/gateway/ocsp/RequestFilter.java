@@ -66,7 +66,10 @@ final class RequestFilter implements StatusSource {
       if (extensionProblem != null) {
         return refuse(OcspStatus.MALFORMED_REQUEST, extensionProblem);
       }
-      nonce = extensions == null ? null : extensions.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
+      nonce =
+          extensions == null
+              ? null
+              : extensions.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
       Responder responder = null;
       for (int i = 0; i < list.size(); i++) {
         CertID id = Request.getInstance(list.getObjectAt(i)).getReqCert();
@@ -85,7 +88,8 @@ final class RequestFilter implements StatusSource {
       }
     } catch (RuntimeException e) {
       // BC parses the inner structures lazily: a malformed Request or CertID surfaces here.
-      return refuse(OcspStatus.MALFORMED_REQUEST, "bad request structure: " + e.getClass().getSimpleName());
+      return refuse(
+          OcspStatus.MALFORMED_REQUEST, "bad request structure: " + e.getClass().getSimpleName());
     }
     return query.resolved(targets, nonce);
   }
@@ -110,8 +114,8 @@ final class RequestFilter implements StatusSource {
   }
 
   /**
-   * RFC 8954: the extension value is a DER OCTET STRING holding the nonce. Some clients (older Bouncy
-   * Castle code) put the raw nonce there; then its whole length counts.
+   * RFC 8954: the extension value is a DER OCTET STRING holding the nonce. Some clients (older
+   * Bouncy Castle code) put the raw nonce there; then its whole length counts.
    */
   static int nonceLength(byte[] extnValue) {
     try {

@@ -30,10 +30,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Keeps one delegated responder per CA whose current key this gateway holds: a key {@code
- * <ca>-ocsp-g<generation>} generated in the CA's own key source, and a certificate (id-kp-OCSPSigning,
- * id-pkix-ocsp-nocheck) issued by the CA, reissued {@code renewBefore} ahead of expiry. Older key
- * generations we still hold answer with the CA key itself (RFC 6960 allows the CA to sign), so their
- * certificates keep a status without a responder certificate per old key.
+ * <ca>-ocsp-g<generation>} generated in the CA's own key source, and a certificate
+ * (id-kp-OCSPSigning, id-pkix-ocsp-nocheck) issued by the CA, reissued {@code renewBefore} ahead of
+ * expiry. Older key generations we still hold answer with the CA key itself (RFC 6960 allows the CA
+ * to sign), so their certificates keep a status without a responder certificate per old key.
  */
 final class Responders {
 
@@ -49,8 +49,13 @@ final class Responders {
   private final Map<String, Responder> delegated = new ConcurrentHashMap<>();
 
   Responders(
-      CaSigner signer, CaLookup cas, ResponderCertificates certificates, Function<String, String> keySourceOfCa,
-      Clock clock, Duration validity, Duration renewBefore) {
+      CaSigner signer,
+      CaLookup cas,
+      ResponderCertificates certificates,
+      Function<String, String> keySourceOfCa,
+      Clock clock,
+      Duration validity,
+      Duration renewBefore) {
     this.signer = signer;
     this.cas = cas;
     this.certificates = certificates;
@@ -66,9 +71,9 @@ final class Responders {
   }
 
   /**
-   * Ensures every responder and builds the issuer directory. A responder that cannot be made now (the
-   * signer is down, the node is a backup) leaves its issuer pending: {@code tryLater}, not {@code
-   * unauthorized}; the next round tries again.
+   * Ensures every responder and builds the issuer directory. A responder that cannot be made now
+   * (the signer is down, the node is a backup) leaves its issuer pending: {@code tryLater}, not
+   * {@code unauthorized}; the next round tries again.
    */
   Mono<IssuerDirectory> reconcile(CertificateIndex index) {
     List<Issuer> ready = new ArrayList<>();
@@ -79,8 +84,10 @@ final class Responders {
         .then(Mono.fromSupplier(() -> new IssuerDirectory(ready, pending, true)));
   }
 
-  private Mono<Issuer> issuer(CaRecord ca, CaKeyRecord key, CertificateIndex index, Set<Issuer.Key> pending) {
-    byte[] keyBits = SubjectPublicKeyInfo.getInstance(key.publicKey()).getPublicKeyData().getBytes();
+  private Mono<Issuer> issuer(
+      CaRecord ca, CaKeyRecord key, CertificateIndex index, Set<Issuer.Key> pending) {
+    byte[] keyBits =
+        SubjectPublicKeyInfo.getInstance(key.publicKey()).getPublicKeyData().getBytes();
     return signer
         .hasKey(key.keyId())
         .filter(Boolean::booleanValue)
@@ -89,15 +96,21 @@ final class Responders {
               if (key.generation() != ca.currentGeneration()) {
                 Responder self =
                     new Responder(
-                        key.keyId(), signatureAlgorithm(key.publicKey()),
-                        key.keyIdentifier(), List.of(), Instant.MAX);
+                        key.keyId(),
+                        signatureAlgorithm(key.publicKey()),
+                        key.keyIdentifier(),
+                        List.of(),
+                        Instant.MAX);
                 return Mono.just(self);
               }
               return delegated(ca, key, index)
                   .onErrorResume(
                       e -> {
-                        LOG.warn("ocsp responder for {} generation {} not ready: {}", ca.id(),
-                            key.generation(), e.toString());
+                        LOG.warn(
+                            "ocsp responder for {} generation {} not ready: {}",
+                            ca.id(),
+                            key.generation(),
+                            e.toString());
                         for (Issuer.HashAlgorithm h : Issuer.HASHES) {
                           pending.add(Issuer.key(h, ca.subjectDer(), keyBits));
                         }
@@ -120,7 +133,9 @@ final class Responders {
         .hasKey(keyId)
         .flatMap(
             has ->
-                has ? signer.publicKey(keyId) : signer.generateKey(keySourceOfCa.apply(ca.id()), keyId, spec))
+                has
+                    ? signer.publicKey(keyId)
+                    : signer.generateKey(keySourceOfCa.apply(ca.id()), keyId, spec))
         .flatMap(
             publicKey -> {
               SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(publicKey.getEncoded());
@@ -138,11 +153,16 @@ final class Responders {
         .flatMap(
             rec -> {
               if (rec.issuerGeneration() != generation) {
-                // A rollover happened meanwhile; the next round makes the new generation's responder.
+                // A rollover happened meanwhile; the next round makes the new generation's
+                // responder.
                 return Mono.error(new IllegalStateException("CA " + ca.id() + " rolled over"));
               }
-              LOG.info("issued the ocsp responder certificate {}/{} (key {}, until {})", ca.id(),
-                  rec.serialHex(), responderKeyId(ca.id(), generation), rec.notAfter());
+              LOG.info(
+                  "issued the ocsp responder certificate {}/{} (key {}, until {})",
+                  ca.id(),
+                  rec.serialHex(),
+                  responderKeyId(ca.id(), generation),
+                  rec.notAfter());
               return Mono.just(rec.der());
             });
   }
@@ -158,11 +178,15 @@ final class Responders {
         .orElse(null);
   }
 
-  private static Responder responder(String keyId, KeySpec spec, SubjectPublicKeyInfo spki, byte[] der) {
+  private static Responder responder(
+      String keyId, KeySpec spec, SubjectPublicKeyInfo spki, byte[] der) {
     Certificate cert = Certificate.getInstance(der);
     return new Responder(
-        keyId, spec.signatureAlgorithm(),
-        PkiObjectBuilder.keyIdentifier(spki), List.of(cert), cert.getEndDate().getDate().toInstant());
+        keyId,
+        spec.signatureAlgorithm(),
+        PkiObjectBuilder.keyIdentifier(spki),
+        List.of(cert),
+        cert.getEndDate().getDate().toInstant());
   }
 
   private static X500Name subject(CaRecord ca) {
@@ -183,7 +207,9 @@ final class Responders {
   }
 
   private static boolean isEc(byte[] publicKey) {
-    return SubjectPublicKeyInfo.getInstance(publicKey).getAlgorithm().getAlgorithm()
+    return SubjectPublicKeyInfo.getInstance(publicKey)
+        .getAlgorithm()
+        .getAlgorithm()
         .equals(X9ObjectIdentifiers.id_ecPublicKey);
   }
 

@@ -48,13 +48,20 @@ final class ResponseSigner {
    * @param producedAt the producedAt time
    */
   Mono<SignedResponse> sign(
-      Responder responder, List<OcspResponseTemplate.Single> singles, @Nullable Extension nonce,
+      Responder responder,
+      List<OcspResponseTemplate.Single> singles,
+      @Nullable Extension nonce,
       Instant producedAt) {
     return Mono.fromCallable(
             () ->
                 new OcspResponseTemplate(
-                    responder.keyId(), responder.signatureAlgorithm(), responder.keyHash(),
-                    responder.certificates(), producedAt, singles, nonce))
+                    responder.keyId(),
+                    responder.signatureAlgorithm(),
+                    responder.keyHash(),
+                    responder.certificates(),
+                    producedAt,
+                    singles,
+                    nonce))
         .flatMap(t -> builder.build(t).map(der -> signed(t, der)));
   }
 

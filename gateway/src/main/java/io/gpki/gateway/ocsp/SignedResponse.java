@@ -13,4 +13,9 @@ import java.time.Instant;
  * @param cacheable whether HTTP caches may keep it (false when it echoes a nonce)
  */
 public record SignedResponse(
-    byte[] der, Instant producedAt, Instant thisUpdate, Instant nextUpdate, String etag, boolean cacheable) {}
+    byte[] der,
+    Instant producedAt,
+    Instant thisUpdate,
+    Instant nextUpdate,
+    String etag,
+    boolean cacheable) {}

@@ -5,6 +5,7 @@ import io.gpki.gateway.PkiException;
 import io.gpki.gateway.registration.CallAudit;
 import io.gpki.gateway.registration.OperatorAuthenticator;
 import io.gpki.gateway.registration.OperatorRole;
+import io.gpki.gateway.registration.RegistrationJson;
 import io.gpki.gateway.registration.SignedBodies;
 import io.gpki.gateway.registration.SignedRequests;
 import io.gpki.sync.AuditEvent;
@@ -28,18 +29,18 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import io.gpki.gateway.registration.RegistrationJson;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Two-person control on the mutual-TLS listener. {@code POST /api/v1/operations/approvals} asks for a
- * CA-critical action: emergency revocation (every certificate of a CA, or of one CA key generation),
- * CA key generation or activation, cross-certificate issuance or revocation, and the center's
- * {@code FAILOVER} (at a backup) and {@code UNFENCE} (at a fenced center). A different senior operator (or an operations manager) approves it with
- * {@code POST .../approvals/{id}/approve} before it expires; only then is the work released, in the
- * approval's transaction: revocations as journal rows for the worker, the rest recorded in the approval
- * for {@link ApprovedActions}. Both bodies are signed CMS.
+ * Two-person control on the mutual-TLS listener. {@code POST /api/v1/operations/approvals} asks for
+ * a CA-critical action: emergency revocation (every certificate of a CA, or of one CA key
+ * generation), CA key generation or activation, cross-certificate issuance or revocation, and the
+ * center's {@code FAILOVER} (at a backup) and {@code UNFENCE} (at a fenced center). A different
+ * senior operator (or an operations manager) approves it with {@code POST
+ * .../approvals/{id}/approve} before it expires; only then is the work released, in the approval's
+ * transaction: revocations as journal rows for the worker, the rest recorded in the approval for
+ * {@link ApprovedActions}. Both bodies are signed CMS.
  */
 public final class ApprovalHandler {
 
@@ -63,10 +64,19 @@ public final class ApprovalHandler {
    * @param wakeExecutor wakes {@link ApprovedActions} after an approval
    */
   public ApprovalHandler(
-      SignedBodies bodies, OperatorAuthenticator authenticator, OperatorApprovals approvals,
-      EmergencyRevocations emergency, CallAudit calls, Clock clock, Duration ttl, RepositoryContentSource content,
-      CertificateLookup certificates, Runnable wakeExecutor, io.gpki.sync.failover.CenterState center) {
-    this.actions = new CaActionApprovals(content, certificates, approvals, emergency, wakeExecutor, center);
+      SignedBodies bodies,
+      OperatorAuthenticator authenticator,
+      OperatorApprovals approvals,
+      EmergencyRevocations emergency,
+      CallAudit calls,
+      Clock clock,
+      Duration ttl,
+      RepositoryContentSource content,
+      CertificateLookup certificates,
+      Runnable wakeExecutor,
+      io.gpki.sync.failover.CenterState center) {
+    this.actions =
+        new CaActionApprovals(content, certificates, approvals, emergency, wakeExecutor, center);
     this.bodies = bodies;
     this.authenticator = authenticator;
     this.approvals = approvals;
@@ -85,19 +95,51 @@ public final class ApprovalHandler {
 
   Mono<ServerResponse> request(ServerRequest request) {
     return Mono.fromCallable(() -> SignedBodies.idempotencyKey(request))
-        .flatMap(key -> bodies.read(request).flatMap(signed -> authenticator.authenticate(request, signed)
-            .flatMap(caller -> {
-              requireRole(caller, OperatorRole.SENIOR_CA_OPERATOR);
-              return parse(json(signed), key).flatMap(p -> {
-                Instant now = clock.instant();
-                OperatorApproval a = OperatorApproval.requested(UUID.randomUUID().toString(), p.action(),
-                    p.target(), new String(signed.content(), StandardCharsets.UTF_8), caller.operator().id(), now,
-                    now.plus(ttl), key);
-                return approvals.request(a, signed.der(), new AuditEvent("APPROVAL", caller.source(),
-                    caller.operator().id(), a.id(), "REQUESTED", p.action() + " " + p.target() + ": " + p.summary()
-                        + "; expires " + a.expiresAt()));
-              });
-            })))
+        .flatMap(
+            key ->
+                bodies
+                    .read(request)
+                    .flatMap(
+                        signed ->
+                            authenticator
+                                .authenticate(request, signed)
+                                .flatMap(
+                                    caller -> {
+                                      requireRole(caller, OperatorRole.SENIOR_CA_OPERATOR);
+                                      return parse(json(signed), key)
+                                          .flatMap(
+                                              p -> {
+                                                Instant now = clock.instant();
+                                                OperatorApproval a =
+                                                    OperatorApproval.requested(
+                                                        UUID.randomUUID().toString(),
+                                                        p.action(),
+                                                        p.target(),
+                                                        new String(
+                                                            signed.content(),
+                                                            StandardCharsets.UTF_8),
+                                                        caller.operator().id(),
+                                                        now,
+                                                        now.plus(ttl),
+                                                        key);
+                                                return approvals.request(
+                                                    a,
+                                                    signed.der(),
+                                                    new AuditEvent(
+                                                        "APPROVAL",
+                                                        caller.source(),
+                                                        caller.operator().id(),
+                                                        a.id(),
+                                                        "REQUESTED",
+                                                        p.action()
+                                                            + " "
+                                                            + p.target()
+                                                            + ": "
+                                                            + p.summary()
+                                                            + "; expires "
+                                                            + a.expiresAt()));
+                                              });
+                                    })))
         .flatMap(a -> respond(HttpStatus.ACCEPTED, a))
         .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
   }
@@ -105,29 +147,58 @@ public final class ApprovalHandler {
   Mono<ServerResponse> approve(ServerRequest request) {
     String id = request.pathVariable("id");
     return Mono.fromCallable(() -> SignedBodies.idempotencyKey(request))
-        .flatMap(key -> bodies.read(request).flatMap(signed -> authenticator.authenticate(request, signed)
-            .flatMap(caller -> {
-              if (!caller.operator().roles().contains(OperatorRole.OPERATIONS_MANAGER.name())) {
-                requireRole(caller, OperatorRole.SENIOR_CA_OPERATOR);
-              }
-              JsonNode body = json(signed);
-              if (body.get("approve") == null || !id.equals(body.get("approve").asString())) {
-                throw new PkiException(ErrorType.BAD_REQUEST, "approve: the signed body must name approval " + id);
-              }
-              return approvals.approval(id)
-                  .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "no approval request " + id)))
-                  .flatMap(a -> a.action().startsWith("EMERGENCY_")
-                      ? emergency.approve(a, caller, signed.der())
-                      : actions.approve(a, CaAction.parse(JSON.readTree(a.requestJson()), a.idempotencyKey()), caller,
-                          signed.der()));
-            })))
+        .flatMap(
+            key ->
+                bodies
+                    .read(request)
+                    .flatMap(
+                        signed ->
+                            authenticator
+                                .authenticate(request, signed)
+                                .flatMap(
+                                    caller -> {
+                                      if (!caller
+                                          .operator()
+                                          .roles()
+                                          .contains(OperatorRole.OPERATIONS_MANAGER.name())) {
+                                        requireRole(caller, OperatorRole.SENIOR_CA_OPERATOR);
+                                      }
+                                      JsonNode body = json(signed);
+                                      if (body.get("approve") == null
+                                          || !id.equals(body.get("approve").asString())) {
+                                        throw new PkiException(
+                                            ErrorType.BAD_REQUEST,
+                                            "approve: the signed body must name approval " + id);
+                                      }
+                                      return approvals
+                                          .approval(id)
+                                          .switchIfEmpty(
+                                              Mono.error(
+                                                  new PkiException(
+                                                      ErrorType.NOT_FOUND,
+                                                      "no approval request " + id)))
+                                          .flatMap(
+                                              a ->
+                                                  a.action().startsWith("EMERGENCY_")
+                                                      ? emergency.approve(a, caller, signed.der())
+                                                      : actions.approve(
+                                                          a,
+                                                          CaAction.parse(
+                                                              JSON.readTree(a.requestJson()),
+                                                              a.idempotencyKey()),
+                                                          caller,
+                                                          signed.der()));
+                                    })))
         .flatMap(a -> respond(HttpStatus.OK, a))
-        .onErrorMap(StoreException.Conflict.class, e -> new PkiException(ErrorType.CONFLICT, String.valueOf(e.getMessage())))
+        .onErrorMap(
+            StoreException.Conflict.class,
+            e -> new PkiException(ErrorType.CONFLICT, String.valueOf(e.getMessage())))
         .onErrorResume(e -> calls.refused(request, "APPROVAL", e));
   }
 
   Mono<ServerResponse> show(ServerRequest request) {
-    return authenticator.authenticate(request, null)
+    return authenticator
+        .authenticate(request, null)
         .flatMap(caller -> approvals.approval(request.pathVariable("id")))
         .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "no approval request")))
         .flatMap(a -> respond(HttpStatus.OK, a))
@@ -157,7 +228,8 @@ public final class ApprovalHandler {
     try {
       JsonNode n = JSON.readTree(signed.content());
       if (n == null || !n.isObject()) {
-        throw new PkiException(ErrorType.BAD_REQUEST, "body: the signed content must be a JSON object");
+        throw new PkiException(
+            ErrorType.BAD_REQUEST, "body: the signed content must be a JSON object");
       }
       return n;
     } catch (JacksonException e) {
@@ -182,6 +254,8 @@ public final class ApprovalHandler {
     if (a.result() != null) {
       b.put("result", a.result());
     }
-    return ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b));
+    return ServerResponse.status(status)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(JSON.writeValueAsBytes(b));
   }
 }

@@ -18,9 +18,9 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 /**
- * Keeps the audit log complete and sealed: records every CRL/ARL the repository issued (followed from
- * the change log, so nothing in the CA code has to remember to), then signs the chain head with the
- * dedicated audit key through the signer, whenever the head moved.
+ * Keeps the audit log complete and sealed: records every CRL/ARL the repository issued (followed
+ * from the change log, so nothing in the CA code has to remember to), then signs the chain head
+ * with the dedicated audit key through the signer, whenever the head moved.
  */
 public final class AuditSealer {
 
@@ -36,7 +36,12 @@ public final class AuditSealer {
   private final Clock clock;
 
   public AuditSealer(
-      AuditLog audit, ChangeLogReader changeLog, CaSigner signer, String keyId, String keySource, Clock clock) {
+      AuditLog audit,
+      ChangeLogReader changeLog,
+      CaSigner signer,
+      String keyId,
+      String keySource,
+      Clock clock) {
     this.audit = audit;
     this.changeLog = changeLog;
     this.signer = signer;
@@ -47,7 +52,8 @@ public final class AuditSealer {
 
   /** Starts the periodic follow-and-seal. */
   public Disposable start(Duration interval) {
-    return BackgroundLoop.start("audit seal", ensureKey().thenMany(BackgroundLoop.every(interval)), this::tick);
+    return BackgroundLoop.start(
+        "audit seal", ensureKey().thenMany(BackgroundLoop.every(interval)), this::tick);
   }
 
   /** One round: audit new CRLs, then seal if the head moved. */
@@ -56,35 +62,64 @@ public final class AuditSealer {
   }
 
   private Mono<Void> ensureKey() {
-    return signer.hasKey(keyId)
-        .flatMap(has -> has ? Mono.empty() : signer.generateKey(keySource, keyId, KeySpec.RSA_2048)
-            .doOnNext(k -> LOG.info("generated the audit key {} in key source {}", keyId, keySource)))
+    return signer
+        .hasKey(keyId)
+        .flatMap(
+            has ->
+                has
+                    ? Mono.empty()
+                    : signer
+                        .generateKey(keySource, keyId, KeySpec.RSA_2048)
+                        .doOnNext(
+                            k ->
+                                LOG.info(
+                                    "generated the audit key {} in key source {}",
+                                    keyId,
+                                    keySource)))
         .then();
   }
 
   Mono<Void> followCrls() {
-    return audit.lastOfType(CRL_TYPE)
+    return audit
+        .lastOfType(CRL_TYPE)
         .map(r -> Long.parseLong(r.event().detail().replaceAll(".*changeLogSeq=(\\d+).*", "$1")))
         .defaultIfEmpty(0L)
         // Page through everything after it: the log also carries journal, audit and outbox entries
         // (replication), so more than a page may lie between two CRLs.
-        .flatMapMany(after -> changeLog.after(after, LOG_PAGE).collectList()
-            .expand(page -> page.size() < LOG_PAGE ? Mono.empty()
-                : changeLog.after(page.get(page.size() - 1).seq(), LOG_PAGE).collectList())
-            .flatMapIterable(page -> page))
+        .flatMapMany(
+            after ->
+                changeLog
+                    .after(after, LOG_PAGE)
+                    .collectList()
+                    .expand(
+                        page ->
+                            page.size() < LOG_PAGE
+                                ? Mono.empty()
+                                : changeLog
+                                    .after(page.get(page.size() - 1).seq(), LOG_PAGE)
+                                    .collectList())
+                    .flatMapIterable(page -> page))
         .filter(e -> e.entity().equals("CRL"))
         .concatMap(this::recordCrl)
         .then();
   }
 
   private Mono<Void> recordCrl(ChangeLogEntry e) {
-    return audit.append(new AuditEvent(CRL_TYPE, "repository", "system", e.entityKey(), "ISSUED",
-            "signed and archived; changeLogSeq=" + e.seq()))
+    return audit
+        .append(
+            new AuditEvent(
+                CRL_TYPE,
+                "repository",
+                "system",
+                e.entityKey(),
+                "ISSUED",
+                "signed and archived; changeLogSeq=" + e.seq()))
         .then();
   }
 
   Mono<AuditSeal> sealIfMoved() {
-    return audit.head()
+    return audit
+        .head()
         .zipWith(audit.latestSeal().map(AuditSeal::seq).defaultIfEmpty(0L))
         .filter(t -> t.getT1().seq() > t.getT2())
         .flatMap(
@@ -93,8 +128,14 @@ public final class AuditSealer {
               long seq = t.getT1().seq();
               byte[] hash = t.getT1().hash();
               String alg = KeySpec.RSA_2048.signatureAlgorithm();
-              return Mono.zip(signer.publicKey(keyId), signer.sign(keyId, alg, AuditChain.sealedBytes(seq, hash, at)))
-                  .flatMap(s -> audit.seal(new AuditSeal(seq, at, hash, keyId, alg, s.getT1().getEncoded(), s.getT2())));
+              return Mono.zip(
+                      signer.publicKey(keyId),
+                      signer.sign(keyId, alg, AuditChain.sealedBytes(seq, hash, at)))
+                  .flatMap(
+                      s ->
+                          audit.seal(
+                              new AuditSeal(
+                                  seq, at, hash, keyId, alg, s.getT1().getEncoded(), s.getT2())));
             });
   }
 }

@@ -19,8 +19,8 @@ import java.nio.file.Path;
  * </pre>
  *
  * Without {@code --db-url} it reads {@code GPKI_DB_URL}, {@code GPKI_DB_USER} and {@code
- * GPKI_DB_PASSWORD_FILE}. Exit status 0 when everything verifies, 1 when a link is broken, 2 on usage
- * or connection errors.
+ * GPKI_DB_PASSWORD_FILE}. Exit status 0 when everything verifies, 1 when a link is broken, 2 on
+ * usage or connection errors.
  */
 public final class AuditVerify {
 
@@ -48,19 +48,25 @@ public final class AuditVerify {
       }
     }
     if (url == null) {
-      out.println("usage: AuditVerify --db-url postgresql://host:port/db [--db-user u] [--db-password-file f]");
+      out.println(
+          "usage: AuditVerify --db-url postgresql://host:port/db [--db-user u] [--db-password-file f]");
       return 2;
     }
     try {
-      String password = passwordFile == null ? null
-          : Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
+      String password =
+          passwordFile == null
+              ? null
+              : Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
       DatabaseCoordinates db = DatabaseCoordinates.parse(url, user, password);
       AuditVerification v = RegistrationStores.verifyAudit(db);
       if (v.ok()) {
-        out.printf("audit log OK: %d records, %d seals verified, head seq %d%n", v.records(), v.seals(), v.headSeq());
+        out.printf(
+            "audit log OK: %d records, %d seals verified, head seq %d%n",
+            v.records(), v.seals(), v.headSeq());
         return 0;
       }
-      out.printf("audit log BROKEN at seq %d: %s (%d records verified before it)%n",
+      out.printf(
+          "audit log BROKEN at seq %d: %s (%d records verified before it)%n",
           v.brokenAtSeq(), v.problem(), v.records());
       return 1;
     } catch (IOException | RuntimeException e) {

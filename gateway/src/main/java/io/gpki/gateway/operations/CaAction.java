@@ -15,15 +15,23 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A CA-critical action under two-person control, other than emergency revocation (see
- * {@link EmergencyRevocations.Scope}): parsed from the signed request, and parsed again from the
- * stored request when it is approved and executed.
+ * A CA-critical action under two-person control, other than emergency revocation (see {@link
+ * EmergencyRevocations.Scope}): parsed from the signed request, and parsed again from the stored
+ * request when it is approved and executed.
  */
 sealed interface CaAction {
 
   /** Every action name two-person control knows. */
-  Set<String> ACTIONS = Set.of("EMERGENCY_REVOKE_CA", "EMERGENCY_REVOKE_CA_KEY", "CA_KEY_GENERATE", "CA_KEY_ACTIVATE",
-      "CROSS_CERTIFICATE_ISSUE", "CROSS_CERTIFICATE_REVOKE", "FAILOVER", "UNFENCE");
+  Set<String> ACTIONS =
+      Set.of(
+          "EMERGENCY_REVOKE_CA",
+          "EMERGENCY_REVOKE_CA_KEY",
+          "CA_KEY_GENERATE",
+          "CA_KEY_ACTIVATE",
+          "CROSS_CERTIFICATE_ISSUE",
+          "CROSS_CERTIFICATE_REVOKE",
+          "FAILOVER",
+          "UNFENCE");
 
   /** No CA: the action concerns the center (FAILOVER, UNFENCE). */
   String CENTER = "";
@@ -85,7 +93,13 @@ sealed interface CaAction {
 
     @Override
     public String summary() {
-      return "new " + spec + " key for " + caId + ", self-signed for " + validityDays + " days, with links";
+      return "new "
+          + spec
+          + " key for "
+          + caId
+          + ", self-signed for "
+          + validityDays
+          + " days, with links";
     }
   }
 
@@ -104,9 +118,17 @@ sealed interface CaAction {
 
   /** A cross-certificate from our bridge to a CA given by its CA certificate. */
   record CrossIssue(
-      String caId, byte[] subjectCertificate, List<String> policies, List<PolicyMapping> mappings,
-      @Nullable Integer pathLength, @Nullable Integer requireExplicitPolicy, @Nullable Integer inhibitPolicyMapping,
-      List<String> permittedSubtrees, List<String> excludedSubtrees, int validityDays) implements CaAction {
+      String caId,
+      byte[] subjectCertificate,
+      List<String> policies,
+      List<PolicyMapping> mappings,
+      @Nullable Integer pathLength,
+      @Nullable Integer requireExplicitPolicy,
+      @Nullable Integer inhibitPolicyMapping,
+      List<String> permittedSubtrees,
+      List<String> excludedSubtrees,
+      int validityDays)
+      implements CaAction {
     @Override
     public String action() {
       return "CROSS_CERTIFICATE_ISSUE";
@@ -114,8 +136,16 @@ sealed interface CaAction {
 
     @Override
     public String summary() {
-      return "cross-certificate by " + caId + " for " + validityDays + " days, policies " + policies + ", mappings "
-          + mappings.stream().map(m -> m.issuerDomainPolicy() + "->" + m.subjectDomainPolicy()).toList()
+      return "cross-certificate by "
+          + caId
+          + " for "
+          + validityDays
+          + " days, policies "
+          + policies
+          + ", mappings "
+          + mappings.stream()
+              .map(m -> m.issuerDomainPolicy() + "->" + m.subjectDomainPolicy())
+              .toList()
           + (pathLength == null ? "" : ", pathLen " + pathLength)
           + (permittedSubtrees.isEmpty() ? "" : ", permitted " + permittedSubtrees)
           + (excludedSubtrees.isEmpty() ? "" : ", excluded " + excludedSubtrees);
@@ -155,8 +185,9 @@ sealed interface CaAction {
       throw bad("ca", "is required");
     }
     return switch (action) {
-      case "CA_KEY_GENERATE" -> new KeyGenerate(ca, keySpec(body.path("keySpec").asString("RSA_2048")),
-          days(body, 3650, 365, 7300));
+      case "CA_KEY_GENERATE" ->
+          new KeyGenerate(
+              ca, keySpec(body.path("keySpec").asString("RSA_2048")), days(body, 3650, 365, 7300));
       case "CA_KEY_ACTIVATE" -> new KeyActivate(ca, positive(body, "keyGeneration", 1));
       case "CROSS_CERTIFICATE_ISSUE" -> crossIssue(body, ca);
       case "CROSS_CERTIFICATE_REVOKE" -> {
@@ -193,7 +224,8 @@ sealed interface CaAction {
     JsonNode m = body.get("policyMappings");
     if (m != null && !m.isNull()) {
       if (!m.isArray()) {
-        throw bad("policyMappings", "must be an array of {issuerDomainPolicy, subjectDomainPolicy}");
+        throw bad(
+            "policyMappings", "must be an array of {issuerDomainPolicy, subjectDomainPolicy}");
       }
       for (JsonNode n : m) {
         String i = n.path("issuerDomainPolicy").asString("");
@@ -204,10 +236,17 @@ sealed interface CaAction {
         mappings.add(new PolicyMapping(i, s));
       }
     }
-    return new CrossIssue(ca, der, policies, mappings, optional(body, "pathLength"),
-        optional(body, "requireExplicitPolicy"), optional(body, "inhibitPolicyMapping"),
-        names(body.get("permittedSubtrees"), "permittedSubtrees"), names(body.get("excludedSubtrees"),
-            "excludedSubtrees"), days(body, 1825, 1, 3650));
+    return new CrossIssue(
+        ca,
+        der,
+        policies,
+        mappings,
+        optional(body, "pathLength"),
+        optional(body, "requireExplicitPolicy"),
+        optional(body, "inhibitPolicyMapping"),
+        names(body.get("permittedSubtrees"), "permittedSubtrees"),
+        names(body.get("excludedSubtrees"), "excludedSubtrees"),
+        days(body, 1825, 1, 3650));
   }
 
   private static String text(JsonNode body, String field) {

@@ -21,9 +21,9 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code GET /api/v1/operations/center} on the mutual-TLS listener: this center's id, role, epoch (and
- * why it is fenced), whether this replica leads the writers, and the epoch history with the fork point of
- * every promotion. Any authenticated operator may read it.
+ * {@code GET /api/v1/operations/center} on the mutual-TLS listener: this center's id, role, epoch
+ * (and why it is fenced), whether this replica leads the writers, and the epoch history with the
+ * fork point of every promotion. Any authenticated operator may read it.
  */
 public final class CenterHandler {
 
@@ -38,7 +38,10 @@ public final class CenterHandler {
   private final LeaderLock leadership;
 
   public CenterHandler(
-      OperatorAuthenticator authenticator, CallAudit calls, CenterState center, LeaderLock leadership) {
+      OperatorAuthenticator authenticator,
+      CallAudit calls,
+      CenterState center,
+      LeaderLock leadership) {
     this.authenticator = authenticator;
     this.calls = calls;
     this.center = center;
@@ -55,7 +58,11 @@ public final class CenterHandler {
         .authenticate(request, null)
         .flatMap(caller -> center.history().collectList())
         .map(history -> body(center.view(), leadership.isLeader(), history))
-        .flatMap(b -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b)))
+        .flatMap(
+            b ->
+                ServerResponse.ok()
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(JSON.writeValueAsBytes(b)))
         .onErrorResume(e -> calls.refused(request, "CENTER", e));
   }
 

@@ -14,8 +14,8 @@ import java.util.UUID;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The DR operators' command line, over the operations API (mutual TLS, signed bodies, as {@code lra}).
- * Blocking by design (a command line).
+ * The DR operators' command line, over the operations API (mutual TLS, signed bodies, as {@code
+ * lra}). Blocking by design (a command line).
  *
  * <pre>
  * gpki dr status   --url https://backup:8443 --p12 dr1.p12 --trust trust-osca.pem
@@ -51,7 +51,7 @@ public final class DrCli {
     String command = args.length == 0 ? "" : args[0];
     List<String> missing = new ArrayList<>(List.of("url", "p12", "trust"));
     switch (command) {
-      case "status" -> { }
+      case "status" -> {}
       case "failover" -> missing.addAll(List.of("reason", "attestation"));
       case "unfence" -> missing.add("reason");
       case "approve" -> missing.add("id");
@@ -67,26 +67,50 @@ public final class DrCli {
       return 2;
     }
     Path p12 = Path.of(one(opt, "p12"));
-    Path pass = opt.containsKey("password-file") ? Path.of(one(opt, "password-file")) : Pkcs12Files.passwordFile(p12);
-    LraClient client = new LraClient(URI.create(one(opt, "url")), Pkcs12Files.read(p12, pass),
-        LraClient.trust(Path.of(one(opt, "trust"))));
+    Path pass =
+        opt.containsKey("password-file")
+            ? Path.of(one(opt, "password-file"))
+            : Pkcs12Files.passwordFile(p12);
+    LraClient client =
+        new LraClient(
+            URI.create(one(opt, "url")),
+            Pkcs12Files.read(p12, pass),
+            LraClient.trust(Path.of(one(opt, "trust"))));
     String key = opt.containsKey("key") ? one(opt, "key") : "dr-" + UUID.randomUUID();
-    LraClient.Answer a = switch (command) {
-      case "status" -> client.get(CenterHandler.CENTER);
-      case "failover" -> client.post(ApprovalHandler.APPROVALS, key, failoverJson(key, one(opt, "reason"),
-          one(opt, "attestation")));
-      case "unfence" -> client.post(ApprovalHandler.APPROVALS, key, JSON.createObjectNode().put("action", "UNFENCE")
-          .put("idempotencyKey", key).put("reason", one(opt, "reason")).toString());
-      default -> client.post(ApprovalHandler.APPROVALS + "/" + one(opt, "id") + "/approve", key,
-          JSON.createObjectNode().put("approve", one(opt, "id")).toString());
-    };
+    LraClient.Answer a =
+        switch (command) {
+          case "status" -> client.get(CenterHandler.CENTER);
+          case "failover" ->
+              client.post(
+                  ApprovalHandler.APPROVALS,
+                  key,
+                  failoverJson(key, one(opt, "reason"), one(opt, "attestation")));
+          case "unfence" ->
+              client.post(
+                  ApprovalHandler.APPROVALS,
+                  key,
+                  JSON.createObjectNode()
+                      .put("action", "UNFENCE")
+                      .put("idempotencyKey", key)
+                      .put("reason", one(opt, "reason"))
+                      .toString());
+          default ->
+              client.post(
+                  ApprovalHandler.APPROVALS + "/" + one(opt, "id") + "/approve",
+                  key,
+                  JSON.createObjectNode().put("approve", one(opt, "id")).toString());
+        };
     out.println(a.status() + " " + a.body());
     return a.status() / 100 == 2 ? 0 : 1;
   }
 
   static String failoverJson(String key, String reason, String attestation) {
-    return JSON.createObjectNode().put("action", "FAILOVER").put("idempotencyKey", key).put("reason", reason)
-        .put("attestation", attestation).toString();
+    return JSON.createObjectNode()
+        .put("action", "FAILOVER")
+        .put("idempotencyKey", key)
+        .put("reason", reason)
+        .put("attestation", attestation)
+        .toString();
   }
 
   private static String one(Map<String, List<String>> opt, String name) {

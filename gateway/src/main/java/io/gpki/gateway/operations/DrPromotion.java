@@ -22,17 +22,19 @@ import reactor.core.publisher.Mono;
  * Promotes a BACKUP center to MASTER, in this order (docs/dr.md):
  *
  * <ol>
- *   <li>persist the new epoch (center state and epoch history with the fork point) before any signature;
+ *   <li>persist the new epoch (center state and epoch history with the fork point) before any
+ *       signature;
  *   <li>reissue and publish every CRL and ARL of every CA whose key this center holds, each checked
  *       against the last replicated list before it is archived;
  *   <li>refresh the OCSP answers (one pre-signing round);
- *   <li>open the writer gate: the journal worker resumes from the replicated ACCEPTED rows, then new
- *       issuance, the CRL schedule and the outbox follow.
+ *   <li>open the writer gate: the journal worker resumes from the replicated ACCEPTED rows, then
+ *       new issuance, the CRL schedule and the outbox follow.
  * </ol>
  *
- * The writer gate stays closed from step 1 to step 4, so nothing but these steps writes meanwhile. Run
- * again after a crash (the approval stays PENDING), it skips step 1 when this center already holds the
- * promoted epoch and repeats steps 2 to 4 (new lists with higher numbers; nothing is lost).
+ * The writer gate stays closed from step 1 to step 4, so nothing but these steps writes meanwhile.
+ * Run again after a crash (the approval stays PENDING), it skips step 1 when this center already
+ * holds the promoted epoch and repeats steps 2 to 4 (new lists with higher numbers; nothing is
+ * lost).
  */
 public final class DrPromotion {
 
@@ -49,7 +51,11 @@ public final class DrPromotion {
    * @param ocspRefresh runs one OCSP pre-signing round
    */
   public DrPromotion(
-      CenterState center, RepositoryStore store, CaSigner signer, CrlPublisher crls, WriterGate gate,
+      CenterState center,
+      RepositoryStore store,
+      CaSigner signer,
+      CrlPublisher crls,
+      WriterGate gate,
       Supplier<Mono<Void>> ocspRefresh) {
     this.center = center;
     this.store = store;
@@ -63,8 +69,15 @@ public final class DrPromotion {
   public record Result(EpochRecord epoch, List<CrlRecord> lists) {
     /** A one-line summary for the approval's result and the audit log. */
     public String summary() {
-      return "center " + epoch.centerId() + " is MASTER at epoch " + epoch.epoch() + " (fork after seq "
-          + epoch.prevLastSeq() + "); republished " + lists.size() + " CRL/ARL(s)";
+      return "center "
+          + epoch.centerId()
+          + " is MASTER at epoch "
+          + epoch.epoch()
+          + " (fork after seq "
+          + epoch.prevLastSeq()
+          + "); republished "
+          + lists.size()
+          + " CRL/ARL(s)";
     }
   }
 
@@ -81,10 +94,18 @@ public final class DrPromotion {
           gate.promoting(true);
           return epoch(requestedBy, approvedBy, reason)
               .flatMap(e -> republishAll().collectList().map(lists -> new Result(e, lists)))
-              .flatMap(r -> ocspRefresh.get().onErrorResume(x -> {
-                    LOG.warn("OCSP refresh after the promotion failed; the pre-signer retries: {}", x.toString());
-                    return Mono.empty();
-                  }).thenReturn(r))
+              .flatMap(
+                  r ->
+                      ocspRefresh
+                          .get()
+                          .onErrorResume(
+                              x -> {
+                                LOG.warn(
+                                    "OCSP refresh after the promotion failed; the pre-signer retries: {}",
+                                    x.toString());
+                                return Mono.empty();
+                              })
+                          .thenReturn(r))
               .doOnNext(r -> LOG.warn("promotion done: {}", r.summary()))
               .doFinally(s -> gate.promoting(false));
         });
@@ -95,35 +116,56 @@ public final class DrPromotion {
     if (center.role() == CenterRole.BACKUP) {
       return center.promote("FAILOVER", requestedBy, approvedBy, reason);
     }
-    return center.history()
-        .filter(e -> e.epoch() == center.epoch() && e.kind().equals("FAILOVER")
-            && requestedBy.equals(e.requestedBy()) && approvedBy.equals(e.approvedBy())
-            && center.role() == CenterRole.MASTER)
+    return center
+        .history()
+        .filter(
+            e ->
+                e.epoch() == center.epoch()
+                    && e.kind().equals("FAILOVER")
+                    && requestedBy.equals(e.requestedBy())
+                    && approvedBy.equals(e.approvedBy())
+                    && center.role() == CenterRole.MASTER)
         .next()
-        .switchIfEmpty(Mono.error(() -> new FailoverException(
-            "center " + center.centerId() + " is " + center.role() + " at epoch " + center.epoch()
-                + " and this failover did not promote it")));
+        .switchIfEmpty(
+            Mono.error(
+                () ->
+                    new FailoverException(
+                        "center "
+                            + center.centerId()
+                            + " is "
+                            + center.role()
+                            + " at epoch "
+                            + center.epoch()
+                            + " and this failover did not promote it")));
   }
 
-  /** Step 2: every list of every CA this center signs for, checked against the last replicated one. */
+  /**
+   * Step 2: every list of every CA this center signs for, checked against the last replicated one.
+   */
   private Flux<CrlRecord> republishAll() {
     AtomicInteger count = new AtomicInteger();
-    return store.cas()
+    return store
+        .cas()
         .cas()
         .concatMap(
             ca ->
-                signer.hasKey(CaEngine.keyId(ca.id(), ca.currentGeneration()))
+                signer
+                    .hasKey(CaEngine.keyId(ca.id(), ca.currentGeneration()))
                     .filter(Boolean::booleanValue)
                     .flatMapMany(
                         held ->
                             Flux.fromArray(CrlScope.values())
                                 .concatMap(
                                     scope ->
-                                        store.crls()
+                                        store
+                                            .crls()
                                             .latest(ca.id(), scope.name())
                                             .map(java.util.Optional::of)
                                             .defaultIfEmpty(java.util.Optional.empty())
-                                            .flatMap(last -> crls.republish(ca.id(), scope, last.orElse(null))))))
+                                            .flatMap(
+                                                last ->
+                                                    crls.republish(
+                                                        ca.id(), scope, last.orElse(null))))))
         .doOnNext(l -> count.incrementAndGet());
   }
 }

@@ -3,6 +3,7 @@ package io.gpki.gateway.operations;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.registration.OperatorAuthenticator;
+import io.gpki.gateway.registration.RegistrationJson;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.OperatorApproval;
@@ -20,7 +21,6 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
-import io.gpki.gateway.registration.RegistrationJson;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -93,43 +93,86 @@ public final class EmergencyRevocations {
   }
 
   /** Approves and releases the revocations, all in one transaction. */
-  Mono<OperatorApproval> approve(OperatorApproval a, OperatorAuthenticator.Caller approver, byte[] evidence) {
+  Mono<OperatorApproval> approve(
+      OperatorApproval a, OperatorAuthenticator.Caller approver, byte[] evidence) {
     Scope scope = Scope.parse(JSON.readTree(a.requestJson()), a.idempotencyKey());
-    return release(a, approver, evidence, scope.caId(), journal.revocableOf(scope.caId(), scope.generation(),
-        clock.instant()), scope.reason(), scope.action() + " " + scope.target());
+    return release(
+        a,
+        approver,
+        evidence,
+        scope.caId(),
+        journal.revocableOf(scope.caId(), scope.generation(), clock.instant()),
+        scope.reason(),
+        scope.action() + " " + scope.target());
   }
 
   /**
-   * Approves {@code a} and, in the same transaction, journals one revoke request per certificate (the
-   * worker revokes them, revocations first, and the CRL/ARL follow).
+   * Approves {@code a} and, in the same transaction, journals one revoke request per certificate
+   * (the worker revokes them, revocations first, and the CRL/ARL follow).
    */
   Mono<OperatorApproval> release(
-      OperatorApproval a, OperatorAuthenticator.Caller approver, byte[] evidence, String caId,
-      Flux<RegistrationCertificateRef> certificates, int reason, String what) {
+      OperatorApproval a,
+      OperatorAuthenticator.Caller approver,
+      byte[] evidence,
+      String caId,
+      Flux<RegistrationCertificateRef> certificates,
+      int reason,
+      String what) {
     Instant now = clock.instant();
     return certificates
         .map(c -> entry(a, approver, caId, reason, c, now))
         .collectList()
         .flatMap(
             released ->
-                approvals.approve(a.id(), approver.operator().id(), evidence, released,
-                    new AuditEvent("APPROVAL", approver.source(), approver.operator().id(), a.id(), "APPROVED",
-                        what + " requested by " + a.requestedBy() + ": " + released.size()
+                approvals.approve(
+                    a.id(),
+                    approver.operator().id(),
+                    evidence,
+                    released,
+                    new AuditEvent(
+                        "APPROVAL",
+                        approver.source(),
+                        approver.operator().id(),
+                        a.id(),
+                        "APPROVED",
+                        what
+                            + " requested by "
+                            + a.requestedBy()
+                            + ": "
+                            + released.size()
                             + " revocations released")))
         .doOnSuccess(x -> wakeWorker.run());
   }
 
   private static JournalEntry entry(
-      OperatorApproval a, OperatorAuthenticator.Caller approver, String caId, int reason,
-      RegistrationCertificateRef c, Instant now) {
+      OperatorApproval a,
+      OperatorAuthenticator.Caller approver,
+      String caId,
+      int reason,
+      RegistrationCertificateRef c,
+      Instant now) {
     String key = "approval:" + a.id() + ":" + c.serialHex();
-    String json = JSON.createObjectNode()
-        .put("type", "revoke").put("idempotencyKey", key.length() > 128 ? key.substring(0, 128) : key)
-        .put("ca", caId).put("serial", c.serialHex()).put("reason", reason)
-        .put("signedAt", now.toString()).toString();
+    String json =
+        JSON.createObjectNode()
+            .put("type", "revoke")
+            .put("idempotencyKey", key.length() > 128 ? key.substring(0, 128) : key)
+            .put("ca", caId)
+            .put("serial", c.serialHex())
+            .put("reason", reason)
+            .put("signedAt", now.toString())
+            .toString();
     byte[] content = json.getBytes(StandardCharsets.UTF_8);
-    return JournalEntry.accepted(UUID.randomUUID().toString(), LRA, approver.operator().id(), key,
-        JournalEntry.Kind.REVOKE, caId, json, sha256(content), null, now);
+    return JournalEntry.accepted(
+        UUID.randomUUID().toString(),
+        LRA,
+        approver.operator().id(),
+        key,
+        JournalEntry.Kind.REVOKE,
+        caId,
+        json,
+        sha256(content),
+        null,
+        now);
   }
 
   private static byte[] sha256(byte[] data) {

@@ -12,11 +12,11 @@ import org.springframework.context.annotation.Configuration;
 import reactor.core.publisher.Mono;
 
 /**
- * Health reported separately for the signer (HSM / keystore), the primary database and the repository
- * snapshot, so an operator sees which dependency is down. Only the snapshot is in the readiness group
- * (readiness means "can serve reads", which the snapshot does without the database or the signer); the
- * database and the signer have health groups of their own ({@code database}, {@code signing}), see
- * application.yml.
+ * Health reported separately for the signer (HSM / keystore), the primary database and the
+ * repository snapshot, so an operator sees which dependency is down. Only the snapshot is in the
+ * readiness group (readiness means "can serve reads", which the snapshot does without the database
+ * or the signer); the database and the signer have health groups of their own ({@code database},
+ * {@code signing}), see application.yml.
  */
 @Configuration(proxyBeanMethods = false)
 public class HealthIndicators {
@@ -37,11 +37,18 @@ public class HealthIndicators {
                           s ->
                               b.withDetail(
                                   s.name(),
-                                  s.type() + " " + (s.up() ? "UP" : "DOWN") + " circuit=" + s.circuitState()
+                                  s.type()
+                                      + " "
+                                      + (s.up() ? "UP" : "DOWN")
+                                      + " circuit="
+                                      + s.circuitState()
                                       + (s.up() ? "" : " " + s.detail())));
                   return b.build();
                 })
-            .onErrorResume(e -> Mono.just(Health.down().withDetail("error", e.getClass().getSimpleName()).build()));
+            .onErrorResume(
+                e ->
+                    Mono.just(
+                        Health.down().withDetail("error", e.getClass().getSimpleName()).build()));
   }
 
   @Bean
@@ -52,7 +59,10 @@ public class HealthIndicators {
             .head()
             .timeout(PROBE_TIMEOUT)
             .map(head -> Health.up().withDetail("changeLogSeq", head).build())
-            .onErrorResume(e -> Mono.just(Health.down().withDetail("error", e.getClass().getSimpleName()).build()));
+            .onErrorResume(
+                e ->
+                    Mono.just(
+                        Health.down().withDetail("error", e.getClass().getSimpleName()).build()));
   }
 
   @Bean
@@ -61,8 +71,13 @@ public class HealthIndicators {
       var s = snapshots.current();
       return Mono.just(
           s.loaded()
-              ? Health.up().withDetail("changeLogSeq", s.changeLogHead()).withDetail("objects", s.byPath().size()).build()
-              : Health.outOfService().withDetail("reason", "first snapshot not loaded yet").build());
+              ? Health.up()
+                  .withDetail("changeLogSeq", s.changeLogHead())
+                  .withDetail("objects", s.byPath().size())
+                  .build()
+              : Health.outOfService()
+                  .withDetail("reason", "first snapshot not loaded yet")
+                  .build());
     };
   }
 }

@@ -12,7 +12,8 @@ import org.springframework.validation.annotation.Validated;
  * @param auditSealInterval how often the audit chain head is sealed (signed) when it moved
  * @param auditKeyId the signer key id of the audit key (generated on first start)
  * @param approvalTtl how long a two-person request waits for its approval
- * @param actionPollInterval how often the executor of approved CA actions looks for work nobody woke it for
+ * @param actionPollInterval how often the executor of approved CA actions looks for work nobody
+ *     woke it for
  */
 @Validated
 @ConfigurationProperties("gpki.operations")

@@ -7,7 +7,8 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 
 /** Starts the audit follow-and-seal loop once the application is ready. */
-public final class OperationsStartup implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
+public final class OperationsStartup
+    implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
 
   private final AuditSealer sealer;
   private final Duration interval;

@@ -51,7 +51,11 @@ public final class ReferralApi {
    * @param changed called after a successful change (signals a snapshot refresh)
    */
   public ReferralApi(
-      ReferralLookup referrals, ReferralWriter store, OperatorAccess access, Clock clock, Runnable changed) {
+      ReferralLookup referrals,
+      ReferralWriter store,
+      OperatorAccess access,
+      Clock clock,
+      Runnable changed) {
     this.referrals = referrals;
     this.store = store;
     this.access = access;
@@ -61,18 +65,42 @@ public final class ReferralApi {
 
   /** GET the list. */
   public Mono<ServerResponse> list(ServerRequest request) {
-    return guarded(request, OperatorAccess.Action.READ_REFERRALS,
-        () -> referrals.referrals().map(ReferralApi::view).collectList()
-            .flatMap(l -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(json(Map.of("referrals", l)))));
+    return guarded(
+        request,
+        OperatorAccess.Action.READ_REFERRALS,
+        () ->
+            referrals
+                .referrals()
+                .map(ReferralApi::view)
+                .collectList()
+                .flatMap(
+                    l ->
+                        ServerResponse.ok()
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .bodyValue(json(Map.of("referrals", l)))));
   }
 
   /** GET one. */
   public Mono<ServerResponse> get(ServerRequest request) {
     String id = request.pathVariable("id");
-    return guarded(request, OperatorAccess.Action.READ_REFERRALS,
-        () -> referrals.referrals().filter(r -> r.id().equals(id)).next()
-            .flatMap(r -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(json(view(r))))
-            .switchIfEmpty(Mono.defer(() -> Problems.response(ErrorType.NOT_FOUND, "no referral " + id, request.path()))));
+    return guarded(
+        request,
+        OperatorAccess.Action.READ_REFERRALS,
+        () ->
+            referrals
+                .referrals()
+                .filter(r -> r.id().equals(id))
+                .next()
+                .flatMap(
+                    r ->
+                        ServerResponse.ok()
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .bodyValue(json(view(r))))
+                .switchIfEmpty(
+                    Mono.defer(
+                        () ->
+                            Problems.response(
+                                ErrorType.NOT_FOUND, "no referral " + id, request.path()))));
   }
 
   /** POST: create. */
@@ -82,43 +110,60 @@ public final class ReferralApi {
 
   /** PUT: create or replace. */
   public Mono<ServerResponse> put(ServerRequest request) {
-    return guarded(request, OperatorAccess.Action.MANAGE_REFERRALS, () -> write(request, request.pathVariable("id")));
+    return guarded(
+        request,
+        OperatorAccess.Action.MANAGE_REFERRALS,
+        () -> write(request, request.pathVariable("id")));
   }
 
   /** DELETE. */
   public Mono<ServerResponse> delete(ServerRequest request) {
     String id = request.pathVariable("id");
-    return guarded(request, OperatorAccess.Action.MANAGE_REFERRALS,
-        () -> store.delete(id).flatMap(existed -> {
-          if (!existed) {
-            return Problems.response(ErrorType.NOT_FOUND, "no referral " + id, request.path());
-          }
-          changed.run();
-          return ServerResponse.noContent().build();
-        }));
+    return guarded(
+        request,
+        OperatorAccess.Action.MANAGE_REFERRALS,
+        () ->
+            store
+                .delete(id)
+                .flatMap(
+                    existed -> {
+                      if (!existed) {
+                        return Problems.response(
+                            ErrorType.NOT_FOUND, "no referral " + id, request.path());
+                      }
+                      changed.run();
+                      return ServerResponse.noContent().build();
+                    }));
   }
 
   private Mono<ServerResponse> write(ServerRequest request, @Nullable String pathId) {
-    return request.bodyToMono(byte[].class)
+    return request
+        .bodyToMono(byte[].class)
         .defaultIfEmpty(new byte[0])
-        .flatMap(body -> {
-          Referral r;
-          try {
-            r = parse(body, pathId, clock.instant());
-          } catch (IllegalArgumentException e) {
-            return Problems.response(ErrorType.BAD_REQUEST, e.getMessage(), request.path());
-          }
-          return store.put(r)
-              .flatMap(saved -> {
-                changed.run();
-                return ServerResponse.status(pathId == null ? HttpStatus.CREATED : HttpStatus.OK)
-                    .location(URI.create(RepositoryInterfaces.REFERRALS_API + "/" + saved.id()))
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue(json(view(saved)));
-              })
-              .onErrorResume(StoreException.Conflict.class,
-                  e -> Problems.response(ErrorType.CONFLICT, e.getMessage(), request.path()));
-        });
+        .flatMap(
+            body -> {
+              Referral r;
+              try {
+                r = parse(body, pathId, clock.instant());
+              } catch (IllegalArgumentException e) {
+                return Problems.response(ErrorType.BAD_REQUEST, e.getMessage(), request.path());
+              }
+              return store
+                  .put(r)
+                  .flatMap(
+                      saved -> {
+                        changed.run();
+                        return ServerResponse.status(
+                                pathId == null ? HttpStatus.CREATED : HttpStatus.OK)
+                            .location(
+                                URI.create(RepositoryInterfaces.REFERRALS_API + "/" + saved.id()))
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .bodyValue(json(view(saved)));
+                      })
+                  .onErrorResume(
+                      StoreException.Conflict.class,
+                      e -> Problems.response(ErrorType.CONFLICT, e.getMessage(), request.path()));
+            });
   }
 
   /** Parses and checks a referral body. */
@@ -156,9 +201,12 @@ public final class ReferralApi {
   private static void checkUrl(String url, List<String> schemes, String field) {
     try {
       URI u = new URI(url);
-      if (u.getScheme() == null || !schemes.contains(u.getScheme().toLowerCase(Locale.ROOT)) || u.getHost() == null
+      if (u.getScheme() == null
+          || !schemes.contains(u.getScheme().toLowerCase(Locale.ROOT))
+          || u.getHost() == null
           || u.getRawQuery() != null) {
-        throw new IllegalArgumentException(field + " must be an absolute " + String.join("/", schemes) + " URL without query");
+        throw new IllegalArgumentException(
+            field + " must be an absolute " + String.join("/", schemes) + " URL without query");
       }
     } catch (java.net.URISyntaxException e) {
       throw new IllegalArgumentException(field + " is not a URL");
@@ -170,10 +218,18 @@ public final class ReferralApi {
     return v == null || v.isNull() ? null : v.asString();
   }
 
-  private Mono<ServerResponse> guarded(ServerRequest request, OperatorAccess.Action action, Supplier<Mono<ServerResponse>> work) {
-    return access.allowed(request, action)
-        .flatMap(ok -> ok ? work.get()
-            : Problems.response(ErrorType.FORBIDDEN, "operator role required for " + action, request.path()));
+  private Mono<ServerResponse> guarded(
+      ServerRequest request, OperatorAccess.Action action, Supplier<Mono<ServerResponse>> work) {
+    return access
+        .allowed(request, action)
+        .flatMap(
+            ok ->
+                ok
+                    ? work.get()
+                    : Problems.response(
+                        ErrorType.FORBIDDEN,
+                        "operator role required for " + action,
+                        request.path()));
   }
 
   private static Map<String, Object> view(Referral r) {

@@ -12,10 +12,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 
 /**
- * Runs the writer roles (CRL/ARL schedule, journal worker, OCSP pre-signer, outbox dispatchers) only
- * while this replica may write: its center is MASTER, it holds the writer leadership ({@link
- * io.gpki.sync.failover.LeaderLock}), and no promotion is in progress (a promotion runs its own steps in
- * order, then opens the gate). When any of these ends, every writer is stopped at once.
+ * Runs the writer roles (CRL/ARL schedule, journal worker, OCSP pre-signer, outbox dispatchers)
+ * only while this replica may write: its center is MASTER, it holds the writer leadership ({@link
+ * io.gpki.sync.failover.LeaderLock}), and no promotion is in progress (a promotion runs its own
+ * steps in order, then opens the gate). When any of these ends, every writer is stopped at once.
  */
 public final class WriterGate implements AutoCloseable {
 
@@ -35,7 +35,9 @@ public final class WriterGate implements AutoCloseable {
     this.leading = leadership.distinctUntilChanged().replay(1).refCount();
     this.open =
         Flux.combineLatest(
-                center.changes().map(CenterView::writable), leadership, promoting.asFlux(),
+                center.changes().map(CenterView::writable),
+                leadership,
+                promoting.asFlux(),
                 all -> (Boolean) all[0] && (Boolean) all[1] && !(Boolean) all[2])
             .distinctUntilChanged()
             .replay(1)
@@ -53,7 +55,8 @@ public final class WriterGate implements AutoCloseable {
   }
 
   /**
-   * Runs a writer while the gate is open: started each time it opens, disposed the moment it closes.
+   * Runs a writer while the gate is open: started each time it opens, disposed the moment it
+   * closes.
    *
    * @param name for the log
    * @param writer starts the writer and returns its handle
@@ -94,5 +97,4 @@ public final class WriterGate implements AutoCloseable {
   public void close() {
     running.dispose();
   }
-
 }

@@ -14,10 +14,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * Turns a refused call on the mutual-TLS listener into an audit record and an RFC 9457 problem: 403s
- * are {@code AUTH_FAILURE}, other refusals {@code <type> REJECTED}. A store or signer that cannot answer
- * right now is a 503 with Retry-After (see {@code Problems.of}); other internal errors go to the log and
- * answer a generic 500.
+ * Turns a refused call on the mutual-TLS listener into an audit record and an RFC 9457 problem:
+ * 403s are {@code AUTH_FAILURE}, other refusals {@code <type> REJECTED}. A store or signer that
+ * cannot answer right now is a 503 with Retry-After (see {@code Problems.of}); other internal
+ * errors go to the log and answer a generic 500.
  */
 public final class CallAudit {
 
@@ -32,11 +32,17 @@ public final class CallAudit {
   /** The problem response for a failed call, after its audit record is written. */
   public Mono<ServerResponse> refused(ServerRequest request, String type, Throwable e) {
     String path = request.path();
-    if (!(e instanceof PkiException p) || (p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED)) {
+    if (!(e instanceof PkiException p)
+        || (p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED)) {
       Problems.Problem problem = Problems.of(e);
       if (problem.status() == 503) {
         // the store or the signer is away: one line per call, not a stack trace each
-        LOG.warn("{} {} answered 503 {}: {}", request.method(), path, problem.type().typeUri(), e.toString());
+        LOG.warn(
+            "{} {} answered 503 {}: {}",
+            request.method(),
+            path,
+            problem.type().typeUri(),
+            e.toString());
       } else {
         LOG.error("{} {} failed", request.method(), path, e);
       }
@@ -44,8 +50,13 @@ public final class CallAudit {
     }
     boolean auth = p.type() == ErrorType.FORBIDDEN;
     AuditEvent event =
-        new AuditEvent(auth ? "AUTH_FAILURE" : type, OperatorAuthenticator.source(request), clientSubject(request),
-            path, auth ? "DENIED" : "REJECTED", p.getMessage());
+        new AuditEvent(
+            auth ? "AUTH_FAILURE" : type,
+            OperatorAuthenticator.source(request),
+            clientSubject(request),
+            path,
+            auth ? "DENIED" : "REJECTED",
+            p.getMessage());
     return audit
         .append(event)
         .onErrorResume(

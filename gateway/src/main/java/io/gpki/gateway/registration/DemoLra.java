@@ -21,10 +21,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The demo LRA: a ministry LRA for {@code osca} with two LRA operators, plus two senior CA operators
- * for two-person control. Each credential (key generated here, certificate by osca with the CLIENT_TLS
- * profile) is written only to {@code <dataDir>/demo-lra/<id>.p12} with its {@code .p12.pass} file,
- * both 0600. Idempotent: what exists is kept.
+ * The demo LRA: a ministry LRA for {@code osca} with two LRA operators, plus two senior CA
+ * operators for two-person control. Each credential (key generated here, certificate by osca with
+ * the CLIENT_TLS profile) is written only to {@code <dataDir>/demo-lra/<id>.p12} with its {@code
+ * .p12.pass} file, both 0600. Idempotent: what exists is kept.
  */
 public final class DemoLra {
 
@@ -32,11 +32,13 @@ public final class DemoLra {
 
   /** The demo LRA's id. */
   public static final String LRA_ID = "demo-lra";
+
   /** Where every demo subject must lie. */
   public static final String BASE_DN = "OU=Ministry of Demo Affairs,O=Japanese Government,C=JP";
 
   /** A demo operator. */
-  public record DemoOperator(String id, String lraId, List<OperatorRole> roles, Path pkcs12, Path passwordFile) {}
+  public record DemoOperator(
+      String id, String lraId, List<OperatorRole> roles, Path pkcs12, Path passwordFile) {}
 
   private final LraRegistry lras;
   private final Enrolment enrolment;
@@ -45,7 +47,13 @@ public final class DemoLra {
   private final Path dir;
   private final String caId;
 
-  public DemoLra(LraRegistry lras, Enrolment enrolment, Clock clock, Scheduler blocking, Path dataDir, String caId) {
+  public DemoLra(
+      LraRegistry lras,
+      Enrolment enrolment,
+      Clock clock,
+      Scheduler blocking,
+      Path dataDir,
+      String caId) {
     this.lras = lras;
     this.enrolment = enrolment;
     this.clock = clock;
@@ -76,18 +84,44 @@ public final class DemoLra {
   /** Creates what is missing. */
   public Mono<Void> ensure() {
     LraRecord lra =
-        new LraRecord(LRA_ID, "Ministry of Demo Affairs LRA (demo)", caId, BASE_DN,
-            List.of(CertificateProfile.OFFICIAL_SIGNING.name(), CertificateProfile.USER_SIGNING.name(),
+        new LraRecord(
+            LRA_ID,
+            "Ministry of Demo Affairs LRA (demo)",
+            caId,
+            BASE_DN,
+            List.of(
+                CertificateProfile.OFFICIAL_SIGNING.name(),
+                CertificateProfile.USER_SIGNING.name(),
                 CertificateProfile.ENCRYPTION.name()),
-            List.of("demo.go.jp"), List.of(), clock.instant());
+            List.of("demo.go.jp"),
+            List.of(),
+            clock.instant());
     return lras.lra(LRA_ID)
         .switchIfEmpty(
-            Mono.defer(() -> lras.registerLra(lra, new AuditEvent("LRA_REGISTERED", "startup", "system", LRA_ID,
-                "DONE", "demo LRA for " + caId + " under " + BASE_DN))))
+            Mono.defer(
+                () ->
+                    lras.registerLra(
+                        lra,
+                        new AuditEvent(
+                            "LRA_REGISTERED",
+                            "startup",
+                            "system",
+                            LRA_ID,
+                            "DONE",
+                            "demo LRA for " + caId + " under " + BASE_DN))))
         .thenMany(Flux.fromIterable(operators()).concatMap(this::ensureOperator))
         .then(writeAnchors())
-        .doOnSuccess(v -> operators().forEach(o -> LOG.info("demo LRA credential {} {}: {} (password file {})",
-            o.id(), o.roles(), o.pkcs12(), o.passwordFile())));
+        .doOnSuccess(
+            v ->
+                operators()
+                    .forEach(
+                        o ->
+                            LOG.info(
+                                "demo LRA credential {} {}: {} (password file {})",
+                                o.id(),
+                                o.roles(),
+                                o.pkcs12(),
+                                o.passwordFile())));
   }
 
   private Mono<Void> ensureOperator(DemoOperator o) {
@@ -98,33 +132,61 @@ public final class DemoLra {
                 exists
                     ? Mono.empty()
                     : enrolment
-                        .enrol(caId, subject(o.id()), CertificateProfile.CLIENT_TLS, List.of(), Duration.ofDays(730))
+                        .enrol(
+                            caId,
+                            subject(o.id()),
+                            CertificateProfile.CLIENT_TLS,
+                            List.of(),
+                            Duration.ofDays(730))
                         .flatMap(
                             cred ->
                                 Mono.fromCallable(() -> Pkcs12Files.write(o.pkcs12(), cred))
                                     .subscribeOn(blocking)
-                                    .then(lras.registerOperator(record(o, cred), new AuditEvent("OPERATOR_REGISTERED",
-                                        "startup", "system", o.id(), "DONE", "roles " + o.roles()
-                                            + " certificate " + cred.certificate().getSerialNumber().toString(16))))))
+                                    .then(
+                                        lras.registerOperator(
+                                            record(o, cred),
+                                            new AuditEvent(
+                                                "OPERATOR_REGISTERED",
+                                                "startup",
+                                                "system",
+                                                o.id(),
+                                                "DONE",
+                                                "roles "
+                                                    + o.roles()
+                                                    + " certificate "
+                                                    + cred.certificate()
+                                                        .getSerialNumber()
+                                                        .toString(16))))))
         .then();
   }
 
   private OperatorRecord record(DemoOperator o, Pkcs12Files.Credential cred) {
     try {
       byte[] der = cred.certificate().getEncoded();
-      return new OperatorRecord(o.id(), o.lraId().isEmpty() ? null : o.lraId(), "Demo " + o.id(),
-          OperatorRole.checked(o.roles()).stream().map(Enum::name).toList(), Certificates.digest("SHA-256", der),
-          caId, Certificates.hex(cred.certificate().getSerialNumber()), true, clock.instant());
+      return new OperatorRecord(
+          o.id(),
+          o.lraId().isEmpty() ? null : o.lraId(),
+          "Demo " + o.id(),
+          OperatorRole.checked(o.roles()).stream().map(Enum::name).toList(),
+          Certificates.digest("SHA-256", der),
+          caId,
+          Certificates.hex(cred.certificate().getSerialNumber()),
+          true,
+          clock.instant());
     } catch (CertificateEncodingException e) {
       throw new IllegalStateException(e);
     }
   }
 
   private Mono<Void> writeAnchors() {
-    return enrolment.anchors(caId)
+    return enrolment
+        .anchors(caId)
         .map(c -> Pem.encode("CERTIFICATE", c.der()))
         .reduce(String::concat)
-        .flatMap(pem -> Mono.fromCallable(() -> Files.writeString(trustAnchorsFile(), pem)).subscribeOn(blocking))
+        .flatMap(
+            pem ->
+                Mono.fromCallable(() -> Files.writeString(trustAnchorsFile(), pem))
+                    .subscribeOn(blocking))
         .then();
   }
 

@@ -24,8 +24,8 @@ public final class DemoLraEndpoint {
   private DemoLraEndpoint() {}
 
   /**
-   * The {@code demo.lra} section of the repository index: this document's URL, the trust anchors and
-   * each operator's credential files (paths only).
+   * The {@code demo.lra} section of the repository index: this document's URL, the trust anchors
+   * and each operator's credential files (paths only).
    */
   public static java.util.Map<String, Object> indexSection(DemoLra demo, String documentUrl) {
     java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
@@ -35,15 +35,24 @@ public final class DemoLraEndpoint {
     m.put(
         "operators",
         demo.operators().stream()
-            .map(o -> java.util.Map.of(
-                "id", o.id(), "roles", o.roles().toString(),
-                "pkcs12", o.pkcs12().toString(), "passwordFile", o.passwordFile().toString()))
+            .map(
+                o ->
+                    java.util.Map.of(
+                        "id",
+                        o.id(),
+                        "roles",
+                        o.roles().toString(),
+                        "pkcs12",
+                        o.pkcs12().toString(),
+                        "passwordFile",
+                        o.passwordFile().toString()))
             .toList());
     return m;
   }
 
   /** The route. */
-  public static RouterFunction<ServerResponse> route(DemoLra demo, IntSupplier port, String host, boolean enabled) {
+  public static RouterFunction<ServerResponse> route(
+      DemoLra demo, IntSupplier port, String host, boolean enabled) {
     return RouterFunctions.route(
         RequestPredicates.GET(PATH),
         request -> {
@@ -56,7 +65,9 @@ public final class DemoLraEndpoint {
           b.put("listening", port.getAsInt() > 0);
           b.put("requests", "https://" + host + ":" + port.getAsInt() + LraHandler.REQUESTS);
           b.put("trustAnchors", demo.trustAnchorsFile().toString());
-          b.put("signing", "CMS SignedData (application/cms) over the JSON request, by the TLS client's key");
+          b.put(
+              "signing",
+              "CMS SignedData (application/cms) over the JSON request, by the TLS client's key");
           ArrayNode ops = b.putArray("operators");
           for (DemoLra.DemoOperator o : demo.operators()) {
             ObjectNode n = ops.addObject();
@@ -66,7 +77,9 @@ public final class DemoLraEndpoint {
             n.put("pkcs12", o.pkcs12().toString());
             n.put("passwordFile", o.passwordFile().toString());
           }
-          return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b));
+          return ServerResponse.ok()
+              .contentType(MediaType.APPLICATION_JSON)
+              .bodyValue(JSON.writeValueAsBytes(b));
         });
   }
 }

@@ -19,9 +19,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Makes gateway-held credentials (the listener's server certificate, demo operator credentials): a key
- * pair generated here, a certificate issued by the trust CA, and the chain up to that CA's current
- * self-signed certificate. The private key goes only into the credential the caller writes.
+ * Makes gateway-held credentials (the listener's server certificate, demo operator credentials): a
+ * key pair generated here, a certificate issued by the trust CA, and the chain up to that CA's
+ * current self-signed certificate. The private key goes only into the credential the caller writes.
  */
 public final class Enrolment {
 
@@ -30,7 +30,8 @@ public final class Enrolment {
   private final Clock clock;
   private final Scheduler blocking;
 
-  public Enrolment(CaEngine engine, RepositoryContentSource content, Clock clock, Scheduler blocking) {
+  public Enrolment(
+      CaEngine engine, RepositoryContentSource content, Clock clock, Scheduler blocking) {
     this.engine = engine;
     this.content = content;
     this.clock = clock;
@@ -39,7 +40,11 @@ public final class Enrolment {
 
   /** Issues a credential under {@code caId}. */
   public Mono<Pkcs12Files.Credential> enrol(
-      String caId, X500Name subject, CertificateProfile profile, List<GeneralName> sans, Duration validity) {
+      String caId,
+      X500Name subject,
+      CertificateProfile profile,
+      List<GeneralName> sans,
+      Duration validity) {
     Instant now = clock.instant();
     return Mono.fromCallable(
             () -> {
@@ -54,15 +59,21 @@ public final class Enrolment {
                     .issue(
                         caId,
                         new CaEngine.EndEntity(
-                            subject, SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded()), profile,
-                            now.minus(Duration.ofMinutes(5)), now.plus(validity), sans, null))
+                            subject,
+                            SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded()),
+                            profile,
+                            now.minus(Duration.ofMinutes(5)),
+                            now.plus(validity),
+                            sans,
+                            null))
                     .zipWith(anchors(caId).next())
                     .map(
                         t ->
                             new Pkcs12Files.Credential(
                                 kp.getPrivate(),
                                 new java.security.cert.X509Certificate[] {
-                                  Pkcs12Files.x509(t.getT1().der()), Pkcs12Files.x509(t.getT2().der())
+                                  Pkcs12Files.x509(t.getT1().der()),
+                                  Pkcs12Files.x509(t.getT2().der())
                                 })));
   }
 
@@ -73,11 +84,18 @@ public final class Enrolment {
         .flatMapMany(
             c -> {
               int current =
-                  c.cas().stream().filter(ca -> ca.id().equals(caId)).mapToInt(ca -> ca.currentGeneration())
-                      .findFirst().orElse(-1);
+                  c.cas().stream()
+                      .filter(ca -> ca.id().equals(caId))
+                      .mapToInt(ca -> ca.currentGeneration())
+                      .findFirst()
+                      .orElse(-1);
               return Flux.fromIterable(c.caCertificates())
-                  .filter(x -> x.kind() == CertificateKind.SELF_SIGNED && x.issuerCaId().equals(caId))
-                  .sort((a, b) -> Boolean.compare(b.issuerGeneration() == current, a.issuerGeneration() == current));
+                  .filter(
+                      x -> x.kind() == CertificateKind.SELF_SIGNED && x.issuerCaId().equals(caId))
+                  .sort(
+                      (a, b) ->
+                          Boolean.compare(
+                              b.issuerGeneration() == current, a.issuerGeneration() == current));
             });
   }
 }

@@ -33,9 +33,9 @@ import reactor.core.publisher.Mono;
 /**
  * Takes accepted requests from the journal (revocations first, then acceptance order; one at a time
  * per CA) and carries them out through the CA engine. Exactly once across crashes: an issue request
- * reserves its serial in its journal row before it is signed, so a retry finds the certificate already
- * stored (or signs the same serial, which the store's unique (issuer, serial) admits once); revocation
- * is idempotent in the store. A request is marked done only after its effect is stored.
+ * reserves its serial in its journal row before it is signed, so a retry finds the certificate
+ * already stored (or signs the same serial, which the store's unique (issuer, serial) admits once);
+ * revocation is idempotent in the store. A request is marked done only after its effect is stored.
  */
 public final class JournalWorker {
 
@@ -61,9 +61,18 @@ public final class JournalWorker {
    * @param notify wakes the notification dispatchers after a completion
    */
   public JournalWorker(
-      RegistrationJournal journal, CaEngine engine, CertificateLookup certificates, AuditLog audit,
-      RequestParser parser, RepositoryChanges changes, Clock clock, int batch, MeterRegistry meters,
-      ServiceCalendar calendar, Notices notices, Runnable notify) {
+      RegistrationJournal journal,
+      CaEngine engine,
+      CertificateLookup certificates,
+      AuditLog audit,
+      RequestParser parser,
+      RepositoryChanges changes,
+      Clock clock,
+      int batch,
+      MeterRegistry meters,
+      ServiceCalendar calendar,
+      Notices notices,
+      Runnable notify) {
     this.calendar = calendar;
     this.notices = notices;
     this.notify = notify;
@@ -142,7 +151,8 @@ public final class JournalWorker {
         .onErrorResume(
             ex -> {
               if (permanent(ex)) {
-                return reject(e, ex.getMessage() == null ? ex.toString() : ex.getMessage()).thenReturn(true);
+                return reject(e, ex.getMessage() == null ? ex.toString() : ex.getMessage())
+                    .thenReturn(true);
               }
               LOG.warn("request {} not completed yet, will retry: {}", e.id(), ex.toString());
               return Mono.just(false);
@@ -150,16 +160,25 @@ public final class JournalWorker {
   }
 
   private Mono<JournalEntry> issue(JournalEntry e) {
-    LraRequest.Issue req = (LraRequest.Issue) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
-    // The CSR's key, or the one the gateway generated and stored at acceptance (same key on every retry).
-    Mono<SubjectPublicKeyInfo> key = req.csr() != null
-        ? Mono.just(req.csr().getSubjectPublicKeyInfo())
-        : journal.generatedPublicKey(e.id()).map(SubjectPublicKeyInfo::getInstance)
-            .switchIfEmpty(Mono.error(new IllegalArgumentException("the generated key of " + e.id() + " is missing")));
+    LraRequest.Issue req =
+        (LraRequest.Issue) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
+    // The CSR's key, or the one the gateway generated and stored at acceptance (same key on every
+    // retry).
+    Mono<SubjectPublicKeyInfo> key =
+        req.csr() != null
+            ? Mono.just(req.csr().getSubjectPublicKeyInfo())
+            : journal
+                .generatedPublicKey(e.id())
+                .map(SubjectPublicKeyInfo::getInstance)
+                .switchIfEmpty(
+                    Mono.error(
+                        new IllegalArgumentException(
+                            "the generated key of " + e.id() + " is missing")));
     return key.flatMap(publicKey -> issue(e, req, publicKey));
   }
 
-  private Mono<JournalEntry> issue(JournalEntry e, LraRequest.Issue req, SubjectPublicKeyInfo publicKey) {
+  private Mono<JournalEntry> issue(
+      JournalEntry e, LraRequest.Issue req, SubjectPublicKeyInfo publicKey) {
     byte[] spki = Certificates.digest("SHA-256", encoded(publicKey));
     if (e.reservedSerial() == null) {
       // First attempt: nothing can have been signed yet. Reserve (with the audit record that comes
@@ -177,17 +196,25 @@ public final class JournalWorker {
     String s = e.reservedSerial();
     return certificates
         .find(e.caId(), s)
-        .flatMap(existing -> done(e, existing, "issued " + e.caId() + "/" + s + " (found after restart)"))
+        .flatMap(
+            existing ->
+                done(e, existing, "issued " + e.caId() + "/" + s + " (found after restart)"))
         .switchIfEmpty(
             Mono.defer(
                 () ->
-                    audit.append(signing(e, s))
+                    audit
+                        .append(signing(e, s))
                         .then(duplicates(e, req, spki))
                         .switchIfEmpty(Mono.defer(() -> sign(e, req, publicKey, s, spki)))));
   }
 
   private static AuditEvent signing(JournalEntry e, String serial) {
-    return new AuditEvent("SIGNATURE", "worker", "system", e.caId() + "/" + serial, "STARTED",
+    return new AuditEvent(
+        "SIGNATURE",
+        "worker",
+        "system",
+        e.caId() + "/" + serial,
+        "STARTED",
         "certificate for request " + e.id());
   }
 
@@ -195,29 +222,61 @@ public final class JournalWorker {
   private Mono<JournalEntry> duplicates(JournalEntry e, LraRequest.Issue req, byte[] spki) {
     Instant now = clock.instant();
     Mono<JournalEntry> byKey =
-        journal.activeWithKey(spki)
-            .concatMap(c -> engine.revoke(c.issuerCaId(), c.serialHex(), new Revocation(now, 1, null))
-                .then(audit.append(new AuditEvent("REVOCATION", "worker", "system", c.issuerCaId() + "/" + c.serialHex(),
-                    "DONE", "keyCompromise: its public key was presented again in request " + e.id())))
-                .thenReturn(c.issuerCaId() + "/" + c.serialHex()))
+        journal
+            .activeWithKey(spki)
+            .concatMap(
+                c ->
+                    engine
+                        .revoke(c.issuerCaId(), c.serialHex(), new Revocation(now, 1, null))
+                        .then(
+                            audit.append(
+                                new AuditEvent(
+                                    "REVOCATION",
+                                    "worker",
+                                    "system",
+                                    c.issuerCaId() + "/" + c.serialHex(),
+                                    "DONE",
+                                    "keyCompromise: its public key was presented again in request "
+                                        + e.id())))
+                        .thenReturn(c.issuerCaId() + "/" + c.serialHex()))
             .collectList()
             .filter(l -> !l.isEmpty())
-            .flatMap(l -> reject(e, "duplicate public key: the certificates holding it were revoked: " + l));
+            .flatMap(
+                l ->
+                    reject(
+                        e, "duplicate public key: the certificates holding it were revoked: " + l));
     Mono<JournalEntry> byName =
-        journal.activeWithSubject(e.caId(), Certificates.der(req.subject()), now)
+        journal
+            .activeWithSubject(e.caId(), Certificates.der(req.subject()), now)
             .next()
-            .flatMap(c -> reject(e, "duplicate subject name: certificate " + c.serialHex() + " of " + c.issuerCaId()
-                + " has it"));
+            .flatMap(
+                c ->
+                    reject(
+                        e,
+                        "duplicate subject name: certificate "
+                            + c.serialHex()
+                            + " of "
+                            + c.issuerCaId()
+                            + " has it"));
     return byKey.switchIfEmpty(byName);
   }
 
   private Mono<JournalEntry> sign(
-      JournalEntry e, LraRequest.Issue req, SubjectPublicKeyInfo publicKey, String serial, byte[] spki) {
+      JournalEntry e,
+      LraRequest.Issue req,
+      SubjectPublicKeyInfo publicKey,
+      String serial,
+      byte[] spki) {
     Instant notBefore = e.acceptedAt().truncatedTo(ChronoUnit.SECONDS);
     CaEngine.EndEntity ee =
         new CaEngine.EndEntity(
-            req.subject(), publicKey, req.profile(), notBefore,
-            notBefore.plus(req.validity()), req.subjectAltNames(), null);
+            req.subject(),
+            publicKey,
+            req.profile(),
+            notBefore,
+            notBefore.plus(req.validity()),
+            req.subjectAltNames(),
+            null);
     String object = e.caId() + "/" + serial;
     return engine
         .issue(e.caId(), ee, new BigInteger(serial, 16))
@@ -229,21 +288,34 @@ public final class JournalWorker {
                     .find(e.caId(), serial)
                     .filter(found -> Arrays.equals(found.spkiSha256(), spki))
                     .flatMap(found -> done(e, found, "issued " + object))
-                    .switchIfEmpty(Mono.defer(() -> reject(e, "serial collision; please send a new request"))));
+                    .switchIfEmpty(
+                        Mono.defer(
+                            () -> reject(e, "serial collision; please send a new request"))));
   }
 
   private Mono<JournalEntry> revoke(JournalEntry e) {
-    LraRequest.Revoke req = (LraRequest.Revoke) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
+    LraRequest.Revoke req =
+        (LraRequest.Revoke) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
     return engine
-        .revoke(e.caId(), req.serialHex(), new Revocation(clock.instant(), req.reason(), req.invalidityDate()),
+        .revoke(
+            e.caId(),
+            req.serialHex(),
+            new Revocation(clock.instant(), req.reason(), req.invalidityDate()),
             e.acceptedAt())
         .flatMap(cert -> done(e, cert, "revoked " + e.caId() + "/" + req.serialHex()));
   }
 
   private Mono<JournalEntry> done(JournalEntry e, CertificateRecord cert, String detail) {
-    return notices.done(e, cert)
-        .flatMap(events -> journal.complete(e.id(), cert.serialHex(),
-            new AuditEvent("REQUEST_DONE", "worker", e.operatorId(), e.id(), "DONE", detail), events))
+    return notices
+        .done(e, cert)
+        .flatMap(
+            events ->
+                journal.complete(
+                    e.id(),
+                    cert.serialHex(),
+                    new AuditEvent(
+                        "REQUEST_DONE", "worker", e.operatorId(), e.id(), "DONE", detail),
+                    events))
         .doOnSuccess(j -> notify.run())
         .doOnSuccess(
             j ->
@@ -252,7 +324,10 @@ public final class JournalWorker {
   }
 
   private Mono<JournalEntry> reject(JournalEntry e, String reason) {
-    return journal.reject(e.id(), reason,
+    return journal
+        .reject(
+            e.id(),
+            reason,
             new AuditEvent("REQUEST_DONE", "worker", e.operatorId(), e.id(), "REJECTED", reason),
             notices.rejected(e, reason))
         .doOnSuccess(j -> notify.run());

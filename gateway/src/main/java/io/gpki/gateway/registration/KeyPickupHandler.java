@@ -36,8 +36,11 @@ public final class KeyPickupHandler {
   private final CallAudit calls;
 
   public KeyPickupHandler(
-      OperatorAuthenticator authenticator, RegistrationJournal journal, ServerKeyStore keys,
-      CertificateLookup certificates, CallAudit calls) {
+      OperatorAuthenticator authenticator,
+      RegistrationJournal journal,
+      ServerKeyStore keys,
+      CertificateLookup certificates,
+      CallAudit calls) {
     this.authenticator = authenticator;
     this.journal = journal;
     this.keys = keys;
@@ -52,12 +55,14 @@ public final class KeyPickupHandler {
 
   /** Whether a journal entry asked the gateway to generate the key. */
   static boolean serverKeyRequest(JournalEntry e) {
-    return e.kind() == JournalEntry.Kind.ISSUE && JSON.readTree(e.requestJson()).hasNonNull("keyGeneration");
+    return e.kind() == JournalEntry.Kind.ISSUE
+        && JSON.readTree(e.requestJson()).hasNonNull("keyGeneration");
   }
 
   /** The route. */
   public RouterFunction<ServerResponse> routes() {
-    return RouterFunctions.route(RequestPredicates.POST(LraHandler.REQUESTS + "/{id}/pkcs12"), this::pickup);
+    return RouterFunctions.route(
+        RequestPredicates.POST(LraHandler.REQUESTS + "/{id}/pkcs12"), this::pickup);
   }
 
   Mono<ServerResponse> pickup(ServerRequest request) {
@@ -66,15 +71,21 @@ public final class KeyPickupHandler {
         .authenticate(request, null)
         .flatMap(
             caller -> {
-              if (caller.lra() == null || !caller.operator().roles().contains(OperatorRole.LRA_OPERATOR.name())) {
-                return Mono.error(new PkiException(ErrorType.FORBIDDEN, "role: key pickup needs an LRA operator"));
+              if (caller.lra() == null
+                  || !caller.operator().roles().contains(OperatorRole.LRA_OPERATOR.name())) {
+                return Mono.error(
+                    new PkiException(
+                        ErrorType.FORBIDDEN, "role: key pickup needs an LRA operator"));
               }
               String lraId = caller.lra().id();
               return journal
                   .find(id)
                   .filter(e -> e.lraId().equals(lraId) && serverKeyRequest(e))
-                  .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND,
-                      "id: no request " + id + " with a server-generated key")))
+                  .switchIfEmpty(
+                      Mono.error(
+                          new PkiException(
+                              ErrorType.NOT_FOUND,
+                              "id: no request " + id + " with a server-generated key")))
                   .flatMap(e -> deliver(e, caller));
             })
         .onErrorResume(e -> calls.refused(request, "KEY_DELIVERY", e));
@@ -82,21 +93,42 @@ public final class KeyPickupHandler {
 
   private Mono<ServerResponse> deliver(JournalEntry e, OperatorAuthenticator.Caller caller) {
     if (e.state() != JournalEntry.State.DONE || e.resultSerial() == null) {
-      return Mono.error(new PkiException(ErrorType.CONFLICT, "state: request " + e.id() + " is " + e.state()
-          + (e.state() == JournalEntry.State.ACCEPTED ? "; pick the key up once the certificate is issued"
-              : "; its key was discarded")));
+      return Mono.error(
+          new PkiException(
+              ErrorType.CONFLICT,
+              "state: request "
+                  + e.id()
+                  + " is "
+                  + e.state()
+                  + (e.state() == JournalEntry.State.ACCEPTED
+                      ? "; pick the key up once the certificate is issued"
+                      : "; its key was discarded")));
     }
     String serial = e.resultSerial();
     return certificates
         .find(e.caId(), serial)
-        .switchIfEmpty(Mono.error(new IllegalStateException("certificate " + serial + " of " + e.caId() + " missing")))
+        .switchIfEmpty(
+            Mono.error(
+                new IllegalStateException(
+                    "certificate " + serial + " of " + e.caId() + " missing")))
         .flatMap(
             cert ->
-                keys.deliver(e.id(), caller.operator().id(),
-                        new AuditEvent("KEY_DELIVERED", caller.source(), caller.operator().id(), e.id(), "DONE",
-                            "encrypted PKCS#12 of the key certified in " + e.caId() + "/" + serial
+                keys.deliver(
+                        e.id(),
+                        caller.operator().id(),
+                        new AuditEvent(
+                            "KEY_DELIVERED",
+                            caller.source(),
+                            caller.operator().id(),
+                            e.id(),
+                            "DONE",
+                            "encrypted PKCS#12 of the key certified in "
+                                + e.caId()
+                                + "/"
+                                + serial
                                 + " handed out and deleted"))
-                    .onErrorMap(StoreException.Conflict.class,
+                    .onErrorMap(
+                        StoreException.Conflict.class,
                         x -> new PkiException(ErrorType.CONFLICT, "pkcs12: " + x.getMessage()))
                     .map(
                         p12 -> {
@@ -105,11 +137,16 @@ public final class KeyPickupHandler {
                           body.put("serial", serial);
                           body.put("pkcs12", Base64.getEncoder().encodeToString(p12));
                           body.put("certificate", Base64.getEncoder().encodeToString(cert.der()));
-                          body.put("note", "the PKCS#12 holds the private key, encrypted to the one-time secret"
-                              + " of the 202 answer; it is deleted here and cannot be picked up again");
+                          body.put(
+                              "note",
+                              "the PKCS#12 holds the private key, encrypted to the one-time secret"
+                                  + " of the 202 answer; it is deleted here and cannot be picked up again");
                           return body;
                         }))
-        .flatMap(b -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
-            .bodyValue(JSON.writeValueAsBytes(b)));
+        .flatMap(
+            b ->
+                ServerResponse.ok()
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(JSON.writeValueAsBytes(b)));
   }
 }

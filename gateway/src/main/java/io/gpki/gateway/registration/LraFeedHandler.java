@@ -19,10 +19,11 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code GET /api/v1/lra/feed?after=<cursor>&limit=<n>&expiringDays=<d>} on the mutual-TLS listener:
- * the caller LRA's completed requests (issued, revoked, rejected) after the cursor, in commit order,
- * and its unrevoked certificates expiring within {@code expiringDays}. An LRA system polls it and keeps
- * {@code next} as its cursor. The same events can be pushed as signed webhooks ({@link NotificationHandler}).
+ * {@code GET /api/v1/lra/feed?after=<cursor>&limit=<n>&expiringDays=<d>} on the mutual-TLS
+ * listener: the caller LRA's completed requests (issued, revoked, rejected) after the cursor, in
+ * commit order, and its unrevoked certificates expiring within {@code expiringDays}. An LRA system
+ * polls it and keeps {@code next} as its cursor. The same events can be pushed as signed webhooks
+ * ({@link NotificationHandler}).
  */
 public final class LraFeedHandler {
 
@@ -37,7 +38,11 @@ public final class LraFeedHandler {
   private final CallAudit calls;
   private final Clock clock;
 
-  public LraFeedHandler(OperatorAuthenticator authenticator, RegistrationJournal journal, CallAudit calls, Clock clock) {
+  public LraFeedHandler(
+      OperatorAuthenticator authenticator,
+      RegistrationJournal journal,
+      CallAudit calls,
+      Clock clock) {
     this.authenticator = authenticator;
     this.journal = journal;
     this.calls = calls;
@@ -51,36 +56,59 @@ public final class LraFeedHandler {
 
   Mono<ServerResponse> feed(ServerRequest request) {
     return Mono.fromCallable(
-            () -> new long[] {number(request, "after", 0, Long.MAX_VALUE, 0),
-                number(request, "limit", 1, MAX_LIMIT, 100), number(request, "expiringDays", 0, 3650, 30)})
-        .flatMap(q -> authenticator.authenticate(request, null).flatMap(caller -> {
-          if (caller.lra() == null) {
-            return Mono.error(new PkiException(ErrorType.FORBIDDEN, "role: the feed is for LRA operators"));
-          }
-          String lra = caller.lra().id();
-          Instant now = clock.instant();
-          ObjectNode body = JSON.createObjectNode();
-          ArrayNode events = body.putArray("events");
-          ArrayNode expiring = body.putArray("expiring");
-          body.put("next", q[0]);
-          return journal.feed(lra, q[0], (int) q[1])
-              .doOnNext(e -> {
-                ObjectNode n = events.addObject();
-                n.put("seq", e.seq());
-                n.put("event", e.state().name().equals("REJECTED") ? "rejected"
-                    : e.kind().name().equals("ISSUE") ? "issued" : "revoked");
-                n.put("request", e.requestId());
-                n.put("ca", e.caId());
-                n.put("serial", e.serial());
-                n.put("error", e.error());
-                n.put("at", e.completedAt().toString());
-                body.put("next", e.seq());
-              })
-              .thenMany(journal.expiring(lra, now, now.plus(Duration.ofDays(q[2]))))
-              .doOnNext(c -> expiring.addObject().put("ca", c.issuerCaId()).put("serial", c.serialHex())
-                  .put("subject", c.subjectDn()))
-              .then(Mono.fromCallable(() -> JSON.writeValueAsBytes(body)));
-        }))
+            () ->
+                new long[] {
+                  number(request, "after", 0, Long.MAX_VALUE, 0),
+                  number(request, "limit", 1, MAX_LIMIT, 100),
+                  number(request, "expiringDays", 0, 3650, 30)
+                })
+        .flatMap(
+            q ->
+                authenticator
+                    .authenticate(request, null)
+                    .flatMap(
+                        caller -> {
+                          if (caller.lra() == null) {
+                            return Mono.error(
+                                new PkiException(
+                                    ErrorType.FORBIDDEN, "role: the feed is for LRA operators"));
+                          }
+                          String lra = caller.lra().id();
+                          Instant now = clock.instant();
+                          ObjectNode body = JSON.createObjectNode();
+                          ArrayNode events = body.putArray("events");
+                          ArrayNode expiring = body.putArray("expiring");
+                          body.put("next", q[0]);
+                          return journal
+                              .feed(lra, q[0], (int) q[1])
+                              .doOnNext(
+                                  e -> {
+                                    ObjectNode n = events.addObject();
+                                    n.put("seq", e.seq());
+                                    n.put(
+                                        "event",
+                                        e.state().name().equals("REJECTED")
+                                            ? "rejected"
+                                            : e.kind().name().equals("ISSUE")
+                                                ? "issued"
+                                                : "revoked");
+                                    n.put("request", e.requestId());
+                                    n.put("ca", e.caId());
+                                    n.put("serial", e.serial());
+                                    n.put("error", e.error());
+                                    n.put("at", e.completedAt().toString());
+                                    body.put("next", e.seq());
+                                  })
+                              .thenMany(journal.expiring(lra, now, now.plus(Duration.ofDays(q[2]))))
+                              .doOnNext(
+                                  c ->
+                                      expiring
+                                          .addObject()
+                                          .put("ca", c.issuerCaId())
+                                          .put("serial", c.serialHex())
+                                          .put("subject", c.subjectDn()))
+                              .then(Mono.fromCallable(() -> JSON.writeValueAsBytes(body)));
+                        }))
         .flatMap(b -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(b))
         .onErrorResume(e -> calls.refused(request, "LRA_FEED", e));
   }

@@ -21,8 +21,9 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The LRA API on the mutual-TLS listener: {@code POST /api/v1/lra/requests} (signed issue or revoke,
- * 202 once durable) and {@code GET /api/v1/lra/requests/{id}} (status; the certificate once issued).
+ * The LRA API on the mutual-TLS listener: {@code POST /api/v1/lra/requests} (signed issue or
+ * revoke, 202 once durable) and {@code GET /api/v1/lra/requests/{id}} (status; the certificate once
+ * issued).
  */
 public final class LraHandler {
 
@@ -41,8 +42,14 @@ public final class LraHandler {
   private final ServerKeyStore serverKeys;
 
   public LraHandler(
-      SignedBodies bodies, OperatorAuthenticator authenticator, RequestParser parser, LraIntake intake,
-      RegistrationJournal journal, CertificateLookup certificates, CallAudit calls, ServerKeyStore serverKeys) {
+      SignedBodies bodies,
+      OperatorAuthenticator authenticator,
+      RequestParser parser,
+      LraIntake intake,
+      RegistrationJournal journal,
+      CertificateLookup certificates,
+      CallAudit calls,
+      ServerKeyStore serverKeys) {
     this.serverKeys = serverKeys;
     this.bodies = bodies;
     this.authenticator = authenticator;
@@ -69,7 +76,10 @@ public final class LraHandler {
                         signed ->
                             authenticator
                                 .authenticate(request, signed)
-                                .flatMap(caller -> intake.accept(caller, parser.parse(signed.content()), signed, key))))
+                                .flatMap(
+                                    caller ->
+                                        intake.accept(
+                                            caller, parser.parse(signed.content()), signed, key))))
         .flatMap(this::accepted)
         .onErrorResume(e -> calls.refused(request, "LRA_REQUEST", e));
   }
@@ -108,7 +118,8 @@ public final class LraHandler {
                 journal
                     .find(id)
                     .filter(e -> caller.lra() != null && e.lraId().equals(caller.lra().id()))
-                    .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "no request " + id))))
+                    .switchIfEmpty(
+                        Mono.error(new PkiException(ErrorType.NOT_FOUND, "no request " + id))))
         .flatMap(this::render)
         .onErrorResume(e -> calls.refused(request, "LRA_STATUS", e));
   }
@@ -130,7 +141,9 @@ public final class LraHandler {
       body.put("error", e.error());
     }
     Mono<ObjectNode> full =
-        e.kind() == JournalEntry.Kind.ISSUE && e.state() == JournalEntry.State.DONE && e.resultSerial() != null
+        e.kind() == JournalEntry.Kind.ISSUE
+                && e.state() == JournalEntry.State.DONE
+                && e.resultSerial() != null
             ? certificates
                 .find(e.caId(), e.resultSerial())
                 .map(c -> body.put("certificate", Base64.getEncoder().encodeToString(c.der())))
@@ -138,19 +151,33 @@ public final class LraHandler {
             : Mono.just(body);
     if (KeyPickupHandler.serverKeyRequest(e)) {
       // Where the generated key stands; never the secret (it was in the first 202 only).
-      full = full.flatMap(b -> serverKeys.generatedKey(e.id()).map(k -> {
-        ObjectNode key = b.putObject("serverKey");
-        key.put("algorithm", k.algorithm());
-        key.put("pkcs12", KeyPickupHandler.path(e.id()));
-        key.put("state", k.available() ? "WAITING_FOR_PICKUP" : k.deliveredAt() != null ? "DELIVERED" : "DISCARDED");
-        if (k.deliveredAt() != null) {
-          key.put("deliveredAt", k.deliveredAt().toString());
-          key.put("deliveredBy", String.valueOf(k.deliveredBy()));
-        }
-        return b;
-      }).defaultIfEmpty(b));
+      full =
+          full.flatMap(
+              b ->
+                  serverKeys
+                      .generatedKey(e.id())
+                      .map(
+                          k -> {
+                            ObjectNode key = b.putObject("serverKey");
+                            key.put("algorithm", k.algorithm());
+                            key.put("pkcs12", KeyPickupHandler.path(e.id()));
+                            key.put(
+                                "state",
+                                k.available()
+                                    ? "WAITING_FOR_PICKUP"
+                                    : k.deliveredAt() != null ? "DELIVERED" : "DISCARDED");
+                            if (k.deliveredAt() != null) {
+                              key.put("deliveredAt", k.deliveredAt().toString());
+                              key.put("deliveredBy", String.valueOf(k.deliveredBy()));
+                            }
+                            return b;
+                          })
+                      .defaultIfEmpty(b));
     }
     return full.flatMap(
-        b -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b)));
+        b ->
+            ServerResponse.ok()
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(JSON.writeValueAsBytes(b)));
   }
 }

@@ -35,8 +35,13 @@ public final class LraIntake {
   private final ServerKeyIntake serverKeys;
 
   public LraIntake(
-      RegistrationJournal journal, CertificateLookup certificates, Clock clock, Duration skew, Runnable wakeWorker,
-      ServiceCalendar calendar, ServerKeyIntake serverKeys) {
+      RegistrationJournal journal,
+      CertificateLookup certificates,
+      Clock clock,
+      Duration skew,
+      Runnable wakeWorker,
+      ServiceCalendar calendar,
+      ServerKeyIntake serverKeys) {
     this.calendar = calendar;
     this.serverKeys = serverKeys;
     this.journal = journal;
@@ -63,13 +68,18 @@ public final class LraIntake {
 
   /** Accepts (or recognises a repeat of) a verified, format-checked request. */
   public Mono<Accepted> accept(
-      OperatorAuthenticator.Caller caller, LraRequest request, SignedRequests.Verified signed, String headerKey) {
+      OperatorAuthenticator.Caller caller,
+      LraRequest request,
+      SignedRequests.Verified signed,
+      String headerKey) {
     LraRecord lra = caller.lra();
     if (lra == null || !caller.operator().roles().contains(OperatorRole.LRA_OPERATOR.name())) {
-      return Mono.error(new PkiException(ErrorType.FORBIDDEN, "role: LRA requests need an LRA operator"));
+      return Mono.error(
+          new PkiException(ErrorType.FORBIDDEN, "role: LRA requests need an LRA operator"));
     }
     if (!headerKey.equals(request.idempotencyKey())) {
-      return Mono.error(RequestParser.bad("Idempotency-Key", "must equal the signed idempotencyKey"));
+      return Mono.error(
+          RequestParser.bad("Idempotency-Key", "must equal the signed idempotencyKey"));
     }
     byte[] sha = Certificates.digest("SHA-256", signed.content());
     return journal
@@ -80,48 +90,78 @@ public final class LraIntake {
 
   private static JournalAcceptance repeat(JournalEntry first, byte[] sha) {
     if (!Arrays.equals(first.requestSha256(), sha)) {
-      throw new PkiException(ErrorType.CONFLICT, "Idempotency-Key: already used for a different request");
+      throw new PkiException(
+          ErrorType.CONFLICT, "Idempotency-Key: already used for a different request");
     }
     return new JournalAcceptance(first, true);
   }
 
   private Mono<Accepted> fresh(
-      OperatorAuthenticator.Caller caller, LraRecord lra, LraRequest request, SignedRequests.Verified signed,
+      OperatorAuthenticator.Caller caller,
+      LraRecord lra,
+      LraRequest request,
+      SignedRequests.Verified signed,
       byte[] sha) {
     Instant now = clock.instant();
     if (Duration.between(request.signedAt(), now).abs().compareTo(skew) > 0) {
-      return Mono.error(RequestParser.bad("signedAt", "more than " + skew + " from the server's time"));
+      return Mono.error(
+          RequestParser.bad("signedAt", "more than " + skew + " from the server's time"));
     }
-    if (request instanceof LraRequest.Issue && calendar.outside() == ServiceCalendar.Outside.REFUSE
+    if (request instanceof LraRequest.Issue
+        && calendar.outside() == ServiceCalendar.Outside.REFUSE
         && !calendar.isOpen(now)) {
-      return Mono.error(new PkiException(ErrorType.SERVICE_UNAVAILABLE, "service hours: issuance is closed until "
-          + calendar.nextOpening(now) + "; revocation is always served"));
+      return Mono.error(
+          new PkiException(
+              ErrorType.SERVICE_UNAVAILABLE,
+              "service hours: issuance is closed until "
+                  + calendar.nextOpening(now)
+                  + "; revocation is always served"));
     }
     String caId = request.caId() == null ? lra.caId() : request.caId();
     if (!caId.equals(lra.caId())) {
-      return Mono.error(new PkiException(ErrorType.FORBIDDEN, "ca: LRA " + lra.id() + " registers for " + lra.caId()));
+      return Mono.error(
+          new PkiException(
+              ErrorType.FORBIDDEN, "ca: LRA " + lra.id() + " registers for " + lra.caId()));
     }
     Mono<String> checked =
         request instanceof LraRequest.Issue i
             ? Mono.fromCallable(() -> checkIssue(lra, i))
             : checkRevoke(lra, caId, (LraRequest.Revoke) request);
-    JournalEntry.Kind kind = request instanceof LraRequest.Issue ? JournalEntry.Kind.ISSUE : JournalEntry.Kind.REVOKE;
+    JournalEntry.Kind kind =
+        request instanceof LraRequest.Issue ? JournalEntry.Kind.ISSUE : JournalEntry.Kind.REVOKE;
     return checked.flatMap(
         detail -> {
           String id = UUID.randomUUID().toString();
           JournalEntry entry =
               JournalEntry.accepted(
-                  id, lra.id(), caller.operator().id(), request.idempotencyKey(), kind, caId,
-                  new String(signed.content(), StandardCharsets.UTF_8), sha, signed.der(), now);
+                  id,
+                  lra.id(),
+                  caller.operator().id(),
+                  request.idempotencyKey(),
+                  kind,
+                  caId,
+                  new String(signed.content(), StandardCharsets.UTF_8),
+                  sha,
+                  signed.der(),
+                  now);
           AuditEvent event =
-              new AuditEvent("LRA_REQUEST", caller.source(), caller.operator().id(), id, "ACCEPTED",
+              new AuditEvent(
+                  "LRA_REQUEST",
+                  caller.source(),
+                  caller.operator().id(),
+                  id,
+                  "ACCEPTED",
                   kind + " " + caId + " " + detail + " (signature verified, evidence kept)");
           Mono<Accepted> stored =
               request instanceof LraRequest.Issue i && i.serverKey()
                   ? serverKeys.accept(entry, i, event)
                   : journal.accept(entry, event).map(a -> new Accepted(a, null));
           return stored
-              .map(a -> a.acceptance().repeat() ? new Accepted(repeat(a.acceptance().entry(), sha), null) : a)
+              .map(
+                  a ->
+                      a.acceptance().repeat()
+                          ? new Accepted(repeat(a.acceptance().entry(), sha), null)
+                          : a)
               .doOnSuccess(a -> wakeWorker.run());
         });
   }
@@ -135,29 +175,39 @@ public final class LraIntake {
     }
     X500Name subject = i.subject();
     if (!Namespaces.subjectUnder(subject, lra.subjectBaseDn())) {
-      throw RequestParser.bad(i.subjectField(), "subject " + Certificates.rfc4514(subject)
-          + " is outside the LRA's namespace " + lra.subjectBaseDn());
+      throw RequestParser.bad(
+          i.subjectField(),
+          "subject "
+              + Certificates.rfc4514(subject)
+              + " is outside the LRA's namespace "
+              + lra.subjectBaseDn());
     }
     String outside = Namespaces.firstOutside(i.subjectAltNames(), lra.dnsSuffixes());
     if (outside != null) {
-      throw RequestParser.bad("subjectAltNames", outside + " is outside the LRA's domains " + lra.dnsSuffixes());
+      throw RequestParser.bad(
+          "subjectAltNames", outside + " is outside the LRA's domains " + lra.dnsSuffixes());
     }
     return i.profile() + " " + Certificates.rfc4514(subject);
   }
 
   private Mono<String> checkRevoke(LraRecord lra, String caId, LraRequest.Revoke r) {
     if (!RequestParser.LRA_REASONS.contains(r.reason())) {
-      return Mono.error(RequestParser.bad("reason", "an LRA may give " + RequestParser.LRA_REASONS));
+      return Mono.error(
+          RequestParser.bad("reason", "an LRA may give " + RequestParser.LRA_REASONS));
     }
     return certificates
         .find(caId, r.serialHex())
-        .switchIfEmpty(Mono.error(new PkiException(ErrorType.NOT_FOUND, "serial: no certificate " + r.serialHex()
-            + " issued by " + caId)))
+        .switchIfEmpty(
+            Mono.error(
+                new PkiException(
+                    ErrorType.NOT_FOUND,
+                    "serial: no certificate " + r.serialHex() + " issued by " + caId)))
         .map(
             cert -> {
               if (cert.ca() || !Namespaces.subjectUnder(cert.subjectDn(), lra.subjectBaseDn())) {
-                throw new PkiException(ErrorType.FORBIDDEN, "serial: certificate " + r.serialHex()
-                    + " is outside the LRA's namespace");
+                throw new PkiException(
+                    ErrorType.FORBIDDEN,
+                    "serial: certificate " + r.serialHex() + " is outside the LRA's namespace");
               }
               return "serial " + r.serialHex() + " reason " + r.reason();
             });

@@ -22,8 +22,8 @@ public sealed interface LraRequest {
   Instant signedAt();
 
   /**
-   * Issue a certificate, either for a PKCS#10 request (proof of possession already verified) or for a
-   * key the gateway generates ({@code keyGeneration}; exactly one of the two is set).
+   * Issue a certificate, either for a PKCS#10 request (proof of possession already verified) or for
+   * a key the gateway generates ({@code keyGeneration}; exactly one of the two is set).
    *
    * @param csr the request, or {@code null} when the gateway generates the key
    * @param subject the subject name: the CSR's, or the request's explicit {@code subject}
@@ -33,8 +33,14 @@ public sealed interface LraRequest {
    * @param subjectAltNames SANs, from the request JSON
    */
   record Issue(
-      String idempotencyKey, @Nullable String caId, Instant signedAt, @Nullable PKCS10CertificationRequest csr,
-      X500Name subject, @Nullable ServerKeyAlgorithm keyGeneration, CertificateProfile profile, Duration validity,
+      String idempotencyKey,
+      @Nullable String caId,
+      Instant signedAt,
+      @Nullable PKCS10CertificationRequest csr,
+      X500Name subject,
+      @Nullable ServerKeyAlgorithm keyGeneration,
+      CertificateProfile profile,
+      Duration validity,
       List<GeneralName> subjectAltNames)
       implements LraRequest {
 
@@ -57,7 +63,11 @@ public sealed interface LraRequest {
    * @param invalidityDate when the key was known compromised, if given
    */
   record Revoke(
-      String idempotencyKey, @Nullable String caId, Instant signedAt, String serialHex, int reason,
+      String idempotencyKey,
+      @Nullable String caId,
+      Instant signedAt,
+      String serialHex,
+      int reason,
       @Nullable Instant invalidityDate)
       implements LraRequest {}
 }

@@ -1,6 +1,5 @@
 package io.gpki.gateway.registration;
 
-import java.time.Instant;
 import io.gpki.sync.OutboxEvent;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -10,6 +9,7 @@ import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Date;
 import java.util.Properties;
 import reactor.core.publisher.Mono;
@@ -18,11 +18,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Mails a subscriber event through the configured SMTP relay (Jakarta Mail, Eclipse Angus). The mail
- * library blocks, so every send runs on the bounded {@code notify-mail} scheduler, with the relay's
- * connect/read/write timeouts and an outer {@code timeout}. The body is plain text: what happened to
- * which certificate; no key or secret. The event id is the {@code Message-ID} local part and the
- * {@code X-Gpki-Event-Id} header, so a resend can be recognised.
+ * Mails a subscriber event through the configured SMTP relay (Jakarta Mail, Eclipse Angus). The
+ * mail library blocks, so every send runs on the bounded {@code notify-mail} scheduler, with the
+ * relay's connect/read/write timeouts and an outer {@code timeout}. The body is plain text: what
+ * happened to which certificate; no key or secret. The event id is the {@code Message-ID} local
+ * part and the {@code X-Gpki-Event-Id} header, so a resend can be recognised.
  */
 public final class MailSender implements NotificationSender {
 
@@ -57,38 +57,46 @@ public final class MailSender implements NotificationSender {
       return Mono.error(new Undeliverable("no recipient"));
     }
     String to = e.recipient();
-    return Mono.fromCallable(() -> {
-          Transport.send(message(e, to));
-          return Boolean.TRUE;
-        })
+    return Mono.fromCallable(
+            () -> {
+              Transport.send(message(e, to));
+              return Boolean.TRUE;
+            })
         .subscribeOn(blocking)
         .timeout(timeout.plus(timeout))
-        .onErrorMap(AddressException.class, ex -> new Undeliverable("bad address " + to + ": " + ex.getMessage()))
+        .onErrorMap(
+            AddressException.class,
+            ex -> new Undeliverable("bad address " + to + ": " + ex.getMessage()))
         .then();
   }
 
   MimeMessage message(OutboxEvent e, String to) throws MessagingException {
     JsonNode d = JSON.readTree(e.payload());
     String serial = text(d, "serial");
-    String subject = switch (e.type()) {
-      case "issued" -> "Your certificate was issued (serial " + serial + ")";
-      case "revoked" -> "Your certificate was revoked (serial " + serial + ")";
-      case "expiring" -> "Your certificate expires on " + text(d, "notAfter") + " (serial " + serial + ")";
-      default -> "Certificate notice: " + e.type();
-    };
+    String subject =
+        switch (e.type()) {
+          case "issued" -> "Your certificate was issued (serial " + serial + ")";
+          case "revoked" -> "Your certificate was revoked (serial " + serial + ")";
+          case "expiring" ->
+              "Your certificate expires on " + text(d, "notAfter") + " (serial " + serial + ")";
+          default -> "Certificate notice: " + e.type();
+        };
     StringBuilder body = new StringBuilder(subject).append(".\n\n");
     body.append("Subject: ").append(text(d, "subject")).append('\n');
     body.append("Issuer CA: ").append(text(d, "ca")).append('\n');
     body.append("Serial: ").append(serial).append('\n');
     body.append("Valid until: ").append(text(d, "notAfter")).append('\n');
-    body.append("\nPlease contact your registration office (LRA ").append(e.lraId()).append(") with questions.\n");
+    body.append("\nPlease contact your registration office (LRA ")
+        .append(e.lraId())
+        .append(") with questions.\n");
     body.append("Event id: ").append(e.id()).append('\n');
-    MimeMessage m = new MimeMessage(session) {
-      @Override
-      protected void updateMessageID() throws MessagingException {
-        setHeader("Message-ID", "<" + e.id() + "@gpki-gateway>");
-      }
-    };
+    MimeMessage m =
+        new MimeMessage(session) {
+          @Override
+          protected void updateMessageID() throws MessagingException {
+            setHeader("Message-ID", "<" + e.id() + "@gpki-gateway>");
+          }
+        };
     m.setFrom(new InternetAddress(from, true));
     m.setRecipient(Message.RecipientType.TO, new InternetAddress(to, true));
     m.setSubject(subject, "UTF-8");

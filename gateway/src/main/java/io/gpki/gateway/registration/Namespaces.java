@@ -1,12 +1,12 @@
 package io.gpki.gateway.registration;
 
-import org.jspecify.annotations.Nullable;
 import io.gpki.gateway.ca.Certificates;
 import java.util.List;
 import java.util.Locale;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.GeneralName;
+import org.jspecify.annotations.Nullable;
 
 /** An LRA's namespace: subject names under its base name, SAN domains under its suffixes. */
 final class Namespaces {
@@ -31,7 +31,8 @@ final class Namespaces {
   static @Nullable String firstOutside(List<GeneralName> sans, List<String> suffixes) {
     for (GeneralName san : sans) {
       String v = san.getName().toString().toLowerCase(Locale.ROOT);
-      String domain = san.getTagNo() == GeneralName.rfc822Name ? v.substring(v.indexOf('@') + 1) : v;
+      String domain =
+          san.getTagNo() == GeneralName.rfc822Name ? v.substring(v.indexOf('@') + 1) : v;
       boolean ok = false;
       for (String suffix : suffixes) {
         String x = suffix.toLowerCase(Locale.ROOT);

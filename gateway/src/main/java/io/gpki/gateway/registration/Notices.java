@@ -25,15 +25,17 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Builds the notifications of a completed request or an approaching expiry: one WEBHOOK event for the
- * LRA (stored only when the LRA has a webhook URL) and, for issued, revoked and expiring certificates,
- * one EMAIL event for the subscriber at the certificate's {@code email:} SAN, else the LRA's contact
- * address. A mail event that cannot be sent (no address, mail off) is still stored, as UNDELIVERABLE,
- * and counted; nothing is dropped silently.
+ * Builds the notifications of a completed request or an approaching expiry: one WEBHOOK event for
+ * the LRA (stored only when the LRA has a webhook URL) and, for issued, revoked and expiring
+ * certificates, one EMAIL event for the subscriber at the certificate's {@code email:} SAN, else
+ * the LRA's contact address. A mail event that cannot be sent (no address, mail off) is still
+ * stored, as UNDELIVERABLE, and counted; nothing is dropped silently.
  */
 public final class Notices {
 
-  /** Prefix of the dedupe keys of expiring events: {@code expiring/<days>d/<ca>/<serial>/<channel>}. */
+  /**
+   * Prefix of the dedupe keys of expiring events: {@code expiring/<days>d/<ca>/<serial>/<channel>}.
+   */
   static final String EXPIRING = "expiring/";
 
   private static final JsonMapper JSON = RegistrationJson.mapper();
@@ -43,19 +45,24 @@ public final class Notices {
   private final boolean mailEnabled;
   private final Counter undeliverable;
 
-  public Notices(NotificationOutbox outbox, Clock clock, boolean mailEnabled, MeterRegistry meters) {
+  public Notices(
+      NotificationOutbox outbox, Clock clock, boolean mailEnabled, MeterRegistry meters) {
     this.outbox = outbox;
     this.clock = clock;
     this.mailEnabled = mailEnabled;
-    this.undeliverable = Counter.builder("gpki.notifications.attempts")
-        .description("notification delivery outcomes").tag("channel", "EMAIL").tag("outcome", "undeliverable")
-        .register(meters);
+    this.undeliverable =
+        Counter.builder("gpki.notifications.attempts")
+            .description("notification delivery outcomes")
+            .tag("channel", "EMAIL")
+            .tag("outcome", "undeliverable")
+            .register(meters);
   }
 
   /** The events of a request done with {@code cert} (issued, or revoked). */
   public Mono<List<OutboxEvent>> done(JournalEntry e, CertificateRecord cert) {
     String type = e.kind() == JournalEntry.Kind.ISSUE ? "issued" : "revoked";
-    ObjectNode data = certificate(type, cert.issuerCaId(), cert.serialHex(), cert.subjectDn(), cert.notAfter());
+    ObjectNode data =
+        certificate(type, cert.issuerCaId(), cert.serialHex(), cert.subjectDn(), cert.notAfter());
     data.put("request", e.id());
     return forCertificate(e.lraId(), type, data, cert.der(), null);
   }
@@ -67,18 +74,35 @@ public final class Notices {
     data.put("request", e.id());
     data.put("ca", e.caId());
     data.put("error", reason);
-    return List.of(OutboxEvent.pending(UUID.randomUUID().toString(), OutboxEvent.Channel.WEBHOOK, e.lraId(),
-        "rejected", null, null, JSON.writeValueAsString(data), clock.instant()));
+    return List.of(
+        OutboxEvent.pending(
+            UUID.randomUUID().toString(),
+            OutboxEvent.Channel.WEBHOOK,
+            e.lraId(),
+            "rejected",
+            null,
+            null,
+            JSON.writeValueAsString(data),
+            clock.instant()));
   }
 
-  /** The events of a certificate within {@code threshold} of its expiry (deduplicated per threshold). */
+  /**
+   * The events of a certificate within {@code threshold} of its expiry (deduplicated per
+   * threshold).
+   */
   public Mono<List<OutboxEvent>> expiring(ExpiringCertificate c, Duration threshold) {
     X509CertificateHolder holder = holder(c.der());
-    ObjectNode data = certificate("expiring", c.caId(), c.serialHex(),
-        holder.getSubject().toString(), c.notAfter());
+    ObjectNode data =
+        certificate(
+            "expiring", c.caId(), c.serialHex(), holder.getSubject().toString(), c.notAfter());
     data.put("request", c.requestId());
     data.put("thresholdDays", threshold.toDays());
-    return forCertificate(c.lraId(), "expiring", data, c.der(), dedupePrefix(threshold) + c.caId() + "/" + c.serialHex());
+    return forCertificate(
+        c.lraId(),
+        "expiring",
+        data,
+        c.der(),
+        dedupePrefix(threshold) + c.caId() + "/" + c.serialHex());
   }
 
   /** The dedupe-key prefix of one expiry threshold. */
@@ -92,30 +116,60 @@ public final class Notices {
     String payload = JSON.writeValueAsString(data);
     @Nullable String san = email(der);
     Mono<String> address =
-        san != null ? Mono.just(san) : outbox.settings(lraId).mapNotNull(LraNotificationSettings::contactEmail);
+        san != null
+            ? Mono.just(san)
+            : outbox.settings(lraId).mapNotNull(LraNotificationSettings::contactEmail);
     return address
         .map(java.util.Optional::of)
         .defaultIfEmpty(java.util.Optional.empty())
-        .map(to -> {
-          List<OutboxEvent> events = new ArrayList<>(2);
-          events.add(OutboxEvent.pending(UUID.randomUUID().toString(), OutboxEvent.Channel.WEBHOOK, lraId, type, null,
-              dedupe == null ? null : dedupe + "/WEBHOOK", payload, now));
-          String mailKey = dedupe == null ? null : dedupe + "/EMAIL";
-          String mailId = UUID.randomUUID().toString();
-          if (to.isEmpty() || !mailEnabled) {
-            undeliverable.increment();
-            events.add(OutboxEvent.undeliverable(mailId, OutboxEvent.Channel.EMAIL, lraId, type, to.orElse(null),
-                mailKey, payload, now, to.isEmpty() ? "no subscriber address (no email SAN, no LRA contact)"
-                    : "mail is off (gpki.notifications.smtp.host is empty)"));
-          } else {
-            events.add(OutboxEvent.pending(mailId, OutboxEvent.Channel.EMAIL, lraId, type, to.get(), mailKey, payload,
-                now));
-          }
-          return events;
-        });
+        .map(
+            to -> {
+              List<OutboxEvent> events = new ArrayList<>(2);
+              events.add(
+                  OutboxEvent.pending(
+                      UUID.randomUUID().toString(),
+                      OutboxEvent.Channel.WEBHOOK,
+                      lraId,
+                      type,
+                      null,
+                      dedupe == null ? null : dedupe + "/WEBHOOK",
+                      payload,
+                      now));
+              String mailKey = dedupe == null ? null : dedupe + "/EMAIL";
+              String mailId = UUID.randomUUID().toString();
+              if (to.isEmpty() || !mailEnabled) {
+                undeliverable.increment();
+                events.add(
+                    OutboxEvent.undeliverable(
+                        mailId,
+                        OutboxEvent.Channel.EMAIL,
+                        lraId,
+                        type,
+                        to.orElse(null),
+                        mailKey,
+                        payload,
+                        now,
+                        to.isEmpty()
+                            ? "no subscriber address (no email SAN, no LRA contact)"
+                            : "mail is off (gpki.notifications.smtp.host is empty)"));
+              } else {
+                events.add(
+                    OutboxEvent.pending(
+                        mailId,
+                        OutboxEvent.Channel.EMAIL,
+                        lraId,
+                        type,
+                        to.get(),
+                        mailKey,
+                        payload,
+                        now));
+              }
+              return events;
+            });
   }
 
-  private static ObjectNode certificate(String type, String ca, String serial, String subject, Instant notAfter) {
+  private static ObjectNode certificate(
+      String type, String ca, String serial, String subject, Instant notAfter) {
     ObjectNode data = JSON.createObjectNode();
     data.put("event", type);
     data.put("ca", ca);
@@ -127,7 +181,8 @@ public final class Notices {
 
   /** The first rfc822Name SAN of a certificate, or {@code null}. */
   static @Nullable String email(byte[] der) {
-    GeneralNames names = GeneralNames.fromExtensions(holder(der).getExtensions(), Extension.subjectAlternativeName);
+    GeneralNames names =
+        GeneralNames.fromExtensions(holder(der).getExtensions(), Extension.subjectAlternativeName);
     if (names == null) {
       return null;
     }

@@ -29,15 +29,16 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * An LRA's notification settings and outbox on the mutual-TLS listener (LRA operators, own LRA only):
- * {@code POST /api/v1/lra/notifications/settings} (signed CMS: webhook URL and contact address;
- * audited), {@code GET .../settings}, and {@code GET .../events?state=&limit=} (the LRA's events with
- * their delivery state, e.g. {@code state=DEAD}).
+ * An LRA's notification settings and outbox on the mutual-TLS listener (LRA operators, own LRA
+ * only): {@code POST /api/v1/lra/notifications/settings} (signed CMS: webhook URL and contact
+ * address; audited), {@code GET .../settings}, and {@code GET .../events?state=&limit=} (the LRA's
+ * events with their delivery state, e.g. {@code state=DEAD}).
  */
 public final class NotificationHandler {
 
   /** The settings path. */
   public static final String SETTINGS = "/api/v1/lra/notifications/settings";
+
   /** The events path. */
   public static final String EVENTS = "/api/v1/lra/notifications/events";
 
@@ -53,8 +54,14 @@ public final class NotificationHandler {
   private final Runnable wake;
 
   public NotificationHandler(
-      SignedBodies bodies, OperatorAuthenticator authenticator, NotificationOutbox outbox, CallAudit calls,
-      Clock clock, Duration skew, boolean allowHttp, Runnable wake) {
+      SignedBodies bodies,
+      OperatorAuthenticator authenticator,
+      NotificationOutbox outbox,
+      CallAudit calls,
+      Clock clock,
+      Duration skew,
+      boolean allowHttp,
+      Runnable wake) {
     this.bodies = bodies;
     this.authenticator = authenticator;
     this.outbox = outbox;
@@ -74,82 +81,125 @@ public final class NotificationHandler {
 
   Mono<ServerResponse> save(ServerRequest request) {
     return Mono.fromCallable(() -> SignedBodies.idempotencyKey(request))
-        .flatMap(key -> bodies.read(request).flatMap(signed -> authenticator.authenticate(request, signed)
-            .flatMap(caller -> {
-              String lra = lraOf(caller);
-              JsonNode body = json(signed.content());
-              check(body, key);
-              String url = optional(body, "webhookUrl");
-              if (url != null) {
-                String refused = WebhookSender.refusal(url, allowHttp);
-                if (refused != null) {
-                  throw RequestParser.bad("webhookUrl", refused);
-                }
-              }
-              String mail = optional(body, "contactEmail");
-              if (mail != null) {
-                try {
-                  new InternetAddress(mail, true).validate();
-                } catch (AddressException e) {
-                  throw RequestParser.bad("contactEmail", "not a mail address");
-                }
-              }
-              LraNotificationSettings s =
-                  new LraNotificationSettings(lra, url, mail, clock.instant(), caller.operator().id());
-              return outbox.saveSettings(s, new AuditEvent("LRA_NOTIFICATIONS", caller.source(),
-                  caller.operator().id(), lra, "DONE", "webhook " + (url == null ? "none" : withoutQuery(url))
-                      + "; contact " + (mail == null ? "none" : mail)));
-            })))
+        .flatMap(
+            key ->
+                bodies
+                    .read(request)
+                    .flatMap(
+                        signed ->
+                            authenticator
+                                .authenticate(request, signed)
+                                .flatMap(
+                                    caller -> {
+                                      String lra = lraOf(caller);
+                                      JsonNode body = json(signed.content());
+                                      check(body, key);
+                                      String url = optional(body, "webhookUrl");
+                                      if (url != null) {
+                                        String refused = WebhookSender.refusal(url, allowHttp);
+                                        if (refused != null) {
+                                          throw RequestParser.bad("webhookUrl", refused);
+                                        }
+                                      }
+                                      String mail = optional(body, "contactEmail");
+                                      if (mail != null) {
+                                        try {
+                                          new InternetAddress(mail, true).validate();
+                                        } catch (AddressException e) {
+                                          throw RequestParser.bad(
+                                              "contactEmail", "not a mail address");
+                                        }
+                                      }
+                                      LraNotificationSettings s =
+                                          new LraNotificationSettings(
+                                              lra,
+                                              url,
+                                              mail,
+                                              clock.instant(),
+                                              caller.operator().id());
+                                      return outbox.saveSettings(
+                                          s,
+                                          new AuditEvent(
+                                              "LRA_NOTIFICATIONS",
+                                              caller.source(),
+                                              caller.operator().id(),
+                                              lra,
+                                              "DONE",
+                                              "webhook "
+                                                  + (url == null ? "none" : withoutQuery(url))
+                                                  + "; contact "
+                                                  + (mail == null ? "none" : mail)));
+                                    })))
         .doOnNext(s -> wake.run())
         .flatMap(NotificationHandler::render)
         .onErrorResume(e -> calls.refused(request, "LRA_NOTIFICATIONS", e));
   }
 
   Mono<ServerResponse> show(ServerRequest request) {
-    return authenticator.authenticate(request, null)
-        .flatMap(caller -> outbox.settings(lraOf(caller))
-            .defaultIfEmpty(new LraNotificationSettings(lraOf(caller), null, null, Instant.EPOCH, "-")))
+    return authenticator
+        .authenticate(request, null)
+        .flatMap(
+            caller ->
+                outbox
+                    .settings(lraOf(caller))
+                    .defaultIfEmpty(
+                        new LraNotificationSettings(lraOf(caller), null, null, Instant.EPOCH, "-")))
         .flatMap(NotificationHandler::render)
         .onErrorResume(e -> calls.refused(request, "LRA_NOTIFICATIONS", e));
   }
 
   Mono<ServerResponse> events(ServerRequest request) {
-    return Mono.fromCallable(() -> {
-          String s = request.queryParam("state").orElse(null);
-          try {
-            return java.util.Optional.ofNullable(s == null ? null : OutboxEvent.State.valueOf(s.toUpperCase(Locale.ROOT)));
-          } catch (IllegalArgumentException e) {
-            throw RequestParser.bad("state", "one of PENDING, DELIVERED, DEAD, UNDELIVERABLE");
-          }
-        })
-        .flatMap(state -> authenticator.authenticate(request, null).flatMap(caller -> {
-          int limit = limit(request);
-          ObjectNode body = JSON.createObjectNode();
-          ArrayNode events = body.putArray("events");
-          return outbox.events(lraOf(caller), state.orElse(null), limit)
-              .doOnNext(e -> {
-                ObjectNode n = events.addObject();
-                n.put("id", e.id());
-                n.put("seq", e.seq());
-                n.put("channel", e.channel().name());
-                n.put("type", e.type());
-                n.put("state", e.state().name());
-                n.put("attempts", e.attempts());
-                n.put("createdAt", e.createdAt().toString());
-                n.put("nextAttemptAt", e.nextAttemptAt().toString());
-                n.put("deliveredAt", e.deliveredAt() == null ? null : e.deliveredAt().toString());
-                n.put("lastError", e.lastError());
-                n.set("data", JSON.readTree(e.payload()));
-              })
-              .then(Mono.fromCallable(() -> JSON.writeValueAsBytes(body)));
-        }))
+    return Mono.fromCallable(
+            () -> {
+              String s = request.queryParam("state").orElse(null);
+              try {
+                return java.util.Optional.ofNullable(
+                    s == null ? null : OutboxEvent.State.valueOf(s.toUpperCase(Locale.ROOT)));
+              } catch (IllegalArgumentException e) {
+                throw RequestParser.bad("state", "one of PENDING, DELIVERED, DEAD, UNDELIVERABLE");
+              }
+            })
+        .flatMap(
+            state ->
+                authenticator
+                    .authenticate(request, null)
+                    .flatMap(
+                        caller -> {
+                          int limit = limit(request);
+                          ObjectNode body = JSON.createObjectNode();
+                          ArrayNode events = body.putArray("events");
+                          return outbox
+                              .events(lraOf(caller), state.orElse(null), limit)
+                              .doOnNext(
+                                  e -> {
+                                    ObjectNode n = events.addObject();
+                                    n.put("id", e.id());
+                                    n.put("seq", e.seq());
+                                    n.put("channel", e.channel().name());
+                                    n.put("type", e.type());
+                                    n.put("state", e.state().name());
+                                    n.put("attempts", e.attempts());
+                                    n.put("createdAt", e.createdAt().toString());
+                                    n.put("nextAttemptAt", e.nextAttemptAt().toString());
+                                    n.put(
+                                        "deliveredAt",
+                                        e.deliveredAt() == null
+                                            ? null
+                                            : e.deliveredAt().toString());
+                                    n.put("lastError", e.lastError());
+                                    n.set("data", JSON.readTree(e.payload()));
+                                  })
+                              .then(Mono.fromCallable(() -> JSON.writeValueAsBytes(body)));
+                        }))
         .flatMap(b -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(b))
         .onErrorResume(e -> calls.refused(request, "LRA_NOTIFICATIONS", e));
   }
 
   private static String lraOf(OperatorAuthenticator.Caller caller) {
-    if (caller.lra() == null || !caller.operator().roles().contains(OperatorRole.LRA_OPERATOR.name())) {
-      throw new PkiException(ErrorType.FORBIDDEN, "role: notification settings are for the LRA's operators");
+    if (caller.lra() == null
+        || !caller.operator().roles().contains(OperatorRole.LRA_OPERATOR.name())) {
+      throw new PkiException(
+          ErrorType.FORBIDDEN, "role: notification settings are for the LRA's operators");
     }
     return caller.lra().id();
   }
@@ -163,8 +213,10 @@ public final class NotificationHandler {
     }
     String at = optional(body, "signedAt");
     try {
-      if (at == null || Duration.between(Instant.parse(at), clock.instant()).abs().compareTo(skew) > 0) {
-        throw RequestParser.bad("signedAt", "missing or more than " + skew + " from the server's time");
+      if (at == null
+          || Duration.between(Instant.parse(at), clock.instant()).abs().compareTo(skew) > 0) {
+        throw RequestParser.bad(
+            "signedAt", "missing or more than " + skew + " from the server's time");
       }
     } catch (DateTimeParseException e) {
       throw RequestParser.bad("signedAt", "not an RFC 3339 time");
@@ -204,7 +256,10 @@ public final class NotificationHandler {
   /** A URL as audited: without query or fragment (they may carry a receiver's token). */
   static String withoutQuery(String url) {
     URI u = URI.create(url);
-    return u.getScheme() + "://" + u.getRawAuthority() + (u.getRawPath() == null ? "" : u.getRawPath());
+    return u.getScheme()
+        + "://"
+        + u.getRawAuthority()
+        + (u.getRawPath() == null ? "" : u.getRawPath());
   }
 
   private static Mono<ServerResponse> render(LraNotificationSettings s) {
@@ -214,6 +269,8 @@ public final class NotificationHandler {
     b.put("contactEmail", s.contactEmail());
     b.put("updatedAt", s.updatedAt().toString());
     b.put("updatedBy", s.updatedBy());
-    return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(JSON.writeValueAsBytes(b));
+    return ServerResponse.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(JSON.writeValueAsBytes(b));
   }
 }

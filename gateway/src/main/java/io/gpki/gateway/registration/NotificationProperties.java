@@ -15,8 +15,10 @@ import org.springframework.validation.annotation.Validated;
  * Notification settings under {@code gpki.notifications.*}: signed webhooks to LRAs and mail to
  * subscribers. Nothing is sent until an LRA sets a webhook URL or {@code smtp.host} is set.
  *
- * @param enabled run the dispatchers and the expiry scan (events are written to the outbox regardless)
- * @param allowHttp accept {@code http://} webhook URLs (tests and development only; default https only)
+ * @param enabled run the dispatchers and the expiry scan (events are written to the outbox
+ *     regardless)
+ * @param allowHttp accept {@code http://} webhook URLs (tests and development only; default https
+ *     only)
  * @param timeout per delivery attempt (connect, response and mail transaction)
  * @param pollInterval how often the dispatchers look for due events when nothing woke them
  * @param batch events (webhooks: LRAs) per dispatcher round
@@ -24,8 +26,8 @@ import org.springframework.validation.annotation.Validated;
  * @param backoffMultiplier growth of the wait per further failure
  * @param maxBackoff longest wait between attempts
  * @param maxAge an event still undelivered this long after it was created is marked DEAD
- * @param expiringThresholds an {@code expiring} event goes out once per certificate and threshold when
- *     its notAfter is this close
+ * @param expiringThresholds an {@code expiring} event goes out once per certificate and threshold
+ *     when its notAfter is this close
  * @param expiryScanInterval how often certificates are checked against the thresholds
  * @param signingKeyId the webhook signing key in the signer (generated on first use)
  * @param signingCa the CA that certifies the signing key (its certificate travels in {@code x5c})
@@ -52,7 +54,8 @@ public record NotificationProperties(
   /**
    * The SMTP relay for subscriber mail.
    *
-   * @param host relay host; empty = mail off (subscriber events are stored UNDELIVERABLE and counted)
+   * @param host relay host; empty = mail off (subscriber events are stored UNDELIVERABLE and
+   *     counted)
    * @param port relay port
    * @param from sender address
    * @param starttls require STARTTLS

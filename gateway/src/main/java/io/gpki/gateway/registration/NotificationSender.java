@@ -4,9 +4,9 @@ import io.gpki.sync.OutboxEvent;
 import reactor.core.publisher.Mono;
 
 /**
- * Delivers one notification. Completes when the receiver accepted it; errors with
- * {@link Undeliverable} when it can never be sent (it is then given up at once), with anything else
- * when a later attempt may succeed.
+ * Delivers one notification. Completes when the receiver accepted it; errors with {@link
+ * Undeliverable} when it can never be sent (it is then given up at once), with anything else when a
+ * later attempt may succeed.
  */
 @FunctionalInterface
 public interface NotificationSender {

@@ -16,12 +16,13 @@ import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 
 /**
- * Starts notification delivery once the application is ready: the webhook and mail dispatchers (which
- * first deliver whatever an earlier run left pending, at its persisted next-attempt times), the expiry
- * scan, and the gauge {@code gpki.notifications.outbox{channel,state}} (refreshed every
+ * Starts notification delivery once the application is ready: the webhook and mail dispatchers
+ * (which first deliver whatever an earlier run left pending, at its persisted next-attempt times),
+ * the expiry scan, and the gauge {@code gpki.notifications.outbox{channel,state}} (refreshed every
  * 15 seconds; DEAD and UNDELIVERABLE events stay visible there and in the API).
  */
-public final class NotificationStartup implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
+public final class NotificationStartup
+    implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
 
   /** The gauge is a coarse view; one GROUP BY every 15 s is plenty. */
   private static final Duration GAUGE_REFRESH = Duration.ofSeconds(15);
@@ -37,20 +38,37 @@ public final class NotificationStartup implements ApplicationListener<Applicatio
   private final RegistrationStartup.Writers writers;
 
   public NotificationStartup(
-      NotificationProperties props, OutboxDispatcher webhooks, OutboxDispatcher mails, ExpiryScanner expiry,
-      NotificationOutbox outbox, MeterRegistry meters) {
-    this(props, webhooks, mails, expiry, outbox, meters, (name, writer) -> {
-      // Without a writer gate (tests) the loop just runs; it stops when its sources complete.
-      reactor.core.Disposable unused = writer.get();
-    });
+      NotificationProperties props,
+      OutboxDispatcher webhooks,
+      OutboxDispatcher mails,
+      ExpiryScanner expiry,
+      NotificationOutbox outbox,
+      MeterRegistry meters) {
+    this(
+        props,
+        webhooks,
+        mails,
+        expiry,
+        outbox,
+        meters,
+        (name, writer) -> {
+          // Without a writer gate (tests) the loop just runs; it stops when its sources complete.
+          reactor.core.Disposable unused = writer.get();
+        });
   }
 
   /**
-   * @param writers runs the dispatchers only while this replica may write (one outbox writer per center)
+   * @param writers runs the dispatchers only while this replica may write (one outbox writer per
+   *     center)
    */
   public NotificationStartup(
-      NotificationProperties props, OutboxDispatcher webhooks, OutboxDispatcher mails, ExpiryScanner expiry,
-      NotificationOutbox outbox, MeterRegistry meters, RegistrationStartup.Writers writers) {
+      NotificationProperties props,
+      OutboxDispatcher webhooks,
+      OutboxDispatcher mails,
+      ExpiryScanner expiry,
+      NotificationOutbox outbox,
+      MeterRegistry meters,
+      RegistrationStartup.Writers writers) {
     this.writers = writers;
     this.props = props;
     this.webhooks = webhooks;
@@ -62,8 +80,11 @@ public final class NotificationStartup implements ApplicationListener<Applicatio
       for (OutboxEvent.State s : OutboxEvent.State.values()) {
         AtomicLong v = new AtomicLong();
         byState.put(s, v);
-        Gauge.builder("gpki.notifications.outbox", v, AtomicLong::get).description("notifications by state")
-            .tag("channel", c.name()).tag("state", s.name()).register(meters);
+        Gauge.builder("gpki.notifications.outbox", v, AtomicLong::get)
+            .description("notifications by state")
+            .tag("channel", c.name())
+            .tag("state", s.name())
+            .register(meters);
       }
       gauges.put(c, byState);
     }
@@ -74,10 +95,12 @@ public final class NotificationStartup implements ApplicationListener<Applicatio
     if (!props.enabled()) {
       return;
     }
-    writers.run("outbox-dispatchers", () -> {
-      start();
-      return this::stop;
-    });
+    writers.run(
+        "outbox-dispatchers",
+        () -> {
+          start();
+          return this::stop;
+        });
   }
 
   /** Starts every loop (also used by tests to simulate a restart after {@link #stop()}). */
@@ -90,7 +113,9 @@ public final class NotificationStartup implements ApplicationListener<Applicatio
       running.add(mails.start(props.pollInterval()));
     }
     running.add(expiry.start(props.expiryScanInterval()));
-    running.add(BackgroundLoop.start("notification gauge refresh", BackgroundLoop.every(GAUGE_REFRESH), this::refresh));
+    running.add(
+        BackgroundLoop.start(
+            "notification gauge refresh", BackgroundLoop.every(GAUGE_REFRESH), this::refresh));
   }
 
   /** Stops every loop (an in-flight attempt is cancelled; its event stays pending). */
@@ -99,8 +124,15 @@ public final class NotificationStartup implements ApplicationListener<Applicatio
   }
 
   Mono<Void> refresh() {
-    return outbox.counts().doOnNext(counts -> gauges.forEach((c, byState) -> byState.forEach(
-        (s, v) -> v.set(counts.getOrDefault(c.name() + "/" + s.name(), 0L))))).then();
+    return outbox
+        .counts()
+        .doOnNext(
+            counts ->
+                gauges.forEach(
+                    (c, byState) ->
+                        byState.forEach(
+                            (s, v) -> v.set(counts.getOrDefault(c.name() + "/" + s.name(), 0L)))))
+        .then();
   }
 
   @Override

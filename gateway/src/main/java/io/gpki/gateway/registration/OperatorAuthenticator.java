@@ -24,9 +24,9 @@ import reactor.core.publisher.Mono;
  * Authenticates a caller of the mutual-TLS listener: the TLS client certificate (already chained to
  * the trusted CA by the handshake) must belong to a registered, enabled operator, be within its
  * validity and not revoked in our store, the request must be signed with that same certificate, and
- * the source address must be on the LRA's allowlist. When the validation service is there, the client
- * certificate must also validate to the LRA trust anchor (RFC 5280 path, revocation from our CRLs and
- * responder); anything but VALID is refused (fail closed).
+ * the source address must be on the LRA's allowlist. When the validation service is there, the
+ * client certificate must also validate to the LRA trust anchor (RFC 5280 path, revocation from our
+ * CRLs and responder); anything but VALID is refused (fail closed).
  */
 public final class OperatorAuthenticator {
 
@@ -39,9 +39,7 @@ public final class OperatorAuthenticator {
    */
   public record Caller(OperatorRecord operator, @Nullable LraRecord lra, String source) {}
 
-  /**
-   * Validates an operator's certificate: empty when it is valid, else why not.
-   */
+  /** Validates an operator's certificate: empty when it is valid, else why not. */
   @FunctionalInterface
   public interface CertificateCheck {
     /** Empty when {@code der} validates now, else a short reason. */
@@ -53,14 +51,20 @@ public final class OperatorAuthenticator {
   private final Clock clock;
   private final @Nullable CertificateCheck check;
 
-  /** Direct checks only (validity, store revocation), for deployments without the validation service. */
+  /**
+   * Direct checks only (validity, store revocation), for deployments without the validation
+   * service.
+   */
   public OperatorAuthenticator(LraRegistry lras, CertificateLookup certificates, Clock clock) {
     this(lras, certificates, clock, null);
   }
 
   /** Direct checks, then {@code check} (the validation engine) on the client certificate. */
   public OperatorAuthenticator(
-      LraRegistry lras, CertificateLookup certificates, Clock clock, @Nullable CertificateCheck check) {
+      LraRegistry lras,
+      CertificateLookup certificates,
+      Clock clock,
+      @Nullable CertificateCheck check) {
     this.lras = lras;
     this.certificates = certificates;
     this.clock = clock;
@@ -68,7 +72,8 @@ public final class OperatorAuthenticator {
   }
 
   /** Authenticates the caller of a signed request. */
-  public Mono<Caller> authenticate(ServerRequest request, SignedRequests.@Nullable Verified signed) {
+  public Mono<Caller> authenticate(
+      ServerRequest request, SignedRequests.@Nullable Verified signed) {
     String source = source(request);
     SslInfo ssl = request.exchange().getRequest().getSslInfo();
     X509Certificate[] peer = ssl == null ? null : ssl.getPeerCertificates();
@@ -82,7 +87,8 @@ public final class OperatorAuthenticator {
       return deny("unreadable client certificate");
     }
     Instant now = clock.instant();
-    if (now.isBefore(peer[0].getNotBefore().toInstant()) || now.isAfter(peer[0].getNotAfter().toInstant())) {
+    if (now.isBefore(peer[0].getNotBefore().toInstant())
+        || now.isAfter(peer[0].getNotAfter().toInstant())) {
       return deny("client certificate outside its validity");
     }
     if (signed != null && !Arrays.equals(encoded(signed.signer()), der)) {
@@ -98,7 +104,8 @@ public final class OperatorAuthenticator {
     }
     return caller.flatMap(
         c ->
-            check.problem(der)
+            check
+                .problem(der)
                 .flatMap(why -> deny("client certificate does not validate: " + why))
                 .then(Mono.just(c)));
   }
@@ -135,7 +142,9 @@ public final class OperatorAuthenticator {
 
   static String source(ServerRequest request) {
     InetSocketAddress remote = request.exchange().getRequest().getRemoteAddress();
-    return remote == null || remote.getAddress() == null ? "unknown" : remote.getAddress().getHostAddress();
+    return remote == null || remote.getAddress() == null
+        ? "unknown"
+        : remote.getAddress().getHostAddress();
   }
 
   private static byte[] encoded(X509CertificateHolder h) {

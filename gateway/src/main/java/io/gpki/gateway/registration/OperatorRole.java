@@ -5,8 +5,8 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Operator roles, modelled on the government CA's: only {@link #DEPUTY} and {@link #LOG_INSPECTOR} may
- * be held together (separation of duties).
+ * Operator roles, modelled on the government CA's: only {@link #DEPUTY} and {@link #LOG_INSPECTOR}
+ * may be held together (separation of duties).
  */
 public enum OperatorRole {
   OPERATIONS_MANAGER,

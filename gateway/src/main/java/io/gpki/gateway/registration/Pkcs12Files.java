@@ -49,7 +49,8 @@ public final class Pkcs12Files {
       Files.createDirectories(p12.toAbsolutePath().getParent());
       byte[] secret = new byte[18];
       new SecureRandom().nextBytes(secret);
-      char[] password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret).toCharArray();
+      char[] password =
+          Base64.getUrlEncoder().withoutPadding().encodeToString(secret).toCharArray();
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       ks.setKeyEntry(ALIAS, credential.key(), password, credential.chain());
@@ -69,10 +70,13 @@ public final class Pkcs12Files {
     }
   }
 
-  /** Reads a credential written by {@link #write} (or any single-key PKCS#12 with a password file). */
+  /**
+   * Reads a credential written by {@link #write} (or any single-key PKCS#12 with a password file).
+   */
   public static Credential read(Path p12, Path passwordFile) {
     try {
-      char[] password = Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray();
+      char[] password =
+          Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray();
       KeyStore ks = KeyStore.getInstance("PKCS12");
       try (InputStream in = Files.newInputStream(p12)) {
         ks.load(in, password);
@@ -100,7 +104,8 @@ public final class Pkcs12Files {
   public static X509Certificate x509(byte[] der) {
     try {
       return (X509Certificate)
-          CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(new ByteArrayInputStream(der));
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException("not an X.509 certificate", e);
     }

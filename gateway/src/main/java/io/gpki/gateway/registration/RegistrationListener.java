@@ -1,11 +1,11 @@
 package io.gpki.gateway.registration;
 
-import org.jspecify.annotations.Nullable;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import org.springframework.web.reactive.function.server.HandlerStrategies;
@@ -18,10 +18,10 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * The mutual-TLS listener for LRAs and operators: a Reactor Netty server of its own (Spring Boot runs
- * one per context), TLS with {@code ClientAuth.REQUIRE} against the trust CA's self-signed
- * certificates, serving a RouterFunction. Who the client is and what it may do is decided per request
- * by {@link OperatorAuthenticator}.
+ * The mutual-TLS listener for LRAs and operators: a Reactor Netty server of its own (Spring Boot
+ * runs one per context), TLS with {@code ClientAuth.REQUIRE} against the trust CA's self-signed
+ * certificates, serving a RouterFunction. Who the client is and what it may do is decided per
+ * request by {@link OperatorAuthenticator}.
  */
 public final class RegistrationListener implements AutoCloseable {
 
@@ -34,12 +34,18 @@ public final class RegistrationListener implements AutoCloseable {
    * @param trustAnchors the CA certificates client certificates must chain to
    */
   public Mono<DisposableServer> start(
-      String host, int port, Pkcs12Files.Credential credential, List<X509Certificate> trustAnchors,
-      RouterFunction<ServerResponse> routes, Scheduler blocking) {
+      String host,
+      int port,
+      Pkcs12Files.Credential credential,
+      List<X509Certificate> trustAnchors,
+      RouterFunction<ServerResponse> routes,
+      Scheduler blocking) {
     HttpHandler handler =
         RouterFunctions.toHttpHandler(
             routes,
-            HandlerStrategies.builder().exceptionHandler(new io.gpki.gateway.web.ProblemErrorHandler()).build());
+            HandlerStrategies.builder()
+                .exceptionHandler(new io.gpki.gateway.web.ProblemErrorHandler())
+                .build());
     if (trustAnchors.isEmpty()) {
       return Mono.error(new IllegalStateException("no trust anchors for the LRA listener"));
     }
@@ -64,14 +70,16 @@ public final class RegistrationListener implements AutoCloseable {
         .doOnNext(s -> server = s);
   }
 
-  private static javax.net.ssl.TrustManagerFactory trustManagers(List<X509Certificate> anchors) throws Exception {
+  private static javax.net.ssl.TrustManagerFactory trustManagers(List<X509Certificate> anchors)
+      throws Exception {
     java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     for (int i = 0; i < anchors.size(); i++) {
       ks.setCertificateEntry("anchor-" + i, anchors.get(i));
     }
     javax.net.ssl.TrustManagerFactory tmf =
-        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(ks);
     return tmf;
   }

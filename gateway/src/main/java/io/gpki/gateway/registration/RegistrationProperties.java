@@ -23,11 +23,13 @@ import org.springframework.validation.annotation.Validated;
  * @param defaultValidity certificate lifetime when a request names none
  * @param maxValidity longest certificate lifetime a request may ask for
  * @param signedAtSkew how far a request's signedAt may differ from now
- * @param demoLra create the demo LRA and its operator credentials on first start (with the demo PKI)
+ * @param demoLra create the demo LRA and its operator credentials on first start (with the demo
+ *     PKI)
  * @param calendar service hours of issuance (off by default)
- * @param serverKeyProfiles profiles for which an LRA may ask the gateway to generate the key (no CSR);
- *     by default only USER_SIGNING (see docs/registration.md for why not the others)
- * @param serverKeyIterations PBKDF2-HMAC-SHA256 and MAC iterations of a server-generated key's PKCS#12
+ * @param serverKeyProfiles profiles for which an LRA may ask the gateway to generate the key (no
+ *     CSR); by default only USER_SIGNING (see docs/registration.md for why not the others)
+ * @param serverKeyIterations PBKDF2-HMAC-SHA256 and MAC iterations of a server-generated key's
+ *     PKCS#12
  */
 @Validated
 @ConfigurationProperties("gpki.registration")

@@ -20,7 +20,8 @@ import reactor.core.scheduler.Scheduler;
  * exists): the demo LRA (first start only), the listener's server credential, the mutual-TLS
  * listener, then the journal worker, which first finishes whatever a crash left accepted.
  */
-public final class RegistrationStartup implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
+public final class RegistrationStartup
+    implements ApplicationListener<ApplicationReadyEvent>, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistrationStartup.class);
 
@@ -40,10 +41,16 @@ public final class RegistrationStartup implements ApplicationListener<Applicatio
   private final Disposable.Composite running = Disposables.composite();
   private final Writers writers;
 
-  /** Where the journal worker runs: only while this replica may write (see the operations' writer gate). */
+  /**
+   * Where the journal worker runs: only while this replica may write (see the operations' writer
+   * gate).
+   */
   @FunctionalInterface
   public interface Writers {
-    /** Runs the writer while this replica may write; true now tells whether it may write at this moment. */
+    /**
+     * Runs the writer while this replica may write; true now tells whether it may write at this
+     * moment.
+     */
     void run(String name, java.util.function.Supplier<Disposable> writer);
 
     /** Whether this node may write now (the demo LRA is created by a master only). */
@@ -53,12 +60,20 @@ public final class RegistrationStartup implements ApplicationListener<Applicatio
   }
 
   public RegistrationStartup(
-      RegistrationProperties props, boolean demoEnabled, RepositorySnapshots snapshots, DemoLra demo,
-      ServerCredential serverCredential, Enrolment enrolment, RegistrationListener listener,
+      RegistrationProperties props,
+      boolean demoEnabled,
+      RepositorySnapshots snapshots,
+      DemoLra demo,
+      ServerCredential serverCredential,
+      Enrolment enrolment,
+      RegistrationListener listener,
       org.springframework.web.reactive.function.server.RouterFunction<
               org.springframework.web.reactive.function.server.ServerResponse>
           routes,
-      JournalWorker worker, Scheduler blocking, Duration listWindow, Writers writers) {
+      JournalWorker worker,
+      Scheduler blocking,
+      Duration listWindow,
+      Writers writers) {
     this.writers = writers;
     this.props = props;
     this.demoEnabled = demoEnabled;
@@ -79,10 +94,14 @@ public final class RegistrationStartup implements ApplicationListener<Applicatio
       return;
     }
     Mono<Void> pkiUp =
-        Flux.interval(Duration.ZERO, Duration.ofMillis(250)).filter(t -> snapshots.current().loaded()).next().then();
+        Flux.interval(Duration.ZERO, Duration.ofMillis(250))
+            .filter(t -> snapshots.current().loaded())
+            .next()
+            .then();
     running.add(
         pkiUp
-            .then(demoEnabled && props.demoLra() && writers.mayWrite() ? demo.ensure() : Mono.empty())
+            .then(
+                demoEnabled && props.demoLra() && writers.mayWrite() ? demo.ensure() : Mono.empty())
             .then(serverCredential.ensure(props.trustCa(), props.serverNames()))
             .flatMap(
                 credential ->
@@ -90,13 +109,24 @@ public final class RegistrationStartup implements ApplicationListener<Applicatio
                         .anchors(props.trustCa())
                         .map(RegistrationStartup::x509)
                         .collectList()
-                        .flatMap(anchors ->
-                            listener.start(props.bindAddress(), props.port(), credential, anchors, routes, blocking)))
+                        .flatMap(
+                            anchors ->
+                                listener.start(
+                                    props.bindAddress(),
+                                    props.port(),
+                                    credential,
+                                    anchors,
+                                    routes,
+                                    blocking)))
             .subscribe(
                 server -> {
-                  LOG.info("LRA listener (mutual TLS, clients of {}) on https://{}:{}/api/v1/lra/requests",
-                      props.trustCa(), props.bindAddress(), server.port());
-                  writers.run("journal-worker", () -> worker.start(props.pollInterval(), listWindow));
+                  LOG.info(
+                      "LRA listener (mutual TLS, clients of {}) on https://{}:{}/api/v1/lra/requests",
+                      props.trustCa(),
+                      props.bindAddress(),
+                      server.port());
+                  writers.run(
+                      "journal-worker", () -> worker.start(props.pollInterval(), listWindow));
                 },
                 e -> LOG.error("LRA registration could not start", e)));
   }

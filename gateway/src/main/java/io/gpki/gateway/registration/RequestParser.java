@@ -1,6 +1,5 @@
 package io.gpki.gateway.registration;
 
-import java.util.Objects;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import io.gpki.signer.CertificateProfile;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import javax.security.auth.x500.X500Principal;
@@ -32,14 +32,21 @@ public final class RequestParser {
 
   /** End-entity profiles an LRA may ever ask for (the LRA's own list narrows it). */
   static final Set<CertificateProfile> LRA_PROFILES =
-      Set.of(CertificateProfile.OFFICIAL_SIGNING, CertificateProfile.USER_SIGNING,
-          CertificateProfile.ENCRYPTION, CertificateProfile.SERVER_TLS);
+      Set.of(
+          CertificateProfile.OFFICIAL_SIGNING,
+          CertificateProfile.USER_SIGNING,
+          CertificateProfile.ENCRYPTION,
+          CertificateProfile.SERVER_TLS);
 
-  /** Reasons a request may carry (no certificateHold, no removeFromCRL); LraIntake narrows it for LRAs. */
+  /**
+   * Reasons a request may carry (no certificateHold, no removeFromCRL); LraIntake narrows it for
+   * LRAs.
+   */
   static final Set<Integer> REASONS = Set.of(0, 1, 2, 3, 4, 5, 9, 10);
 
   /** Reasons an LRA may give; cACompromise and aACompromise are for emergency revocation only. */
   static final Set<Integer> LRA_REASONS = Set.of(0, 1, 3, 4, 5, 9);
+
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._:-]{8,128}");
   private static final Pattern SERIAL = Pattern.compile("[0-9a-f]{1,40}");
   private static final JsonMapper JSON = RegistrationJson.mapper();
@@ -104,8 +111,11 @@ public final class RequestParser {
         throw bad("keyGeneration", "give either csr or keyGeneration, not both");
       }
       String alg = keyGeneration.isObject() ? keyGeneration.path("algorithm").asString("") : "";
-      generate = ServerKeyAlgorithm.byLabel(alg).orElseThrow(() -> bad("keyGeneration",
-          "algorithm must be one of RSA-2048, RSA-3072, EC-P256"));
+      generate =
+          ServerKeyAlgorithm.byLabel(alg)
+              .orElseThrow(
+                  () ->
+                      bad("keyGeneration", "algorithm must be one of RSA-2048, RSA-3072, EC-P256"));
       subject = subject(required(root, "subject"));
     }
     Duration validity = defaultValidity;
@@ -119,21 +129,33 @@ public final class RequestParser {
         throw bad("validityDays", "at most " + maxValidity.toDays());
       }
     }
-    return new LraRequest.Issue(key, ca, signedAt, csr, subject, generate, profile, validity,
+    return new LraRequest.Issue(
+        key,
+        ca,
+        signedAt,
+        csr,
+        subject,
+        generate,
+        profile,
+        validity,
         sans(root.get("subjectAltNames")));
   }
 
-  private static LraRequest.Revoke revoke(JsonNode root, String key, @Nullable String ca, Instant signedAt) {
+  private static LraRequest.Revoke revoke(
+      JsonNode root, String key, @Nullable String ca, Instant signedAt) {
     String serial = required(root, "serial").toLowerCase(Locale.ROOT);
     if (!SERIAL.matcher(serial).matches()) {
       throw bad("serial", "must be hex, at most 40 digits");
     }
     serial = new BigInteger(serial, 16).toString(16);
     JsonNode reasonNode = root.get("reason");
-    if (reasonNode == null || !reasonNode.isIntegralNumber() || !REASONS.contains(reasonNode.asInt())) {
+    if (reasonNode == null
+        || !reasonNode.isIntegralNumber()
+        || !REASONS.contains(reasonNode.asInt())) {
       throw bad("reason", "must be one of " + REASONS + " (RFC 5280 CRLReason)");
     }
-    return new LraRequest.Revoke(key, ca, signedAt, serial, reasonNode.asInt(), instant(root, "invalidityDate", false));
+    return new LraRequest.Revoke(
+        key, ca, signedAt, serial, reasonNode.asInt(), instant(root, "invalidityDate", false));
   }
 
   static PKCS10CertificationRequest csr(String base64) {
@@ -176,11 +198,14 @@ public final class RequestParser {
   static java.security.PublicKey publicKey(PKCS10CertificationRequest csr) throws Exception {
     var algorithm = csr.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm();
     String name =
-        algorithm.equals(org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey) ? "EC"
-            : algorithm.equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption) ? "RSA"
-            : algorithm.getId();
+        algorithm.equals(org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey)
+            ? "EC"
+            : algorithm.equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption)
+                ? "RSA"
+                : algorithm.getId();
     return java.security.KeyFactory.getInstance(name)
-        .generatePublic(new java.security.spec.X509EncodedKeySpec(csr.getSubjectPublicKeyInfo().getEncoded()));
+        .generatePublic(
+            new java.security.spec.X509EncodedKeySpec(csr.getSubjectPublicKeyInfo().getEncoded()));
   }
 
   private static List<GeneralName> sans(@Nullable JsonNode node) {

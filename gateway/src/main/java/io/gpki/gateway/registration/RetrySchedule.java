@@ -5,9 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * When to try a failed notification again: exponential backoff from {@code initial}, times
- * {@code multiplier} per further failure, capped at {@code max}; an event older than {@code maxAge}
- * at the time of a failure (or whose next attempt would fall after it) is given up.
+ * When to try a failed notification again: exponential backoff from {@code initial}, times {@code
+ * multiplier} per further failure, capped at {@code max}; an event older than {@code maxAge} at the
+ * time of a failure (or whose next attempt would fall after it) is given up.
  */
 public record RetrySchedule(Duration initial, double multiplier, Duration max, Duration maxAge) {
 

@@ -15,8 +15,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The LRA listener's TLS server credential in {@code <dataDir>/registration/server-tls.p12}: issued by
- * the trust CA on first start, renewed when it expires within 30 days.
+ * The LRA listener's TLS server credential in {@code <dataDir>/registration/server-tls.p12}: issued
+ * by the trust CA on first start, renewed when it expires within 30 days.
  */
 public final class ServerCredential {
 
@@ -46,7 +46,11 @@ public final class ServerCredential {
         .flatMap(
             existing ->
                 existing.isPresent()
-                        && existing.get().certificate().getNotAfter().toInstant()
+                        && existing
+                            .get()
+                            .certificate()
+                            .getNotAfter()
+                            .toInstant()
                             .isAfter(clock.instant().plus(RENEW_BEFORE))
                     ? Mono.just(existing.get())
                     : issue(caId, names));
@@ -54,16 +58,21 @@ public final class ServerCredential {
 
   private Mono<Pkcs12Files.Credential> issue(String caId, List<String> names) {
     X500NameBuilder subject =
-        new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.C, "JP").addRDN(BCStyle.O, "Japanese Government")
-            .addRDN(BCStyle.OU, "GPKI LRA Listener").addRDN(BCStyle.CN, names.get(0));
-    List<GeneralName> sans = names.stream().map(n -> new GeneralName(GeneralName.dNSName, n)).toList();
+        new X500NameBuilder(BCStyle.INSTANCE)
+            .addRDN(BCStyle.C, "JP")
+            .addRDN(BCStyle.O, "Japanese Government")
+            .addRDN(BCStyle.OU, "GPKI LRA Listener")
+            .addRDN(BCStyle.CN, names.get(0));
+    List<GeneralName> sans =
+        names.stream().map(n -> new GeneralName(GeneralName.dNSName, n)).toList();
     return enrolment
         .enrol(caId, subject.build(), CertificateProfile.SERVER_TLS, sans, Duration.ofDays(365))
         .flatMap(
             cred ->
                 Mono.fromCallable(() -> Pkcs12Files.write(file, cred))
                     .subscribeOn(blocking)
-                    .doOnNext(p -> LOG.info("issued the LRA listener's TLS certificate into {}", file))
+                    .doOnNext(
+                        p -> LOG.info("issued the LRA listener's TLS certificate into {}", file))
                     .thenReturn(cred));
   }
 }

@@ -25,9 +25,9 @@ import org.bouncycastle.pkcs.jcajce.JcePKCSPBEOutputEncryptorBuilder;
 
 /**
  * Generates subscriber key pairs for issue requests without a CSR and seals the private key at once
- * into a PKCS#12 encrypted to a fresh one-time secret: PBES2 with AES-256-CBC, PBKDF2-HMAC-SHA256, and
- * an HMAC-SHA256 integrity MAC, both with a high iteration count. The plaintext key exists only in
- * memory here; the secret goes to the caller (to answer once) and only its SHA-256 is kept.
+ * into a PKCS#12 encrypted to a fresh one-time secret: PBES2 with AES-256-CBC, PBKDF2-HMAC-SHA256,
+ * and an HMAC-SHA256 integrity MAC, both with a high iteration count. The plaintext key exists only
+ * in memory here; the secret goes to the caller (to answer once) and only its SHA-256 is kept.
  * CPU-bound and blocking: call on the key-generation scheduler, never on an event loop.
  */
 final class ServerKeys {
@@ -37,13 +37,18 @@ final class ServerKeys {
 
   private static final String FRIENDLY_NAME = "gpki server-generated key";
 
-  /** Not registered globally; the JDK maps the AES-CBC OID to NoPadding, PBES2 needs PKCS#7 padding. */
-  private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
+  /**
+   * Not registered globally; the JDK maps the AES-CBC OID to NoPadding, PBES2 needs PKCS#7 padding.
+   */
+  private static final java.security.Provider BC =
+      new org.bouncycastle.jce.provider.BouncyCastleProvider();
 
   private final int iterations;
   private final SecureRandom random = new SecureRandom();
 
-  /** @param iterations PBKDF2 and MAC iteration count */
+  /**
+   * @param iterations PBKDF2 and MAC iteration count
+   */
   ServerKeys(int iterations) {
     this.iterations = iterations;
   }
@@ -57,7 +62,12 @@ final class ServerKeys {
    * @param secret the one-time secret (base64url, no padding): answer it once, never store it
    * @param secretSha256 SHA-256 of the secret's UTF-8 bytes
    */
-  record Sealed(ServerKeyAlgorithm algorithm, byte[] publicKey, byte[] pkcs12, String secret, byte[] secretSha256) {
+  record Sealed(
+      ServerKeyAlgorithm algorithm,
+      byte[] publicKey,
+      byte[] pkcs12,
+      String secret,
+      byte[] secretSha256) {
 
     @Override
     public String toString() {
@@ -75,7 +85,11 @@ final class ServerKeys {
     char[] password = secret.toCharArray();
     try {
       byte[] spki = kp.getPublic().getEncoded();
-      return new Sealed(algorithm, spki, pkcs12(kp, spki, password), secret,
+      return new Sealed(
+          algorithm,
+          spki,
+          pkcs12(kp, spki, password),
+          secret,
           Certificates.digest("SHA-256", secret.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     } finally {
       Arrays.fill(password, '\0');
@@ -100,20 +114,28 @@ final class ServerKeys {
     try {
       OutputEncryptor encryptor =
           new JcePKCSPBEOutputEncryptorBuilder(NISTObjectIdentifiers.id_aes256_CBC)
-              .setPRF(new AlgorithmIdentifier(PKCSObjectIdentifiers.id_hmacWithSHA256, DERNull.INSTANCE))
+              .setPRF(
+                  new AlgorithmIdentifier(
+                      PKCSObjectIdentifiers.id_hmacWithSHA256, DERNull.INSTANCE))
               .setIterationCount(iterations)
               .setProvider(BC)
               .build(password);
       PKCS12SafeBagBuilder bag = new JcaPKCS12SafeBagBuilder(kp.getPrivate(), encryptor);
-      bag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_friendlyName, new DERBMPString(FRIENDLY_NAME));
-      bag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_localKeyId,
-          new DEROctetString(Certificates.digest("SHA-1",
-              SubjectPublicKeyInfo.getInstance(spki).getPublicKeyData().getBytes())));
+      bag.addBagAttribute(
+          PKCSObjectIdentifiers.pkcs_9_at_friendlyName, new DERBMPString(FRIENDLY_NAME));
+      bag.addBagAttribute(
+          PKCSObjectIdentifiers.pkcs_9_at_localKeyId,
+          new DEROctetString(
+              Certificates.digest(
+                  "SHA-1", SubjectPublicKeyInfo.getInstance(spki).getPublicKeyData().getBytes())));
       PKCS12PfxPdu pfx =
           new PKCS12PfxPduBuilder()
               .addData(bag.build())
-              .build(new JcePKCS12MacCalculatorBuilder(NISTObjectIdentifiers.id_sha256)
-                  .setIterationCount(iterations).setProvider(BC), password);
+              .build(
+                  new JcePKCS12MacCalculatorBuilder(NISTObjectIdentifiers.id_sha256)
+                      .setIterationCount(iterations)
+                      .setProvider(BC),
+                  password);
       return pfx.getEncoded("DER");
     } catch (Exception e) { // OperatorCreationException, PKCSException, IOException
       throw new IllegalStateException("cannot seal the generated key", e);

@@ -11,9 +11,9 @@ import java.util.Set;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Service hours of issuance: weekdays between {@code open} and {@code close} in {@code zone}, except
- * the listed holidays. Outside them, issue requests are either queued (accepted, issued at the next
- * opening) or refused (503 with Retry-After), per {@code outside}; never silently dropped.
+ * Service hours of issuance: weekdays between {@code open} and {@code close} in {@code zone},
+ * except the listed holidays. Outside them, issue requests are either queued (accepted, issued at
+ * the next opening) or refused (503 with Retry-After), per {@code outside}; never silently dropped.
  * Revocation is always served.
  *
  * @param enabled apply the calendar (off: issuance is always open)
@@ -41,8 +41,14 @@ public record ServiceCalendar(
 
   /** Always open. */
   public static ServiceCalendar alwaysOpen() {
-    return new ServiceCalendar(false, ZoneId.of("UTC"), LocalTime.MIN, LocalTime.MAX, Set.of(DayOfWeek.values()),
-        List.of(), Outside.QUEUE);
+    return new ServiceCalendar(
+        false,
+        ZoneId.of("UTC"),
+        LocalTime.MIN,
+        LocalTime.MAX,
+        Set.of(DayOfWeek.values()),
+        List.of(),
+        Outside.QUEUE);
   }
 
   /** Whether issuance is served at {@code t}. */
@@ -52,8 +58,10 @@ public record ServiceCalendar(
     }
     ZonedDateTime z = t.atZone(zone);
     LocalTime time = z.toLocalTime();
-    return days.contains(z.getDayOfWeek()) && !holidays.contains(z.toLocalDate())
-        && !time.isBefore(open) && time.isBefore(close);
+    return days.contains(z.getDayOfWeek())
+        && !holidays.contains(z.toLocalDate())
+        && !time.isBefore(open)
+        && time.isBefore(close);
   }
 
   /** The next opening at or after {@code t} (t itself when open); looks a year ahead at most. */

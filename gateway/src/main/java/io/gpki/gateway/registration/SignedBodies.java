@@ -35,8 +35,10 @@ public final class SignedBodies {
     if (type == null
         || !(type.isCompatibleWith(MediaType.parseMediaType(SignedRequests.MEDIA_TYPE))
             || type.isCompatibleWith(MediaType.parseMediaType("application/pkcs7-mime")))) {
-      return Mono.error(new PkiException(ErrorType.UNSUPPORTED_MEDIA_TYPE,
-          "Content-Type: must be " + SignedRequests.MEDIA_TYPE + " (CMS SignedData, DER)"));
+      return Mono.error(
+          new PkiException(
+              ErrorType.UNSUPPORTED_MEDIA_TYPE,
+              "Content-Type: must be " + SignedRequests.MEDIA_TYPE + " (CMS SignedData, DER)"));
     }
     if (request.headers().contentLength().orElse(0) > maxBytes) {
       return Mono.error(tooLarge());
@@ -55,6 +57,7 @@ public final class SignedBodies {
   }
 
   private PkiException tooLarge() {
-    return new PkiException(ErrorType.PAYLOAD_TOO_LARGE, "body: larger than " + maxBytes + " bytes");
+    return new PkiException(
+        ErrorType.PAYLOAD_TOO_LARGE, "body: larger than " + maxBytes + " bytes");
   }
 }

@@ -53,28 +53,36 @@ public final class SignedRequests {
     } catch (CMSException | RuntimeException e) {
       throw new PkiException(ErrorType.BAD_REQUEST, "body: not a DER CMS SignedData");
     }
-    if (cms.getSignedContent() == null || !(cms.getSignedContent().getContent() instanceof byte[] content)) {
-      throw new PkiException(ErrorType.BAD_REQUEST, "body: the SignedData must encapsulate the request");
+    if (cms.getSignedContent() == null
+        || !(cms.getSignedContent().getContent() instanceof byte[] content)) {
+      throw new PkiException(
+          ErrorType.BAD_REQUEST, "body: the SignedData must encapsulate the request");
     }
     Collection<SignerInformation> signers = cms.getSignerInfos().getSigners();
     if (signers.size() != 1) {
       throw new PkiException(ErrorType.BAD_REQUEST, "body: exactly one signer expected");
     }
     SignerInformation si = signers.iterator().next();
-    @SuppressWarnings("unchecked") // Bouncy Castle's Store is raw; it holds only X509CertificateHolder
+    @SuppressWarnings(
+        "unchecked") // Bouncy Castle's Store is raw; it holds only X509CertificateHolder
     Collection<X509CertificateHolder> certs = cms.getCertificates().getMatches(si.getSID());
     if (certs.isEmpty()) {
-      throw new PkiException(ErrorType.BAD_REQUEST, "body: the signer's certificate is not included");
+      throw new PkiException(
+          ErrorType.BAD_REQUEST, "body: the signer's certificate is not included");
     }
     X509CertificateHolder cert = certs.iterator().next();
     boolean valid;
     try {
       valid = si.verify(new JcaSimpleSignerInfoVerifierBuilder().build(cert));
-    } catch (CMSException | OperatorCreationException | GeneralSecurityException | RuntimeException e) {
+    } catch (CMSException
+        | OperatorCreationException
+        | GeneralSecurityException
+        | RuntimeException e) {
       valid = false;
     }
     if (!valid) {
-      throw new PkiException(ErrorType.FORBIDDEN, "signature: the request signature does not verify");
+      throw new PkiException(
+          ErrorType.FORBIDDEN, "signature: the request signature does not verify");
     }
     return new Verified(content, cert, der);
   }

@@ -1,9 +1,9 @@
 package io.gpki.gateway.registration;
 
-import org.jspecify.annotations.Nullable;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** CIDR allowlists of client addresses (per LRA). An empty list allows every address. */
 final class SourceAllowlist {

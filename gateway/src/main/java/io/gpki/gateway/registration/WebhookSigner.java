@@ -31,11 +31,11 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Signs webhook bodies as compact JWS (RFC 7515, RS256, attached payload). The key is a dedicated
- * RSA-2048 key in the signer (generated on first use in the key source bound to
- * {@code notifications}, like the audit key; the private key never leaves the key source); its
- * certificate is issued by the signing CA and travels, with that CA's self-signed certificate, in the
- * protected header's {@code x5c}. The certificate is reused while unrevoked and valid for 30 more
- * days, else a new one is issued (audited before and after).
+ * RSA-2048 key in the signer (generated on first use in the key source bound to {@code
+ * notifications}, like the audit key; the private key never leaves the key source); its certificate
+ * is issued by the signing CA and travels, with that CA's self-signed certificate, in the protected
+ * header's {@code x5c}. The certificate is reused while unrevoked and valid for 30 more days, else
+ * a new one is issued (audited before and after).
  */
 public final class WebhookSigner {
 
@@ -64,8 +64,16 @@ public final class WebhookSigner {
   record Credential(CertificateRecord leaf, byte[] anchorDer) {}
 
   public WebhookSigner(
-      CaSigner signer, CaEngine engine, Enrolment enrolment, RegistrationJournal journal,
-      CertificateLookup certificates, AuditLog audit, String keyId, String keySource, String caId, Clock clock) {
+      CaSigner signer,
+      CaEngine engine,
+      Enrolment enrolment,
+      RegistrationJournal journal,
+      CertificateLookup certificates,
+      AuditLog audit,
+      String keyId,
+      String keySource,
+      String caId,
+      Clock clock) {
     this.signer = signer;
     this.engine = engine;
     this.enrolment = enrolment;
@@ -80,21 +88,32 @@ public final class WebhookSigner {
 
   /** The compact JWS {@code header.payload.signature} of {@code payload}. */
   public Mono<String> sign(byte[] payload) {
-    return credential().flatMap(c -> {
-      ObjectNode header = JSON.createObjectNode();
-      header.put("alg", "RS256");
-      header.put("typ", TYPE);
-      header.put("kid", keyId);
-      ArrayNode x5c = header.putArray("x5c");
-      x5c.add(Base64.getEncoder().encodeToString(c.leaf().der()));
-      x5c.add(Base64.getEncoder().encodeToString(c.anchorDer()));
-      String input = URL.encodeToString(JSON.writeValueAsBytes(header)) + "." + URL.encodeToString(payload);
-      return signer.sign(keyId, KeySpec.RSA_2048.signatureAlgorithm(), input.getBytes(StandardCharsets.US_ASCII))
-          .map(sig -> input + "." + URL.encodeToString(sig));
-    });
+    return credential()
+        .flatMap(
+            c -> {
+              ObjectNode header = JSON.createObjectNode();
+              header.put("alg", "RS256");
+              header.put("typ", TYPE);
+              header.put("kid", keyId);
+              ArrayNode x5c = header.putArray("x5c");
+              x5c.add(Base64.getEncoder().encodeToString(c.leaf().der()));
+              x5c.add(Base64.getEncoder().encodeToString(c.anchorDer()));
+              String input =
+                  URL.encodeToString(JSON.writeValueAsBytes(header))
+                      + "."
+                      + URL.encodeToString(payload);
+              return signer
+                  .sign(
+                      keyId,
+                      KeySpec.RSA_2048.signatureAlgorithm(),
+                      input.getBytes(StandardCharsets.US_ASCII))
+                  .map(sig -> input + "." + URL.encodeToString(sig));
+            });
   }
 
-  /** The certificate webhook signatures are made with now (issued when missing or due for renewal). */
+  /**
+   * The certificate webhook signatures are made with now (issued when missing or due for renewal).
+   */
   Mono<Credential> credential() {
     Credential c = current.get();
     if (c != null && usable(c.leaf())) {
@@ -111,15 +130,17 @@ public final class WebhookSigner {
 
   private Mono<Credential> load() {
     return key()
-        .flatMap(pub -> {
-          byte[] spki = Certificates.digest("SHA-256", pub.getEncoded());
-          return journal.activeWithKey(spki)
-              .filter(ref -> ref.issuerCaId().equals(caId))
-              .concatMap(ref -> certificates.find(ref.issuerCaId(), ref.serialHex()))
-              .filter(this::usable)
-              .next()
-              .switchIfEmpty(Mono.defer(() -> issue(pub)));
-        })
+        .flatMap(
+            pub -> {
+              byte[] spki = Certificates.digest("SHA-256", pub.getEncoded());
+              return journal
+                  .activeWithKey(spki)
+                  .filter(ref -> ref.issuerCaId().equals(caId))
+                  .concatMap(ref -> certificates.find(ref.issuerCaId(), ref.serialHex()))
+                  .filter(this::usable)
+                  .next()
+                  .switchIfEmpty(Mono.defer(() -> issue(pub)));
+            })
         .zipWith(enrolment.anchors(caId).next().map(CertificateRecord::der))
         .map(t -> new Credential(t.getT1(), t.getT2()))
         .doOnNext(current::set);
@@ -130,25 +151,64 @@ public final class WebhookSigner {
   }
 
   private Mono<PublicKey> key() {
-    return signer.hasKey(keyId)
-        .flatMap(has -> has ? signer.publicKey(keyId) : signer.generateKey(keySource, keyId, KeySpec.RSA_2048)
-            .doOnNext(k -> LOG.info("generated the webhook signing key {} in key source {}", keyId, keySource)));
+    return signer
+        .hasKey(keyId)
+        .flatMap(
+            has ->
+                has
+                    ? signer.publicKey(keyId)
+                    : signer
+                        .generateKey(keySource, keyId, KeySpec.RSA_2048)
+                        .doOnNext(
+                            k ->
+                                LOG.info(
+                                    "generated the webhook signing key {} in key source {}",
+                                    keyId,
+                                    keySource)));
   }
 
   private Mono<CertificateRecord> issue(PublicKey pub) {
     Instant now = clock.instant();
-    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.C, "JP")
-        .addRDN(BCStyle.O, "Japanese Government").addRDN(BCStyle.OU, "GPKI Gateway")
-        .addRDN(BCStyle.CN, "GPKI Notification Signer " + keyId).build();
-    CaEngine.EndEntity ee = new CaEngine.EndEntity(subject, SubjectPublicKeyInfo.getInstance(pub.getEncoded()),
-        CertificateProfile.OFFICIAL_SIGNING, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(365)),
-        List.of(), "webhook signing key " + keyId);
-    return audit.append(new AuditEvent("SIGNATURE", "notifications", "system", caId + "/" + keyId, "STARTED",
-            "certificate for the webhook signing key " + keyId))
+    X500Name subject =
+        new X500NameBuilder(BCStyle.INSTANCE)
+            .addRDN(BCStyle.C, "JP")
+            .addRDN(BCStyle.O, "Japanese Government")
+            .addRDN(BCStyle.OU, "GPKI Gateway")
+            .addRDN(BCStyle.CN, "GPKI Notification Signer " + keyId)
+            .build();
+    CaEngine.EndEntity ee =
+        new CaEngine.EndEntity(
+            subject,
+            SubjectPublicKeyInfo.getInstance(pub.getEncoded()),
+            CertificateProfile.OFFICIAL_SIGNING,
+            now.minus(Duration.ofMinutes(5)),
+            now.plus(Duration.ofDays(365)),
+            List.of(),
+            "webhook signing key " + keyId);
+    return audit
+        .append(
+            new AuditEvent(
+                "SIGNATURE",
+                "notifications",
+                "system",
+                caId + "/" + keyId,
+                "STARTED",
+                "certificate for the webhook signing key " + keyId))
         .then(engine.issue(caId, ee))
-        .flatMap(cert -> audit.append(new AuditEvent("NOTIFICATION_SIGNER", "notifications", "system",
-                caId + "/" + cert.serialHex(), "ISSUED", "webhook signing certificate for key " + keyId))
-            .thenReturn(cert))
-        .doOnNext(cert -> LOG.info("issued the webhook signing certificate {}/{}", caId, cert.serialHex()));
+        .flatMap(
+            cert ->
+                audit
+                    .append(
+                        new AuditEvent(
+                            "NOTIFICATION_SIGNER",
+                            "notifications",
+                            "system",
+                            caId + "/" + cert.serialHex(),
+                            "ISSUED",
+                            "webhook signing certificate for key " + keyId))
+                    .thenReturn(cert))
+        .doOnNext(
+            cert ->
+                LOG.info("issued the webhook signing certificate {}/{}", caId, cert.serialHex()));
   }
 }

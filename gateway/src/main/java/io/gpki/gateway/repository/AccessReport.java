@@ -1,6 +1,5 @@
 package io.gpki.gateway.repository;
 
-import java.util.Objects;
 import io.gpki.sync.AccessCount;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
@@ -36,7 +36,13 @@ final class AccessReport {
    *
    * @param totalNanos sum of the server-side response times
    */
-  record Row(String period, String iface, String kind, long requests, long totalNanos, Map<String, Long> outcomes) {
+  record Row(
+      String period,
+      String iface,
+      String kind,
+      long requests,
+      long totalNanos,
+      Map<String, Long> outcomes) {
 
     /** The sum of response times in milliseconds, exact (nanosecond resolution). */
     BigDecimal totalMillis() {
@@ -44,14 +50,16 @@ final class AccessReport {
     }
 
     /**
-     * The SLA mean: sum of response times / number of requests, in milliseconds rounded half-even to
-     * the nanosecond; 0 without requests.
+     * The SLA mean: sum of response times / number of requests, in milliseconds rounded half-even
+     * to the nanosecond; 0 without requests.
      */
     BigDecimal meanMillis() {
       return requests == 0
           ? BigDecimal.ZERO.setScale(6)
-          : BigDecimal.valueOf(totalNanos).divide(BigDecimal.valueOf(requests), 0, RoundingMode.HALF_EVEN)
-              .movePointLeft(6).setScale(6, RoundingMode.UNNECESSARY);
+          : BigDecimal.valueOf(totalNanos)
+              .divide(BigDecimal.valueOf(requests), 0, RoundingMode.HALF_EVEN)
+              .movePointLeft(6)
+              .setScale(6, RoundingMode.UNNECESSARY);
     }
   }
 
@@ -62,7 +70,8 @@ final class AccessReport {
    * @param from first day included, or {@code null}
    * @param to last day included, or {@code null}
    */
-  static List<Row> rows(List<AccessCount> totals, boolean monthly, @Nullable LocalDate from, @Nullable LocalDate to) {
+  static List<Row> rows(
+      List<AccessCount> totals, boolean monthly, @Nullable LocalDate from, @Nullable LocalDate to) {
     record Group(String period, String iface, String kind) {}
     Map<String, long[]> sums = new TreeMap<>();
     Map<String, Map<String, Long>> outcomes = new TreeMap<>();
@@ -77,13 +86,22 @@ final class AccessReport {
       long[] s = sums.computeIfAbsent(id, x -> new long[2]);
       s[0] += c.requests();
       s[1] += c.responseNanos();
-      outcomes.computeIfAbsent(id, x -> new TreeMap<>()).merge(c.outcome(), c.requests(), Long::sum);
+      outcomes
+          .computeIfAbsent(id, x -> new TreeMap<>())
+          .merge(c.outcome(), c.requests(), Long::sum);
     }
     List<Row> rows = new ArrayList<>();
     groups.forEach(
         (id, g) -> {
           long[] s = Objects.requireNonNull(sums.get(id));
-          rows.add(new Row(g.period(), g.iface(), g.kind(), s[0], s[1], outcomes.getOrDefault(id, Map.of())));
+          rows.add(
+              new Row(
+                  g.period(),
+                  g.iface(),
+                  g.kind(),
+                  s[0],
+                  s[1],
+                  outcomes.getOrDefault(id, Map.of())));
         });
     return rows;
   }
@@ -116,14 +134,26 @@ final class AccessReport {
   static byte[] csv(List<Row> rows, boolean monthly) {
     TreeSet<String> names = new TreeSet<>();
     rows.forEach(r -> names.addAll(r.outcomes().keySet()));
-    StringBuilder sb = new StringBuilder(monthly ? "month" : "day")
-        .append(",interface,kind,requests,mean_response_ms,total_response_ms,total_response_ns");
+    StringBuilder sb =
+        new StringBuilder(monthly ? "month" : "day")
+            .append(
+                ",interface,kind,requests,mean_response_ms,total_response_ms,total_response_ns");
     names.forEach(n -> sb.append(",outcome_").append(n.replace('-', '_')));
     sb.append("\r\n");
     for (Row r : rows) {
-      sb.append(r.period()).append(',').append(r.iface()).append(',').append(r.kind()).append(',')
-          .append(r.requests()).append(',').append(r.meanMillis().toPlainString())
-          .append(',').append(r.totalMillis().toPlainString()).append(',').append(r.totalNanos());
+      sb.append(r.period())
+          .append(',')
+          .append(r.iface())
+          .append(',')
+          .append(r.kind())
+          .append(',')
+          .append(r.requests())
+          .append(',')
+          .append(r.meanMillis().toPlainString())
+          .append(',')
+          .append(r.totalMillis().toPlainString())
+          .append(',')
+          .append(r.totalNanos());
       names.forEach(n -> sb.append(',').append(r.outcomes().getOrDefault(n, 0L)));
       sb.append("\r\n");
     }

@@ -11,8 +11,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /api/v1/operations/repository/access-report?period=daily|monthly&from=&to=&format=json|csv}:
- * the SLA access report (see {@link AccessReport}); {@code Accept: text/csv} also selects CSV.
+ * {@code GET
+ * /api/v1/operations/repository/access-report?period=daily|monthly&from=&to=&format=json|csv}: the
+ * SLA access report (see {@link AccessReport}); {@code Accept: text/csv} also selects CSV.
  */
 public final class AccessReportApi {
 
@@ -26,15 +27,23 @@ public final class AccessReportApi {
 
   /** Serves the report. */
   public Mono<ServerResponse> report(ServerRequest request) {
-    return access.allowed(request, OperatorAccess.Action.READ_ACCESS_REPORT)
-        .flatMap(ok -> ok ? render(request)
-            : Problems.response(ErrorType.FORBIDDEN, "operator role required for the access report", request.path()));
+    return access
+        .allowed(request, OperatorAccess.Action.READ_ACCESS_REPORT)
+        .flatMap(
+            ok ->
+                ok
+                    ? render(request)
+                    : Problems.response(
+                        ErrorType.FORBIDDEN,
+                        "operator role required for the access report",
+                        request.path()));
   }
 
   private Mono<ServerResponse> render(ServerRequest request) {
     String period = request.queryParam("period").orElse("daily").toLowerCase(Locale.ROOT);
     if (!period.equals("daily") && !period.equals("monthly")) {
-      return Problems.response(ErrorType.BAD_REQUEST, "period must be daily or monthly", request.path());
+      return Problems.response(
+          ErrorType.BAD_REQUEST, "period must be daily or monthly", request.path());
     }
     boolean csv =
         request.queryParam("format").map(f -> f.equalsIgnoreCase("csv")).orElse(false)
@@ -54,15 +63,20 @@ public final class AccessReportApi {
             totals -> {
               List<AccessReport.Row> rows = AccessReport.rows(totals, monthly, from, to);
               return csv
-                  ? ServerResponse.ok().contentType(MediaType.parseMediaType("text/csv;charset=UTF-8"))
-                      .header("Cache-Control", "no-store").bodyValue(AccessReport.csv(rows, monthly))
-                  : ServerResponse.ok().contentType(MediaType.APPLICATION_JSON)
+                  ? ServerResponse.ok()
+                      .contentType(MediaType.parseMediaType("text/csv;charset=UTF-8"))
+                      .header("Cache-Control", "no-store")
+                      .bodyValue(AccessReport.csv(rows, monthly))
+                  : ServerResponse.ok()
+                      .contentType(MediaType.APPLICATION_JSON)
                       .header("Cache-Control", "no-store")
                       .bodyValue(AccessReport.json(rows, monthly, statistics.storage()));
             })
         .onErrorResume(
             e ->
                 Problems.response(
-                    ErrorType.SERVICE_UNAVAILABLE, "the stored access totals cannot be read right now", request.path()));
+                    ErrorType.SERVICE_UNAVAILABLE,
+                    "the stored access totals cannot be read right now",
+                    request.path()));
   }
 }

@@ -23,23 +23,24 @@ import reactor.core.publisher.Mono;
 
 /**
  * Access statistics of the repository's lookup interfaces. Every request is recorded once, with its
- * interface ({@code files}, {@code rfc4387-certs}, {@code rfc4387-crls}, {@code ldap-http},
- * {@code ldap}), object kind ({@code crl}, {@code arl}, {@code certificate}, {@code cross-pair},
- * {@code bundle}, {@code index}, {@code other}), outcome ({@code ok}, {@code not-found},
- * {@code redirect}, {@code client-error}, {@code busy}, {@code error}) and server-side response time:
- * as the Micrometer timer {@code gpki.repository.requests} (percentile histogram, Prometheus) and as
- * daily running totals for the SLA report.
+ * interface ({@code files}, {@code rfc4387-certs}, {@code rfc4387-crls}, {@code ldap-http}, {@code
+ * ldap}), object kind ({@code crl}, {@code arl}, {@code certificate}, {@code cross-pair}, {@code
+ * bundle}, {@code index}, {@code other}), outcome ({@code ok}, {@code not-found}, {@code redirect},
+ * {@code client-error}, {@code busy}, {@code error}) and server-side response time: as the
+ * Micrometer timer {@code gpki.repository.requests} (percentile histogram, Prometheus) and as daily
+ * running totals for the SLA report.
  *
- * <p>The request path only adds to in-memory {@link LongAdder}s. With an {@link AccessTotals} store,
- * {@link #flush()} (every few seconds and at shutdown, off the request path) writes this process's
- * running totals under its instance id; a report is the stored totals of every other instance plus
- * this one's in-memory totals, so it is exact at any moment and survives restarts. Without a store the
- * totals live in memory only (400 days).
+ * <p>The request path only adds to in-memory {@link LongAdder}s. With an {@link AccessTotals}
+ * store, {@link #flush()} (every few seconds and at shutdown, off the request path) writes this
+ * process's running totals under its instance id; a report is the stored totals of every other
+ * instance plus this one's in-memory totals, so it is exact at any moment and survives restarts.
+ * Without a store the totals live in memory only (400 days).
  */
 public final class AccessStatistics {
 
   /** Interface names. */
   public static final String FILES = "files";
+
   public static final String RFC4387_CERTS = "rfc4387-certs";
   public static final String RFC4387_CRLS = "rfc4387-crls";
   public static final String LDAP_HTTP = "ldap-http";
@@ -58,10 +59,11 @@ public final class AccessStatistics {
   static final class Cell {
     final LongAdder requests = new LongAdder();
     final LongAdder nanos = new LongAdder();
+
     /** Totals in the last successful write; read and written by the flush only. */
     volatile long writtenRequests;
-    volatile long writtenNanos;
 
+    volatile long writtenNanos;
   }
 
   private final MeterRegistry meters;
@@ -78,9 +80,11 @@ public final class AccessStatistics {
   }
 
   /**
-   * @param store where {@link #flush()} writes the running totals; {@code null} keeps them in memory
+   * @param store where {@link #flush()} writes the running totals; {@code null} keeps them in
+   *     memory
    */
-  public AccessStatistics(MeterRegistry meters, Clock clock, ZoneId zone, @Nullable AccessTotals store) {
+  public AccessStatistics(
+      MeterRegistry meters, Clock clock, ZoneId zone, @Nullable AccessTotals store) {
     this.meters = meters;
     this.clock = clock;
     this.zone = zone;
@@ -96,7 +100,8 @@ public final class AccessStatistics {
             iface + '|' + kind + '|' + outcome,
             k ->
                 Timer.builder(METRIC)
-                    .description("Repository lookups: server-side time from arrival to last byte written")
+                    .description(
+                        "Repository lookups: server-side time from arrival to last byte written")
                     .tags("interface", iface, "kind", kind, "outcome", outcome)
                     .publishPercentileHistogram()
                     .register(meters))
@@ -105,7 +110,8 @@ public final class AccessStatistics {
     Key key = new Key(day, iface, kind, outcome);
     Cell cell = cells.get(key);
     if (cell == null) {
-      // A process keeps its own running totals of the last 400 days (the report adds them from here).
+      // A process keeps its own running totals of the last 400 days (the report adds them from
+      // here).
       cells.keySet().removeIf(old -> old.day().isBefore(day.minusDays(RETAIN_DAYS)));
       cell = cells.computeIfAbsent(key, k -> new Cell());
     }
@@ -114,8 +120,8 @@ public final class AccessStatistics {
   }
 
   /**
-   * Writes this process's running totals that changed since the last write (one statement). Without a
-   * store: nothing.
+   * Writes this process's running totals that changed since the last write (one statement). Without
+   * a store: nothing.
    */
   public Mono<Void> flush() {
     if (store == null) {
@@ -128,7 +134,8 @@ public final class AccessStatistics {
           Map<Cell, long[]> written = new HashMap<>();
           now.forEach(
               (k, c) -> {
-                // Not one atomic read: a request landing between the two sums is completed by the next write.
+                // Not one atomic read: a request landing between the two sums is completed by the
+                // next write.
                 long n = c.nanos.sum();
                 long r = c.requests.sum();
                 if (r != c.writtenRequests || n != c.writtenNanos) {
@@ -165,9 +172,12 @@ public final class AccessStatistics {
               List<AccessCount> out = new ArrayList<>(rows);
               cells.forEach(
                   (k, c) -> {
-                    if ((from == null || !k.day().isBefore(from)) && (to == null || !k.day().isAfter(to))) {
+                    if ((from == null || !k.day().isBefore(from))
+                        && (to == null || !k.day().isAfter(to))) {
                       long n = c.nanos.sum();
-                      out.add(new AccessCount(k.day(), k.iface(), k.kind(), k.outcome(), c.requests.sum(), n));
+                      out.add(
+                          new AccessCount(
+                              k.day(), k.iface(), k.kind(), k.outcome(), c.requests.sum(), n));
                     }
                   });
               return out;

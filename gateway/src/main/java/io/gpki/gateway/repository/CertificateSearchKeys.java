@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The store's RFC 4387 key function: exactly the keys the snapshot's {@link LookupIndex} holds for a
- * certificate ({@link LookupIndexBuilder#certificateKeys}), so a query parsed by {@link Rfc4387Handler}
- * finds the same certificate in the snapshot and in the store. Bump {@link #VERSION} when the keys
- * change: the startup backfill then re-derives every row.
+ * The store's RFC 4387 key function: exactly the keys the snapshot's {@link LookupIndex} holds for
+ * a certificate ({@link LookupIndexBuilder#certificateKeys}), so a query parsed by {@link
+ * Rfc4387Handler} finds the same certificate in the snapshot and in the store. Bump {@link
+ * #VERSION} when the keys change: the startup backfill then re-derives every row.
  */
 public final class CertificateSearchKeys implements CertificateLookupKeys {
 

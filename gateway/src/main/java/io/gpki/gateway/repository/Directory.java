@@ -8,10 +8,10 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The repository as a directory tree (X.500 / LDAP view), rebuilt with every snapshot: one entry per
- * CA (cACertificate, crossCertificatePair, certificateRevocationList, authorityRevocationList), one per
- * end-entity subject (userCertificate) and a container entry for every ancestor name. Both the
- * LDAP-over-HTTP handler and the LDAPv3 listener read it; it is immutable.
+ * The repository as a directory tree (X.500 / LDAP view), rebuilt with every snapshot: one entry
+ * per CA (cACertificate, crossCertificatePair, certificateRevocationList, authorityRevocationList),
+ * one per end-entity subject (userCertificate) and a container entry for every ancestor name. Both
+ * the LDAP-over-HTTP handler and the LDAPv3 listener read it; it is immutable.
  *
  * @param nodes every entry by normalised DN
  * @param namingContexts the normalised DNs of the tree's roots
@@ -25,11 +25,12 @@ public record Directory(
    *
    * @param dn the entry's DN
    * @param entry the LDAP entry with every attribute (binary ones with the {@code ;binary} option)
-   * @param binary the pre-encoded objects behind each binary attribute, by lower-case attribute name
-   *     without options
+   * @param binary the pre-encoded objects behind each binary attribute, by lower-case attribute
+   *     name without options
    * @param children normalised DNs of the immediate subordinates
    */
-  public record Node(DN dn, ReadOnlyEntry entry, Map<String, List<Published>> binary, List<String> children) {}
+  public record Node(
+      DN dn, ReadOnlyEntry entry, Map<String, List<Published>> binary, List<String> children) {}
 
   /** An empty tree. */
   public static Directory empty() {

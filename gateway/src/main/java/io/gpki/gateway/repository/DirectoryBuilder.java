@@ -57,7 +57,14 @@ final class DirectoryBuilder {
           .forEach(x -> d.add(CA_CERTIFICATE, SnapshotBuilder.certificate(x)));
       for (CrossPairRecord p : c.crossPairs()) {
         if (p.ownerCaId().equals(ca.id())) {
-          d.add(CROSS_PAIR, new Published(p.der(), SnapshotBuilder.CROSS_PAIR, SnapshotBuilder.etag(p.der()), p.updatedAt(), null));
+          d.add(
+              CROSS_PAIR,
+              new Published(
+                  p.der(),
+                  SnapshotBuilder.CROSS_PAIR,
+                  SnapshotBuilder.etag(p.der()),
+                  p.updatedAt(),
+                  null));
         }
       }
       for (CrlRecord l : c.latestCrls()) {
@@ -65,7 +72,9 @@ final class DirectoryBuilder {
           d.add(l.scope().equals("ARL") ? ARL : CRL, LookupIndexBuilder.crl(l));
         }
       }
-      if (d.binary.containsKey(CA_CERTIFICATE) && d.binary.containsKey(CRL) && d.binary.containsKey(ARL)) {
+      if (d.binary.containsKey(CA_CERTIFICATE)
+          && d.binary.containsKey(CRL)
+          && d.binary.containsKey(ARL)) {
         d.objectClasses.add("certificationAuthority");
       }
     }
@@ -123,14 +132,18 @@ final class DirectoryBuilder {
     Map<String, List<Published>> binary = new LinkedHashMap<>();
     d.binary.forEach(
         (name, values) -> {
-          e.addAttribute(new Attribute(name + ";binary", values.stream().map(Published::body).toArray(byte[][]::new)));
+          e.addAttribute(
+              new Attribute(
+                  name + ";binary", values.stream().map(Published::body).toArray(byte[][]::new)));
           binary.put(name.toLowerCase(Locale.ROOT), List.copyOf(values));
         });
-    return new Directory.Node(d.dn, new ReadOnlyEntry(e), Map.copyOf(binary), List.copyOf(d.children));
+    return new Directory.Node(
+        d.dn, new ReadOnlyEntry(e), Map.copyOf(binary), List.copyOf(d.children));
   }
 
   private static boolean selfIssued(CertificateKind k) {
-    return k == CertificateKind.SELF_SIGNED || k == CertificateKind.LINK_NEW_WITH_OLD
+    return k == CertificateKind.SELF_SIGNED
+        || k == CertificateKind.LINK_NEW_WITH_OLD
         || k == CertificateKind.LINK_OLD_WITH_NEW;
   }
 

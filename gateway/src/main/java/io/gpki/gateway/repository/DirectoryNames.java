@@ -10,30 +10,41 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Distinguished-name matching by RFC 4518 string preparation for caseIgnoreMatch: Unicode NFKC, case
- * folded, leading and trailing spaces dropped and inner runs of spaces collapsed; attribute types by
- * their short name (OIDs and aliases mapped); multi-valued RDNs in a fixed order. Two DNs match when
- * their {@link #normalize} forms are equal.
+ * Distinguished-name matching by RFC 4518 string preparation for caseIgnoreMatch: Unicode NFKC,
+ * case folded, leading and trailing spaces dropped and inner runs of spaces collapsed; attribute
+ * types by their short name (OIDs and aliases mapped); multi-valued RDNs in a fixed order. Two DNs
+ * match when their {@link #normalize} forms are equal.
  */
 public final class DirectoryNames {
 
   private static final Map<String, String> TYPES =
       Map.ofEntries(
-          Map.entry("2.5.4.3", "cn"), Map.entry("commonname", "cn"),
-          Map.entry("2.5.4.6", "c"), Map.entry("countryname", "c"),
-          Map.entry("2.5.4.10", "o"), Map.entry("organizationname", "o"),
-          Map.entry("2.5.4.11", "ou"), Map.entry("organizationalunitname", "ou"),
-          Map.entry("2.5.4.7", "l"), Map.entry("localityname", "l"),
-          Map.entry("2.5.4.8", "st"), Map.entry("stateorprovincename", "st"),
+          Map.entry("2.5.4.3", "cn"),
+          Map.entry("commonname", "cn"),
+          Map.entry("2.5.4.6", "c"),
+          Map.entry("countryname", "c"),
+          Map.entry("2.5.4.10", "o"),
+          Map.entry("organizationname", "o"),
+          Map.entry("2.5.4.11", "ou"),
+          Map.entry("organizationalunitname", "ou"),
+          Map.entry("2.5.4.7", "l"),
+          Map.entry("localityname", "l"),
+          Map.entry("2.5.4.8", "st"),
+          Map.entry("stateorprovincename", "st"),
           Map.entry("2.5.4.5", "serialnumber"),
-          Map.entry("0.9.2342.19200300.100.1.25", "dc"), Map.entry("domaincomponent", "dc"),
-          Map.entry("0.9.2342.19200300.100.1.1", "uid"), Map.entry("userid", "uid"),
-          Map.entry("1.2.840.113549.1.9.1", "emailaddress"), Map.entry("email", "emailaddress"),
+          Map.entry("0.9.2342.19200300.100.1.25", "dc"),
+          Map.entry("domaincomponent", "dc"),
+          Map.entry("0.9.2342.19200300.100.1.1", "uid"),
+          Map.entry("userid", "uid"),
+          Map.entry("1.2.840.113549.1.9.1", "emailaddress"),
+          Map.entry("email", "emailaddress"),
           Map.entry("e", "emailaddress"));
 
   private DirectoryNames() {}
 
-  /** The normalised form of an RFC 4514 DN; throws {@link IllegalArgumentException} when malformed. */
+  /**
+   * The normalised form of an RFC 4514 DN; throws {@link IllegalArgumentException} when malformed.
+   */
   public static String normalize(String dn) {
     try {
       return normalize(new DN(dn));
@@ -110,7 +121,8 @@ public final class DirectoryNames {
     StringBuilder out = new StringBuilder(v.length());
     for (int i = 0; i < v.length(); i++) {
       char c = v.charAt(i);
-      if (c == ',' || c == '+' || c == '=' || c == '\\' || c == '"' || c == '<' || c == '>' || c == ';') {
+      if (c == ',' || c == '+' || c == '=' || c == '\\' || c == '"' || c == '<' || c == '>'
+          || c == ';') {
         out.append('\\');
       }
       out.append(c);

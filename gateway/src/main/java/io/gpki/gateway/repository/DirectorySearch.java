@@ -52,7 +52,8 @@ final class DirectorySearch {
       return new NoSuchObject(near == null ? null : near.dn());
     }
     List<Directory.Node> out = new ArrayList<>();
-    List<Referral> continuations = SearchScope.BASE.equals(scope) ? List.of() : continuations(dir, base, scope);
+    List<Referral> continuations =
+        SearchScope.BASE.equals(scope) ? List.of() : continuations(dir, base, scope);
     Deque<Directory.Node> todo = new ArrayDeque<>();
     if (SearchScope.BASE.equals(scope)) {
       todo.add(start);
@@ -88,7 +89,8 @@ final class DirectorySearch {
   }
 
   /** Children of a node; entries inside a referral subtree are answered by the referral instead. */
-  private static void children(Directory dir, Directory.Node n, java.util.Collection<Directory.Node> into) {
+  private static void children(
+      Directory dir, Directory.Node n, java.util.Collection<Directory.Node> into) {
     for (String child : n.children()) {
       Directory.Node c = dir.node(child);
       if (c != null && !dir.referrals().containsKey(child)) {
@@ -156,10 +158,14 @@ final class DirectorySearch {
         }
       }
       case Filter.FILTER_TYPE_NOT -> checkFilter(f.getNOTComponent(), depth + 1);
-      case Filter.FILTER_TYPE_EQUALITY, Filter.FILTER_TYPE_PRESENCE, Filter.FILTER_TYPE_SUBSTRING -> { }
+      case Filter.FILTER_TYPE_EQUALITY,
+          Filter.FILTER_TYPE_PRESENCE,
+          Filter.FILTER_TYPE_SUBSTRING -> {}
       default ->
           throw new IllegalArgumentException(
-              "unsupported filter component " + f + "; use equality, presence, substring, and, or, not");
+              "unsupported filter component "
+                  + f
+                  + "; use equality, presence, substring, and, or, not");
     }
   }
 }

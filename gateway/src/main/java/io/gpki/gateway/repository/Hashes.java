@@ -32,10 +32,10 @@ final class Hashes {
   }
 
   /**
-   * Reads a hash value from a (percent-decoded) query. RFC 4387 asks clients to escape {@code +} and
-   * {@code /} as {@code %2B} and {@code %2F}; unescaped ones are accepted, as are a trailing {@code =},
-   * a space that a form decoder made of an unescaped {@code +}, and the URL-safe alphabet
-   * ({@code -} and {@code _}).
+   * Reads a hash value from a (percent-decoded) query. RFC 4387 asks clients to escape {@code +}
+   * and {@code /} as {@code %2B} and {@code %2F}; unescaped ones are accepted, as are a trailing
+   * {@code =}, a space that a form decoder made of an unescaped {@code +}, and the URL-safe
+   * alphabet ({@code -} and {@code _}).
    *
    * @return the canonical 27-character value, or {@code null} when it is not a 160-bit base64 value
    */

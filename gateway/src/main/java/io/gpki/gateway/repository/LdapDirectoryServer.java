@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The LDAPv3 listener over the snapshot's directory tree (UnboundID LDAP SDK: the protocol codec and
- * connection threads are the library's; {@link LdapRequestHandler} answers). Each connection has its
- * own thread, capped by {@code maxConnections}; a connection silent for {@code idleTimeout} is closed
- * (socket read timeout), so slow or abandoned clients cannot hold threads forever.
+ * The LDAPv3 listener over the snapshot's directory tree (UnboundID LDAP SDK: the protocol codec
+ * and connection threads are the library's; {@link LdapRequestHandler} answers). Each connection
+ * has its own thread, capped by {@code maxConnections}; a connection silent for {@code idleTimeout}
+ * is closed (socket read timeout), so slow or abandoned clients cannot hold threads forever.
  */
 public final class LdapDirectoryServer implements AutoCloseable {
 
@@ -27,11 +27,16 @@ public final class LdapDirectoryServer implements AutoCloseable {
   private final LdapRequestHandler handler;
   private @Nullable LDAPListener listener;
 
-  public LdapDirectoryServer(RepositorySnapshots snapshots, RepositoryProperties props, AccessStatistics statistics) {
+  public LdapDirectoryServer(
+      RepositorySnapshots snapshots, RepositoryProperties props, AccessStatistics statistics) {
     this.props = props;
     this.handler =
         new LdapRequestHandler(
-            snapshots, props, new Semaphore(props.ldap().maxConcurrentSearches()), statistics, null);
+            snapshots,
+            props,
+            new Semaphore(props.ldap().maxConcurrentSearches()),
+            statistics,
+            null);
   }
 
   /** Starts listening (blocking bind; call at startup, not on an event loop). */
@@ -53,7 +58,8 @@ public final class LdapDirectoryServer implements AutoCloseable {
     try {
       l.startListening();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen for LDAP on " + c.bindAddress() + ":" + c.port(), e);
+      throw new UncheckedIOException(
+          "cannot listen for LDAP on " + c.bindAddress() + ":" + c.port(), e);
     }
     listener = l;
     LOG.info("LDAP listener on {}:{}", c.bindAddress(), l.getListenPort());
@@ -100,7 +106,8 @@ public final class LdapDirectoryServer implements AutoCloseable {
     }
 
     @Override
-    public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
+    public ServerSocket createServerSocket(int port, int backlog, InetAddress address)
+        throws IOException {
       ServerSocket s = createServerSocket();
       s.bind(new java.net.InetSocketAddress(address, port), backlog);
       return s;

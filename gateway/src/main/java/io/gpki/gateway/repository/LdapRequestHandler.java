@@ -52,8 +52,11 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
   private final @Nullable LDAPListenerClientConnection connection;
 
   LdapRequestHandler(
-      RepositorySnapshots snapshots, RepositoryProperties props, Semaphore searches,
-      AccessStatistics statistics, @Nullable LDAPListenerClientConnection connection) {
+      RepositorySnapshots snapshots,
+      RepositoryProperties props,
+      Semaphore searches,
+      AccessStatistics statistics,
+      @Nullable LDAPListenerClientConnection connection) {
     this.snapshots = snapshots;
     this.config = props.ldap();
     this.maxResults = props.maxResults();
@@ -65,12 +68,18 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
 
   @Override
   public LDAPListenerRequestHandler newInstance(LDAPListenerClientConnection c) {
-    return new LdapRequestHandler(snapshots, config, maxResults, maxFilterLength, searches, statistics, c);
+    return new LdapRequestHandler(
+        snapshots, config, maxResults, maxFilterLength, searches, statistics, c);
   }
 
   private LdapRequestHandler(
-      RepositorySnapshots snapshots, RepositoryProperties.Ldap config, int maxResults, int maxFilterLength,
-      Semaphore searches, AccessStatistics statistics, LDAPListenerClientConnection c) {
+      RepositorySnapshots snapshots,
+      RepositoryProperties.Ldap config,
+      int maxResults,
+      int maxFilterLength,
+      Semaphore searches,
+      AccessStatistics statistics,
+      LDAPListenerClientConnection c) {
     this.snapshots = snapshots;
     this.config = config;
     this.maxResults = maxResults;
@@ -91,12 +100,16 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
         : new LDAPMessage(
             id,
             new BindResponseProtocolOp(
-                ResultCode.INAPPROPRIATE_AUTHENTICATION_INT_VALUE, "", "only anonymous bind is supported",
-                null, null));
+                ResultCode.INAPPROPRIATE_AUTHENTICATION_INT_VALUE,
+                "",
+                "only anonymous bind is supported",
+                null,
+                null));
   }
 
   @Override
-  public LDAPMessage processSearchRequest(int id, SearchRequestProtocolOp op, List<Control> controls) {
+  public LDAPMessage processSearchRequest(
+      int id, SearchRequestProtocolOp op, List<Control> controls) {
     long start = System.nanoTime();
     String kind = AccessStatistics.ldapKind(op.getAttributes());
     boolean admitted = false;
@@ -147,12 +160,20 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
     DirectorySearch.Outcome outcome =
         DirectorySearch.search(snapshot.directory(), base, op.getScope(), op.getFilter(), limit);
     if (outcome instanceof DirectorySearch.Referred r) {
-      return done(id, ResultCode.REFERRAL, null, "held by an external repository",
+      return done(
+          id,
+          ResultCode.REFERRAL,
+          null,
+          "held by an external repository",
           List.of(referralUrl(r.referral(), base)));
     }
     if (outcome instanceof DirectorySearch.NoSuchObject n) {
-      return done(id, ResultCode.NO_SUCH_OBJECT, n.matched() == null ? null : n.matched().toString(),
-          "no such entry", null);
+      return done(
+          id,
+          ResultCode.NO_SUCH_OBJECT,
+          n.matched() == null ? null : n.matched().toString(),
+          "no such entry",
+          null);
     }
     return send(id, op, (DirectorySearch.Found) outcome);
   }
@@ -168,27 +189,39 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
       }
       for (Referral r : f.continuations()) {
         DN refBase = new DN(r.baseDn());
-        connection().sendSearchResultReference(id, new SearchResultReferenceProtocolOp(List.of(referralUrl(r, refBase))));
+        connection()
+            .sendSearchResultReference(
+                id, new SearchResultReferenceProtocolOp(List.of(referralUrl(r, refBase))));
       }
     } catch (LDAPException e) {
       return done(id, e.getResultCode(), null, e.getDiagnosticMessage(), null);
     }
     if (f.sizeLimitExceeded()) {
-      return done(id, ResultCode.SIZE_LIMIT_EXCEEDED, null, "more entries match than the size limit", null);
+      return done(
+          id, ResultCode.SIZE_LIMIT_EXCEEDED, null, "more entries match than the size limit", null);
     }
     return done(id, ResultCode.SUCCESS, null, null, null);
   }
 
   private LDAPMessage rootDse(int id, SearchRequestProtocolOp op, Directory dir) {
     if (!SearchScope.BASE.equals(op.getScope())) {
-      return done(id, ResultCode.NO_SUCH_OBJECT, null, "the root DSE has no subordinates here; search a naming context", null);
+      return done(
+          id,
+          ResultCode.NO_SUCH_OBJECT,
+          null,
+          "the root DSE has no subordinates here; search a naming context",
+          null);
     }
     Entry root = new Entry("");
     root.addAttribute("objectClass", "top", "extensibleObject");
     root.addAttribute("supportedLDAPVersion", "3");
     root.addAttribute("vendorName", "gpki-gateway");
     List<String> contexts =
-        dir.namingContexts().stream().map(k -> dir.node(k)).filter(java.util.Objects::nonNull).map(n -> n.dn().toString()).toList();
+        dir.namingContexts().stream()
+            .map(k -> dir.node(k))
+            .filter(java.util.Objects::nonNull)
+            .map(n -> n.dn().toString())
+            .toList();
     if (!contexts.isEmpty()) {
       root.addAttribute("namingContexts", contexts);
     }
@@ -207,7 +240,10 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
 
   /** RFC 4511 4.1.10: the referral names the target DN at the registered server. */
   static String referralUrl(Referral r, DN target) {
-    String base = r.ldapUrl().endsWith("/") ? r.ldapUrl().substring(0, r.ldapUrl().length() - 1) : r.ldapUrl();
+    String base =
+        r.ldapUrl().endsWith("/")
+            ? r.ldapUrl().substring(0, r.ldapUrl().length() - 1)
+            : r.ldapUrl();
     return base + "/" + Percent.encode(target.toString());
   }
 
@@ -218,41 +254,71 @@ final class LdapRequestHandler extends LDAPListenerRequestHandler {
     return connection;
   }
 
-  private static LDAPMessage done(int id, ResultCode code, @Nullable String matched, @Nullable String message, @Nullable List<String> refs) {
-    return new LDAPMessage(id, new SearchResultDoneProtocolOp(code.intValue(), matched, message, refs));
+  private static LDAPMessage done(
+      int id,
+      ResultCode code,
+      @Nullable String matched,
+      @Nullable String message,
+      @Nullable List<String> refs) {
+    return new LDAPMessage(
+        id, new SearchResultDoneProtocolOp(code.intValue(), matched, message, refs));
   }
 
   @Override
   public LDAPMessage processAddRequest(int id, AddRequestProtocolOp op, List<Control> controls) {
-    return new LDAPMessage(id, new AddResponseProtocolOp(ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, READ_ONLY, null));
-  }
-
-  @Override
-  public LDAPMessage processDeleteRequest(int id, DeleteRequestProtocolOp op, List<Control> controls) {
-    return new LDAPMessage(id, new DeleteResponseProtocolOp(ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, READ_ONLY, null));
-  }
-
-  @Override
-  public LDAPMessage processModifyRequest(int id, ModifyRequestProtocolOp op, List<Control> controls) {
-    return new LDAPMessage(id, new ModifyResponseProtocolOp(ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, READ_ONLY, null));
-  }
-
-  @Override
-  public LDAPMessage processModifyDNRequest(int id, ModifyDNRequestProtocolOp op, List<Control> controls) {
-    return new LDAPMessage(id, new ModifyDNResponseProtocolOp(ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, READ_ONLY, null));
-  }
-
-  @Override
-  public LDAPMessage processCompareRequest(int id, CompareRequestProtocolOp op, List<Control> controls) {
     return new LDAPMessage(
-        id, new CompareResponseProtocolOp(ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, "compare is not supported", null));
+        id,
+        new AddResponseProtocolOp(
+            ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, READ_ONLY, null));
   }
 
   @Override
-  public LDAPMessage processExtendedRequest(int id, ExtendedRequestProtocolOp op, List<Control> controls) {
+  public LDAPMessage processDeleteRequest(
+      int id, DeleteRequestProtocolOp op, List<Control> controls) {
+    return new LDAPMessage(
+        id,
+        new DeleteResponseProtocolOp(
+            ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, READ_ONLY, null));
+  }
+
+  @Override
+  public LDAPMessage processModifyRequest(
+      int id, ModifyRequestProtocolOp op, List<Control> controls) {
+    return new LDAPMessage(
+        id,
+        new ModifyResponseProtocolOp(
+            ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, READ_ONLY, null));
+  }
+
+  @Override
+  public LDAPMessage processModifyDNRequest(
+      int id, ModifyDNRequestProtocolOp op, List<Control> controls) {
+    return new LDAPMessage(
+        id,
+        new ModifyDNResponseProtocolOp(
+            ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, READ_ONLY, null));
+  }
+
+  @Override
+  public LDAPMessage processCompareRequest(
+      int id, CompareRequestProtocolOp op, List<Control> controls) {
+    return new LDAPMessage(
+        id,
+        new CompareResponseProtocolOp(
+            ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, "compare is not supported", null));
+  }
+
+  @Override
+  public LDAPMessage processExtendedRequest(
+      int id, ExtendedRequestProtocolOp op, List<Control> controls) {
     return new LDAPMessage(
         id,
         new ExtendedResponseProtocolOp(
-            ResultCode.UNWILLING_TO_PERFORM_INT_VALUE, null, "extended operations are not supported", null, null, null));
+            ResultCode.UNWILLING_TO_PERFORM_INT_VALUE,
+            null,
+            "extended operations are not supported",
+            null,
+            null,
+            null));
   }
 }

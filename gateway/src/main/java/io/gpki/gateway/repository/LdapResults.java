@@ -38,9 +38,9 @@ final class LdapResults {
 
   /**
    * The attributes of an entry that a request names: a name matches an attribute with the same base
-   * name (case-insensitive) when the attribute carries every option the request names
-   * ({@code cACertificate} and {@code cACertificate;binary} both match the stored
-   * {@code cACertificate;binary}). {@code 1.1} selects none.
+   * name (case-insensitive) when the attribute carries every option the request names ({@code
+   * cACertificate} and {@code cACertificate;binary} both match the stored {@code
+   * cACertificate;binary}). {@code 1.1} selects none.
    */
   static List<Attribute> attributes(Entry e, List<String> requested) {
     if (requested.isEmpty() || requested.contains("*")) {
@@ -94,7 +94,10 @@ final class LdapResults {
       for (Attribute a : v.attributes()) {
         List<String> vals = new ArrayList<>();
         for (byte[] b : a.getValueByteArrays()) {
-          vals.add(a.hasOption("binary") ? Base64.getEncoder().encodeToString(b) : new String(b, StandardCharsets.UTF_8));
+          vals.add(
+              a.hasOption("binary")
+                  ? Base64.getEncoder().encodeToString(b)
+                  : new String(b, StandardCharsets.UTF_8));
         }
         attrs.put(a.getName(), vals);
       }

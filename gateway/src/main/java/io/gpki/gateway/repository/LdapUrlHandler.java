@@ -18,12 +18,12 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * LDAP URLs over HTTP: {@code GET /ldap/{dn}?{attributes}?{scope}?{filter}} is the RFC 4516 URL with
- * {@code ldap://host:port} replaced by {@code http://gateway/ldap}, so a CRL distribution point maps
- * mechanically. DN matching follows RFC 4518. One binary value answers as the DER object with its
- * media type and caching headers; several values (or entries, or attributes) answer as the JSON
- * container described in {@code docs/repository.md}. DNs inside a registered referral subtree get a
- * 302 to the registered location.
+ * LDAP URLs over HTTP: {@code GET /ldap/{dn}?{attributes}?{scope}?{filter}} is the RFC 4516 URL
+ * with {@code ldap://host:port} replaced by {@code http://gateway/ldap}, so a CRL distribution
+ * point maps mechanically. DN matching follows RFC 4518. One binary value answers as the DER object
+ * with its media type and caching headers; several values (or entries, or attributes) answer as the
+ * JSON container described in {@code docs/repository.md}. DNs inside a registered referral subtree
+ * get a 302 to the registered location.
  */
 public final class LdapUrlHandler {
 
@@ -31,7 +31,8 @@ public final class LdapUrlHandler {
   private final PublishedResponder responder;
   private final RepositoryProperties props;
 
-  public LdapUrlHandler(RepositorySnapshots snapshots, PublishedResponder responder, RepositoryProperties props) {
+  public LdapUrlHandler(
+      RepositorySnapshots snapshots, PublishedResponder responder, RepositoryProperties props) {
     this.snapshots = snapshots;
     this.responder = responder;
     this.props = props;
@@ -45,11 +46,14 @@ public final class LdapUrlHandler {
     String path = request.path();
     RepositorySnapshot snapshot = snapshots.current();
     if (!snapshot.loaded()) {
-      return Problems.response(ErrorType.NOT_READY, "the repository is loading; retry shortly", path);
+      return Problems.response(
+          ErrorType.NOT_READY, "the repository is loading; retry shortly", path);
     }
     String rawPath = request.requestPath().value();
-    String rawDn = rawPath.length() > RepositoryInterfaces.LDAP_HTTP.length() + 1
-        ? rawPath.substring(RepositoryInterfaces.LDAP_HTTP.length() + 1) : "";
+    String rawDn =
+        rawPath.length() > RepositoryInterfaces.LDAP_HTTP.length() + 1
+            ? rawPath.substring(RepositoryInterfaces.LDAP_HTTP.length() + 1)
+            : "";
     String rawQuery = request.uri().getRawQuery();
     Request r;
     try {
@@ -58,7 +62,8 @@ public final class LdapUrlHandler {
       return Problems.response(ErrorType.BAD_REQUEST, e.getMessage(), path);
     }
     DirectorySearch.Outcome outcome =
-        DirectorySearch.search(snapshot.directory(), r.base(), r.scope(), r.filter(), props.maxResults());
+        DirectorySearch.search(
+            snapshot.directory(), r.base(), r.scope(), r.filter(), props.maxResults());
     if (outcome instanceof DirectorySearch.Referred ref) {
       return redirect(ref.referral(), rawDn, rawQuery);
     }
@@ -68,11 +73,13 @@ public final class LdapUrlHandler {
     return answer(request, r, (DirectorySearch.Found) outcome, path);
   }
 
-  private Mono<ServerResponse> answer(ServerRequest request, Request r, DirectorySearch.Found found, String path) {
+  private Mono<ServerResponse> answer(
+      ServerRequest request, Request r, DirectorySearch.Found found, String path) {
     if (found.sizeLimitExceeded()) {
       return Problems.response(
           ErrorType.BAD_REQUEST,
-          "more than " + props.maxResults() + " entries match; narrow the scope or the filter", path);
+          "more than " + props.maxResults() + " entries match; narrow the scope or the filter",
+          path);
     }
     List<LdapResults.EntryValues> values = values(found, r);
     Published single = LdapResults.single(values);
@@ -93,7 +100,10 @@ public final class LdapUrlHandler {
         .bodyValue(LdapResults.json(values));
   }
 
-  /** The values a search answers with; with named attributes, entries that hold none of them drop out. */
+  /**
+   * The values a search answers with; with named attributes, entries that hold none of them drop
+   * out.
+   */
   private static List<LdapResults.EntryValues> values(DirectorySearch.Found found, Request r) {
     List<LdapResults.EntryValues> values = LdapResults.select(found.nodes(), r.attributes());
     if (!r.attributes().isEmpty()) {
@@ -104,19 +114,22 @@ public final class LdapUrlHandler {
 
   /**
    * The single pre-encoded object a parsed lookup answers with as a bare DER body, or {@code null}
-   * whenever {@link #serve} answers anything else (a referral, no entry, a size limit, several values):
-   * the fast path answers only what this returns and leaves the rest to {@link #serve}.
+   * whenever {@link #serve} answers anything else (a referral, no entry, a size limit, several
+   * values): the fast path answers only what this returns and leaves the rest to {@link #serve}.
    */
-  static @Nullable Published single(RepositorySnapshot snapshot, Request r, RepositoryProperties props) {
+  static @Nullable Published single(
+      RepositorySnapshot snapshot, Request r, RepositoryProperties props) {
     DirectorySearch.Outcome outcome =
-        DirectorySearch.search(snapshot.directory(), r.base(), r.scope(), r.filter(), props.maxResults());
+        DirectorySearch.search(
+            snapshot.directory(), r.base(), r.scope(), r.filter(), props.maxResults());
     if (!(outcome instanceof DirectorySearch.Found found) || found.sizeLimitExceeded()) {
       return null;
     }
     return LdapResults.single(values(found, r));
   }
 
-  private static Mono<ServerResponse> redirect(Referral ref, String rawDn, @Nullable String rawQuery) {
+  private static Mono<ServerResponse> redirect(
+      Referral ref, String rawDn, @Nullable String rawQuery) {
     String q = rawQuery == null ? "" : "?" + rawQuery;
     String target =
         ref.httpUrl() != null
@@ -137,7 +150,8 @@ public final class LdapUrlHandler {
   static Request parse(String rawDn, @Nullable String rawQuery, int maxFilterLength) {
     String dnText = Percent.decode(rawDn, false);
     if (dnText.isBlank()) {
-      throw new IllegalArgumentException("missing DN; expected /ldap/{dn}?{attributes}?{scope}?{filter}");
+      throw new IllegalArgumentException(
+          "missing DN; expected /ldap/{dn}?{attributes}?{scope}?{filter}");
     }
     DN base;
     try {
@@ -147,7 +161,8 @@ public final class LdapUrlHandler {
     }
     String[] parts = rawQuery == null ? new String[0] : rawQuery.split("\\?", -1);
     if (parts.length > 4) {
-      throw new IllegalArgumentException("too many '?' parts; expected attributes?scope?filter?extensions");
+      throw new IllegalArgumentException(
+          "too many '?' parts; expected attributes?scope?filter?extensions");
     }
     List<String> attributes = new ArrayList<>();
     if (parts.length > 0 && !parts[0].isEmpty()) {
@@ -169,7 +184,10 @@ public final class LdapUrlHandler {
           case "sub" -> SearchScope.SUB;
           default -> throw new IllegalArgumentException("scope must be base, one or sub");
         };
-    String filterText = parts.length > 2 && !parts[2].isEmpty() ? Percent.decode(parts[2], false) : "(objectClass=*)";
+    String filterText =
+        parts.length > 2 && !parts[2].isEmpty()
+            ? Percent.decode(parts[2], false)
+            : "(objectClass=*)";
     if (filterText.length() > maxFilterLength) {
       throw new IllegalArgumentException("filter longer than " + maxFilterLength + " characters");
     }
@@ -178,7 +196,8 @@ public final class LdapUrlHandler {
       filter = Filter.create(filterText);
     } catch (LDAPException e) {
       throw new IllegalArgumentException(
-          "malformed filter: " + DirectoryNames.reason(e, "not an RFC 4515 filter (e.g. (objectClass=*))"));
+          "malformed filter: "
+              + DirectoryNames.reason(e, "not an RFC 4515 filter (e.g. (objectClass=*))"));
     }
     DirectorySearch.checkFilter(filter);
     if (parts.length > 3) {

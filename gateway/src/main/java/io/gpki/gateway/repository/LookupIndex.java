@@ -6,14 +6,15 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The RFC 4387 search indexes of one snapshot: every (attribute, value) pair maps to its pre-encoded
- * answer (one DER object, or a {@code multipart/mixed} body of several), so a lookup is one hash-map
- * read. Keys whose result set exceeds the configured limit map to their count in {@code tooMany}.
+ * The RFC 4387 search indexes of one snapshot: every (attribute, value) pair maps to its
+ * pre-encoded answer (one DER object, or a {@code multipart/mixed} body of several), so a lookup is
+ * one hash-map read. Keys whose result set exceeds the configured limit map to their count in
+ * {@code tooMany}.
  *
  * <p>The snapshot holds CA and labelled end-entity certificates only. A certificate answer is the
  * whole answer unless its key is in {@code sharedCertificateKeys} (an unlabelled end-entity
- * certificate in the store has it too, e.g. every certificate a CA issued shares its {@code iHash});
- * shared keys and misses need the store's search ({@link StoreLookup}).
+ * certificate in the store has it too, e.g. every certificate a CA issued shares its {@code
+ * iHash}); shared keys and misses need the store's search ({@link StoreLookup}).
  *
  * @param certificates the certificate store's answers
  * @param crls the CRL store's answers
@@ -21,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * @param sharedCertificateKeys certificate keys whose answer here is incomplete
  */
 public record LookupIndex(
-    Map<String, Published> certificates, Map<String, Published> crls, Map<String, Integer> tooMany,
+    Map<String, Published> certificates,
+    Map<String, Published> crls,
+    Map<String, Integer> tooMany,
     Set<String> sharedCertificateKeys) {
 
   /** An empty index. */

@@ -35,8 +35,8 @@ import org.bouncycastle.cert.X509CertificateHolder;
 
 /**
  * Builds the {@link LookupIndex}: for each certificate its RFC 4387 keys (certHash, iHash, sHash,
- * iAndSHash, sKIDHash, name, cn, uri/email), for each current CRL/ARL its issuer's iHash, sKIDHash and
- * name.
+ * iAndSHash, sKIDHash, name, cn, uri/email), for each current CRL/ARL its issuer's iHash, sKIDHash
+ * and name.
  */
 final class LookupIndexBuilder {
 
@@ -50,11 +50,14 @@ final class LookupIndexBuilder {
   }
 
   /**
-   * @param sharedCertificateKeys index keys ({@link LookupIndex#key}) that certificates outside {@code
-   *     certs} also have
+   * @param sharedCertificateKeys index keys ({@link LookupIndex#key}) that certificates outside
+   *     {@code certs} also have
    */
   LookupIndex build(
-      List<CertificateRecord> certs, List<CaRecord> cas, List<CrlRecord> crls, Set<String> sharedCertificateKeys) {
+      List<CertificateRecord> certs,
+      List<CaRecord> cas,
+      List<CrlRecord> crls,
+      Set<String> sharedCertificateKeys) {
     Map<String, Set<CertificateRecord>> certKeys = new LinkedHashMap<>();
     for (CertificateRecord c : certs) {
       for (String k : certificateKeys(c)) {
@@ -72,17 +75,35 @@ final class LookupIndexBuilder {
     }
     Map<String, Integer> tooMany = new HashMap<>();
     Map<String, Published> certIndex =
-        answers(certKeys, CERTS, tooMany, SnapshotBuilder::certificate, CertificateRecord::der,
+        answers(
+            certKeys,
+            CERTS,
+            tooMany,
+            SnapshotBuilder::certificate,
+            CertificateRecord::der,
             SnapshotBuilder.PKIX_CERT);
     Map<String, Published> crlIndex =
-        answers(crlKeys, CRLS, tooMany, LookupIndexBuilder::crl, CrlRecord::der, SnapshotBuilder.PKIX_CRL);
+        answers(
+            crlKeys,
+            CRLS,
+            tooMany,
+            LookupIndexBuilder::crl,
+            CrlRecord::der,
+            SnapshotBuilder.PKIX_CRL);
     return new LookupIndex(
-        Map.copyOf(certIndex), Map.copyOf(crlIndex), Map.copyOf(tooMany), Set.copyOf(sharedCertificateKeys));
+        Map.copyOf(certIndex),
+        Map.copyOf(crlIndex),
+        Map.copyOf(tooMany),
+        Set.copyOf(sharedCertificateKeys));
   }
 
   private <T> Map<String, Published> answers(
-      Map<String, Set<T>> keys, String store, Map<String, Integer> tooMany, Function<T, Published> one,
-      Function<T, byte[]> der, String partType) {
+      Map<String, Set<T>> keys,
+      String store,
+      Map<String, Integer> tooMany,
+      Function<T, Published> one,
+      Function<T, byte[]> der,
+      String partType) {
     Map<T, Published> singles = new HashMap<>();
     Map<String, Published> out = new HashMap<>();
     for (Map.Entry<String, Set<T>> e : keys.entrySet()) {
@@ -94,14 +115,18 @@ final class LookupIndexBuilder {
       } else {
         out.put(
             e.getKey(),
-            several(hits.stream().map(der).toList(), hits.stream().map(h -> singles.computeIfAbsent(h, one)).toList(),
+            several(
+                hits.stream().map(der).toList(),
+                hits.stream().map(h -> singles.computeIfAbsent(h, one)).toList(),
                 partType));
       }
     }
     return out;
   }
 
-  /** The answer for certificates found in the store: the DER of one, or a multipart body of several. */
+  /**
+   * The answer for certificates found in the store: the DER of one, or a multipart body of several.
+   */
   static Published certificates(List<CertificateRecord> hits) {
     if (hits.size() == 1) {
       return SnapshotBuilder.certificate(hits.get(0));
@@ -112,18 +137,33 @@ final class LookupIndexBuilder {
         SnapshotBuilder.PKIX_CERT);
   }
 
-  /** A {@code multipart/mixed} answer (RFC 4387 section 2.1: several results), one part per object. */
+  /**
+   * A {@code multipart/mixed} answer (RFC 4387 section 2.1: several results), one part per object.
+   */
   private static Published several(List<byte[]> ders, List<Published> each, String partType) {
     Multipart.Body body = Multipart.mixed(ders, partType);
     return new Published(
-        body.bytes(), body.contentType(), SnapshotBuilder.etag(body.bytes()),
-        each.stream().map(Published::lastModified).max(java.util.Comparator.naturalOrder()).orElseThrow(),
-        each.stream().map(Published::nextUpdate).filter(java.util.Objects::nonNull)
-            .min(java.util.Comparator.naturalOrder()).orElse(null));
+        body.bytes(),
+        body.contentType(),
+        SnapshotBuilder.etag(body.bytes()),
+        each.stream()
+            .map(Published::lastModified)
+            .max(java.util.Comparator.naturalOrder())
+            .orElseThrow(),
+        each.stream()
+            .map(Published::nextUpdate)
+            .filter(java.util.Objects::nonNull)
+            .min(java.util.Comparator.naturalOrder())
+            .orElse(null));
   }
 
   static Published crl(CrlRecord l) {
-    return new Published(l.der(), SnapshotBuilder.PKIX_CRL, SnapshotBuilder.etag(l.sha256()), l.thisUpdate(), l.nextUpdate());
+    return new Published(
+        l.der(),
+        SnapshotBuilder.PKIX_CRL,
+        SnapshotBuilder.etag(l.sha256()),
+        l.thisUpdate(),
+        l.nextUpdate());
   }
 
   /** Every index key of one certificate. */
@@ -136,8 +176,16 @@ final class LookupIndexBuilder {
     keys.add(
         LookupIndex.key(
             "iAndSHash",
-            Hashes.sha1Value(der(new DERSequence(new ASN1Encodable[] {x.getIssuer(), new ASN1Integer(x.getSerialNumber())})))));
-    keys.add(LookupIndex.key("sKIDHash", Hashes.encode(Hashes.sha1(x.getSubjectPublicKeyInfo().getPublicKeyData().getBytes()))));
+            Hashes.sha1Value(
+                der(
+                    new DERSequence(
+                        new ASN1Encodable[] {
+                          x.getIssuer(), new ASN1Integer(x.getSerialNumber())
+                        })))));
+    keys.add(
+        LookupIndex.key(
+            "sKIDHash",
+            Hashes.encode(Hashes.sha1(x.getSubjectPublicKeyInfo().getPublicKeyData().getBytes()))));
     SubjectKeyIdentifier ski = SubjectKeyIdentifier.fromExtensions(x.getExtensions());
     if (ski != null && ski.getKeyIdentifier().length == 20) {
       keys.add(LookupIndex.key("sKIDHash", Hashes.encode(ski.getKeyIdentifier())));
@@ -152,7 +200,8 @@ final class LookupIndexBuilder {
       keys.add(LookupIndex.key("email", mail.toLowerCase(Locale.ROOT)));
       keys.add(LookupIndex.key("uri", mail.toLowerCase(Locale.ROOT)));
     }
-    GeneralNames sans = GeneralNames.fromExtensions(x.getExtensions(), Extension.subjectAlternativeName);
+    GeneralNames sans =
+        GeneralNames.fromExtensions(x.getExtensions(), Extension.subjectAlternativeName);
     if (sans != null) {
       for (GeneralName n : sans.getNames()) {
         String v = n.getName().toString().toLowerCase(Locale.ROOT);
@@ -162,8 +211,9 @@ final class LookupIndexBuilder {
             keys.add(LookupIndex.key("uri", v));
             keys.add(LookupIndex.key("uri", "mailto:" + v));
           }
-          case GeneralName.dNSName, GeneralName.uniformResourceIdentifier -> keys.add(LookupIndex.key("uri", v));
-          default -> { }
+          case GeneralName.dNSName, GeneralName.uniformResourceIdentifier ->
+              keys.add(LookupIndex.key("uri", v));
+          default -> {}
         }
       }
     }
@@ -179,7 +229,8 @@ final class LookupIndexBuilder {
       X509CRLHolder crl = new X509CRLHolder(l.der());
       AuthorityKeyIdentifier aki = AuthorityKeyIdentifier.fromExtensions(crl.getExtensions());
       if (aki != null && aki.getKeyIdentifierObject() != null) {
-        keys.add(LookupIndex.key("sKIDHash", Hashes.encode(aki.getKeyIdentifierObject().getOctets())));
+        keys.add(
+            LookupIndex.key("sKIDHash", Hashes.encode(aki.getKeyIdentifierObject().getOctets())));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -187,7 +238,8 @@ final class LookupIndexBuilder {
     return keys;
   }
 
-  private static List<String> values(X500Name name, org.bouncycastle.asn1.ASN1ObjectIdentifier type) {
+  private static List<String> values(
+      X500Name name, org.bouncycastle.asn1.ASN1ObjectIdentifier type) {
     List<String> out = new ArrayList<>();
     for (RDN rdn : name.getRDNs(type)) {
       for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {

@@ -6,8 +6,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * RFC 4387 section 2: several results come back as {@code multipart/mixed} (RFC 2046), one DER object
- * per part with its own content type.
+ * RFC 4387 section 2: several results come back as {@code multipart/mixed} (RFC 2046), one DER
+ * object per part with its own content type.
  */
 final class Multipart {
 
@@ -28,8 +28,15 @@ final class Multipart {
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] part : parts) {
-      out.writeBytes(("--" + boundary + "\r\nContent-Type: " + partType + "\r\nContent-Length: "
-              + part.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(
+          ("--"
+                  + boundary
+                  + "\r\nContent-Type: "
+                  + partType
+                  + "\r\nContent-Length: "
+                  + part.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       out.writeBytes(part);
       out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
     }

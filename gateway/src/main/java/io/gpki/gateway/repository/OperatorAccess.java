@@ -4,8 +4,8 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import reactor.core.publisher.Mono;
 
 /**
- * The role check in front of the repository's operator endpoints. The operations issue implements it
- * with mTLS client certificates and roles; until then {@link #flag} allows everything only when
+ * The role check in front of the repository's operator endpoints. The operations issue implements
+ * it with mTLS client certificates and roles; until then {@link #flag} allows everything only when
  * {@code gpki.repository.operator-api-enabled=true} and denies otherwise.
  */
 @FunctionalInterface

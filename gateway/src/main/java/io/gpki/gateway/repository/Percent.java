@@ -1,10 +1,10 @@
 package io.gpki.gateway.repository;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 
 /** Strict RFC 3986 percent-decoding to UTF-8 (no {@code +}-as-space unless asked). */
 final class Percent {
@@ -31,7 +31,8 @@ final class Percent {
         int hi = Character.digit(raw.charAt(i + 1), 16);
         int lo = Character.digit(raw.charAt(i + 2), 16);
         if (hi < 0 || lo < 0) {
-          throw new IllegalArgumentException("bad percent escape %" + raw.charAt(i + 1) + raw.charAt(i + 2));
+          throw new IllegalArgumentException(
+              "bad percent escape %" + raw.charAt(i + 1) + raw.charAt(i + 2));
         }
         out.write(hi << 4 | lo);
         i += 2;
@@ -53,7 +54,10 @@ final class Percent {
     }
   }
 
-  /** Percent-encodes as DNs appear in LDAP URLs; the one encoder is {@code RepositoryUrls.percentEncode}. */
+  /**
+   * Percent-encodes as DNs appear in LDAP URLs; the one encoder is {@code
+   * RepositoryUrls.percentEncode}.
+   */
   static String encode(String s) {
     return io.gpki.gateway.ca.RepositoryUrls.percentEncode(s);
   }

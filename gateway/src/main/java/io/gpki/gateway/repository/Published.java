@@ -13,4 +13,8 @@ import org.jspecify.annotations.Nullable;
  * @param nextUpdate for CRLs/ARLs, the list's nextUpdate; caching never runs past it
  */
 public record Published(
-    byte[] body, String contentType, String etag, Instant lastModified, @Nullable Instant nextUpdate) {}
+    byte[] body,
+    String contentType,
+    String etag,
+    Instant lastModified,
+    @Nullable Instant nextUpdate) {}

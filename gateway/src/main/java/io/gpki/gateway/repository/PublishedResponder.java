@@ -13,8 +13,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -24,8 +24,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * Writes one {@link Published} object for every HTTP interface: ETag, Last-Modified, Cache-Control
- * that never runs past a list's nextUpdate, conditional GET (304) and, for a list past its nextUpdate,
- * a Warning header and the {@code gpki.repository.stale.served} counter.
+ * that never runs past a list's nextUpdate, conditional GET (304) and, for a list past its
+ * nextUpdate, a Warning header and the {@code gpki.repository.stale.served} counter.
  */
 public final class PublishedResponder {
 
@@ -75,11 +75,16 @@ public final class PublishedResponder {
    */
   public record HeaderSet(Map<String, String> values, boolean stale) {}
 
-  /** The headers every response for {@code p} carries at {@code now} (the fast path caches them per second). */
+  /**
+   * The headers every response for {@code p} carries at {@code now} (the fast path caches them per
+   * second).
+   */
   public HeaderSet headers(Published p, Instant now) {
     Map<String, String> h = new LinkedHashMap<>();
     h.put(HttpHeaders.ETAG, p.etag());
-    h.put(HttpHeaders.LAST_MODIFIED, HTTP_DATE.format(p.lastModified().truncatedTo(ChronoUnit.SECONDS)));
+    h.put(
+        HttpHeaders.LAST_MODIFIED,
+        HTTP_DATE.format(p.lastModified().truncatedTo(ChronoUnit.SECONDS)));
     h.put(HttpHeaders.CACHE_CONTROL, cacheControl(p, now));
     boolean stale = false;
     if (p.nextUpdate() != null) {

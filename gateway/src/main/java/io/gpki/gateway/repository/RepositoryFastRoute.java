@@ -1,7 +1,7 @@
 package io.gpki.gateway.repository;
 
-import java.util.Objects;
 import io.gpki.gateway.web.FastPath;
+import io.gpki.gateway.web.SharedFile;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -9,37 +9,38 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
-import io.gpki.gateway.web.SharedFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.MediaType;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import org.jspecify.annotations.Nullable;
-import org.springframework.http.MediaType;
 
 /**
- * The repository's answers on the {@link FastPath}: plain file URLs, RFC 4387 hits and single-valued
- * LDAP-over-HTTP hits of the current snapshot, resolved by the same code the WebFlux handlers use
- * ({@link RepositorySnapshot#get}, {@link Rfc4387Handler#parse}/{@link Rfc4387Handler#completeHit},
- * {@link LdapUrlHandler#parse}/{@link LdapUrlHandler#single}) and with the same headers
- * ({@link PublishedResponder#headers}). Anything else (errors, misses, referrals, several LDAP values,
- * store-backed objects) returns {@code null} and WebFlux answers it.
+ * The repository's answers on the {@link FastPath}: plain file URLs, RFC 4387 hits and
+ * single-valued LDAP-over-HTTP hits of the current snapshot, resolved by the same code the WebFlux
+ * handlers use ({@link RepositorySnapshot#get}, {@link Rfc4387Handler#parse}/{@link
+ * Rfc4387Handler#completeHit}, {@link LdapUrlHandler#parse}/{@link LdapUrlHandler#single}) and with
+ * the same headers ({@link PublishedResponder#headers}). Anything else (errors, misses, referrals,
+ * several LDAP values, store-backed objects) returns {@code null} and WebFlux answers it.
  *
- * <p>Per snapshot it remembers each request target's resolution (bounded; misses too), so a repeated
- * lookup is one map read; each object's body lives once in a shared direct buffer and its headers are
- * rebuilt once per second (Cache-Control counts down to nextUpdate). Bodies of at least
- * {@value #FILE_THRESHOLD} bytes (CRLs with many entries) are also written, off the event loop, to an
- * unlinked temporary file and then go out with sendfile, as nginx serves static files. Each answer is recorded in
- * {@link AccessStatistics} like any other, from arrival to the last byte written.
+ * <p>Per snapshot it remembers each request target's resolution (bounded; misses too), so a
+ * repeated lookup is one map read; each object's body lives once in a shared direct buffer and its
+ * headers are rebuilt once per second (Cache-Control counts down to nextUpdate). Bodies of at least
+ * {@value #FILE_THRESHOLD} bytes (CRLs with many entries) are also written, off the event loop, to
+ * an unlinked temporary file and then go out with sendfile, as nginx serves static files. Each
+ * answer is recorded in {@link AccessStatistics} like any other, from arrival to the last byte
+ * written.
  */
 public final class RepositoryFastRoute implements FastPath.Route {
 
@@ -51,8 +52,10 @@ public final class RepositoryFastRoute implements FastPath.Route {
   private final RepositoryProperties props;
   private final AccessStatistics statistics;
   private final Clock clock;
+
   /** Where large bodies are written once per snapshot for sendfile; {@code null}: buffers only. */
   private final @Nullable Path fileDir;
+
   private final Scheduler fileWriter;
   private final AtomicReference<Memo> memo;
 
@@ -84,14 +87,18 @@ public final class RepositoryFastRoute implements FastPath.Route {
       dir.toFile().deleteOnExit(); // files in it are unlinked as soon as they are open
       return dir;
     } catch (IOException e) {
-      LOG.warn("repository fast path: no temporary directory for sendfile bodies, serving from memory", e);
+      LOG.warn(
+          "repository fast path: no temporary directory for sendfile bodies, serving from memory",
+          e);
       return null;
     }
   }
 
   @Override
-  @SuppressWarnings("ReferenceEquality") // identity is the point: the memo belongs to this very snapshot
-  public FastPath.@Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+  @SuppressWarnings(
+      "ReferenceEquality") // identity is the point: the memo belongs to this very snapshot
+  public FastPath.@Nullable Answer answer(
+      HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
     RepositorySnapshot snapshot = snapshots.current();
     if (method == HttpMethod.POST || !snapshot.loaded()) {
       return null;
@@ -150,7 +157,10 @@ public final class RepositoryFastRoute implements FastPath.Route {
             .subscribeOn(fileWriter)
             .subscribe(
                 f -> adopt(e, f),
-                err -> LOG.warn("repository fast path: could not write a sendfile body, serving from memory", err));
+                err ->
+                    LOG.warn(
+                        "repository fast path: could not write a sendfile body, serving from memory",
+                        err));
       }
       return e;
     }
@@ -194,18 +204,25 @@ public final class RepositoryFastRoute implements FastPath.Route {
 
   private static final Target MISS = new Target(null, "", "", null);
 
-  /** A request target's resolution: the object and the statistics labels its requests count under. */
+  /**
+   * A request target's resolution: the object and the statistics labels its requests count under.
+   */
   private static final class Target {
     final @Nullable Encoded object;
     final FastPath.Completion written;
     volatile @Nullable Stamped current;
 
-    Target(@Nullable Encoded object, String iface, String kind, @Nullable AccessStatistics statistics) {
+    Target(
+        @Nullable Encoded object,
+        String iface,
+        String kind,
+        @Nullable AccessStatistics statistics) {
       this.object = object;
       this.written =
           statistics == null
               ? nanos -> {}
-              : nanos -> statistics.record(iface, kind, nanos < 0 ? "error" : "ok", Math.max(nanos, 0));
+              : nanos ->
+                  statistics.record(iface, kind, nanos < 0 ? "error" : "ok", Math.max(nanos, 0));
     }
 
     Stamped at(long second, PublishedResponder responder) {
@@ -223,11 +240,16 @@ public final class RepositoryFastRoute implements FastPath.Route {
       PublishedResponder.HeaderSet set = responder.headers(p, Instant.ofEpochSecond(second));
       HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
       // Rendered as WebFlux renders it, so both paths send identical headers.
-      h.set(HttpHeaderNames.CONTENT_TYPE, new AsciiString(MediaType.parseMediaType(p.contentType()).toString()));
+      h.set(
+          HttpHeaderNames.CONTENT_TYPE,
+          new AsciiString(MediaType.parseMediaType(p.contentType()).toString()));
       h.set(HttpHeaderNames.CONTENT_LENGTH, p.body().length);
-      set.values().forEach((name, value) -> h.set(AsciiString.cached(name), new AsciiString(value)));
+      set.values()
+          .forEach((name, value) -> h.set(AsciiString.cached(name), new AsciiString(value)));
       return new Stamped(
-          second, new FastPath.Answer(HttpResponseStatus.OK, h, e.body, written, () -> e.file), set.stale());
+          second,
+          new FastPath.Answer(HttpResponseStatus.OK, h, e.body, written, () -> e.file),
+          set.stale());
     }
   }
 
@@ -248,7 +270,8 @@ public final class RepositoryFastRoute implements FastPath.Route {
           if (rawQuery != null || path.indexOf('%') >= 0) {
             return MISS; // WebFlux's path matching and decoding decide those
           }
-          String key = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+          String key =
+              path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
           p = snapshot.get(key);
           kind = AccessStatistics.fileKind(key);
         }
@@ -256,7 +279,8 @@ public final class RepositoryFastRoute implements FastPath.Route {
           boolean certs = iface.equals(AccessStatistics.RFC4387_CERTS);
           String store = certs ? LookupIndexBuilder.CERTS : LookupIndexBuilder.CRLS;
           Rfc4387Handler.Query query =
-              Rfc4387Handler.parse(rawQuery, certs ? Rfc4387Handler.CERT_ATTRIBUTES : Rfc4387Handler.CRL_ATTRIBUTES);
+              Rfc4387Handler.parse(
+                  rawQuery, certs ? Rfc4387Handler.CERT_ATTRIBUTES : Rfc4387Handler.CRL_ATTRIBUTES);
           if (snapshot.lookups().overLimit(store, query.attribute(), query.value()) != null) {
             return MISS;
           }

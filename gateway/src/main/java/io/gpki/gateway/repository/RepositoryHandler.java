@@ -16,7 +16,8 @@ import reactor.core.publisher.Mono;
 /**
  * Serves the repository's plain file URLs (the ones certificates name) from the in-memory snapshot,
  * with ETag, Last-Modified, Cache-Control that never runs past a list's nextUpdate, conditional GET
- * (304) and HEAD. Archived lists and end-entity certificates outside the snapshot come from the store.
+ * (304) and HEAD. Archived lists and end-entity certificates outside the snapshot come from the
+ * store.
  */
 public final class RepositoryHandler {
 
@@ -49,7 +50,8 @@ public final class RepositoryHandler {
     }
     RepositorySnapshot snapshot = snapshots.current();
     if (!snapshot.loaded()) {
-      return Problems.response(ErrorType.NOT_READY, "the repository is loading; retry shortly", path);
+      return Problems.response(
+          ErrorType.NOT_READY, "the repository is loading; retry shortly", path);
     }
     Published hit = snapshot.get(path);
     if (hit != null) {
@@ -76,11 +78,15 @@ public final class RepositoryHandler {
                   respond(
                       request,
                       new Published(
-                          l.der(), SnapshotBuilder.PKIX_CRL, SnapshotBuilder.etag(l.sha256()),
-                          l.thisUpdate(), l.nextUpdate())))
+                          l.der(),
+                          SnapshotBuilder.PKIX_CRL,
+                          SnapshotBuilder.etag(l.sha256()),
+                          l.thisUpdate(),
+                          l.nextUpdate())))
           .switchIfEmpty(notFound(path));
     }
-    if (path.startsWith(RepositoryUrls.PREFIX + "/certs/") || path.startsWith(RepositoryUrls.PREFIX + "/crl/")
+    if (path.startsWith(RepositoryUrls.PREFIX + "/certs/")
+        || path.startsWith(RepositoryUrls.PREFIX + "/crl/")
         || path.startsWith(RepositoryUrls.PREFIX + "/arl/")) {
       return Problems.response(
           ErrorType.BAD_REQUEST,

@@ -14,12 +14,16 @@ public final class RepositoryInterfaces {
 
   /** RFC 4387 certificate store. */
   public static final String CERT_STORE = "/certificates/search.cgi";
+
   /** RFC 4387 CRL store. */
   public static final String CRL_STORE = "/crls/search.cgi";
+
   /** LDAP URLs over HTTP: {@code /ldap/{dn}?{attributes}?{scope}?{filter}}. */
   public static final String LDAP_HTTP = "/ldap";
+
   /** Operator API for referrals. */
   public static final String REFERRALS_API = "/api/v1/operations/referrals";
+
   /** Access statistics report. */
   public static final String ACCESS_REPORT = "/api/v1/operations/repository/access-report";
 
@@ -33,11 +37,14 @@ public final class RepositoryInterfaces {
   }
 
   /**
-   * @param demoRegistration the {@code demo.lra} section of the index (where the demo LRA's operator
-   *     credentials are); empty when there is no demo LRA
+   * @param demoRegistration the {@code demo.lra} section of the index (where the demo LRA's
+   *     operator credentials are); empty when there is no demo LRA
    */
   public RepositoryInterfaces(
-      RepositoryUrls urls, String ldapHost, IntSupplier ldapPort, Supplier<Map<String, Object>> demoRegistration) {
+      RepositoryUrls urls,
+      String ldapHost,
+      IntSupplier ldapPort,
+      Supplier<Map<String, Object>> demoRegistration) {
     this.urls = urls;
     this.ldapHost = ldapHost;
     this.ldapPort = ldapPort;

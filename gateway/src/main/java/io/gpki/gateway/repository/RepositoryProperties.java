@@ -32,19 +32,19 @@ public record RepositoryProperties(
     @DefaultValue @Valid Ldap ldap) {
 
   /**
-   * Per-interface admission for HTTP lookups (files, RFC 4387 certificate store, RFC 4387 CRL store,
-   * LDAP over HTTP): at most {@code maxConcurrent} requests in progress each, at most {@code maxQueue}
-   * waiting; a request that cannot start within {@code queueTimeout} or finds the queue full gets 503
-   * with Retry-After.
+   * Per-interface admission for HTTP lookups (files, RFC 4387 certificate store, RFC 4387 CRL
+   * store, LDAP over HTTP): at most {@code maxConcurrent} requests in progress each, at most {@code
+   * maxQueue} waiting; a request that cannot start within {@code queueTimeout} or finds the queue
+   * full gets 503 with Retry-After.
    *
    * @param maxConcurrent requests in progress per interface
    * @param maxQueue requests waiting per interface
    * @param queueTimeout longest wait for a slot
    * @param readTimeout longest pause while the server reads a request (slow clients)
    * @param requestTimeout longest time to receive a whole request
-   * @param fastPath answer unconditional GET/HEAD hits of pre-encoded objects on the event loop, ahead
-   *     of WebFlux (see {@code docs/repository.md}); such answers complete without waiting and are not
-   *     counted against {@code maxConcurrent}
+   * @param fastPath answer unconditional GET/HEAD hits of pre-encoded objects on the event loop,
+   *     ahead of WebFlux (see {@code docs/repository.md}); such answers complete without waiting
+   *     and are not counted against {@code maxConcurrent}
    */
   public record Http(
       @DefaultValue("256") @Min(1) int maxConcurrent,

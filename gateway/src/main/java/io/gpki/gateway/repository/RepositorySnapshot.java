@@ -5,9 +5,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An immutable, pre-encoded view of what the repository publishes: keyed by request path, by RFC 4387
- * search key, and as a directory tree. Built from one consistent store read and swapped atomically;
- * requests never query the database for anything in it.
+ * An immutable, pre-encoded view of what the repository publishes: keyed by request path, by RFC
+ * 4387 search key, and as a directory tree. Built from one consistent store read and swapped
+ * atomically; requests never query the database for anything in it.
  *
  * @param changeLogHead the change-log position it reflects
  * @param builtAt when it was built
@@ -24,7 +24,8 @@ public record RepositorySnapshot(
 
   /** The empty snapshot served before the first load completes. */
   public static RepositorySnapshot empty() {
-    return new RepositorySnapshot(-1, Instant.EPOCH, Map.of(), LookupIndex.empty(), Directory.empty());
+    return new RepositorySnapshot(
+        -1, Instant.EPOCH, Map.of(), LookupIndex.empty(), Directory.empty());
   }
 
   /** Whether a real load has happened. */

@@ -1,7 +1,6 @@
 package io.gpki.gateway.repository;
 
 import io.gpki.gateway.BackgroundLoop;
-import java.util.Objects;
 import io.gpki.gateway.ca.RepositoryUrls;
 import io.gpki.sync.CertificateLookupOverlap;
 import io.gpki.sync.ChangeLogReader;
@@ -14,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -25,13 +25,13 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Holds the current {@link RepositorySnapshot} and rebuilds it when the change log moves: at once on a
- * local change signal, and by polling the change-log head (changes made by another node or process).
- * When the store is unreachable the last snapshot keeps being served.
+ * Holds the current {@link RepositorySnapshot} and rebuilds it when the change log moves: at once
+ * on a local change signal, and by polling the change-log head (changes made by another node or
+ * process). When the store is unreachable the last snapshot keeps being served.
  *
  * <p>A snapshot never replaces a CRL/ARL with one of an equal or lower number: if a load returns an
- * older list for a CA and scope (a store restored from a backup, a re-seeded replica), the list served
- * so far stays. Relying parties never see a CRL number go backwards at this node.
+ * older list for a CA and scope (a store restored from a backup, a re-seeded replica), the list
+ * served so far stays. Relying parties never see a CRL number go backwards at this node.
  */
 public final class RepositorySnapshots {
 
@@ -40,7 +40,8 @@ public final class RepositorySnapshots {
   private final AtomicReference<RepositorySnapshot> current =
       new AtomicReference<>(RepositorySnapshot.empty());
   // The lists the current snapshot serves, by "ca/scope".
-  private final AtomicReference<Map<String, CrlRecord>> servedLists = new AtomicReference<>(Map.of());
+  private final AtomicReference<Map<String, CrlRecord>> servedLists =
+      new AtomicReference<>(Map.of());
   private final RepositoryContentSource content;
   private final ChangeLogReader changeLog;
   private final ReferralLookup referrals;
@@ -57,18 +58,29 @@ public final class RepositorySnapshots {
    * @param clock the clock
    */
   public RepositorySnapshots(
-      RepositoryContentSource content, ChangeLogReader changeLog, ReferralLookup referrals,
-      RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock) {
+      RepositoryContentSource content,
+      ChangeLogReader changeLog,
+      ReferralLookup referrals,
+      RepositoryUrls urls,
+      RepositoryInterfaces interfaces,
+      int maxResults,
+      Clock clock) {
     this(content, changeLog, referrals, urls, interfaces, maxResults, clock, null);
   }
 
   /**
-   * @param overlap which certificate keys the store's unlabelled end-entity certificates share with the
-   *     snapshot's, read after each load; {@code null}: none (a snapshot-only certificate store)
+   * @param overlap which certificate keys the store's unlabelled end-entity certificates share with
+   *     the snapshot's, read after each load; {@code null}: none (a snapshot-only certificate
+   *     store)
    */
   public RepositorySnapshots(
-      RepositoryContentSource content, ChangeLogReader changeLog, ReferralLookup referrals,
-      RepositoryUrls urls, RepositoryInterfaces interfaces, int maxResults, Clock clock,
+      RepositoryContentSource content,
+      ChangeLogReader changeLog,
+      ReferralLookup referrals,
+      RepositoryUrls urls,
+      RepositoryInterfaces interfaces,
+      int maxResults,
+      Clock clock,
       @Nullable CertificateLookupOverlap overlap) {
     this.overlap = overlap;
     this.content = content;
@@ -85,18 +97,23 @@ public final class RepositorySnapshots {
   /** Loads and installs a new snapshot. */
   public Mono<RepositorySnapshot> refresh() {
     return Mono.zip(content.load(), referrals.referrals().collectList())
-        // The overlap is read after the content, so it covers every certificate stored before the load.
+        // The overlap is read after the content, so it covers every certificate stored before the
+        // load.
         .flatMap(
             t -> {
               RepositoryContent content = neverBackwards(t.getT1());
-              return sharedKeys().map(shared -> new Built(content, builder.build(content, t.getT2(), shared)));
+              return sharedKeys()
+                  .map(shared -> new Built(content, builder.build(content, t.getT2(), shared)));
             })
         .doOnNext(b -> servedLists.set(byList(b.content().latestCrls())))
         .map(Built::snapshot)
         .doOnNext(
             s -> {
               current.set(s);
-              LOG.info("repository snapshot at change-log seq {} ({} objects)", s.changeLogHead(), s.byPath().size());
+              LOG.info(
+                  "repository snapshot at change-log seq {} ({} objects)",
+                  s.changeLogHead(),
+                  s.byPath().size());
             });
   }
 
@@ -116,13 +133,21 @@ public final class RepositorySnapshots {
       } else if (l.number().compareTo(before.number()) < 0) {
         LOG.warn(
             "the store's {} of {} has number {}, below the {} served: keeping the served list",
-            l.scope(), l.caId(), l.number(), before.number());
+            l.scope(),
+            l.caId(),
+            l.number(),
+            before.number());
       }
     }
     List<CrlRecord> lists = new ArrayList<>(merged.values());
     return new RepositoryContent(
-        loaded.changeLogHead(), loaded.cas(), loaded.keys(), loaded.caCertificates(),
-        loaded.labeledCertificates(), lists, loaded.crossPairs());
+        loaded.changeLogHead(),
+        loaded.cas(),
+        loaded.keys(),
+        loaded.caCertificates(),
+        loaded.labeledCertificates(),
+        lists,
+        loaded.crossPairs());
   }
 
   private static Map<String, CrlRecord> byList(List<CrlRecord> lists) {
@@ -139,7 +164,8 @@ public final class RepositorySnapshots {
     if (overlap == null) {
       return Mono.just(Set.of());
     }
-    return overlap.sharedWithUnlabelled()
+    return overlap
+        .sharedWithUnlabelled()
         .map(k -> LookupIndex.key(k.attribute(), k.value()))
         .collect(Collectors.toUnmodifiableSet());
   }

@@ -1,10 +1,10 @@
 package io.gpki.gateway.repository;
 
-import java.util.Objects;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.web.InterfaceGate;
 import io.gpki.gateway.web.Problems;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
@@ -17,9 +17,9 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * In front of every repository lookup interface: rejects over-long queries (400), admits through the
- * interface's {@link InterfaceGate} (full: fast 503 with Retry-After), and records the request in
- * {@link AccessStatistics} with the time from arrival to the last byte written.
+ * In front of every repository lookup interface: rejects over-long queries (400), admits through
+ * the interface's {@link InterfaceGate} (full: fast 503 with Retry-After), and records the request
+ * in {@link AccessStatistics} with the time from arrival to the last byte written.
  */
 public final class RepositoryTrafficFilter implements WebFilter, Ordered {
 
@@ -31,10 +31,24 @@ public final class RepositoryTrafficFilter implements WebFilter, Ordered {
     RepositoryProperties.Http h = props.http();
     this.gates =
         Map.of(
-            AccessStatistics.FILES, new InterfaceGate(AccessStatistics.FILES, h.maxConcurrent(), h.maxQueue(), h.queueTimeout()),
-            AccessStatistics.RFC4387_CERTS, new InterfaceGate(AccessStatistics.RFC4387_CERTS, h.maxConcurrent(), h.maxQueue(), h.queueTimeout()),
-            AccessStatistics.RFC4387_CRLS, new InterfaceGate(AccessStatistics.RFC4387_CRLS, h.maxConcurrent(), h.maxQueue(), h.queueTimeout()),
-            AccessStatistics.LDAP_HTTP, new InterfaceGate(AccessStatistics.LDAP_HTTP, h.maxConcurrent(), h.maxQueue(), h.queueTimeout()));
+            AccessStatistics.FILES,
+                new InterfaceGate(
+                    AccessStatistics.FILES, h.maxConcurrent(), h.maxQueue(), h.queueTimeout()),
+            AccessStatistics.RFC4387_CERTS,
+                new InterfaceGate(
+                    AccessStatistics.RFC4387_CERTS,
+                    h.maxConcurrent(),
+                    h.maxQueue(),
+                    h.queueTimeout()),
+            AccessStatistics.RFC4387_CRLS,
+                new InterfaceGate(
+                    AccessStatistics.RFC4387_CRLS,
+                    h.maxConcurrent(),
+                    h.maxQueue(),
+                    h.queueTimeout()),
+            AccessStatistics.LDAP_HTTP,
+                new InterfaceGate(
+                    AccessStatistics.LDAP_HTTP, h.maxConcurrent(), h.maxQueue(), h.queueTimeout()));
     this.statistics = statistics;
     this.maxQueryLength = props.maxQueryLength();
   }
@@ -55,25 +69,36 @@ public final class RepositoryTrafficFilter implements WebFilter, Ordered {
     String kind = kind(iface, exchange, path);
     String rawQuery = exchange.getRequest().getURI().getRawQuery();
     if (rawQuery != null && rawQuery.length() > maxQueryLength) {
-      return problem(exchange, ErrorType.BAD_REQUEST, "query longer than " + maxQueryLength + " characters", path)
-          .doFinally(s -> statistics.record(iface, kind, "client-error", System.nanoTime() - start));
+      return problem(
+              exchange,
+              ErrorType.BAD_REQUEST,
+              "query longer than " + maxQueryLength + " characters",
+              path)
+          .doFinally(
+              s -> statistics.record(iface, kind, "client-error", System.nanoTime() - start));
     }
     InterfaceGate gate = Objects.requireNonNull(gates.get(iface), "a gate per interface");
     return gate.acquire()
         .flatMap(
             permit ->
-                chain.filter(exchange)
+                chain
+                    .filter(exchange)
                     .doFinally(
                         s -> {
                           gate.release();
-                          statistics.record(iface, kind, AccessStatistics.httpOutcome(status(exchange)), System.nanoTime() - start);
+                          statistics.record(
+                              iface,
+                              kind,
+                              AccessStatistics.httpOutcome(status(exchange)),
+                              System.nanoTime() - start);
                         })
                     .then(Mono.just(Boolean.TRUE)))
         .onErrorResume(
             InterfaceGate.Busy.class,
             busy ->
                 problem(exchange, ErrorType.SERVICE_UNAVAILABLE, "", path)
-                    .doFinally(s -> statistics.record(iface, kind, "busy", System.nanoTime() - start))
+                    .doFinally(
+                        s -> statistics.record(iface, kind, "busy", System.nanoTime() - start))
                     .then(Mono.just(Boolean.TRUE)))
         .then();
   }
@@ -83,14 +108,18 @@ public final class RepositoryTrafficFilter implements WebFilter, Ordered {
     return s == null ? 200 : s.value();
   }
 
-  private static Mono<Void> problem(ServerWebExchange exchange, ErrorType type, String detail, String path) {
+  private static Mono<Void> problem(
+      ServerWebExchange exchange, ErrorType type, String detail, String path) {
     ServerHttpResponse response = exchange.getResponse();
     response.setStatusCode(HttpStatus.valueOf(type.status()));
     response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
     if (type.status() == 503) {
       response.getHeaders().set("Retry-After", "1");
     }
-    String d = detail.isEmpty() ? "this lookup interface is at capacity; retry after the Retry-After delay" : detail;
+    String d =
+        detail.isEmpty()
+            ? "this lookup interface is at capacity; retry after the Retry-After delay"
+            : detail;
     byte[] body = new Problems.Problem(type, type.status(), d).json(path);
     return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
   }
@@ -120,7 +149,8 @@ public final class RepositoryTrafficFilter implements WebFilter, Ordered {
         String q = exchange.getRequest().getURI().getRawQuery();
         String attrs = q == null ? "" : q.split("\\?", -1)[0];
         try {
-          yield AccessStatistics.ldapKind(java.util.List.of(Percent.decode(attrs, false).split(",")));
+          yield AccessStatistics.ldapKind(
+              java.util.List.of(Percent.decode(attrs, false).split(",")));
         } catch (IllegalArgumentException e) {
           yield "other";
         }

@@ -12,23 +12,30 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * RFC 4387 certificate and CRL stores over HTTP: {@code GET /certificates/search.cgi?attr=value} and
- * {@code GET /crls/search.cgi?attr=value}. One attribute per query; hash values are base64 SHA-1
- * (RFC 4387 section 3.3). One hit is the DER object ({@code application/pkix-cert} or
- * {@code application/pkix-crl}), several are {@code multipart/mixed}, none is 404, a malformed query is
+ * RFC 4387 certificate and CRL stores over HTTP: {@code GET /certificates/search.cgi?attr=value}
+ * and {@code GET /crls/search.cgi?attr=value}. One attribute per query; hash values are base64
+ * SHA-1 (RFC 4387 section 3.3). One hit is the DER object ({@code application/pkix-cert} or {@code
+ * application/pkix-crl}), several are {@code multipart/mixed}, none is 404, a malformed query is
  * 400 with a problem body. Answers come from the snapshot's pre-encoded index and, for certificates
  * outside it, from the store's lookup keys ({@link StoreLookup}).
  */
 public final class Rfc4387Handler {
 
-  /** Certificate store attributes (RFC 4387 section 3.1; {@code cn} and {@code email} as in cryptlib and the drafts). */
+  /**
+   * Certificate store attributes (RFC 4387 section 3.1; {@code cn} and {@code email} as in cryptlib
+   * and the drafts).
+   */
   static final Set<String> CERT_ATTRIBUTES =
       Set.of("certhash", "uri", "ihash", "iandshash", "name", "shash", "skidhash", "cn", "email");
+
   /** CRL store attributes (RFC 4387 section 3.2; {@code name} of the issuer as an extension). */
   static final Set<String> CRL_ATTRIBUTES = Set.of("ihash", "skidhash", "name");
+
   /** Store searches in flight at once (half the default pool); more get a fast 503. */
   private static final int STORE_CONCURRENCY = 8;
-  private static final Set<String> HASHES = Set.of("certhash", "ihash", "iandshash", "shash", "skidhash");
+
+  private static final Set<String> HASHES =
+      Set.of("certhash", "ihash", "iandshash", "shash", "skidhash");
 
   private final RepositorySnapshots snapshots;
   private final PublishedResponder responder;
@@ -49,7 +56,10 @@ public final class Rfc4387Handler {
    * @param timeout how long a store search may take
    */
   public Rfc4387Handler(
-      RepositorySnapshots snapshots, PublishedResponder responder, CertificateSearch search, int maxResults,
+      RepositorySnapshots snapshots,
+      PublishedResponder responder,
+      CertificateSearch search,
+      int maxResults,
       Duration timeout) {
     this.snapshots = snapshots;
     this.responder = responder;
@@ -73,7 +83,8 @@ public final class Rfc4387Handler {
     String path = request.path();
     RepositorySnapshot snapshot = snapshots.current();
     if (!snapshot.loaded()) {
-      return Problems.response(ErrorType.NOT_READY, "the repository is loading; retry shortly", path);
+      return Problems.response(
+          ErrorType.NOT_READY, "the repository is loading; retry shortly", path);
     }
     Query q;
     try {
@@ -85,15 +96,21 @@ public final class Rfc4387Handler {
     if (tooMany != null) {
       return Problems.response(
           ErrorType.BAD_REQUEST,
-          tooMany + " objects match " + q.attribute() + "; more than the result limit, use a narrower attribute",
+          tooMany
+              + " objects match "
+              + q.attribute()
+              + "; more than the result limit, use a narrower attribute",
           path);
     }
     Published hit = hit(snapshot, store, q);
-    if (storeLookup != null && store.equals(LookupIndexBuilder.CERTS) && StoreLookup.needsStore(snapshot.lookups(), q, hit)) {
+    if (storeLookup != null
+        && store.equals(LookupIndexBuilder.CERTS)
+        && StoreLookup.needsStore(snapshot.lookups(), q, hit)) {
       return storeLookup.answer(request, q, hit);
     }
     if (hit == null) {
-      return Problems.response(ErrorType.NOT_FOUND, "no " + store + " match " + q.attribute(), path);
+      return Problems.response(
+          ErrorType.NOT_FOUND, "no " + store + " match " + q.attribute(), path);
     }
     return responder.respond(request, hit);
   }
@@ -106,8 +123,8 @@ public final class Rfc4387Handler {
   }
 
   /**
-   * The snapshot's answer when it is the whole answer (no certificate outside the snapshot shares the
-   * key), else {@code null}: what the fast path may serve without the store.
+   * The snapshot's answer when it is the whole answer (no certificate outside the snapshot shares
+   * the key), else {@code null}: what the fast path may serve without the store.
    */
   static @Nullable Published completeHit(RepositorySnapshot snapshot, String store, Query q) {
     return store.equals(LookupIndexBuilder.CERTS)
@@ -123,7 +140,9 @@ public final class Rfc4387Handler {
   static Query parse(@Nullable String rawQuery, Set<String> allowed) {
     if (rawQuery == null || rawQuery.isEmpty()) {
       throw new IllegalArgumentException(
-          "missing query; expected one of " + String.join(", ", allowed.stream().sorted().toList()) + "=<value>");
+          "missing query; expected one of "
+              + String.join(", ", allowed.stream().sorted().toList())
+              + "=<value>");
     }
     if (rawQuery.indexOf('&') >= 0 || rawQuery.indexOf(';') >= 0) {
       throw new IllegalArgumentException("exactly one attribute=value pair is allowed per query");
@@ -135,7 +154,9 @@ public final class Rfc4387Handler {
     String attribute = Percent.decode(rawQuery.substring(0, eq), false).toLowerCase(Locale.ROOT);
     if (!allowed.contains(attribute)) {
       throw new IllegalArgumentException(
-          "unknown attribute '" + attribute + "'; expected one of "
+          "unknown attribute '"
+              + attribute
+              + "'; expected one of "
               + String.join(", ", allowed.stream().sorted().toList()));
     }
     String rawValue = rawQuery.substring(eq + 1);
@@ -143,7 +164,8 @@ public final class Rfc4387Handler {
       String v = Hashes.canonical(Percent.decode(rawValue, false));
       if (v == null) {
         throw new IllegalArgumentException(
-            attribute + " must be the base64 SHA-1 hash (27 characters, '+' and '/' escaped as %2B and %2F)");
+            attribute
+                + " must be the base64 SHA-1 hash (27 characters, '+' and '/' escaped as %2B and %2F)");
       }
       return new Query(canonicalName(attribute), v);
     }
@@ -152,7 +174,8 @@ public final class Rfc4387Handler {
       throw new IllegalArgumentException(attribute + " must not be empty");
     }
     return switch (attribute) {
-      case "name" -> new Query("name", text.indexOf('=') > 0 ? dn(text) : DirectoryNames.normalizeValue(text));
+      case "name" ->
+          new Query("name", text.indexOf('=') > 0 ? dn(text) : DirectoryNames.normalizeValue(text));
       case "cn" -> new Query("cn", DirectoryNames.normalizeValue(text));
       default -> new Query(attribute, text.toLowerCase(Locale.ROOT));
     };

@@ -46,7 +46,8 @@ final class SnapshotBuilder {
   private final LookupIndexBuilder lookups;
   private final DirectoryBuilder directory = new DirectoryBuilder();
 
-  SnapshotBuilder(RepositoryUrls urls, Clock clock, RepositoryInterfaces interfaces, int maxResults) {
+  SnapshotBuilder(
+      RepositoryUrls urls, Clock clock, RepositoryInterfaces interfaces, int maxResults) {
     this.urls = urls;
     this.clock = clock;
     this.interfaces = interfaces;
@@ -62,10 +63,11 @@ final class SnapshotBuilder {
   }
 
   /**
-   * @param sharedCertificateKeys certificate index keys that unlabelled end-entity certificates (not in
-   *     the snapshot) also have
+   * @param sharedCertificateKeys certificate index keys that unlabelled end-entity certificates
+   *     (not in the snapshot) also have
    */
-  RepositorySnapshot build(RepositoryContent c, List<Referral> referrals, Set<String> sharedCertificateKeys) {
+  RepositorySnapshot build(
+      RepositoryContent c, List<Referral> referrals, Set<String> sharedCertificateKeys) {
     Instant now = clock.instant();
     Map<String, Published> byPath = new LinkedHashMap<>();
     List<Map<String, Object>> cas = new ArrayList<>();
@@ -105,11 +107,15 @@ final class SnapshotBuilder {
     List<CertificateRecord> all = new ArrayList<>(c.caCertificates());
     all.addAll(c.labeledCertificates());
     return new RepositorySnapshot(
-        c.changeLogHead(), now, Map.copyOf(byPath), lookups.build(all, c.cas(), c.latestCrls(), sharedCertificateKeys),
+        c.changeLogHead(),
+        now,
+        Map.copyOf(byPath),
+        lookups.build(all, c.cas(), c.latestCrls(), sharedCertificateKeys),
         directory.build(c, referrals));
   }
 
-  private Map<String, Object> publishCa(CaRecord ca, RepositoryContent c, Map<String, Published> byPath) {
+  private Map<String, Object> publishCa(
+      CaRecord ca, RepositoryContent c, Map<String, Published> byPath) {
     List<CertificateRecord> issuedTo =
         c.caCertificates().stream().filter(x -> ca.id().equals(x.subjectCaId())).toList();
     Map<String, Object> entry = new LinkedHashMap<>();
@@ -120,7 +126,10 @@ final class SnapshotBuilder {
     entry.put("policy", ca.policyOid());
     entry.put("currentGeneration", ca.currentGeneration());
     issuedTo.stream()
-        .filter(x -> x.kind() == CertificateKind.SELF_SIGNED && x.issuerGeneration() == ca.currentGeneration())
+        .filter(
+            x ->
+                x.kind() == CertificateKind.SELF_SIGNED
+                    && x.issuerGeneration() == ca.currentGeneration())
         .max(Comparator.comparing(CertificateRecord::issuedAt))
         .ifPresent(
             current -> {
@@ -134,8 +143,13 @@ final class SnapshotBuilder {
       byPath.put(
           path,
           new Published(
-              bundle, PKCS7_MIME, etag(bundle),
-              issuedTo.stream().map(CertificateRecord::issuedAt).max(Comparator.naturalOrder()).orElseThrow(),
+              bundle,
+              PKCS7_MIME,
+              etag(bundle),
+              issuedTo.stream()
+                  .map(CertificateRecord::issuedAt)
+                  .max(Comparator.naturalOrder())
+                  .orElseThrow(),
               null));
       entry.put("caIssuers", urls.absolute(path));
     }
@@ -146,8 +160,12 @@ final class SnapshotBuilder {
           .ifPresent(
               l -> {
                 String path = RepositoryUrls.listPath(ca.id(), scope);
-                byPath.put(path, new Published(l.der(), PKIX_CRL, etag(l.der()), l.thisUpdate(), l.nextUpdate()));
-                entry.put(scope.name().toLowerCase(java.util.Locale.ROOT), listEntry(ca, scope, l, path));
+                byPath.put(
+                    path,
+                    new Published(
+                        l.der(), PKIX_CRL, etag(l.der()), l.thisUpdate(), l.nextUpdate()));
+                entry.put(
+                    scope.name().toLowerCase(java.util.Locale.ROOT), listEntry(ca, scope, l, path));
               });
     }
     entry.put("certificates", issuedTo.stream().map(this::certEntry).toList());
@@ -198,7 +216,9 @@ final class SnapshotBuilder {
     m.put("serial", x.serialHex());
     m.put("profile", x.profile());
     m.put("label", Objects.requireNonNullElse(x.label(), ""));
-    m.put("expectedStatus", x.revoked() ? "REVOKED" : x.notAfter().isBefore(now) ? "EXPIRED" : "VALID");
+    m.put(
+        "expectedStatus",
+        x.revoked() ? "REVOKED" : x.notAfter().isBefore(now) ? "EXPIRED" : "VALID");
     m.put("url", urls.absolute(path));
     return m;
   }

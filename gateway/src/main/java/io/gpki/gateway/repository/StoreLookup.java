@@ -20,10 +20,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * The RFC 4387 certificate store's second stage: the database's {@code certificate_lookup} keys, which
- * cover every stored certificate (the snapshot holds only CA and labelled end-entity certificates, so
- * it cannot answer for the rest). At most {@code max-results + 1} rows are read, within a timeout, a
- * bulkhead and the circuit breaker {@code rfc4387-store}.
+ * The RFC 4387 certificate store's second stage: the database's {@code certificate_lookup} keys,
+ * which cover every stored certificate (the snapshot holds only CA and labelled end-entity
+ * certificates, so it cannot answer for the rest). At most {@code max-results + 1} rows are read,
+ * within a timeout, a bulkhead and the circuit breaker {@code rfc4387-store}.
  */
 final class StoreLookup {
 
@@ -43,7 +43,10 @@ final class StoreLookup {
    * @param maxConcurrent store lookups in flight at once; more get a fast 503
    */
   StoreLookup(
-      CertificateSearch search, PublishedResponder responder, int maxResults, Duration timeout,
+      CertificateSearch search,
+      PublishedResponder responder,
+      int maxResults,
+      Duration timeout,
       int maxConcurrent) {
     this.search = search;
     this.responder = responder;
@@ -51,19 +54,29 @@ final class StoreLookup {
     this.timeout = timeout;
     this.breaker = CircuitBreaker.ofDefaults(POLICY);
     this.bulkhead =
-        Bulkhead.of(POLICY, BulkheadConfig.custom().maxConcurrentCalls(maxConcurrent).maxWaitDuration(Duration.ZERO).build());
+        Bulkhead.of(
+            POLICY,
+            BulkheadConfig.custom()
+                .maxConcurrentCalls(maxConcurrent)
+                .maxWaitDuration(Duration.ZERO)
+                .build());
   }
 
   /**
    * Whether the snapshot's answer is not the whole answer: it has none (the certificate may be an
    * unlabelled end-entity one), or an unlabelled end-entity certificate shares the key.
    */
-  static boolean needsStore(LookupIndex lookups, Rfc4387Handler.Query q, @Nullable Published snapshotHit) {
+  static boolean needsStore(
+      LookupIndex lookups, Rfc4387Handler.Query q, @Nullable Published snapshotHit) {
     return snapshotHit == null || lookups.shared(q.attribute(), q.value());
   }
 
-  /** The store's answer; the snapshot's when the store has no rows for it (lookup keys not backfilled yet) or fails. */
-  Mono<ServerResponse> answer(ServerRequest request, Rfc4387Handler.Query q, @Nullable Published snapshotHit) {
+  /**
+   * The store's answer; the snapshot's when the store has no rows for it (lookup keys not
+   * backfilled yet) or fails.
+   */
+  Mono<ServerResponse> answer(
+      ServerRequest request, Rfc4387Handler.Query q, @Nullable Published snapshotHit) {
     String path = request.path();
     return search
         .find(q.attribute().toLowerCase(Locale.ROOT), q.value(), maxResults + 1)
@@ -85,18 +98,25 @@ final class StoreLookup {
   }
 
   private Mono<ServerResponse> render(
-      ServerRequest request, Rfc4387Handler.Query q, List<CertificateRecord> hits, @Nullable Published snapshotHit) {
+      ServerRequest request,
+      Rfc4387Handler.Query q,
+      List<CertificateRecord> hits,
+      @Nullable Published snapshotHit) {
     if (hits.size() > maxResults) {
       return Problems.response(
           ErrorType.BAD_REQUEST,
-          "more than " + maxResults + " certificates match " + q.attribute()
+          "more than "
+              + maxResults
+              + " certificates match "
+              + q.attribute()
               + "; more than the result limit, use a narrower attribute",
           request.path());
     }
     if (hits.isEmpty()) {
       return snapshotHit != null
           ? responder.respond(request, snapshotHit)
-          : Problems.response(ErrorType.NOT_FOUND, "no certificates match " + q.attribute(), request.path());
+          : Problems.response(
+              ErrorType.NOT_FOUND, "no certificates match " + q.attribute(), request.path());
     }
     return responder.respond(request, LookupIndexBuilder.certificates(hits));
   }

@@ -15,8 +15,8 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.CRLDistPoint;
-import org.bouncycastle.asn1.x509.DistributionPoint;
 import org.bouncycastle.asn1.x509.Certificate;
+import org.bouncycastle.asn1.x509.DistributionPoint;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
 import org.bouncycastle.asn1.x509.KeyUsage;
@@ -27,13 +27,14 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A parsed certificate with the fields path building and validation use, computed once. Immutable and
- * safe to share between requests. Names are compared in their RFC 5280 7.1 canonical form (case and
- * whitespace insensitive, string type independent).
+ * A parsed certificate with the fields path building and validation use, computed once. Immutable
+ * and safe to share between requests. Names are compared in their RFC 5280 7.1 canonical form (case
+ * and whitespace insensitive, string type independent).
  */
 public final class Cert {
 
-  private static final JcaPEMKeyConverter KEYS = new JcaPEMKeyConverter().setProvider(new BouncyCastleProvider());
+  private static final JcaPEMKeyConverter KEYS =
+      new JcaPEMKeyConverter().setProvider(new BouncyCastleProvider());
 
   private final byte[] der;
   private final X509CertificateHolder holder;
@@ -75,7 +76,9 @@ public final class Cert {
     try {
       key = Signatures.publicKey(holder.getSubjectPublicKeyInfo(), KEYS);
       if (key == null) {
-        error = "unsupported key algorithm " + holder.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm();
+        error =
+            "unsupported key algorithm "
+                + holder.getSubjectPublicKeyInfo().getAlgorithm().getAlgorithm();
       }
     } catch (org.bouncycastle.openssl.PEMException | RuntimeException e) {
       error = "cannot decode public key: " + e.getMessage();
@@ -103,8 +106,8 @@ public final class Cert {
   /**
    * Parses a certificate a request brought, reusing the parse of the same bytes from an earlier
    * request (a bounded cache keyed by the exact DER; a parse depends on nothing else, so this is as
-   * safe as the JDK's own certificate factory cache). Signature, validity, revocation and policy checks
-   * still run on every validation.
+   * safe as the JDK's own certificate factory cache). Signature, validity, revocation and policy
+   * checks still run on every validation.
    *
    * @throws IllegalArgumentException when it is not a certificate
    */
@@ -272,7 +275,8 @@ public final class Cert {
    * certificates of a key rollover are self-issued but name the other key, so they are not.
    */
   public boolean selfSigned() {
-    return selfIssued() && (akiKeyId == null || ski == null || java.util.Arrays.equals(akiKeyId, ski));
+    return selfIssued()
+        && (akiKeyId == null || ski == null || java.util.Arrays.equals(akiKeyId, ski));
   }
 
   /** Subject key identifier, if present. */
@@ -297,7 +301,9 @@ public final class Cert {
 
   /** pathLenConstraint, or {@code null}. */
   public @Nullable BigInteger pathLen() {
-    return basicConstraints == null || !basicConstraints.isCA() ? null : basicConstraints.getPathLenConstraint();
+    return basicConstraints == null || !basicConstraints.isCA()
+        ? null
+        : basicConstraints.getPathLenConstraint();
   }
 
   /** Whether a key usage bit is allowed ({@code true} when the extension is absent). */
@@ -305,7 +311,9 @@ public final class Cert {
     return keyUsage == null || keyUsage.hasUsages(bit);
   }
 
-  /** The decoded public key, or {@code null} when it cannot be decoded (see {@link #keyError()}). */
+  /**
+   * The decoded public key, or {@code null} when it cannot be decoded (see {@link #keyError()}).
+   */
   public @Nullable PublicKey publicKey() {
     return publicKey;
   }
@@ -321,16 +329,17 @@ public final class Cert {
   }
 
   /**
-   * The CRL distribution points, parsed once; without the extension, one point with neither name nor
-   * cRLIssuer (RFC 5280 6.3: the issuer's full CRL).
+   * The CRL distribution points, parsed once; without the extension, one point with neither name
+   * nor cRLIssuer (RFC 5280 6.3: the issuer's full CRL).
    */
   List<DistributionPoint> distributionPoints() {
     List<DistributionPoint> d = distributionPoints;
     if (d == null) {
       Extension ext = extension(Extension.cRLDistributionPoints);
-      d = ext == null
-          ? List.of(new DistributionPoint(null, null, null))
-          : List.of(CRLDistPoint.getInstance(ext.getParsedValue()).getDistributionPoints());
+      d =
+          ext == null
+              ? List.of(new DistributionPoint(null, null, null))
+              : List.of(CRLDistPoint.getInstance(ext.getParsedValue()).getDistributionPoints());
       distributionPoints = d;
     }
     return d;

@@ -11,9 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Untrusted certificates path discovery may use, indexed by subject and issuer name. A pool may sit on
- * top of a shared base pool (the repository's), so a request adds its own intermediates without copying
- * or changing the base. Safe for concurrent reads once built.
+ * Untrusted certificates path discovery may use, indexed by subject and issuer name. A pool may sit
+ * on top of a shared base pool (the repository's), so a request adds its own intermediates without
+ * copying or changing the base. Safe for concurrent reads once built.
  */
 public final class CertPool {
 
@@ -22,7 +22,8 @@ public final class CertPool {
   private final Map<String, List<Cert>> bySubject = new HashMap<>();
   private final Map<String, List<Cert>> byIssuer = new HashMap<>();
   private final Map<String, Cert> bySha = new LinkedHashMap<>();
-  private final ConcurrentHashMap<String, Map<String, Integer>> distances = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Map<String, Integer>> distances =
+      new ConcurrentHashMap<>();
 
   /** An empty pool over {@code base} (may be {@code null}). */
   public CertPool(@Nullable CertPool base) {

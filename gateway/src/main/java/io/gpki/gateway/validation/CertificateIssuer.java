@@ -10,7 +10,8 @@ public interface CertificateIssuer {
   /**
    * Issues a certificate for {@code publicKey}.
    *
-   * @param tls {@code true} for a TLS server certificate (SAN dNSName {@code host}), else a signing one
+   * @param tls {@code true} for a TLS server certificate (SAN dNSName {@code host}), else a signing
+   *     one
    * @return the DER certificate
    */
   Mono<byte[]> issue(X500Name subject, SubjectPublicKeyInfo publicKey, boolean tls, String host);

@@ -30,7 +30,11 @@ final class CrlChecker implements RevocationChecker {
 
   @Override
   public RevocationStatus check(
-      Cert cert, Cert issuer, PublicKey issuerKey, ValidationInputs in, List<RevocationEvidence> evidence) {
+      Cert cert,
+      Cert issuer,
+      PublicKey issuerKey,
+      ValidationInputs in,
+      List<RevocationEvidence> evidence) {
     List<DistributionPoint> dps = cert.distributionPoints();
     int mask = 0;
     String why = "no CRL in scope";
@@ -78,12 +82,14 @@ final class CrlChecker implements RevocationChecker {
               mask |= interim;
               continue;
             }
-            return new RevocationStatus.IsRevoked(new Revoked(Revoked.reasonName(e.reason()), e.date()));
+            return new RevocationStatus.IsRevoked(
+                new Revoked(Revoked.reasonName(e.reason()), e.date()));
           }
         }
         CrlInfo.Entry e = crl.find(cert.issuerKey(), cert.serial());
         if (e != null && e.reason() != REMOVE_FROM_CRL) {
-          return new RevocationStatus.IsRevoked(new Revoked(Revoked.reasonName(e.reason()), e.date()));
+          return new RevocationStatus.IsRevoked(
+              new Revoked(Revoked.reasonName(e.reason()), e.date()));
         }
         mask |= interim;
       }
@@ -101,7 +107,9 @@ final class CrlChecker implements RevocationChecker {
     List<CrlInfo> out = new ArrayList<>();
     for (var g : dp.getCRLIssuer().getNames()) {
       if (g.getTagNo() == org.bouncycastle.asn1.x509.GeneralName.directoryName) {
-        out.addAll(crls.issuedBy(Cert.canonical(org.bouncycastle.asn1.x500.X500Name.getInstance(g.getName()))));
+        out.addAll(
+            crls.issuedBy(
+                Cert.canonical(org.bouncycastle.asn1.x500.X500Name.getInstance(g.getName()))));
       }
     }
     return out;
@@ -123,7 +131,8 @@ final class CrlChecker implements RevocationChecker {
   /** 6.3.3 (e), (f): the validated key that signed the CRL. */
   private @Nullable PublicKey signerKey(
       CrlInfo crl, Cert cert, Cert issuer, PublicKey issuerKey, ValidationInputs in, String[] why) {
-    if (crl.issuerKey().equals(cert.issuerKey()) && crl.signedBy(issuerKey, Signatures.keyId(issuerKey))) {
+    if (crl.issuerKey().equals(cert.issuerKey())
+        && crl.signedBy(issuerKey, Signatures.keyId(issuerKey))) {
       if (issuer.keyUsageAllows(KeyUsage.cRLSign)) {
         return issuerKey;
       }
@@ -144,14 +153,16 @@ final class CrlChecker implements RevocationChecker {
       CrlInfo complete, ValidationInputs in, PublicKey key, boolean announcedByCertificate) {
     List<CrlInfo> found = new ArrayList<>();
     // Announced by the list's or the certificate's freshestCRL (RFC 5280 4.2.1.15, 5.2.6): a delta
-    // that cannot be had leaves revocations since the complete list unknown, so no VALID on its basis.
+    // that cannot be had leaves revocations since the complete list unknown, so no VALID on its
+    // basis.
     boolean present = complete.hasFreshest() || announcedByCertificate;
     for (CrlInfo d : crls.issuedBy(complete.issuerKey())) {
       if (d.deltaBase() == null || !CrlScope.sameIdp(d, complete)) {
         continue;
       }
       present = true;
-      if (complete.number() == null || d.deltaBase().compareTo(complete.number()) > 0
+      if (complete.number() == null
+          || d.deltaBase().compareTo(complete.number()) > 0
           || (d.number() != null && d.number().compareTo(complete.number()) <= 0)) {
         continue;
       }
@@ -166,10 +177,16 @@ final class CrlChecker implements RevocationChecker {
     return found;
   }
 
-  private static void record(List<RevocationEvidence> evidence, Cert cert, CrlInfo crl, String kind) {
+  private static void record(
+      List<RevocationEvidence> evidence, Cert cert, CrlInfo crl, String kind) {
     evidence.add(
         new RevocationEvidence(
-            cert.serialHex(), kind, crl.issuerDisplay(),
-            crl.number(), crl.location(), crl.thisUpdate(), crl.nextUpdate()));
+            cert.serialHex(),
+            kind,
+            crl.issuerDisplay(),
+            crl.number(),
+            crl.location(),
+            crl.thisUpdate(),
+            crl.nextUpdate()));
   }
 }

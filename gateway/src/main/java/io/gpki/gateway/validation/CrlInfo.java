@@ -34,18 +34,26 @@ import org.bouncycastle.cert.X509CRLHolder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A parsed CRL held compactly: the header fields validation needs, and the revoked entries as sorted
- * parallel arrays (serial bytes, certificate-issuer index, reason, date) instead of one object per
- * entry. The DER is kept once for signature checks, whose results are cached per key.
+ * A parsed CRL held compactly: the header fields validation needs, and the revoked entries as
+ * sorted parallel arrays (serial bytes, certificate-issuer index, reason, date) instead of one
+ * object per entry. The DER is kept once for signature checks, whose results are cached per key.
  */
 public final class CrlInfo {
 
   private static final Set<ASN1ObjectIdentifier> KNOWN_CRL_EXTENSIONS =
-      Set.of(Extension.issuingDistributionPoint, Extension.deltaCRLIndicator, Extension.cRLNumber,
-          Extension.authorityKeyIdentifier, Extension.freshestCRL, Extension.issuerAlternativeName,
+      Set.of(
+          Extension.issuingDistributionPoint,
+          Extension.deltaCRLIndicator,
+          Extension.cRLNumber,
+          Extension.authorityKeyIdentifier,
+          Extension.freshestCRL,
+          Extension.issuerAlternativeName,
           Extension.authorityInfoAccess);
   private static final Set<ASN1ObjectIdentifier> KNOWN_ENTRY_EXTENSIONS =
-      Set.of(Extension.reasonCode, Extension.invalidityDate, Extension.certificateIssuer,
+      Set.of(
+          Extension.reasonCode,
+          Extension.invalidityDate,
+          Extension.certificateIssuer,
           Extension.instructionCode);
 
   private final byte[] der;
@@ -84,8 +92,9 @@ public final class CrlInfo {
     load(o); // signature AlgorithmIdentifier
     this.issuer = X500Name.getInstance(load(tbs.readObject()));
     this.issuerKey = Cert.canonical(issuer);
-    this.issuerDisplay = new javax.security.auth.x500.X500Principal(Cert.encoded(issuer))
-        .getName(javax.security.auth.x500.X500Principal.RFC2253);
+    this.issuerDisplay =
+        new javax.security.auth.x500.X500Principal(Cert.encoded(issuer))
+            .getName(javax.security.auth.x500.X500Principal.RFC2253);
     this.thisUpdate = Time.getInstance(load(tbs.readObject())).getDate().toInstant();
     o = tbs.readObject();
     Instant next = null;
@@ -118,7 +127,10 @@ public final class CrlInfo {
             current = issuerIndexOf(GeneralNames.getInstance(ci.getParsedValue()));
           }
         }
-        buf.add(entry.getUserCertificate().getValue().toByteArray(), current, reason,
+        buf.add(
+            entry.getUserCertificate().getValue().toByteArray(),
+            current,
+            reason,
             entry.getRevocationDate().getDate().toInstant().toEpochMilli());
       }
       o = tbs.readObject();
@@ -240,7 +252,10 @@ public final class CrlInfo {
 
   /** Bytes held for the entries (not counting the DER). */
   public long entryBytes() {
-    return serialData.length + 4L * serialOffsets.length + 4L * issuerIndex.length + reasons.length
+    return serialData.length
+        + 4L * serialOffsets.length
+        + 4L * issuerIndex.length
+        + reasons.length
         + 8L * dates.length;
   }
 

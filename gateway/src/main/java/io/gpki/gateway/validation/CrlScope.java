@@ -13,18 +13,27 @@ import org.bouncycastle.asn1.x509.IssuingDistributionPoint;
 import org.bouncycastle.asn1.x509.ReasonFlags;
 import org.jspecify.annotations.Nullable;
 
-/** RFC 5280 6.3.3 (b) and (c): whether a CRL's scope covers a distribution point, and its reasons. */
+/**
+ * RFC 5280 6.3.3 (b) and (c): whether a CRL's scope covers a distribution point, and its reasons.
+ */
 final class CrlScope {
 
   /** All reasons of 6.3.3 (the reason flags except unused). */
   static final int ALL_REASONS =
-      ReasonFlags.keyCompromise | ReasonFlags.cACompromise | ReasonFlags.affiliationChanged
-          | ReasonFlags.superseded | ReasonFlags.cessationOfOperation | ReasonFlags.certificateHold
-          | ReasonFlags.privilegeWithdrawn | ReasonFlags.aACompromise;
+      ReasonFlags.keyCompromise
+          | ReasonFlags.cACompromise
+          | ReasonFlags.affiliationChanged
+          | ReasonFlags.superseded
+          | ReasonFlags.cessationOfOperation
+          | ReasonFlags.certificateHold
+          | ReasonFlags.privilegeWithdrawn
+          | ReasonFlags.aACompromise;
 
   private CrlScope() {}
 
-  /** The names of a distribution point: its name, else its cRLIssuer, else the certificate issuer. */
+  /**
+   * The names of a distribution point: its name, else its cRLIssuer, else the certificate issuer.
+   */
   static List<GeneralName> dpNames(DistributionPoint dp, Cert cert) {
     DistributionPointName name = dp.getDistributionPoint();
     X500Name relativeBase = cert.issuer();
@@ -96,8 +105,8 @@ final class CrlScope {
   }
 
   /**
-   * 6.3.3 (b): whether {@code crl} may be used for {@code cert} through distribution point {@code dp};
-   * returns a reason when not, {@code null} when it may.
+   * 6.3.3 (b): whether {@code crl} may be used for {@code cert} through distribution point {@code
+   * dp}; returns a reason when not, {@code null} when it may.
    */
   static @Nullable String mismatch(CrlInfo crl, DistributionPoint dp, Cert cert) {
     IssuingDistributionPoint idp = crl.idp();
@@ -132,7 +141,10 @@ final class CrlScope {
   /** 6.3.3 (c): the interim reasons mask. */
   static int reasons(CrlInfo crl, DistributionPoint dp) {
     IssuingDistributionPoint idp = crl.idp();
-    int fromIdp = idp == null || idp.getOnlySomeReasons() == null ? ALL_REASONS : idp.getOnlySomeReasons().intValue();
+    int fromIdp =
+        idp == null || idp.getOnlySomeReasons() == null
+            ? ALL_REASONS
+            : idp.getOnlySomeReasons().intValue();
     int fromDp = dp.getReasons() == null ? ALL_REASONS : dp.getReasons().intValue();
     return fromIdp & fromDp & ALL_REASONS;
   }

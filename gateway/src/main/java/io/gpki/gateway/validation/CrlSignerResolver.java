@@ -11,12 +11,12 @@ import org.jspecify.annotations.Nullable;
 interface CrlSignerResolver {
 
   /**
-   * A validated key that signed {@code crl} and may sign CRLs, or {@code null} with the reason put in
-   * {@code why[0]}.
+   * A validated key that signed {@code crl} and may sign CRLs, or {@code null} with the reason put
+   * in {@code why[0]}.
    *
-   * @param inProgress CRLs (by id) whose signer is being validated further up the stack, with the key
-   *     that signed them; a CRL met again there is trusted to the outer frame (RFC 5280 leaves such
-   *     circular cases to the implementation; PKITS 4.14.30 expects them to validate)
+   * @param inProgress CRLs (by id) whose signer is being validated further up the stack, with the
+   *     key that signed them; a CRL met again there is trusted to the outer frame (RFC 5280 leaves
+   *     such circular cases to the implementation; PKITS 4.14.30 expects them to validate)
    */
   @Nullable PublicKey signer(
       CrlInfo crl, ValidationInputs inputs, Map<String, PublicKey> inProgress, String[] why);

@@ -1,6 +1,8 @@
 package io.gpki.gateway.validation;
 
-/** Just enough DER to slice the signed part out of a SIGNED{...} structure without re-encoding it. */
+/**
+ * Just enough DER to slice the signed part out of a SIGNED{...} structure without re-encoding it.
+ */
 final class Der {
 
   private Der() {}

@@ -66,8 +66,8 @@ final class EntryBuffer {
   }
 
   /**
-   * Compares two's-complement minimal encodings (as BigInteger.toByteArray) by numeric value: {@code
-   * data[from, to)} against {@code other}.
+   * Compares two's-complement minimal encodings (as BigInteger.toByteArray) by numeric value:
+   * {@code data[from, to)} against {@code other}.
    */
   static int compareSerials(byte[] data, int from, int to, byte[] other) {
     int lenA = to - from;

@@ -1,6 +1,5 @@
 package io.gpki.gateway.validation;
 
-import org.jspecify.annotations.Nullable;
 import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPURL;
@@ -27,16 +26,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.netty.http.client.HttpClient;
 
 /**
- * Fetches bytes from URLs named in certificates: HTTP(S) with Reactor Netty (non-blocking) and LDAP with
- * the UnboundID client on a bounded scheduler (it blocks). Every fetch is guarded against SSRF (the URL,
- * then every address its host resolves to, before connecting, and the connection goes to exactly a
- * checked address), capped in size, given a timeout, retried once (reads are idempotent) and runs
- * behind a circuit breaker per host named {@code validation-fetch:<host>}.
+ * Fetches bytes from URLs named in certificates: HTTP(S) with Reactor Netty (non-blocking) and LDAP
+ * with the UnboundID client on a bounded scheduler (it blocks). Every fetch is guarded against SSRF
+ * (the URL, then every address its host resolves to, before connecting, and the connection goes to
+ * exactly a checked address), capped in size, given a timeout, retried once (reads are idempotent)
+ * and runs behind a circuit breaker per host named {@code validation-fetch:<host>}.
  */
 final class Fetcher {
 
@@ -72,39 +72,56 @@ final class Fetcher {
   private final Retry retry;
   private final HttpClient http;
 
-  /** With the system resolver on {@code ldapScheduler} (tests that need no resolver of their own). */
+  /**
+   * With the system resolver on {@code ldapScheduler} (tests that need no resolver of their own).
+   */
   Fetcher(
-      UrlGuard guard, Duration timeout, Scheduler ldapScheduler, CircuitBreakerRegistry breakers,
+      UrlGuard guard,
+      Duration timeout,
+      Scheduler ldapScheduler,
+      CircuitBreakerRegistry breakers,
       RetryRegistry retries) {
     this(guard, TargetResolver.system(ldapScheduler), timeout, ldapScheduler, breakers, retries);
   }
 
   Fetcher(
-      UrlGuard guard, TargetResolver resolver, Duration timeout, Scheduler ldapScheduler,
-      CircuitBreakerRegistry breakers, RetryRegistry retries) {
+      UrlGuard guard,
+      TargetResolver resolver,
+      Duration timeout,
+      Scheduler ldapScheduler,
+      CircuitBreakerRegistry breakers,
+      RetryRegistry retries) {
     this.guard = guard;
     this.resolver = resolver;
     this.timeout = timeout;
     this.ldapScheduler = ldapScheduler;
     this.breakers = breakers;
     this.breakerConfig =
-        CircuitBreakerConfig.from(breakers.getDefaultConfig()).ignoreExceptions(Refused.class).build();
-    this.retry = retries.retry(
-        "validation-fetch", RetryConfig.from(retries.getDefaultConfig()).ignoreExceptions(Refused.class).build());
+        CircuitBreakerConfig.from(breakers.getDefaultConfig())
+            .ignoreExceptions(Refused.class)
+            .build();
+    this.retry =
+        retries.retry(
+            "validation-fetch",
+            RetryConfig.from(retries.getDefaultConfig()).ignoreExceptions(Refused.class).build());
     this.http =
         HttpClient.create()
             .followRedirect(false)
             .responseTimeout(timeout)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
-            // The only lookup: resolve, check every address, and hand Netty just those to connect to.
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), 30_000))
+            // The only lookup: resolve, check every address, and hand Netty just those to connect
+            // to.
             .resolver(new CheckedResolverGroup(host -> checked(host)))
             .doOnConnected(
                 c -> {
-                  // Unreachable with the resolver above (a second line of defence, e.g. behind a proxy).
+                  // Unreachable with the resolver above (a second line of defence, e.g. behind a
+                  // proxy).
                   if (c.channel().remoteAddress() instanceof InetSocketAddress a
                       && !guard.allowed(a.getAddress())) {
                     c.dispose();
-                    throw new FetchException("connected address " + a.getAddress() + " is not public");
+                    throw new FetchException(
+                        "connected address " + a.getAddress() + " is not public");
                   }
                 });
   }
@@ -117,7 +134,8 @@ final class Fetcher {
   }
 
   /** Attributes read at an ldap caIssuers URL that names none (RFC 5280 4.2.2.1). */
-  static final List<String> CA_ATTRIBUTES = List.of("cACertificate;binary", "crossCertificatePair;binary");
+  static final List<String> CA_ATTRIBUTES =
+      List.of("cACertificate;binary", "crossCertificatePair;binary");
 
   /**
    * Everything at a caIssuers {@code url}: for http(s) the body; for ldap every value of every
@@ -134,7 +152,10 @@ final class Fetcher {
               return refused != null
                   ? Mono.<List<byte[]>>error(new Refused(url, refused))
                   : ldapAddress(url)
-                      .flatMap(a -> Mono.fromCallable(() -> ldapAll(url, a, maxBytes)).subscribeOn(ldapScheduler))
+                      .flatMap(
+                          a ->
+                              Mono.fromCallable(() -> ldapAll(url, a, maxBytes))
+                                  .subscribeOn(ldapScheduler))
                       .onErrorMap(UrlGuard.Refused.class, e -> refused(url, e))
                       .timeout(timeout);
             })
@@ -149,7 +170,11 @@ final class Fetcher {
   }
 
   private Mono<byte[]> fetch(
-      String url, @Nullable String contentType, byte @Nullable [] body, int maxBytes, int redirects) {
+      String url,
+      @Nullable String contentType,
+      byte @Nullable [] body,
+      int maxBytes,
+      int redirects) {
     String refused = guard.refuse(url);
     if (refused != null) {
       return Mono.error(new Refused(url, refused));
@@ -174,7 +199,11 @@ final class Fetcher {
   }
 
   private Mono<byte[]> fetchChecked(
-      String url, @Nullable String contentType, byte @Nullable [] body, int maxBytes, int redirects) {
+      String url,
+      @Nullable String contentType,
+      byte @Nullable [] body,
+      int maxBytes,
+      int redirects) {
     if (url.regionMatches(true, 0, "ldap:", 0, 5)) {
       return ldap(url, maxBytes);
     }
@@ -193,15 +222,18 @@ final class Fetcher {
                 if (redirects >= MAX_REDIRECTS) {
                   return Mono.error(new FetchException("too many redirects at " + url));
                 }
-                String next = URI.create(url).resolve(res.responseHeaders().get("Location")).toString();
+                String next =
+                    URI.create(url).resolve(res.responseHeaders().get("Location")).toString();
                 return content.then(fetch(next, contentType, body, maxBytes, redirects + 1));
               }
               if (status != 200) {
-                return content.then(Mono.error(new FetchException("HTTP " + status + " from " + url)));
+                return content.then(
+                    Mono.error(new FetchException("HTTP " + status + " from " + url)));
               }
               long declared = res.responseHeaders().getInt("Content-Length", -1);
               if (declared > maxBytes) {
-                return Mono.error(new FetchException(url + " is larger than " + maxBytes + " bytes"));
+                return Mono.error(
+                    new FetchException(url + " is larger than " + maxBytes + " bytes"));
               }
               return content
                   .asByteArray()
@@ -221,7 +253,8 @@ final class Fetcher {
 
   private Mono<byte[]> ldap(String url, int maxBytes) {
     return ldapAddress(url)
-        .flatMap(a -> Mono.fromCallable(() -> ldapBlocking(url, a, maxBytes)).subscribeOn(ldapScheduler))
+        .flatMap(
+            a -> Mono.fromCallable(() -> ldapBlocking(url, a, maxBytes)).subscribeOn(ldapScheduler))
         .timeout(timeout);
   }
 
@@ -237,8 +270,9 @@ final class Fetcher {
   }
 
   /**
-   * A connection to {@code address}, which the SSRF guard has checked (never a name: no second lookup),
-   * with the fetch timeout and a message size bound of {@code maxBytes}. Blocking: LDAP scheduler only.
+   * A connection to {@code address}, which the SSRF guard has checked (never a name: no second
+   * lookup), with the fetch timeout and a message size bound of {@code maxBytes}. Blocking: LDAP
+   * scheduler only.
    */
   private LDAPConnection connect(LDAPURL u, InetAddress address, int maxBytes) throws Exception {
     LDAPConnectionOptions options = new LDAPConnectionOptions();
@@ -253,9 +287,14 @@ final class Fetcher {
     String[] attributes = u.getAttributes();
     try (LDAPConnection c = connect(u, address, maxBytes)) {
       SearchResult r =
-          c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
+          c.search(
+              new SearchRequest(
+                  u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
       for (SearchResultEntry e : r.getSearchEntries()) {
-        for (String a : attributes.length == 0 ? new String[] {"certificateRevocationList;binary"} : attributes) {
+        for (String a :
+            attributes.length == 0
+                ? new String[] {"certificateRevocationList;binary"}
+                : attributes) {
           byte[] v = e.getAttributeValueBytes(a);
           if (v == null && a.toLowerCase(Locale.ROOT).endsWith(";binary")) {
             v = e.getAttributeValueBytes(a.substring(0, a.length() - ";binary".length()));
@@ -274,12 +313,15 @@ final class Fetcher {
 
   private List<byte[]> ldapAll(String url, InetAddress address, int maxBytes) throws Exception {
     LDAPURL u = new LDAPURL(url);
-    String[] attributes = u.getAttributes().length == 0 ? CA_ATTRIBUTES.toArray(String[]::new) : u.getAttributes();
+    String[] attributes =
+        u.getAttributes().length == 0 ? CA_ATTRIBUTES.toArray(String[]::new) : u.getAttributes();
     List<byte[]> out = new ArrayList<>();
     long total = 0;
     try (LDAPConnection c = connect(u, address, maxBytes)) {
       SearchResult r =
-          c.search(new SearchRequest(u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
+          c.search(
+              new SearchRequest(
+                  u.getBaseDN().toString(), SearchScope.BASE, u.getFilter(), attributes));
       for (SearchResultEntry e : r.getSearchEntries()) {
         for (String a : attributes) {
           byte[][] values = e.getAttributeValueByteArrays(a);

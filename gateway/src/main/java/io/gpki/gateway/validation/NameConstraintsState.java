@@ -19,10 +19,10 @@ import org.bouncycastle.asn1.x509.NameConstraints;
 import org.jspecify.annotations.Nullable;
 
 /**
- * permitted_subtrees and excluded_subtrees of RFC 5280 6.1 for directory names, rfc822 names (also the
- * emailAddress attribute of subject names, 4.2.1.10), DNS names, URIs and IP addresses. The intersection
- * of permitted subtrees is kept as a list of sets that all must match, which is equivalent to computing
- * it and simpler to get right.
+ * permitted_subtrees and excluded_subtrees of RFC 5280 6.1 for directory names, rfc822 names (also
+ * the emailAddress attribute of subject names, 4.2.1.10), DNS names, URIs and IP addresses. The
+ * intersection of permitted subtrees is kept as a list of sets that all must match, which is
+ * equivalent to computing it and simpler to get right.
  */
 final class NameConstraintsState {
 
@@ -66,7 +66,8 @@ final class NameConstraintsState {
     if (san == null) {
       for (RDN rdn : subject.getRDNs()) {
         for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
-          if (atv.getType().equals(BCStyle.EmailAddress) && atv.getValue() instanceof ASN1String s) {
+          if (atv.getType().equals(BCStyle.EmailAddress)
+              && atv.getValue() instanceof ASN1String s) {
             String e = checkName(new GeneralName(GeneralName.rfc822Name, s.getString()));
             if (e != null) {
               return e;
@@ -118,9 +119,10 @@ final class NameConstraintsState {
       case GeneralName.rfc822Name -> emailWithin(ia5(name), ia5(base));
       case GeneralName.dNSName -> dnsWithin(ia5(name), ia5(base));
       case GeneralName.uniformResourceIdentifier -> uriWithin(ia5(name), ia5(base));
-      case GeneralName.iPAddress -> ipWithin(
-          ASN1OctetString.getInstance(name.getName()).getOctets(),
-          ASN1OctetString.getInstance(base.getName()).getOctets());
+      case GeneralName.iPAddress ->
+          ipWithin(
+              ASN1OctetString.getInstance(name.getName()).getOctets(),
+              ASN1OctetString.getInstance(base.getName()).getOctets());
       default -> false;
     };
   }

@@ -24,9 +24,10 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import reactor.core.publisher.Mono;
 
 /**
- * Queries an OCSP responder named in a certificate's AIA (RFC 6960, Bouncy Castle's OCSP classes) and
- * checks the answer: signed by the issuer or by a responder certificate the issuer gave
- * id-kp-OCSPSigning, for the right CertID, current, with our nonce echoed when the responder echoes one.
+ * Queries an OCSP responder named in a certificate's AIA (RFC 6960, Bouncy Castle's OCSP classes)
+ * and checks the answer: signed by the issuer or by a responder certificate the issuer gave
+ * id-kp-OCSPSigning, for the right CertID, current, with our nonce echoed when the responder echoes
+ * one.
  */
 final class OcspClient {
 
@@ -34,6 +35,7 @@ final class OcspClient {
   record Answer(RevocationStatus status, RevocationEvidence evidence) {}
 
   private static final Duration SKEW = Duration.ofMinutes(5);
+
   /**
    * Nonces come from a DRBG seeded here, once, at class initialisation (off the event loop); after
    * that it never reads the entropy device, so drawing a nonce on an event loop does not block.
@@ -65,7 +67,8 @@ final class OcspClient {
           try {
             DigestCalculatorProvider digests = new JcaDigestCalculatorProviderBuilder().build();
             CertificateID id =
-                new CertificateID(digests.get(CertificateID.HASH_SHA1), issuer.holder(), cert.serial());
+                new CertificateID(
+                    digests.get(CertificateID.HASH_SHA1), issuer.holder(), cert.serial());
             byte[] nonce = new byte[16];
             RANDOM.nextBytes(nonce);
             OCSPReq req =
@@ -74,7 +77,8 @@ final class OcspClient {
                     .setRequestExtensions(
                         new Extensions(
                             new Extension(
-                                OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false,
+                                OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
+                                false,
                                 new DEROctetString(new DEROctetString(nonce).getEncoded()))))
                     .build();
             return fetcher
@@ -87,7 +91,13 @@ final class OcspClient {
   }
 
   private Answer check(
-      byte[] body, CertificateID id, byte[] nonce, Cert cert, Cert issuer, String url, Instant time) {
+      byte[] body,
+      CertificateID id,
+      byte[] nonce,
+      Cert cert,
+      Cert issuer,
+      String url,
+      Instant time) {
     try {
       OCSPResp resp = new OCSPResp(body);
       if (resp.getStatus() != OCSPResp.SUCCESSFUL) {
@@ -99,7 +109,8 @@ final class OcspClient {
       }
       Extension echoed = basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
       if (echoed != null
-          && !java.util.Arrays.equals(echoed.getExtnValue().getOctets(), new DEROctetString(nonce).getEncoded())) {
+          && !java.util.Arrays.equals(
+              echoed.getExtnValue().getOctets(), new DEROctetString(nonce).getEncoded())) {
         throw new Fetcher.FetchException("OCSP nonce mismatch");
       }
       Instant now = clock.instant();
@@ -108,12 +119,21 @@ final class OcspClient {
           continue;
         }
         Instant thisUpdate = single.getThisUpdate().toInstant();
-        Instant nextUpdate = single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
-        if (thisUpdate.isAfter(now.plus(SKEW)) || (nextUpdate != null && nextUpdate.isBefore(now.minus(SKEW)))) {
+        Instant nextUpdate =
+            single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
+        if (thisUpdate.isAfter(now.plus(SKEW))
+            || (nextUpdate != null && nextUpdate.isBefore(now.minus(SKEW)))) {
           throw new Fetcher.FetchException("OCSP response not current");
         }
         RevocationEvidence ev =
-            new RevocationEvidence(cert.serialHex(), "OCSP", issuer.subjectDisplay(), null, url, thisUpdate, nextUpdate);
+            new RevocationEvidence(
+                cert.serialHex(),
+                "OCSP",
+                issuer.subjectDisplay(),
+                null,
+                url,
+                thisUpdate,
+                nextUpdate);
         CertificateStatus s = single.getCertStatus();
         if (s == CertificateStatus.GOOD) {
           return new Answer(new RevocationStatus.Good(), ev);
@@ -121,7 +141,9 @@ final class OcspClient {
         if (s instanceof RevokedStatus r) {
           int reason = r.hasRevocationReason() ? r.getRevocationReason() : 0;
           return new Answer(
-              new RevocationStatus.IsRevoked(new Revoked(Revoked.reasonName(reason), r.getRevocationTime().toInstant())), ev);
+              new RevocationStatus.IsRevoked(
+                  new Revoked(Revoked.reasonName(reason), r.getRevocationTime().toInstant())),
+              ev);
         }
         return new Answer(new RevocationStatus.Unknown("OCSP responder answered unknown"), ev);
       }
@@ -133,7 +155,8 @@ final class OcspClient {
     }
   }
 
-  private static boolean signedByIssuerOrDelegate(BasicOCSPResp basic, Cert issuer, Instant time) throws Exception {
+  private static boolean signedByIssuerOrDelegate(BasicOCSPResp basic, Cert issuer, Instant time)
+      throws Exception {
     PublicKey issuerKey = issuer.publicKey();
     if (issuerKey == null) {
       return false;
@@ -150,10 +173,11 @@ final class OcspClient {
               && h.getExtension(Extension.extendedKeyUsage) != null
               && org.bouncycastle.asn1.x509.ExtendedKeyUsage.fromExtensions(h.getExtensions())
                   .hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)
-              && !time.isBefore(responder.notBefore()) && !time.isAfter(responder.notAfter());
-      if (delegated && responder.publicKey() != null
-          && basic.isSignatureValid(
-              Signatures.verifier(responder.publicKey()))) {
+              && !time.isBefore(responder.notBefore())
+              && !time.isAfter(responder.notAfter());
+      if (delegated
+          && responder.publicKey() != null
+          && basic.isSignatureValid(Signatures.verifier(responder.publicKey()))) {
         return true;
       }
     }

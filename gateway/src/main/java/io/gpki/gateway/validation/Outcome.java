@@ -6,8 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The result of validating one certificate: exactly one of {@link Valid}, {@link Invalid} or {@link
- * Indeterminate}. {@code Indeterminate} is used whenever a status could not be established; it is never
- * reported as valid.
+ * Indeterminate}. {@code Indeterminate} is used whenever a status could not be established; it is
+ * never reported as valid.
  */
 public sealed interface Outcome {
 
@@ -46,7 +46,11 @@ public sealed interface Outcome {
    * @param evidence revocation data used
    */
   record Invalid(
-      Reason reason, String detail, int certIndex, @Nullable Revoked revoked, List<Cert> path,
+      Reason reason,
+      String detail,
+      int certIndex,
+      @Nullable Revoked revoked,
+      List<Cert> path,
       List<RevocationEvidence> evidence)
       implements Outcome {
     @Override
@@ -65,7 +69,11 @@ public sealed interface Outcome {
    * @param evidence revocation data used
    */
   record Indeterminate(
-      Reason reason, String detail, int certIndex, List<Cert> path, List<RevocationEvidence> evidence)
+      Reason reason,
+      String detail,
+      int certIndex,
+      List<Cert> path,
+      List<RevocationEvidence> evidence)
       implements Outcome {
     @Override
     public String verdict() {

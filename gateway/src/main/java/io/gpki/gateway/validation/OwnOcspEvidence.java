@@ -19,13 +19,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Revocation evidence from our own OCSP responder, in process ({@link OwnOcsp}), for end-entity
- * certificates: the responder's pre-signed answer, checked like an external one (signed by the issuer
- * or a responder certificate it issued with id-kp-OCSPSigning, the right CertID) once per distinct
- * response, then only its times are compared per validation. Reported with location {@value #LOCATION}.
+ * certificates: the responder's pre-signed answer, checked like an external one (signed by the
+ * issuer or a responder certificate it issued with id-kp-OCSPSigning, the right CertID) once per
+ * distinct response, then only its times are compared per validation. Reported with location
+ * {@value #LOCATION}.
  *
  * <p>Thread-safe. The check of one response is remembered per certificate, by the identity of the
- * response array (the responder hands out the same array for the same answer), so a validation costs
- * one lookup in the responder's cache and one here.
+ * response array (the responder hands out the same array for the same answer), so a validation
+ * costs one lookup in the responder's cache and one here.
  */
 final class OwnOcspEvidence {
 
@@ -38,7 +39,10 @@ final class OwnOcspEvidence {
    * certificate is valid in.
    */
   private record Checked(
-      byte[] der, OcspClient.@Nullable Answer answer, Instant signerNotBefore, Instant signerNotAfter) {}
+      byte[] der,
+      OcspClient.@Nullable Answer answer,
+      Instant signerNotBefore,
+      Instant signerNotAfter) {}
 
   private final OwnOcsp responder;
   private final ConcurrentHashMap<String, Checked> checked = new ConcurrentHashMap<>();
@@ -48,18 +52,20 @@ final class OwnOcspEvidence {
   }
 
   /**
-   * The responder's checked answer for {@code cert}, current at the validation time; {@code null} when
-   * there is none (not ours, a CA certificate, nothing pre-signed, unusable or not current), and then
-   * the CRL decides alone.
+   * The responder's checked answer for {@code cert}, current at the validation time; {@code null}
+   * when there is none (not ours, a CA certificate, nothing pre-signed, unusable or not current),
+   * and then the CRL decides alone.
    */
-  OcspClient.@Nullable Answer answer(Cert cert, Cert issuer, PublicKey issuerKey, ValidationInputs in) {
+  OcspClient.@Nullable Answer answer(
+      Cert cert, Cert issuer, PublicKey issuerKey, ValidationInputs in) {
     if (cert.isCa()) {
       return null;
     }
     byte[] der =
         responder.presigned(
             Cert.encoded(cert.holder().getIssuer()),
-            issuer.holder().getSubjectPublicKeyInfo().getPublicKeyData().getBytes(), cert.serial());
+            issuer.holder().getSubjectPublicKeyInfo().getPublicKeyData().getBytes(),
+            cert.serial());
     if (der == null) {
       return null;
     }
@@ -73,7 +79,9 @@ final class OwnOcspEvidence {
     }
     OcspClient.Answer a = c.answer();
     Instant t = in.time();
-    if (a == null || t.isBefore(c.signerNotBefore()) || t.isAfter(c.signerNotAfter())
+    if (a == null
+        || t.isBefore(c.signerNotBefore())
+        || t.isAfter(c.signerNotAfter())
         || a.evidence().thisUpdate().isAfter(t.plus(SKEW))
         || (a.evidence().nextUpdate() != null && !t.isBefore(a.evidence().nextUpdate()))) {
       return null;
@@ -90,7 +98,8 @@ final class OwnOcspEvidence {
     Checked unusable = new Checked(der, null, Instant.MAX, Instant.MIN);
     try {
       OCSPResp resp = new OCSPResp(der);
-      if (resp.getStatus() != OCSPResp.SUCCESSFUL || !(resp.getResponseObject() instanceof BasicOCSPResp basic)) {
+      if (resp.getStatus() != OCSPResp.SUCCESSFUL
+          || !(resp.getResponseObject() instanceof BasicOCSPResp basic)) {
         return unusable;
       }
       Instant notBefore = Instant.MIN;
@@ -101,10 +110,13 @@ final class OwnOcspEvidence {
         Cert delegate = null;
         for (X509CertificateHolder h : basic.getCerts()) {
           Cert r = Cert.parse(h.getEncoded(), Source.REPOSITORY);
-          if (r.issuerKey().equals(issuer.subjectKey()) && Signatures.verifies(r, issuerKey, issuer.spkiHash())
+          if (r.issuerKey().equals(issuer.subjectKey())
+              && Signatures.verifies(r, issuerKey, issuer.spkiHash())
               && h.getExtension(Extension.extendedKeyUsage) != null
-              && ExtendedKeyUsage.fromExtensions(h.getExtensions()).hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)
-              && r.publicKey() != null && basic.isSignatureValid(Signatures.verifier(r.publicKey()))) {
+              && ExtendedKeyUsage.fromExtensions(h.getExtensions())
+                  .hasKeyPurposeId(KeyPurposeId.id_kp_OCSPSigning)
+              && r.publicKey() != null
+              && basic.isSignatureValid(Signatures.verifier(r.publicKey()))) {
             delegate = r;
             break;
           }
@@ -119,18 +131,27 @@ final class OwnOcspEvidence {
       }
       CertificateID id =
           new CertificateID(
-              new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1), issuer.holder(),
+              new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+              issuer.holder(),
               cert.serial());
       for (SingleResp single : basic.getResponses()) {
         if (!single.getCertID().equals(id)) {
           continue;
         }
         Instant thisUpdate = single.getThisUpdate().toInstant();
-        Instant nextUpdate = single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
+        Instant nextUpdate =
+            single.getNextUpdate() == null ? null : single.getNextUpdate().toInstant();
         RevocationEvidence ev =
             new RevocationEvidence(
-                cert.serialHex(), "OCSP", responderName, null, LOCATION, thisUpdate, nextUpdate,
-                basic.getProducedAt().toInstant(), responderSha);
+                cert.serialHex(),
+                "OCSP",
+                responderName,
+                null,
+                LOCATION,
+                thisUpdate,
+                nextUpdate,
+                basic.getProducedAt().toInstant(),
+                responderSha);
         CertificateStatus s = single.getCertStatus();
         RevocationStatus status;
         if (s == CertificateStatus.GOOD) {

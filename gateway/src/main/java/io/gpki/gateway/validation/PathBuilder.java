@@ -9,11 +9,11 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Depth-first discovery of certification paths from a target up to a trust anchor over the certificate
- * graph of a {@link CertPool}. Nodes are (subject, key) pairs and a path never visits one twice, so
- * cycles (bridge and CA certifying each other) cannot loop. Issuer candidates are tried in order:
- * signature verifies, key identifier matches, fewest hops left to the anchor's name. Subject names the
- * anchor cannot reach are pruned, and a {@link Budget} bounds the work.
+ * Depth-first discovery of certification paths from a target up to a trust anchor over the
+ * certificate graph of a {@link CertPool}. Nodes are (subject, key) pairs and a path never visits
+ * one twice, so cycles (bridge and CA certifying each other) cannot loop. Issuer candidates are
+ * tried in order: signature verifies, key identifier matches, fewest hops left to the anchor's
+ * name. Subject names the anchor cannot reach are pruned, and a {@link Budget} bounds the work.
  */
 final class PathBuilder {
 
@@ -100,12 +100,20 @@ final class PathBuilder {
     }
     List<Ranked> ranked = new ArrayList<>();
     for (Cert c : possible) {
-      boolean signs = c.publicKey() != null && Signatures.verifies(current, c.publicKey(), c.spkiHash());
+      boolean signs =
+          c.publicKey() != null && Signatures.verifies(current, c.publicKey(), c.spkiHash());
       boolean aki = current.akiMatches(c.ski());
-      ranked.add(new Ranked(c, signs ? 0 : 1, aki ? 0 : 1, distance.getOrDefault(c.issuerKey(), Integer.MAX_VALUE)));
+      ranked.add(
+          new Ranked(
+              c,
+              signs ? 0 : 1,
+              aki ? 0 : 1,
+              distance.getOrDefault(c.issuerKey(), Integer.MAX_VALUE)));
     }
     ranked.sort(
-        Comparator.comparingInt(Ranked::signs).thenComparingInt(Ranked::aki).thenComparingInt(Ranked::hops));
+        Comparator.comparingInt(Ranked::signs)
+            .thenComparingInt(Ranked::aki)
+            .thenComparingInt(Ranked::hops));
     return ranked.stream().map(Ranked::cert).toList();
   }
 
@@ -116,8 +124,10 @@ final class PathBuilder {
     byte[] aki = cert.akiKeyId();
     byte[] ski = issuer.ski();
     if (aki != null && ski != null && !java.util.Arrays.equals(aki, ski)) {
-      // Key identifiers disagree; still an edge if the signature says so (identifiers can be wrong).
-      return issuer.publicKey() != null && Signatures.verifies(cert, issuer.publicKey(), issuer.spkiHash());
+      // Key identifiers disagree; still an edge if the signature says so (identifiers can be
+      // wrong).
+      return issuer.publicKey() != null
+          && Signatures.verifies(cert, issuer.publicKey(), issuer.spkiHash());
     }
     return true;
   }

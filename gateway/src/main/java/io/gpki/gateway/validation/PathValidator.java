@@ -17,14 +17,28 @@ import org.jspecify.annotations.Nullable;
  */
 final class PathValidator {
 
-  /** Extensions this validator processes; any other critical one fails the path (6.1.4 (o), 6.1.5 (f)). */
+  /**
+   * Extensions this validator processes; any other critical one fails the path (6.1.4 (o), 6.1.5
+   * (f)).
+   */
   static final Set<ASN1ObjectIdentifier> PROCESSED =
-      Set.of(Extension.basicConstraints, Extension.keyUsage, Extension.certificatePolicies,
-          Extension.policyMappings, Extension.policyConstraints, Extension.inhibitAnyPolicy,
-          Extension.nameConstraints, Extension.subjectAlternativeName, Extension.extendedKeyUsage,
-          Extension.subjectKeyIdentifier, Extension.authorityKeyIdentifier,
-          Extension.cRLDistributionPoints, Extension.freshestCRL, Extension.issuerAlternativeName,
-          Extension.authorityInfoAccess, Extension.subjectInfoAccess,
+      Set.of(
+          Extension.basicConstraints,
+          Extension.keyUsage,
+          Extension.certificatePolicies,
+          Extension.policyMappings,
+          Extension.policyConstraints,
+          Extension.inhibitAnyPolicy,
+          Extension.nameConstraints,
+          Extension.subjectAlternativeName,
+          Extension.extendedKeyUsage,
+          Extension.subjectKeyIdentifier,
+          Extension.authorityKeyIdentifier,
+          Extension.cRLDistributionPoints,
+          Extension.freshestCRL,
+          Extension.issuerAlternativeName,
+          Extension.authorityInfoAccess,
+          Extension.subjectInfoAccess,
           new ASN1ObjectIdentifier("1.3.6.1.5.5.7.48.1.5"));
 
   private PathValidator() {}
@@ -42,13 +56,18 @@ final class PathValidator {
     String workingIssuer = anchor.subjectKey();
     PublicKey[] keys = new PublicKey[n + 1];
     int maxPathLength = n;
-    PolicyState policy = new PolicyState(n, in.explicitPolicy(), in.inhibitPolicyMapping(), in.inhibitAnyPolicy());
+    PolicyState policy =
+        new PolicyState(n, in.explicitPolicy(), in.inhibitPolicyMapping(), in.inhibitAnyPolicy());
     NameConstraintsState names = new NameConstraintsState();
     for (int i = 1; i <= n; i++) {
       Cert c = path.get(i);
       boolean last = i == n;
       if (workingKey == null) {
-        return fail(Reason.UNSUPPORTED_ALGORITHM, "issuer key of certificate " + i + " cannot be used", i, path);
+        return fail(
+            Reason.UNSUPPORTED_ALGORITHM,
+            "issuer key of certificate " + i + " cannot be used",
+            i,
+            path);
       }
       keys[i] = workingKey;
       if (!Signatures.verifies(c, workingKey, workingKeyId)) {
@@ -61,7 +80,8 @@ final class PathValidator {
         return fail(Reason.EXPIRED, c + " expired at " + c.notAfter(), i, path);
       }
       if (!c.issuerKey().equals(workingIssuer)) {
-        return fail(Reason.NAME_CHAINING, "issuer of " + c + " is not the previous subject", i, path);
+        return fail(
+            Reason.NAME_CHAINING, "issuer of " + c + " is not the previous subject", i, path);
       }
       if (!(c.selfIssued() && !last)) {
         String e = names.check(c);
@@ -93,7 +113,8 @@ final class PathValidator {
         }
         if (!c.selfIssued()) {
           if (maxPathLength <= 0) {
-            return fail(Reason.BASIC_CONSTRAINTS, "path length constraint exceeded at " + c, i, path);
+            return fail(
+                Reason.BASIC_CONSTRAINTS, "path length constraint exceeded at " + c, i, path);
           }
           maxPathLength--;
         }
@@ -107,7 +128,11 @@ final class PathValidator {
       }
       String unknown = unknownCritical(c);
       if (unknown != null) {
-        return fail(Reason.UNKNOWN_CRITICAL_EXTENSION, "unprocessed critical extension " + unknown + " in " + c, i, path);
+        return fail(
+            Reason.UNKNOWN_CRITICAL_EXTENSION,
+            "unprocessed critical extension " + unknown + " in " + c,
+            i,
+            path);
       }
     }
     PolicyState.Result policies = policy.wrapUp(path.get(n), in.initialPolicies());
@@ -119,12 +144,19 @@ final class PathValidator {
         RevocationStatus s = revocation.check(path.get(i), path.get(i - 1), keys[i], in, evidence);
         if (s instanceof RevocationStatus.IsRevoked r) {
           return new Outcome.Invalid(
-              Reason.REVOKED, path.get(i) + " is revoked (" + r.revoked().reason() + ")", i, r.revoked(),
-              path, List.copyOf(evidence));
+              Reason.REVOKED,
+              path.get(i) + " is revoked (" + r.revoked().reason() + ")",
+              i,
+              r.revoked(),
+              path,
+              List.copyOf(evidence));
         }
         if (s instanceof RevocationStatus.Unknown u) {
           return new Outcome.Indeterminate(
-              Reason.REVOCATION_UNAVAILABLE, "status of " + path.get(i) + " unknown: " + u.detail(), i, path,
+              Reason.REVOCATION_UNAVAILABLE,
+              "status of " + path.get(i) + " unknown: " + u.detail(),
+              i,
+              path,
               List.copyOf(evidence));
         }
       }

@@ -3,7 +3,6 @@ package io.gpki.gateway.validation;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +17,9 @@ import org.bouncycastle.asn1.x509.PolicyMappings;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The policy part of RFC 5280 6.1: the valid_policy_tree and the explicit_policy, policy_mapping and
- * inhibit_anyPolicy counters, with the steps 6.1.3 (d)-(f), 6.1.4 (a), (b), (h)-(j) and 6.1.5 (a),
- * (b), (g). Policy qualifiers are not kept: the verdict reports policy OIDs only.
+ * The policy part of RFC 5280 6.1: the valid_policy_tree and the explicit_policy, policy_mapping
+ * and inhibit_anyPolicy counters, with the steps 6.1.3 (d)-(f), 6.1.4 (a), (b), (h)-(j) and 6.1.5
+ * (a), (b), (g). Policy qualifiers are not kept: the verdict reports policy OIDs only.
  */
 final class PolicyState {
 
@@ -51,7 +50,8 @@ final class PolicyState {
   private int inhibitAnyPolicy;
   private final int n;
 
-  PolicyState(int n, boolean initialExplicit, boolean initialMappingInhibit, boolean initialAnyInhibit) {
+  PolicyState(
+      int n, boolean initialExplicit, boolean initialMappingInhibit, boolean initialAnyInhibit) {
     this.n = n;
     this.root = new Node(ANY, Set.of(ANY), null);
     this.explicitPolicy = initialExplicit ? 0 : n + 1;
@@ -66,7 +66,8 @@ final class PolicyState {
       List<Node> parents = level(i - 1);
       boolean hasAny = false;
       Map<String, Boolean> seen = new HashMap<>();
-      for (PolicyInformation pi : CertificatePolicies.getInstance(ext.getParsedValue()).getPolicyInformation()) {
+      for (PolicyInformation pi :
+          CertificatePolicies.getInstance(ext.getParsedValue()).getPolicyInformation()) {
         String p = pi.getPolicyIdentifier().getId();
         if (seen.put(p, Boolean.TRUE) != null) {
           continue;
@@ -119,8 +120,10 @@ final class PolicyState {
       ASN1Sequence seq = ASN1Sequence.getInstance(ext.getParsedValue());
       for (int k = 0; k < seq.size(); k++) {
         ASN1Sequence m = ASN1Sequence.getInstance(seq.getObjectAt(k));
-        String issuerDomain = org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(m.getObjectAt(0)).getId();
-        String subjectDomain = org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(m.getObjectAt(1)).getId();
+        String issuerDomain =
+            org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(m.getObjectAt(0)).getId();
+        String subjectDomain =
+            org.bouncycastle.asn1.ASN1ObjectIdentifier.getInstance(m.getObjectAt(1)).getId();
         if (ANY.equals(issuerDomain) || ANY.equals(subjectDomain)) {
           return "policy mapping to or from anyPolicy";
         }
@@ -149,7 +152,10 @@ final class PolicyState {
     }
     Extension iap = cert.extension(Extension.inhibitAnyPolicy);
     if (iap != null) {
-      inhibitAnyPolicy = Math.min(inhibitAnyPolicy, skipCerts(ASN1Integer.getInstance(iap.getParsedValue()).getValue()));
+      inhibitAnyPolicy =
+          Math.min(
+              inhibitAnyPolicy,
+              skipCerts(ASN1Integer.getInstance(iap.getParsedValue()).getValue()));
     }
     return null;
   }
@@ -212,7 +218,8 @@ final class PolicyState {
       }
     }
     if (explicitPolicy <= 0 && result.isEmpty()) {
-      return new Result(Set.of(), "the valid policy tree is empty while an explicit policy is required");
+      return new Result(
+          Set.of(), "the valid policy tree is empty while an explicit policy is required");
     }
     return new Result(result, null);
   }

@@ -1,8 +1,8 @@
 package io.gpki.gateway.validation;
 
 /**
- * Machine-readable reason codes of a verdict that is not {@code VALID}. The list is append-only, like
- * {@code ErrorType}: clients switch on these names.
+ * Machine-readable reason codes of a verdict that is not {@code VALID}. The list is append-only,
+ * like {@code ErrorType}: clients switch on these names.
  */
 public enum Reason {
   /** A certificate on the path is past its notAfter at the validation time. */
@@ -17,7 +17,9 @@ public enum Reason {
   NO_PATH,
   /** Issuer and subject names do not chain. */
   NAME_CHAINING,
-  /** The policy processing of RFC 5280 6.1 ended with no acceptable policy where one was required. */
+  /**
+   * The policy processing of RFC 5280 6.1 ended with no acceptable policy where one was required.
+   */
   POLICY,
   /** A name violates the permitted or excluded subtrees of a CA on the path. */
   NAME_CONSTRAINTS,

@@ -20,10 +20,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * External CRLs and caIssuers certificates by URL. A CRL is kept until its nextUpdate and refreshed in
- * the background shortly before; failures are remembered for a short while so a dead server is not
- * asked on every request; concurrent requests for one URL share one fetch. Parsing (large CRLs) runs on
- * the parallel scheduler, off the event loop.
+ * External CRLs and caIssuers certificates by URL. A CRL is kept until its nextUpdate and refreshed
+ * in the background shortly before; failures are remembered for a short while so a dead server is
+ * not asked on every request; concurrent requests for one URL share one fetch. Parsing (large CRLs)
+ * runs on the parallel scheduler, off the event loop.
  */
 final class RemoteCache {
 
@@ -63,17 +63,24 @@ final class RemoteCache {
         .map(der -> CrlInfo.parse(der, url))
         .doOnNext(
             crl -> {
-              Instant expires = crl.nextUpdate() != null ? crl.nextUpdate() : clock.instant().plus(NO_NEXT_UPDATE_TTL);
+              Instant expires =
+                  crl.nextUpdate() != null
+                      ? crl.nextUpdate()
+                      : clock.instant().plus(NO_NEXT_UPDATE_TTL);
               evictIfFull();
               crls.put(url, new Entry<>(crl, expires));
-              LOG.info("cached CRL {} ({} entries, {} KiB compact, nextUpdate {})", url, crl.size(),
-                  crl.entryBytes() / 1024, crl.nextUpdate());
+              LOG.info(
+                  "cached CRL {} ({} entries, {} KiB compact, nextUpdate {})",
+                  url,
+                  crl.size(),
+                  crl.entryBytes() / 1024,
+                  crl.nextUpdate());
             });
   }
 
   /**
-   * The certificates at a caIssuers {@code url}: a DER certificate or a certs-only CMS bundle (http),
-   * or every cACertificate and crossCertificatePair value of the entry (ldap).
+   * The certificates at a caIssuers {@code url}: a DER certificate or a certs-only CMS bundle
+   * (http), or every cACertificate and crossCertificatePair value of the entry (ldap).
    */
   Mono<List<Cert>> certificates(String url) {
     Entry<List<Cert>> e = certs.get(url);
@@ -92,7 +99,8 @@ final class RemoteCache {
   private <T> Mono<T> shared(String key, Mono<T> fetch) {
     Instant failedAt = failures.get(key);
     if (failedAt != null && clock.instant().isBefore(failedAt.plus(cfg.failureCacheTime()))) {
-      return Mono.error(new Fetcher.FetchException("recently failed: " + key.substring(key.indexOf(':') + 1)));
+      return Mono.error(
+          new Fetcher.FetchException("recently failed: " + key.substring(key.indexOf(':') + 1)));
     }
     return (Mono<T>)
         inFlight.computeIfAbsent(
@@ -111,7 +119,8 @@ final class RemoteCache {
     } catch (IllegalArgumentException notACertificate) {
       try {
         List<Cert> out = new ArrayList<>();
-        Collection<X509CertificateHolder> all = new CMSSignedData(bytes).getCertificates().getMatches(null);
+        Collection<X509CertificateHolder> all =
+            new CMSSignedData(bytes).getCertificates().getMatches(null);
         for (X509CertificateHolder h : all) {
           out.add(Cert.parse(h.getEncoded(), Source.AIA));
         }
@@ -125,18 +134,22 @@ final class RemoteCache {
   /** An LDAP crossCertificatePair value (X.509 CertificatePair): both halves. */
   private static List<Cert> crossPair(byte[] bytes) {
     try {
-      // getInstance takes an ASN.1 object, not bytes: decode first (passing the byte[] always failed).
+      // getInstance takes an ASN.1 object, not bytes: decode first (passing the byte[] always
+      // failed).
       org.bouncycastle.asn1.x509.CertificatePair pair =
-          org.bouncycastle.asn1.x509.CertificatePair.getInstance(org.bouncycastle.asn1.ASN1Primitive.fromByteArray(bytes));
+          org.bouncycastle.asn1.x509.CertificatePair.getInstance(
+              org.bouncycastle.asn1.ASN1Primitive.fromByteArray(bytes));
       List<Cert> out = new ArrayList<>();
-      for (var c : new org.bouncycastle.asn1.x509.Certificate[] {pair.getForward(), pair.getReverse()}) {
+      for (var c :
+          new org.bouncycastle.asn1.x509.Certificate[] {pair.getForward(), pair.getReverse()}) {
         if (c != null) {
           out.add(Cert.parse(c.getEncoded("DER"), Source.AIA));
         }
       }
       return out;
     } catch (Exception e) {
-      throw new Fetcher.FetchException("caIssuers content is not a certificate, CMS bundle or certificate pair");
+      throw new Fetcher.FetchException(
+          "caIssuers content is not a certificate, CMS bundle or certificate pair");
     }
   }
 
@@ -155,13 +168,17 @@ final class RemoteCache {
         Flux.interval(cfg.refreshInterval()),
         () ->
             Flux.fromIterable(List.copyOf(crls.entrySet()))
-                .filter(e -> clock.instant().plus(cfg.refreshAhead()).isAfter(e.getValue().expires()))
+                .filter(
+                    e -> clock.instant().plus(cfg.refreshAhead()).isAfter(e.getValue().expires()))
                 .concatMap(
                     e ->
                         fetchCrl(e.getKey())
                             .onErrorResume(
                                 x -> {
-                                  LOG.warn("background refresh of {} failed: {}", e.getKey(), x.toString());
+                                  LOG.warn(
+                                      "background refresh of {} failed: {}",
+                                      e.getKey(),
+                                      x.toString());
                                   return Mono.empty();
                                 })));
   }

@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What validation takes from our own repository, derived once per {@link RepositorySnapshot}: every CA
- * certificate (self-signed, cross, link) as a shared {@link CertPool}, the current CRL and ARL of every
- * CA as a shared {@link CrlSet} (our CAs' status comes from here, never from the network), and the trust
- * anchor candidates. Rebuilt lazily when the snapshot changes; never blocks.
+ * What validation takes from our own repository, derived once per {@link RepositorySnapshot}: every
+ * CA certificate (self-signed, cross, link) as a shared {@link CertPool}, the current CRL and ARL
+ * of every CA as a shared {@link CrlSet} (our CAs' status comes from here, never from the network),
+ * and the trust anchor candidates. Rebuilt lazily when the snapshot changes; never blocks.
  */
 public final class RepositoryView {
 
@@ -25,7 +25,8 @@ public final class RepositoryView {
   private static final String CA = "/repository/ca/";
 
   /** The derived content of one snapshot. */
-  public record Content(long changeLogHead, CertPool pool, CrlSet crls, Map<String, Cert> anchors) {}
+  public record Content(
+      long changeLogHead, CertPool pool, CrlSet crls, Map<String, Cert> anchors) {}
 
   private final RepositorySnapshots snapshots;
   private final AtomicReference<@Nullable Content> current = new AtomicReference<>();
@@ -65,7 +66,8 @@ public final class RepositoryView {
         } else if ("application/pkix-cert".equals(type) && path.startsWith(CA)) {
           String id = path.substring(CA.length(), path.length() - ".cer".length());
           anchors.put(id, Cert.parse(e.getValue().body(), Source.TRUST_ANCHOR));
-        } else if ("application/pkix-crl".equals(type) && path.matches("^/repository/(crl|arl)/[^/]+\\.crl$")) {
+        } else if ("application/pkix-crl".equals(type)
+            && path.matches("^/repository/(crl|arl)/[^/]+\\.crl$")) {
           crls.add(CrlInfo.parse(e.getValue().body(), "local:" + path));
         }
       } catch (IllegalArgumentException ex) {

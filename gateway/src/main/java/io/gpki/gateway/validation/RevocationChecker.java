@@ -16,5 +16,9 @@ interface RevocationChecker {
    * @param evidence where to record the revocation data used
    */
   RevocationStatus check(
-      Cert cert, Cert issuer, PublicKey issuerKey, ValidationInputs inputs, List<RevocationEvidence> evidence);
+      Cert cert,
+      Cert issuer,
+      PublicKey issuerKey,
+      ValidationInputs inputs,
+      List<RevocationEvidence> evidence);
 }

@@ -5,7 +5,8 @@ import java.time.Instant;
 /**
  * Revocation details of a revoked certificate.
  *
- * @param reason the RFC 5280 CRLReason name, e.g. {@code keyCompromise}; {@code unspecified} if absent
+ * @param reason the RFC 5280 CRLReason name, e.g. {@code keyCompromise}; {@code unspecified} if
+ *     absent
  * @param revocationDate when it was revoked
  */
 public record Revoked(String reason, Instant revocationDate) {

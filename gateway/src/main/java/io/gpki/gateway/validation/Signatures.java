@@ -17,11 +17,12 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Signature checks with a bounded cache of results. A result depends only on the signed bytes and the
- * key, so caching it is safe (the JDK's own certificate objects remember their last verification the
- * same way); it saves the RSA/ECDSA verification of the CA and cross-certificates seen on every request
- * and of an end-entity certificate validated again (e-application systems check the same signer's
- * certificate many times). Validity, revocation, names and policies are checked on every validation.
+ * Signature checks with a bounded cache of results. A result depends only on the signed bytes and
+ * the key, so caching it is safe (the JDK's own certificate objects remember their last
+ * verification the same way); it saves the RSA/ECDSA verification of the CA and cross-certificates
+ * seen on every request and of an end-entity certificate validated again (e-application systems
+ * check the same signer's certificate many times). Validity, revocation, names and policies are
+ * checked on every validation.
  */
 final class Signatures {
 
@@ -75,14 +76,16 @@ final class Signatures {
           "1.2.840.10045.4.3.4", "SHA512withECDSA");
 
   /**
-   * Decodes a public key: RSA and EC with the JDK's key factories (so the JDK's fast signature code can
-   * use them), everything else (DSA without parameters, Ed25519...) with Bouncy Castle.
+   * Decodes a public key: RSA and EC with the JDK's key factories (so the JDK's fast signature code
+   * can use them), everything else (DSA without parameters, Ed25519...) with Bouncy Castle.
    */
   static PublicKey publicKey(
-      org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki, org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter bc)
+      org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki,
+      org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter bc)
       throws org.bouncycastle.openssl.PEMException {
     String oid = spki.getAlgorithm().getAlgorithm().getId();
-    String jdk = "1.2.840.113549.1.1.1".equals(oid) ? "RSA" : "1.2.840.10045.2.1".equals(oid) ? "EC" : null;
+    String jdk =
+        "1.2.840.113549.1.1.1".equals(oid) ? "RSA" : "1.2.840.10045.2.1".equals(oid) ? "EC" : null;
     if (jdk != null) {
       try {
         return java.security.KeyFactory.getInstance(jdk)
@@ -113,8 +116,10 @@ final class Signatures {
    * Returns the key to use (the same one when nothing is inherited).
    */
   static PublicKey inherit(PublicKey subjectKey, @Nullable PublicKey workingKey) {
-    if (subjectKey instanceof DSAPublicKey dsa && dsa.getParams() == null
-        && workingKey instanceof DSAPublicKey parent && parent.getParams() != null) {
+    if (subjectKey instanceof DSAPublicKey dsa
+        && dsa.getParams() == null
+        && workingKey instanceof DSAPublicKey parent
+        && parent.getParams() != null) {
       DSAParams p = parent.getParams();
       BigInteger y = dsa.getY();
       try {

@@ -11,7 +11,10 @@ import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
-/** An HTTPS listener (Reactor Netty) serving the validation routes with the service's TLS credential. */
+/**
+ * An HTTPS listener (Reactor Netty) serving the validation routes with the service's TLS
+ * credential.
+ */
 public final class TlsListener {
 
   private TlsListener() {}
@@ -21,7 +24,9 @@ public final class TlsListener {
       ServiceCredentials.Credential tls, RouterFunction<ServerResponse> routes, int port) {
     // Building the SSL context reads the JDK's default trust store from disk: off the event loop.
     return Mono.fromCallable(
-            () -> SslContextBuilder.forServer(tls.key(), tls.chain().toArray(new X509Certificate[0])).build())
+            () ->
+                SslContextBuilder.forServer(tls.key(), tls.chain().toArray(new X509Certificate[0]))
+                    .build())
         .subscribeOn(Schedulers.boundedElastic())
         .flatMap(
             ssl ->

@@ -18,9 +18,9 @@ import reactor.core.publisher.Mono;
  * unless configured otherwise no loopback, private, link-local, CGNAT, multicast, broadcast or
  * unspecified targets. Checked on the URL (literal addresses, {@code localhost}) and then on every
  * address the host name resolves to, before any connection: {@link #check} is the one resolution a
- * fetch makes, and the fetcher connects only to the addresses it returned (no second lookup that DNS
- * rebinding could answer differently). A refusal is the same whatever listens at the target, so it
- * cannot serve as a port scanner.
+ * fetch makes, and the fetcher connects only to the addresses it returned (no second lookup that
+ * DNS rebinding could answer differently). A refusal is the same whatever listens at the target, so
+ * it cannot serve as a port scanner.
  */
 final class UrlGuard {
 
@@ -47,8 +47,8 @@ final class UrlGuard {
 
   /**
    * @param allowPrivate allow every target (tests, closed networks)
-   * @param allowedAddresses non-public addresses allowed all the same (an external CA's repository on a
-   *     closed network), exactly these and nothing else
+   * @param allowedAddresses non-public addresses allowed all the same (an external CA's repository
+   *     on a closed network), exactly these and nothing else
    */
   UrlGuard(boolean allowPrivate, Collection<InetAddress> allowedAddresses) {
     this.allowPrivate = allowPrivate;
@@ -95,7 +95,10 @@ final class UrlGuard {
       return null;
     }
     String h = host.toLowerCase(Locale.ROOT);
-    if (h.equals("localhost") || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal")) {
+    if (h.equals("localhost")
+        || h.endsWith(".localhost")
+        || h.endsWith(".local")
+        || h.endsWith(".internal")) {
       return "internal host name";
     }
     if (isLiteral(h)) {
@@ -111,13 +114,15 @@ final class UrlGuard {
 
   /**
    * Every address of {@code host} (an IP literal is parsed, never looked up), each one checked: a
-   * {@link Refused} error when any of them is not allowed (a name with one inward address among public
-   * ones is refused whole), a {@link Fetcher.FetchException} when the name does not resolve.
+   * {@link Refused} error when any of them is not allowed (a name with one inward address among
+   * public ones is refused whole), a {@link Fetcher.FetchException} when the name does not resolve.
    */
   Mono<List<InetAddress>> check(String host, TargetResolver resolver) {
-    String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    String bare =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     return TargetResolver.addresses(bare, resolver)
-        .onErrorMap(UnknownHostException.class, e -> new Fetcher.FetchException("cannot resolve " + bare))
+        .onErrorMap(
+            UnknownHostException.class, e -> new Fetcher.FetchException("cannot resolve " + bare))
         .filter(list -> !list.isEmpty())
         .switchIfEmpty(Mono.error(() -> new Fetcher.FetchException("cannot resolve " + bare)))
         .handle(
@@ -135,13 +140,17 @@ final class UrlGuard {
     if (allowPrivate || allowedAddresses.contains(address)) {
       return true;
     }
-    if (address.isLoopbackAddress() || address.isAnyLocalAddress() || address.isLinkLocalAddress()
-        || address.isSiteLocalAddress() || address.isMulticastAddress()) {
+    if (address.isLoopbackAddress()
+        || address.isAnyLocalAddress()
+        || address.isLinkLocalAddress()
+        || address.isSiteLocalAddress()
+        || address.isMulticastAddress()) {
       return false;
     }
     InetAddress embedded = Addresses.embeddedIpv4(address);
     if (embedded != null) {
-      // ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) and 2002:AABB:CCDD:: (6to4) reach an IPv4
+      // ::ffff:a.b.c.d, ::a.b.c.d, 64:ff9b::a.b.c.d (NAT64) and 2002:AABB:CCDD:: (6to4) reach an
+      // IPv4
       // address: judged by that address (loopback behind ::ffff:127.0.0.1 is still loopback).
       return allowed(embedded);
     }
@@ -149,14 +158,21 @@ final class UrlGuard {
     if (address instanceof Inet6Address) {
       return (b[0] & 0xfe) != 0xfc // fc00::/7 unique local
           && !(b[0] == 0x01 && b[1] == 0x00 && Addresses.isZero(b, 2, 8)) // 100::/64 discard
-          && !((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8); // 2001:db8::/32
+          && !((b[0] & 0xff) == 0x20
+              && (b[1] & 0xff) == 0x01
+              && (b[2] & 0xff) == 0x0d
+              && (b[3] & 0xff) == 0xb8); // 2001:db8::/32
     }
     int first = b[0] & 0xff;
     int second = b[1] & 0xff;
-    // 0/8 this network, 100.64/10 CGNAT, 192.0.0/16 (IETF protocol assignments, TEST-NET-1), 198.18/15
+    // 0/8 this network, 100.64/10 CGNAT, 192.0.0/16 (IETF protocol assignments, TEST-NET-1),
+    // 198.18/15
     // benchmarking, 240/4 reserved and 255.255.255.255 broadcast.
-    return !(first == 0 || (first == 100 && second >= 64 && second < 128) || (first == 192 && second == 0)
-        || (first == 198 && (second == 18 || second == 19)) || first >= 240);
+    return !(first == 0
+        || (first == 100 && second >= 64 && second < 128)
+        || (first == 192 && second == 0)
+        || (first == 198 && (second == 18 || second == 19))
+        || first >= 240);
   }
 
   private static boolean isLiteral(String host) {

@@ -13,7 +13,9 @@ import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 
-/** URLs a certificate names: AIA (caIssuers, OCSP) and CRL distribution points (incl. freshest CRL). */
+/**
+ * URLs a certificate names: AIA (caIssuers, OCSP) and CRL distribution points (incl. freshest CRL).
+ */
 final class Urls {
 
   private Urls() {}
@@ -25,8 +27,10 @@ final class Urls {
     if (ext == null) {
       return out;
     }
-    for (AccessDescription d : AuthorityInformationAccess.getInstance(ext.getParsedValue()).getAccessDescriptions()) {
-      if (d.getAccessMethod().equals(method) && d.getAccessLocation().getTagNo() == GeneralName.uniformResourceIdentifier) {
+    for (AccessDescription d :
+        AuthorityInformationAccess.getInstance(ext.getParsedValue()).getAccessDescriptions()) {
+      if (d.getAccessMethod().equals(method)
+          && d.getAccessLocation().getTagNo() == GeneralName.uniformResourceIdentifier) {
         out.add(ASN1IA5String.getInstance(d.getAccessLocation().getName()).getString());
       }
     }
@@ -46,7 +50,8 @@ final class Urls {
       if (ext == null) {
         continue;
       }
-      for (DistributionPoint dp : CRLDistPoint.getInstance(ext.getParsedValue()).getDistributionPoints()) {
+      for (DistributionPoint dp :
+          CRLDistPoint.getInstance(ext.getParsedValue()).getDistributionPoints()) {
         DistributionPointName n = dp.getDistributionPoint();
         if (n == null || n.getType() != DistributionPointName.FULL_NAME) {
           continue;

@@ -8,10 +8,10 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Path discovery plus RFC 5280 validation: builds candidate paths from the target to the anchor over a
- * {@link CertPool}, validates each (revocation from a {@link CrlSet}) and returns the first valid one or
- * the most informative failure. Synchronous and CPU-bound, bounded by {@link Limits}; callers fetch
- * everything remote beforehand. Thread-safe.
+ * Path discovery plus RFC 5280 validation: builds candidate paths from the target to the anchor
+ * over a {@link CertPool}, validates each (revocation from a {@link CrlSet}) and returns the first
+ * valid one or the most informative failure. Synchronous and CPU-bound, bounded by {@link Limits};
+ * callers fetch everything remote beforehand. Thread-safe.
  */
 public final class ValidationEngine {
 
@@ -23,8 +23,8 @@ public final class ValidationEngine {
   }
 
   /**
-   * @param own our own OCSP responder's answers for our end-entity certificates, or {@code null} for
-   *     CRLs only
+   * @param own our own OCSP responder's answers for our end-entity certificates, or {@code null}
+   *     for CRLs only
    */
   ValidationEngine(Limits limits, @Nullable OwnOcspEvidence own) {
     this.limits = limits;
@@ -32,7 +32,8 @@ public final class ValidationEngine {
   }
 
   /** Validates {@code target} against {@code anchor}. */
-  public Outcome validate(Cert target, Cert anchor, CertPool pool, CrlSet crls, ValidationInputs in) {
+  public Outcome validate(
+      Cert target, Cert anchor, CertPool pool, CrlSet crls, ValidationInputs in) {
     return validate(target, anchor, pool, crls, Map.of(), in);
   }
 
@@ -41,7 +42,11 @@ public final class ValidationEngine {
    * certificate SHA-256) consulted for certificates whose CRL status is unknown.
    */
   Outcome validate(
-      Cert target, Cert anchor, CertPool pool, CrlSet crls, Map<String, OcspClient.Answer> ocsp,
+      Cert target,
+      Cert anchor,
+      CertPool pool,
+      CrlSet crls,
+      Map<String, OcspClient.Answer> ocsp,
       ValidationInputs in) {
     return new Run(pool, crls, ocsp, anchor, new Budget(limits), 0).validate(target, in, Map.of());
   }
@@ -55,7 +60,13 @@ public final class ValidationEngine {
     private final Budget budget;
     private final int depth;
 
-    Run(CertPool pool, CrlSet crls, Map<String, OcspClient.Answer> ocsp, Cert anchor, Budget budget, int depth) {
+    Run(
+        CertPool pool,
+        CrlSet crls,
+        Map<String, OcspClient.Answer> ocsp,
+        Cert anchor,
+        Budget budget,
+        int depth) {
       this.pool = pool;
       this.crls = crls;
       this.ocsp = ocsp;
@@ -73,11 +84,13 @@ public final class ValidationEngine {
             OcspClient.Answer local = own == null ? null : own.answer(cert, issuer, key, inputs);
             if (local != null && !(local.status() instanceof RevocationStatus.Unknown)) {
               // Both count, revoked wins: a CRL that lists the certificate beats a "good" the
-              // responder has not refreshed yet; a responder "revoked" beats a CRL not yet reissued.
+              // responder has not refreshed yet; a responder "revoked" beats a CRL not yet
+              // reissued.
               evidence.add(local.evidence());
               return s instanceof RevocationStatus.IsRevoked ? s : local.status();
             }
-            OcspClient.Answer a = s instanceof RevocationStatus.Unknown ? ocsp.get(cert.sha256()) : null;
+            OcspClient.Answer a =
+                s instanceof RevocationStatus.Unknown ? ocsp.get(cert.sha256()) : null;
             if (a != null) {
               evidence.add(a.evidence());
               return a.status();
@@ -104,18 +117,26 @@ public final class ValidationEngine {
       }
       if (budget.exhausted()) {
         return new Outcome.Indeterminate(
-            Reason.PATH_DISCOVERY_LIMIT, "path discovery limits reached before a path was found", -1,
-            List.of(), List.of());
+            Reason.PATH_DISCOVERY_LIMIT,
+            "path discovery limits reached before a path was found",
+            -1,
+            List.of(),
+            List.of());
       }
       return new Outcome.Invalid(
-          Reason.NO_PATH, "no certification path from " + target + " to the trust anchor", -1, null,
-          List.of(target), List.of());
+          Reason.NO_PATH,
+          "no certification path from " + target + " to the trust anchor",
+          -1,
+          null,
+          List.of(target),
+          List.of());
     }
 
     @Override
     public @Nullable PublicKey signer(
         CrlInfo crl, ValidationInputs in, Map<String, PublicKey> inProgress, String[] why) {
-      if (anchor.subjectKey().equals(crl.issuerKey()) && anchor.publicKey() != null
+      if (anchor.subjectKey().equals(crl.issuerKey())
+          && anchor.publicKey() != null
           && crl.signedBy(anchor.publicKey(), anchor.spkiHash())) {
         if (anchor.keyUsageAllows(KeyUsage.cRLSign)) {
           return anchor.publicKey();
@@ -137,7 +158,9 @@ public final class ValidationEngine {
         }
         Map<String, PublicKey> nested = new HashMap<>(inProgress);
         nested.put(crl.id(), key);
-        Outcome o = new Run(pool, crls, ocsp, anchor, budget, depth + 1).validate(c, in.forCrlIssuer(), nested);
+        Outcome o =
+            new Run(pool, crls, ocsp, anchor, budget, depth + 1)
+                .validate(c, in.forCrlIssuer(), nested);
         if (o instanceof Outcome.Valid) {
           return key;
         }
@@ -172,7 +195,9 @@ public final class ValidationEngine {
     return null;
   }
 
-  /** How informative a failure is; the higher, the better it explains why the target is not valid. */
+  /**
+   * How informative a failure is; the higher, the better it explains why the target is not valid.
+   */
   static int rank(Outcome o) {
     Reason r = reason(o);
     if (r == null) {

@@ -22,11 +22,12 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * HTTP front of the validation service: {@code POST /api/v1/validations} (JSON, or a DER certificate as
- * {@code application/pkix-cert} with the inputs as query parameters) and {@code POST
- * /api/v1/validations/batch}. Bodies are size-capped while they are read; bad input gets an RFC 9457
- * problem body; verdicts (including INVALID) are 200. Every request passes the {@link
- * ValidationAdmission} limit after its body is read: over it, 503 with Retry-After and a problem body.
+ * HTTP front of the validation service: {@code POST /api/v1/validations} (JSON, or a DER
+ * certificate as {@code application/pkix-cert} with the inputs as query parameters) and {@code POST
+ * /api/v1/validations/batch}. Bodies are size-capped while they are read; bad input gets an RFC
+ * 9457 problem body; verdicts (including INVALID) are 200. Every request passes the {@link
+ * ValidationAdmission} limit after its body is read: over it, 503 with Retry-After and a problem
+ * body.
  */
 public final class ValidationHandler {
 
@@ -43,7 +44,10 @@ public final class ValidationHandler {
   private final ValidationAdmission admission;
 
   public ValidationHandler(
-      ValidationService service, ValidationProperties props, Clock clock, ServiceCredentials credentials,
+      ValidationService service,
+      ValidationProperties props,
+      Clock clock,
+      ServiceCredentials credentials,
       ValidationAdmission admission) {
     this.service = service;
     this.admission = admission;
@@ -58,11 +62,14 @@ public final class ValidationHandler {
     MediaType type = request.headers().contentType().orElse(MediaType.APPLICATION_JSON);
     boolean der = type.isCompatibleWith(PKIX_CERT);
     if (!der && !type.isCompatibleWith(MediaType.APPLICATION_JSON)) {
-      return Problems.response(ErrorType.UNSUPPORTED_MEDIA_TYPE,
-          "send application/json or application/pkix-cert", request.path());
+      return Problems.response(
+          ErrorType.UNSUPPORTED_MEDIA_TYPE,
+          "send application/json or application/pkix-cert",
+          request.path());
     }
     boolean querySign = request.queryParam("sign").map(Boolean::parseBoolean).orElse(false);
-    // The body first (size-capped, no slot held while a slow client sends it), then a slot; parsing,
+    // The body first (size-capped, no slot held while a slow client sends it), then a slot;
+    // parsing,
     // the engine and rendering run on a validation worker.
     return body(request, props.maxRequestBytes())
         .flatMap(bytes -> admission.admit(() -> single(request, der, querySign, bytes)))
@@ -71,7 +78,8 @@ public final class ValidationHandler {
         .onErrorResume(PkiException.class, e -> problem(e, request));
   }
 
-  private Mono<ObjectNode> single(ServerRequest request, boolean der, boolean querySign, byte[] bytes) {
+  private Mono<ObjectNode> single(
+      ServerRequest request, boolean der, boolean querySign, byte[] bytes) {
     boolean sign = querySign;
     ValidationRequest req;
     if (der) {
@@ -82,12 +90,16 @@ public final class ValidationHandler {
       req = json.request(tree, clock.instant());
     }
     if (sign && !credentials.canSign()) {
-      return Mono.error(new PkiException(ErrorType.SIGNER_UNAVAILABLE,
-          "signed verdicts are not available (gpki.validation.credentials.signing)"));
+      return Mono.error(
+          new PkiException(
+              ErrorType.SIGNER_UNAVAILABLE,
+              "signed verdicts are not available (gpki.validation.credentials.signing)"));
     }
     boolean signIt = sign;
-    return service.validate(req, admission.workers())
-        .flatMap(r -> signIt ? signed(ValidationJson.render(r)) : Mono.just(ValidationJson.render(r)));
+    return service
+        .validate(req, admission.workers())
+        .flatMap(
+            r -> signIt ? signed(ValidationJson.render(r)) : Mono.just(ValidationJson.render(r)));
   }
 
   /** Adds {@code jws}: the verdict JSON (without this field) signed, off the event loop. */
@@ -98,8 +110,8 @@ public final class ValidationHandler {
   }
 
   /**
-   * Batch validation: {@code {"items": [request, ...]}} to {@code {"results": [...]}} in order. A batch
-   * holds one admission slot; its items run one after another on a validation worker.
+   * Batch validation: {@code {"items": [request, ...]}} to {@code {"results": [...]}} in order. A
+   * batch holds one admission slot; its items run one after another on a validation worker.
    */
   public Mono<ServerResponse> batch(ServerRequest request) {
     int limit = props.maxRequestBytes() * Math.min(props.maxBatchItems(), 64);
@@ -122,22 +134,25 @@ public final class ValidationHandler {
       return Mono.error(ValidationJson.bad("items must be a non-empty array"));
     }
     if (items.size() > props.maxBatchItems()) {
-      return Mono.error(ValidationJson.bad("items has more than " + props.maxBatchItems() + " entries"));
+      return Mono.error(
+          ValidationJson.bad("items has more than " + props.maxBatchItems() + " entries"));
     }
     List<JsonNode> list = new ArrayList<>();
     items.forEach(list::add);
     return Flux.fromIterable(list)
-        .concatMap(item -> one(item).onErrorResume(PkiException.class, e -> Mono.just(itemProblem(e))))
+        .concatMap(
+            item -> one(item).onErrorResume(PkiException.class, e -> Mono.just(itemProblem(e))))
         .collectList();
   }
 
   private Mono<ObjectNode> one(JsonNode item) {
-    return Mono.fromCallable(() -> {
-          if (!item.isObject()) {
-            throw ValidationJson.bad("each item must be a JSON object");
-          }
-          return json.request(item, clock.instant());
-        })
+    return Mono.fromCallable(
+            () -> {
+              if (!item.isObject()) {
+                throw ValidationJson.bad("each item must be a JSON object");
+              }
+              return json.request(item, clock.instant());
+            })
         .flatMap(req -> service.validate(req, admission.workers()))
         .map(ValidationJson::render);
   }
@@ -165,12 +180,14 @@ public final class ValidationHandler {
     for (String flag : List.of("explicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy")) {
       request.queryParam(flag).ifPresent(v -> n.put(flag, Boolean.parseBoolean(v)));
     }
-    Set<String> policies = new LinkedHashSet<>(request.queryParams().getOrDefault("initialPolicy", List.of()));
+    Set<String> policies =
+        new LinkedHashSet<>(request.queryParams().getOrDefault("initialPolicy", List.of()));
     ArrayNode p = n.putArray("initialPolicies");
     policies.forEach(p::add);
     n.put("certificate", java.util.Base64.getEncoder().encodeToString(der));
     ValidationRequest parsed = json.request(n, clock.instant());
-    return new ValidationRequest(target, parsed.intermediates(), parsed.anchorId(), parsed.inputs(), null);
+    return new ValidationRequest(
+        target, parsed.intermediates(), parsed.anchorId(), parsed.inputs(), null);
   }
 
   private static Mono<byte[]> body(ServerRequest request, int maxBytes) {
@@ -185,7 +202,9 @@ public final class ValidationHandler {
         .switchIfEmpty(Mono.error(ValidationJson.bad("empty body")))
         .onErrorMap(
             DataBufferLimitException.class,
-            e -> new PkiException(ErrorType.PAYLOAD_TOO_LARGE, "the body exceeds " + maxBytes + " bytes"));
+            e ->
+                new PkiException(
+                    ErrorType.PAYLOAD_TOO_LARGE, "the body exceeds " + maxBytes + " bytes"));
   }
 
   private static Mono<ServerResponse> ok(ObjectNode body) {
@@ -197,10 +216,12 @@ public final class ValidationHandler {
 
   /** Shed by the admission limit: 503, Retry-After, a problem body, at once. */
   private static Mono<ServerResponse> busy(ServerRequest request) {
-    return Problems.response(ErrorType.SERVICE_UNAVAILABLE, ValidationAdmission.BUSY_DETAIL, request.path());
+    return Problems.response(
+        ErrorType.SERVICE_UNAVAILABLE, ValidationAdmission.BUSY_DETAIL, request.path());
   }
 
   private static Mono<ServerResponse> problem(PkiException e, ServerRequest request) {
-    return Problems.response(e.type(), e.type().status() >= 500 ? e.type().title() : e.getMessage(), request.path());
+    return Problems.response(
+        e.type(), e.type().status() >= 500 ? e.type().title() : e.getMessage(), request.path());
   }
 }

@@ -11,7 +11,8 @@ import java.util.Set;
  * @param explicitPolicy initial-explicit-policy
  * @param inhibitPolicyMapping initial-policy-mapping-inhibit
  * @param inhibitAnyPolicy initial-any-policy-inhibit
- * @param checkRevocation whether revocation is checked (hard fail) for every certificate but the anchor
+ * @param checkRevocation whether revocation is checked (hard fail) for every certificate but the
+ *     anchor
  */
 public record ValidationInputs(
     Instant time,
@@ -22,7 +23,8 @@ public record ValidationInputs(
     boolean checkRevocation) {
 
   public ValidationInputs {
-    initialPolicies = Set.copyOf(initialPolicies.isEmpty() ? Set.of(PolicyState.ANY) : initialPolicies);
+    initialPolicies =
+        Set.copyOf(initialPolicies.isEmpty() ? Set.of(PolicyState.ANY) : initialPolicies);
   }
 
   /** RFC 5280 defaults: anyPolicy, nothing inhibited, revocation checked. */
@@ -32,6 +34,7 @@ public record ValidationInputs(
 
   /** The inputs used to validate a CRL issuer's own path: defaults at the same time. */
   ValidationInputs forCrlIssuer() {
-    return new ValidationInputs(time, Set.of(PolicyState.ANY), false, false, false, checkRevocation);
+    return new ValidationInputs(
+        time, Set.of(PolicyState.ANY), false, false, false, checkRevocation);
   }
 }

@@ -18,7 +18,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The JSON shape of the validation API (docs/openapi/validation.yaml): request parsing and rendering. */
+/**
+ * The JSON shape of the validation API (docs/openapi/validation.yaml): request parsing and
+ * rendering.
+ */
 final class ValidationJson {
 
   static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -47,23 +50,41 @@ final class ValidationJson {
   ValidationRequest request(JsonNode n, Instant now) {
     Cert target = cert(required(n, "certificate"), Source.TARGET, "certificate");
     List<Cert> intermediates =
-        list(n.get("intermediates"), "intermediates", props.maxIntermediates(), (v) -> cert(v, Source.REQUEST, "intermediates"));
+        list(
+            n.get("intermediates"),
+            "intermediates",
+            props.maxIntermediates(),
+            (v) -> cert(v, Source.REQUEST, "intermediates"));
     Instant time = n.hasNonNull("validationTime") ? instant(n.get("validationTime")) : now;
-    String anchor = n.hasNonNull("trustAnchor") ? string(n.get("trustAnchor"), "trustAnchor") : props.trustAnchors().get(0);
+    String anchor =
+        n.hasNonNull("trustAnchor")
+            ? string(n.get("trustAnchor"), "trustAnchor")
+            : props.trustAnchors().get(0);
     Set<String> policies =
-        new LinkedHashSet<>(list(n.get("initialPolicies"), "initialPolicies", MAX_POLICIES, v -> oid(v)));
+        new LinkedHashSet<>(
+            list(n.get("initialPolicies"), "initialPolicies", MAX_POLICIES, v -> oid(v)));
     ValidationInputs in =
-        new ValidationInputs(time, policies, bool(n, "explicitPolicy"), bool(n, "inhibitPolicyMapping"),
-            bool(n, "inhibitAnyPolicy"), true);
+        new ValidationInputs(
+            time,
+            policies,
+            bool(n, "explicitPolicy"),
+            bool(n, "inhibitPolicyMapping"),
+            bool(n, "inhibitAnyPolicy"),
+            true);
     ValidationRequest.TestCenter tc = null;
     JsonNode t = n.get("testCenter");
     if (t != null && !t.isNull()) {
       if (!props.testCenter()) {
         throw bad("test-center mode is not enabled on this server");
       }
-      tc = new ValidationRequest.TestCenter(
-          list(t.get("trustAnchors"), "testCenter.trustAnchors", 16, v -> cert(v, Source.TRUST_ANCHOR, "trustAnchors")),
-          list(t.get("crls"), "testCenter.crls", 256, v -> crl(v)));
+      tc =
+          new ValidationRequest.TestCenter(
+              list(
+                  t.get("trustAnchors"),
+                  "testCenter.trustAnchors",
+                  16,
+                  v -> cert(v, Source.TRUST_ANCHOR, "trustAnchors")),
+              list(t.get("crls"), "testCenter.crls", 256, v -> crl(v)));
       if (tc.anchors().isEmpty()) {
         throw bad("testCenter.trustAnchors must name at least one certificate");
       }
@@ -83,10 +104,14 @@ final class ValidationJson {
       ObjectNode x = reasons.addObject().put("code", i.reason().name()).put("detail", i.detail());
       index(x, i.certIndex(), n);
       if (i.revoked() != null) {
-        x.put("revocationReason", i.revoked().reason()).put("revocationDate", i.revoked().revocationDate().toString());
+        x.put("revocationReason", i.revoked().reason())
+            .put("revocationDate", i.revoked().revocationDate().toString());
       }
     } else if (o instanceof Outcome.Indeterminate i) {
-      index(reasons.addObject().put("code", i.reason().name()).put("detail", i.detail()), i.certIndex(), n);
+      index(
+          reasons.addObject().put("code", i.reason().name()).put("detail", i.detail()),
+          i.certIndex(),
+          n);
     }
     out.put("trustAnchor", r.anchorId());
     out.put("validationTime", r.validationTime().toString());
@@ -104,8 +129,13 @@ final class ValidationJson {
     }
     ArrayNode ev = out.putArray("revocation");
     for (RevocationEvidence e : o.evidence()) {
-      ObjectNode x = ev.addObject().put("certificateSerial", e.certificateSerial()).put("kind", e.kind())
-          .put("issuer", e.issuer()).put("location", e.location()).put("thisUpdate", e.thisUpdate().toString());
+      ObjectNode x =
+          ev.addObject()
+              .put("certificateSerial", e.certificateSerial())
+              .put("kind", e.kind())
+              .put("issuer", e.issuer())
+              .put("location", e.location())
+              .put("thisUpdate", e.thisUpdate().toString());
       if (e.number() != null) {
         x.put("crlNumber", e.number().toString());
       }
@@ -171,7 +201,8 @@ final class ValidationJson {
     }
   }
 
-  private static <T> List<T> list(@Nullable JsonNode v, String field, int max, Function<JsonNode, T> item) {
+  private static <T> List<T> list(
+      @Nullable JsonNode v, String field, int max, Function<JsonNode, T> item) {
     if (v == null || v.isNull()) {
       return List.of();
     }

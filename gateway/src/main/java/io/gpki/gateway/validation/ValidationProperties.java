@@ -13,8 +13,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Settings of the validation service under {@code gpki.validation.*}. Every key has a safe default.
  *
- * @param trustAnchors CA ids whose current self-signed certificate may be named as trust anchor; the
- *     first is the default
+ * @param trustAnchors CA ids whose current self-signed certificate may be named as trust anchor;
+ *     the first is the default
  * @param maxRequestBytes largest JSON or DER request body
  * @param maxBatchItems most certificates in one batch request
  * @param maxIntermediates most untrusted intermediates per certificate
@@ -23,8 +23,8 @@ import org.springframework.validation.annotation.Validated;
  * @param discovery path discovery limits
  * @param fetch external fetching (AIA, CDP, OCSP)
  * @param credentials the service's own TLS listener and verdict signing (both off by default)
- * @param ownOcsp ask our own OCSP responder, in process, about end-entity certificates of our CAs (its
- *     pre-signed answers, besides the CRL); {@code false} for CRLs only
+ * @param ownOcsp ask our own OCSP responder, in process, about end-entity certificates of our CAs
+ *     (its pre-signed answers, besides the CRL); {@code false} for CRLs only
  */
 @Validated
 @ConfigurationProperties("gpki.validation")
@@ -58,7 +58,8 @@ public record ValidationProperties(
    * @param maxCandidates most complete paths validated per certificate
    * @param maxExpansions most issuer candidates examined per certificate
    * @param timeBudget wall-clock budget per certificate
-   * @param maxFetchRounds how often missing issuers or revocation data are fetched and discovery rerun
+   * @param maxFetchRounds how often missing issuers or revocation data are fetched and discovery
+   *     rerun
    */
   public record Discovery(
       @DefaultValue("10") @Min(2) @Max(32) int maxDepth,
@@ -79,7 +80,8 @@ public record ValidationProperties(
    * @param timeout per fetch
    * @param maxCrlBytes largest CRL accepted
    * @param maxCertBytes largest certificate or caIssuers bundle accepted
-   * @param allowPrivateTargets allow loopback, private and link-local targets (tests, closed networks)
+   * @param allowPrivateTargets allow loopback, private and link-local targets (tests, closed
+   *     networks)
    * @param ldapThreads threads for blocking LDAP fetches
    * @param failureCacheTime how long a failed fetch is not retried
    * @param refreshAhead how long before a cached CRL's nextUpdate it is refreshed in the background
@@ -101,8 +103,10 @@ public record ValidationProperties(
       @DefaultValue List<String> allowedPrivateAddresses) {
 
     public Fetch {
-      allowedPrivateAddresses = allowedPrivateAddresses == null ? List.of() : List.copyOf(allowedPrivateAddresses);
-      UrlGuard.addresses(allowedPrivateAddresses); // an entry that is not an IP literal stops startup
+      allowedPrivateAddresses =
+          allowedPrivateAddresses == null ? List.of() : List.copyOf(allowedPrivateAddresses);
+      UrlGuard.addresses(
+          allowedPrivateAddresses); // an entry that is not an IP literal stops startup
     }
   }
 }

@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param target the certificate
  * @param intermediates untrusted certificates supplied by the client
- * @param anchorId the trust anchor id (a configured CA id), ignored when {@code testCenter} names anchors
+ * @param anchorId the trust anchor id (a configured CA id), ignored when {@code testCenter} names
+ *     anchors
  * @param inputs the RFC 5280 inputs
  * @param testCenter test-center material (own anchors and CRLs), only when test-center mode is on
  */

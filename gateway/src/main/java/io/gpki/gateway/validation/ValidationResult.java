@@ -9,6 +9,8 @@ import java.util.List;
  * @param outcome the outcome
  * @param anchorId the trust anchor used ({@code request} in test-center mode)
  * @param validationTime the validation time
- * @param fetchProblems external fetches that failed (URL: reason), explaining INDETERMINATE verdicts
+ * @param fetchProblems external fetches that failed (URL: reason), explaining INDETERMINATE
+ *     verdicts
  */
-public record ValidationResult(Outcome outcome, String anchorId, Instant validationTime, List<String> fetchProblems) {}
+public record ValidationResult(
+    Outcome outcome, String anchorId, Instant validationTime, List<String> fetchProblems) {}

@@ -1,12 +1,12 @@
 package io.gpki.gateway.validation;
 
-import java.util.Objects;
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,16 +23,17 @@ import reactor.core.scheduler.Schedulers;
  * <ol>
  *   <li>Take the repository view (CA certificates and our CRLs, from memory) and the trust anchor.
  *   <li>Run the {@link ValidationEngine} over repository plus request certificates.
- *   <li>If that found no path, fetch the caIssuers URLs of the certificates at hand; if a status was
- *       unknown, fetch the CRL distribution points of the path (and ask OCSP where named). Rerun.
+ *   <li>If that found no path, fetch the caIssuers URLs of the certificates at hand; if a status
+ *       was unknown, fetch the CRL distribution points of the path (and ask OCSP where named).
+ *       Rerun.
  *   <li>Stop at a valid path, when nothing new can be fetched, or after {@code maxFetchRounds}.
  * </ol>
  *
- * The engine runs inline on the caller's thread (CPU-bound and bounded): the HTTP front calls it on a
- * validation worker ({@link ValidationAdmission}), and the rerun after a fetch round goes back to that
- * scheduler instead of staying on the fetch's I/O thread. Every fetch is non-blocking with its own
- * timeout.
- * Nothing is stored, so a crash at any step leaves nothing behind; caches are rebuilt on demand.
+ * The engine runs inline on the caller's thread (CPU-bound and bounded): the HTTP front calls it on
+ * a validation worker ({@link ValidationAdmission}), and the rerun after a fetch round goes back to
+ * that scheduler instead of staying on the fetch's I/O thread. Every fetch is non-blocking with its
+ * own timeout. Nothing is stored, so a crash at any step leaves nothing behind; caches are rebuilt
+ * on demand.
  */
 public final class ValidationService {
 
@@ -43,7 +44,10 @@ public final class ValidationService {
   private final ValidationProperties props;
 
   ValidationService(
-      Supplier<RepositoryView.@Nullable Content> repository, ValidationEngine engine, RemoteCache remote, OcspClient ocsp,
+      Supplier<RepositoryView.@Nullable Content> repository,
+      ValidationEngine engine,
+      RemoteCache remote,
+      OcspClient ocsp,
       ValidationProperties props) {
     this.repository = repository;
     this.engine = engine;
@@ -52,7 +56,9 @@ public final class ValidationService {
     this.props = props;
   }
 
-  /** Validates one certificate. Errors only for bad requests (unknown anchor) and while starting up. */
+  /**
+   * Validates one certificate. Errors only for bad requests (unknown anchor) and while starting up.
+   */
   public Mono<ValidationResult> validate(ValidationRequest request) {
     return validate(request, Schedulers.immediate());
   }
@@ -80,12 +86,15 @@ public final class ValidationService {
    * change. {@code null} when fetching (AIA, external CRLs, OCSP) might change the verdict; then
    * {@link #validate} gives it. Same engine, same inputs, same answer.
    *
-   * @throws PkiException for a bad request (unknown anchor) and while starting up, as {@link #validate}
+   * @throws PkiException for a bad request (unknown anchor) and while starting up, as {@link
+   *     #validate}
    */
   public @Nullable ValidationResult validateNow(ValidationRequest request) {
     Round round = round(request);
     Outcome o = round.evaluate();
-    if (o instanceof Outcome.Valid || props.discovery().maxFetchRounds() <= 0 || round.fetchesFor(o).isEmpty()) {
+    if (o instanceof Outcome.Valid
+        || props.discovery().maxFetchRounds() <= 0
+        || round.fetchesFor(o).isEmpty()) {
       return round.result(round.finish(o));
     }
     return null;
@@ -105,7 +114,8 @@ public final class ValidationService {
       request.testCenter().crls().forEach(crls::add);
     } else {
       anchorId = request.anchorId();
-      Cert anchor = props.trustAnchors().contains(anchorId) ? content.anchors().get(anchorId) : null;
+      Cert anchor =
+          props.trustAnchors().contains(anchorId) ? content.anchors().get(anchorId) : null;
       if (anchor == null) {
         throw new PkiException(ErrorType.BAD_REQUEST, "unknown trust anchor: " + anchorId);
       }
@@ -132,7 +142,12 @@ public final class ValidationService {
     final Set<String> tried = ConcurrentHashMap.newKeySet();
     final List<String> problems = new CopyOnWriteArrayList<>();
 
-    Round(ValidationRequest request, List<Cert> anchors, String anchorId, CertPool pool, CrlSet crls) {
+    Round(
+        ValidationRequest request,
+        List<Cert> anchors,
+        String anchorId,
+        CertPool pool,
+        CrlSet crls) {
       this.request = request;
       this.anchors = anchors;
       this.anchorId = anchorId;
@@ -144,11 +159,15 @@ public final class ValidationService {
       return new ValidationResult(o, anchorId, request.inputs().time(), List.copyOf(problems));
     }
 
-    /** The engine over every anchor with what is at hand: the first valid outcome, or the most informative. */
+    /**
+     * The engine over every anchor with what is at hand: the first valid outcome, or the most
+     * informative.
+     */
     Outcome evaluate() {
       @Nullable Outcome best = null;
       for (Cert anchor : anchors) {
-        Outcome o = engine.validate(request.target(), anchor, pool, crls, answers, request.inputs());
+        Outcome o =
+            engine.validate(request.target(), anchor, pool, crls, answers, request.inputs());
         if (o instanceof Outcome.Valid) {
           return o;
         }
@@ -178,7 +197,11 @@ public final class ValidationService {
     Outcome finish(Outcome o) {
       if (o instanceof Outcome.Invalid i && i.reason() == Reason.NO_PATH && !problems.isEmpty()) {
         return new Outcome.Indeterminate(
-            Reason.NO_PATH, i.detail() + "; issuer certificates could not be fetched", -1, i.path(), i.evidence());
+            Reason.NO_PATH,
+            i.detail() + "; issuer certificates could not be fetched",
+            -1,
+            i.path(),
+            i.evidence());
       }
       return o;
     }
@@ -195,10 +218,16 @@ public final class ValidationService {
         }
         for (String url : urls) {
           if (tried.add("aia " + url)) {
-            out.add(remote.certificates(url).doOnNext(this::addFetched).then().onErrorResume(e -> note(url, e)));
+            out.add(
+                remote
+                    .certificates(url)
+                    .doOnNext(this::addFetched)
+                    .then()
+                    .onErrorResume(e -> note(url, e)));
           }
         }
-      } else if (o instanceof Outcome.Indeterminate ind && ind.reason() == Reason.REVOCATION_UNAVAILABLE) {
+      } else if (o instanceof Outcome.Indeterminate ind
+          && ind.reason() == Reason.REVOCATION_UNAVAILABLE) {
         List<Cert> path = ind.path();
         for (int i = 1; i < path.size(); i++) {
           for (String url : Urls.crls(path.get(i))) {
@@ -212,8 +241,11 @@ public final class ValidationService {
           Cert cert = path.get(idx);
           for (String url : OcspClient.urls(cert)) {
             if (tried.add("ocsp " + url + " " + cert.sha256())) {
-              out.add(ocsp.query(cert, path.get(idx - 1), url, request.inputs().time())
-                  .doOnNext(a -> answers.put(cert.sha256(), a)).then().onErrorResume(e -> note(url, e)));
+              out.add(
+                  ocsp.query(cert, path.get(idx - 1), url, request.inputs().time())
+                      .doOnNext(a -> answers.put(cert.sha256(), a))
+                      .then()
+                      .onErrorResume(e -> note(url, e)));
               break;
             }
           }
@@ -237,6 +269,8 @@ public final class ValidationService {
 
   private static String message(Throwable e) {
     @Nullable String m = e.getMessage();
-    return e instanceof java.util.concurrent.TimeoutException ? "timed out" : m == null ? e.getClass().getSimpleName() : m;
+    return e instanceof java.util.concurrent.TimeoutException
+        ? "timed out"
+        : m == null ? e.getClass().getSimpleName() : m;
   }
 }

@@ -24,18 +24,35 @@ public final class ValidationWiring implements AutoCloseable {
   private final Scheduler resolverScheduler;
 
   public ValidationWiring(
-      Supplier<RepositoryView.@Nullable Content> view, ValidationProperties props, Scheduler ldapScheduler, CircuitBreakerRegistry breakers,
-      RetryRegistry retries, Clock clock, OwnOcsp ownOcsp) {
-    UrlGuard guard = new UrlGuard(
-        props.fetch().allowPrivateTargets(), UrlGuard.addresses(props.fetch().allowedPrivateAddresses()));
+      Supplier<RepositoryView.@Nullable Content> view,
+      ValidationProperties props,
+      Scheduler ldapScheduler,
+      CircuitBreakerRegistry breakers,
+      RetryRegistry retries,
+      Clock clock,
+      OwnOcsp ownOcsp) {
+    UrlGuard guard =
+        new UrlGuard(
+            props.fetch().allowPrivateTargets(),
+            UrlGuard.addresses(props.fetch().allowedPrivateAddresses()));
     this.resolverScheduler = Schedulers.newBoundedElastic(RESOLVER_THREADS, 256, "validation-dns");
-    Fetcher fetcher = new Fetcher(
-        guard, TargetResolver.system(resolverScheduler), props.fetch().timeout(), ldapScheduler, breakers, retries);
+    Fetcher fetcher =
+        new Fetcher(
+            guard,
+            TargetResolver.system(resolverScheduler),
+            props.fetch().timeout(),
+            ldapScheduler,
+            breakers,
+            retries);
     RemoteCache cache = new RemoteCache(fetcher, props.fetch(), clock);
     this.service =
         new ValidationService(
-            view, new ValidationEngine(
-                props.discovery().limits(), props.ownOcsp() ? new OwnOcspEvidence(ownOcsp) : null), cache, new OcspClient(fetcher, clock), props);
+            view,
+            new ValidationEngine(
+                props.discovery().limits(), props.ownOcsp() ? new OwnOcspEvidence(ownOcsp) : null),
+            cache,
+            new OcspClient(fetcher, clock),
+            props);
     this.refresh = cache.startRefresh();
   }
 

@@ -9,8 +9,9 @@ import reactor.core.publisher.Hooks;
 /**
  * Reactor's hook for errors that arrive after a sequence ended. A client that stalls its body gets
  * its 408 from the first {@code ReadTimeoutException}; Reactor Netty then signals the same timeout
- * once more to the finished request, which Reactor's default hook logs as an ERROR. That second copy
- * is logged at DEBUG here; every other dropped error is logged at ERROR, as by the default hook.
+ * once more to the finished request, which Reactor's default hook logs as an ERROR. That second
+ * copy is logged at DEBUG here; every other dropped error is logged at ERROR, as by the default
+ * hook.
  */
 @Component
 public class DroppedErrors {

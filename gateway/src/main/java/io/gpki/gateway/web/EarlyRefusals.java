@@ -15,18 +15,18 @@ import java.net.URISyntaxException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Problem answers the {@link FastPath} gives on the event loop, before WebFlux, for requests WebFlux
- * cannot answer with a problem body: a request target that is not a URI (Spring's Reactor adapter
- * answers those with a bare 400) and a held body that stopped arriving (408). Both close the
- * connection, since the rest of the request may still be on its way.
+ * Problem answers the {@link FastPath} gives on the event loop, before WebFlux, for requests
+ * WebFlux cannot answer with a problem body: a request target that is not a URI (Spring's Reactor
+ * adapter answers those with a bare 400) and a held body that stopped arriving (408). Both close
+ * the connection, since the rest of the request may still be on its way.
  */
 final class EarlyRefusals {
 
   private EarlyRefusals() {}
 
   /**
-   * Why {@code target} is not a URI WebFlux can take, or {@code null} when it is. A cheap scan first;
-   * only a target with a suspicious character is parsed.
+   * Why {@code target} is not a URI WebFlux can take, or {@code null} when it is. A cheap scan
+   * first; only a target with a suspicious character is parsed.
    */
   static @Nullable String malformedTarget(String target) {
     if (!suspicious(target)) {
@@ -36,8 +36,13 @@ final class EarlyRefusals {
       new URI(target);
       return null;
     } catch (URISyntaxException e) {
-      return "malformed request target: " + e.getReason() + " at index " + e.getIndex()
-          + (e.getReason().contains("escape") ? "; a '%' must be followed by two hex digits (write '%25' for '%')" : "");
+      return "malformed request target: "
+          + e.getReason()
+          + " at index "
+          + e.getIndex()
+          + (e.getReason().contains("escape")
+              ? "; a '%' must be followed by two hex digits (write '%25' for '%')"
+              : "");
     }
   }
 
@@ -45,7 +50,8 @@ final class EarlyRefusals {
     for (int i = 0; i < target.length(); i++) {
       char c = target.charAt(i);
       if (c == '%') {
-        if (i + 2 >= target.length() || Character.digit(target.charAt(i + 1), 16) < 0
+        if (i + 2 >= target.length()
+            || Character.digit(target.charAt(i + 1), 16) < 0
             || Character.digit(target.charAt(i + 2), 16) < 0) {
           return true;
         }
@@ -64,23 +70,32 @@ final class EarlyRefusals {
 
   /** Writes a 408 problem for a body that stopped arriving and closes the connection. */
   static void bodyTimedOut(ChannelHandlerContext ctx, String target) {
-    send(ctx, ErrorType.REQUEST_TIMEOUT,
-        "the request body did not arrive within the read timeout; the connection is closed", pathOf(target));
+    send(
+        ctx,
+        ErrorType.REQUEST_TIMEOUT,
+        "the request body did not arrive within the read timeout; the connection is closed",
+        pathOf(target));
   }
 
-  private static void send(ChannelHandlerContext ctx, ErrorType type, String detail, String instance) {
+  private static void send(
+      ChannelHandlerContext ctx, ErrorType type, String detail, String instance) {
     byte[] json = new Problems.Problem(type, type.status(), detail).json(instance);
     FullHttpResponse response =
         new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(type.status()), Unpooled.wrappedBuffer(json));
-    response.headers()
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(type.status()),
+            Unpooled.wrappedBuffer(json));
+    response
+        .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "application/problem+json")
         .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
-  /** The path of a target, for the problem's {@code instance} (the query may be what is malformed). */
+  /**
+   * The path of a target, for the problem's {@code instance} (the query may be what is malformed).
+   */
   private static String pathOf(String target) {
     int q = target.indexOf('?');
     return q < 0 ? target : target.substring(0, q);

@@ -31,10 +31,10 @@ import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -42,27 +42,29 @@ import reactor.netty.NettyPipeline;
 
 /**
  * A Netty handler placed right after the HTTP codec, ahead of Reactor Netty's request handling and
- * the whole WebFlux stack, that answers requests for pre-encoded objects (GET and HEAD of repository
- * files, RFC 4387 and LDAP-over-HTTP single hits; small POSTs a route asks for, such as pre-signed
- * OCSP answers) directly on the event loop: one map lookup, the object's shared direct buffer (no
- * copy), and headers built once per object and second. Everything it does not answer (other methods,
- * conditional or ranged requests, large bodies, misses, errors, redirects) goes on to WebFlux
- * unchanged, which gives the same answer more slowly. A POST body is held (at most
+ * the whole WebFlux stack, that answers requests for pre-encoded objects (GET and HEAD of
+ * repository files, RFC 4387 and LDAP-over-HTTP single hits; small POSTs a route asks for, such as
+ * pre-signed OCSP answers) directly on the event loop: one map lookup, the object's shared direct
+ * buffer (no copy), and headers built once per object and second. Everything it does not answer
+ * (other methods, conditional or ranged requests, large bodies, misses, errors, redirects) goes on
+ * to WebFlux unchanged, which gives the same answer more slowly. A POST body is held (at most
  * {@value #MAX_BODY} bytes) until complete, then answered or handed on with its request.
  *
  * <p>Ordering: HTTP/1.1 answers leave in request order. The handler answers a request only when no
- * earlier request on the connection is still with WebFlux (it counts requests passed on and complete
- * responses written back through it), so a pipelined fast hit never overtakes a slow answer. It also
- * stops answering while the connection is not writable (a client that does not read), leaving those
- * requests to WebFlux's own backpressure. One instance per connection; all state is event-loop
- * confined.
+ * earlier request on the connection is still with WebFlux (it counts requests passed on and
+ * complete responses written back through it), so a pipelined fast hit never overtakes a slow
+ * answer. It also stops answering while the connection is not writable (a client that does not
+ * read), leaving those requests to WebFlux's own backpressure. One instance per connection; all
+ * state is event-loop confined.
  */
 public final class FastPath extends ChannelDuplexHandler {
 
   /** The pipeline name of the handler. */
   public static final String NAME = "gpki.fastPath";
 
-  /** One source of pre-encoded answers. Implementations are called on the event loop: never block. */
+  /**
+   * One source of pre-encoded answers. Implementations are called on the event loop: never block.
+   */
   public interface Route {
 
     /**
@@ -74,8 +76,8 @@ public final class FastPath extends ChannelDuplexHandler {
     }
 
     /**
-     * Like {@link #acceptsBody(String)}, with the request headers (e.g. to take only one content type).
-     * Default: {@link #acceptsBody(String)}.
+     * Like {@link #acceptsBody(String)}, with the request headers (e.g. to take only one content
+     * type). Default: {@link #acceptsBody(String)}.
      */
     default boolean acceptsBody(String uri, HttpHeaders headers) {
       return acceptsBody(uri);
@@ -87,19 +89,21 @@ public final class FastPath extends ChannelDuplexHandler {
      * @param method GET or HEAD, or POST when {@link #acceptsBody} said so
      * @param uri the raw request target (path and query, still percent-encoded)
      * @param body the request body (empty for GET and HEAD); only valid during the call
-     * @param arrivalNanos {@link System#nanoTime()} when the request arrived, for response-time figures
+     * @param arrivalNanos {@link System#nanoTime()} when the request arrived, for response-time
+     *     figures
      */
     @Nullable Answer answer(HttpMethod method, String uri, ByteBuf body, long arrivalNanos);
 
     /**
-     * For a POST this route accepted and did not {@link #answer} at once: an answer worked out off the
-     * event loop (CPU-heavy work on a bounded pool), or {@code null} for none. The Mono emits the
-     * answer, or completes empty (or fails) to hand the request on to WebFlux unchanged. It may
+     * For a POST this route accepted and did not {@link #answer} at once: an answer worked out off
+     * the event loop (CPU-heavy work on a bounded pool), or {@code null} for none. The Mono emits
+     * the answer, or completes empty (or fails) to hand the request on to WebFlux unchanged. It may
      * complete on any thread; the handler writes on the connection's event loop and holds later
      * requests of the connection until then, so answers stay in request order. {@code body} is only
      * valid during the call: copy what the work needs.
      */
-    default @Nullable Mono<Answer> answerLater(HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
+    default @Nullable Mono<Answer> answerLater(
+        HttpMethod method, String uri, ByteBuf body, long arrivalNanos) {
       return null;
     }
   }
@@ -108,8 +112,8 @@ public final class FastPath extends ChannelDuplexHandler {
    * A pre-encoded answer.
    *
    * @param status the status
-   * @param headers the complete response headers (including Content-Type and Content-Length); shared
-   *     between responses, so never modified after construction
+   * @param headers the complete response headers (including Content-Type and Content-Length);
+   *     shared between responses, so never modified after construction
    * @param body the body; the handler writes a duplicate, so a shared (unreleasable) buffer is fine
    * @param onWritten called with the time from arrival to the last byte handed to the socket (or
    *     {@code -1} when the write failed), on the event loop
@@ -124,7 +128,8 @@ public final class FastPath extends ChannelDuplexHandler {
       @Nullable Supplier<@Nullable SharedFile> file) {
 
     /** An answer sent from its buffer. */
-    public Answer(HttpResponseStatus status, HttpHeaders headers, ByteBuf body, Completion onWritten) {
+    public Answer(
+        HttpResponseStatus status, HttpHeaders headers, ByteBuf body, Completion onWritten) {
       this(status, headers, body, onWritten, null);
     }
   }
@@ -142,7 +147,8 @@ public final class FastPath extends ChannelDuplexHandler {
 
   /** Wraps {@code bytes} in a direct buffer that a fast path can share between connections. */
   public static ByteBuf shared(byte[] bytes) {
-    // A JDK direct buffer: freed by the garbage collector with its last reference, never by release().
+    // A JDK direct buffer: freed by the garbage collector with its last reference, never by
+    // release().
     java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(bytes.length);
     direct.put(bytes).flip();
     return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
@@ -169,32 +175,53 @@ public final class FastPath extends ChannelDuplexHandler {
   /** The hold timeout when none is given: the repository's default read timeout. */
   static final Duration DEFAULT_HOLD_TIMEOUT = Duration.ofSeconds(10);
 
-  /** Largest POST body the fast path holds to offer a route (OCSP requests are a few hundred bytes). */
+  /**
+   * Largest POST body the fast path holds to offer a route (OCSP requests are a few hundred bytes).
+   */
   static final int MAX_BODY = 4096;
 
   private final List<Route> routes;
+
   /** Requests passed on to WebFlux whose responses have not been completely written yet. */
   private int pendingSlow;
+
   /** Drop the body parts (at least the empty last one) of a request this handler answered. */
   private boolean swallowing;
+
   private boolean flushNeeded;
-  /** Something this handler consumed in the current read batch (nobody downstream will ask for more). */
+
+  /**
+   * Something this handler consumed in the current read batch (nobody downstream will ask for
+   * more).
+   */
   private boolean consumed;
+
   /** A POST being held until its body is complete: the request first, then its content parts. */
   private final List<Object> held = new ArrayList<>();
+
   private int heldBytes;
   private long heldArrival;
   private final long holdTimeoutNanos;
+
   /** Fires when a held body has not completed within the hold timeout. */
   private @Nullable ScheduledFuture<?> holdTimer;
+
   /** The connection is closing after an early refusal: drop whatever else arrives. */
   private boolean refused;
-  /** The parts of the request whose answer is being worked out off the loop ({@link Route#answerLater}). */
+
+  /**
+   * The parts of the request whose answer is being worked out off the loop ({@link
+   * Route#answerLater}).
+   */
   private @Nullable List<Object> later;
+
   private @Nullable Disposable laterWork;
+
   /** What arrived on the connection while {@link #later} was pending, in order. */
   private final List<Object> deferred = new ArrayList<>();
+
   private int deferredBytes;
+
   /** Inside a read batch (between channelRead and channelReadComplete). */
   private boolean reading;
 
@@ -291,7 +318,8 @@ public final class FastPath extends ChannelDuplexHandler {
     HttpRequest request = (HttpRequest) held.get(0);
     ByteBuf body = Unpooled.compositeBuffer(held.size());
     for (int i = 1; i < held.size(); i++) {
-      ((CompositeByteBuf) body).addComponent(true, ((HttpContent) held.get(i)).content().retainedDuplicate());
+      ((CompositeByteBuf) body)
+          .addComponent(true, ((HttpContent) held.get(i)).content().retainedDuplicate());
     }
     Answer answer;
     @Nullable Mono<Answer> pending = null;
@@ -316,8 +344,9 @@ public final class FastPath extends ChannelDuplexHandler {
   }
 
   /**
-   * The held body stopped arriving: as Reactor Netty's read timeout would for a request WebFlux has,
-   * but with a 408 problem instead of a 500, and the connection closed (the rest may still come).
+   * The held body stopped arriving: as Reactor Netty's read timeout would for a request WebFlux
+   * has, but with a 408 problem instead of a 500, and the connection closed (the rest may still
+   * come).
    */
   private void holdTimedOut(ChannelHandlerContext ctx) {
     holdTimer = null;
@@ -372,7 +401,8 @@ public final class FastPath extends ChannelDuplexHandler {
                   if (ctx.executor().inEventLoop()) {
                     finishLater(ctx, parts, method, a.orElse(null), arrival);
                   } else {
-                    ctx.executor().execute(() -> finishLater(ctx, parts, method, a.orElse(null), arrival));
+                    ctx.executor()
+                        .execute(() -> finishLater(ctx, parts, method, a.orElse(null), arrival));
                   }
                 });
     if (later != parts) {
@@ -380,9 +410,15 @@ public final class FastPath extends ChannelDuplexHandler {
     }
   }
 
-  /** On the event loop: writes the answer or hands the request on, then goes on with what waited. */
+  /**
+   * On the event loop: writes the answer or hands the request on, then goes on with what waited.
+   */
   private void finishLater(
-      ChannelHandlerContext ctx, List<Object> parts, HttpMethod method, @Nullable Answer answer, long arrival) {
+      ChannelHandlerContext ctx,
+      List<Object> parts,
+      HttpMethod method,
+      @Nullable Answer answer,
+      long arrival) {
     if (later != parts) {
       if (answer != null) {
         answer.onWritten().written(-1);
@@ -403,14 +439,16 @@ public final class FastPath extends ChannelDuplexHandler {
     deferred.clear();
     deferredBytes = 0;
     boolean inBatch = reading;
-    // In order; should one of them start another answer off the loop, the rest wait again (channelRead).
+    // In order; should one of them start another answer off the loop, the rest wait again
+    // (channelRead).
     waiting.forEach(m -> channelRead(ctx, m));
     if (!inBatch) {
       channelReadComplete(ctx); // flush, ask for more, tell the server side the batch ended
     }
   }
 
-  @SuppressWarnings("FutureReturnValueIgnored") // Netty: closing needs no follow-up; channelInactive cleans up
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // Netty: closing needs no follow-up; channelInactive cleans up
   private void defer(ChannelHandlerContext ctx, Object msg) {
     deferred.add(msg);
     consumed = true;
@@ -451,7 +489,8 @@ public final class FastPath extends ChannelDuplexHandler {
     if (!held.isEmpty() && holdTimer == null) {
       // A body still incomplete after this read: bound the wait for the rest. (Most bodies arrive
       // with their request in one read and never need a timer.)
-      holdTimer = ctx.executor().schedule(() -> holdTimedOut(ctx), holdTimeoutNanos, TimeUnit.NANOSECONDS);
+      holdTimer =
+          ctx.executor().schedule(() -> holdTimedOut(ctx), holdTimeoutNanos, TimeUnit.NANOSECONDS);
     }
     if (flushNeeded) {
       flushNeeded = false;
@@ -461,7 +500,8 @@ public final class FastPath extends ChannelDuplexHandler {
       consumed = false;
       // Reactor Netty reads on demand (auto-read off) and asks for more only after requests it saw;
       // with none of ours in its hands, ask here or the connection stops reading.
-      // While an answer is worked out off the loop, nothing more is read (what came meanwhile waits).
+      // While an answer is worked out off the loop, nothing more is read (what came meanwhile
+      // waits).
       if (pendingSlow == 0 && later == null && !ctx.channel().config().isAutoRead()) {
         ctx.read();
       }
@@ -470,11 +510,13 @@ public final class FastPath extends ChannelDuplexHandler {
   }
 
   @Override
-  @SuppressWarnings("FutureReturnValueIgnored") // Netty: the caller's promise carries the write's outcome
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // Netty: the caller's promise carries the write's outcome
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     // A complete response of a request WebFlux had (1xx interim responses are not the end of one).
     if (msg instanceof LastHttpContent
-        && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL)
+        && !(msg instanceof HttpResponse r
+            && r.status().codeClass() == HttpStatusClass.INFORMATIONAL)
         && pendingSlow > 0) {
       pendingSlow--;
     }
@@ -482,17 +524,23 @@ public final class FastPath extends ChannelDuplexHandler {
   }
 
   private boolean eligible(ChannelHandlerContext ctx, HttpRequest request) {
-    if (pendingSlow > 0 || swallowing || !ctx.channel().isWritable() || !request.decoderResult().isSuccess()) {
+    if (pendingSlow > 0
+        || swallowing
+        || !ctx.channel().isWritable()
+        || !request.decoderResult().isSuccess()) {
       return false;
     }
     HttpMethod method = request.method();
-    if ((!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method) && !HttpMethod.POST.equals(method))
+    if ((!HttpMethod.GET.equals(method)
+            && !HttpMethod.HEAD.equals(method)
+            && !HttpMethod.POST.equals(method))
         || !HttpVersion.HTTP_1_1.equals(request.protocolVersion())) {
       return false;
     }
     HttpHeaders h = request.headers();
     int length = h.getInt(HttpHeaderNames.CONTENT_LENGTH, 0);
-    boolean bodyOk = HttpMethod.POST.equals(method) ? length > 0 && length <= MAX_BODY : length == 0;
+    boolean bodyOk =
+        HttpMethod.POST.equals(method) ? length > 0 && length <= MAX_BODY : length == 0;
     return bodyOk
         && !h.contains(HttpHeaderNames.IF_NONE_MATCH)
         && !h.contains(HttpHeaderNames.IF_MODIFIED_SINCE)
@@ -512,7 +560,8 @@ public final class FastPath extends ChannelDuplexHandler {
     return false;
   }
 
-  private @Nullable Mono<Answer> answerLater(HttpMethod method, String uri, ByteBuf body, long arrival) {
+  private @Nullable Mono<Answer> answerLater(
+      HttpMethod method, String uri, ByteBuf body, long arrival) {
     for (Route route : routes) {
       Mono<Answer> a = route.answerLater(method, uri, body, arrival);
       if (a != null) {
@@ -532,10 +581,13 @@ public final class FastPath extends ChannelDuplexHandler {
     return null;
   }
 
-  @SuppressWarnings("FutureReturnValueIgnored") // Netty: write failures fail the channel; the listeners that matter are added
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // Netty: write failures fail the channel; the listeners that
+  // matter are added
   private void write(ChannelHandlerContext ctx, HttpMethod method, Answer answer, long arrival) {
     Completion done = answer.onWritten();
-    ChannelFutureListener written = f -> done.written(f.isSuccess() ? System.nanoTime() - arrival : -1);
+    ChannelFutureListener written =
+        f -> done.written(f.isSuccess() ? System.nanoTime() - arrival : -1);
     flushNeeded = true;
     FileRegion region = HttpMethod.HEAD.equals(method) ? null : region(ctx, answer);
     if (region != null) {
@@ -545,15 +597,21 @@ public final class FastPath extends ChannelDuplexHandler {
       boolean corked = cork(ctx, true);
       ctx.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), answer.headers()));
       ctx.write(region);
-      ChannelFutureListener end = corked ? f -> cork(ctx, false) : ChannelFutureListener.CLOSE_ON_FAILURE;
+      ChannelFutureListener end =
+          corked ? f -> cork(ctx, false) : ChannelFutureListener.CLOSE_ON_FAILURE;
       ctx.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(written).addListener(end);
       return;
     }
     // HEAD: the codec drops the body of a HEAD answer itself; send none, keep Content-Length.
-    ByteBuf body = HttpMethod.HEAD.equals(method) ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
+    ByteBuf body =
+        HttpMethod.HEAD.equals(method) ? Unpooled.EMPTY_BUFFER : answer.body().duplicate();
     FullHttpResponse response =
         new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, answer.status(), body, answer.headers(), EmptyHttpHeaders.INSTANCE);
+            HttpVersion.HTTP_1_1,
+            answer.status(),
+            body,
+            answer.headers(),
+            EmptyHttpHeaders.INSTANCE);
     ctx.write(response).addListener(written);
   }
 

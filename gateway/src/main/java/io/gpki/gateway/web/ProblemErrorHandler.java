@@ -15,7 +15,9 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerResponse;
 
-/** Renders every error that escapes a handler (including unmatched routes) as an RFC 9457 problem. */
+/**
+ * Renders every error that escapes a handler (including unmatched routes) as an RFC 9457 problem.
+ */
 @Component
 @Order(-2)
 public class ProblemErrorHandler implements ErrorWebExceptionHandler {
@@ -29,8 +31,11 @@ public class ProblemErrorHandler implements ErrorWebExceptionHandler {
       // Reactor Netty already answered (e.g. 400 and close for a malformed chunk size) while the
       // handler still ran on what it had; the handler's own answer then fails with "Status and
       // headers already sent". Not a server error: nothing more to send, nothing to report as 500.
-      LOG.debug("request {} {} [{}]: the server already answered; dropping {}",
-          exchange.getRequest().getMethod(), exchange.getRequest().getPath(), exchange.getRequest().getId(),
+      LOG.debug(
+          "request {} {} [{}]: the server already answered; dropping {}",
+          exchange.getRequest().getMethod(),
+          exchange.getRequest().getPath(),
+          exchange.getRequest().getId(),
           ex.toString());
       return Mono.empty();
     }
@@ -41,8 +46,13 @@ public class ProblemErrorHandler implements ErrorWebExceptionHandler {
     if (problem.status() == 503) {
       // A dependency is away: one line per request, without the stack trace, so an outage does not
       // flood the log; the cause's message says which one.
-      LOG.warn("request {} {} [{}] answered 503 {}: {}", exchange.getRequest().getMethod(),
-          exchange.getRequest().getPath(), exchange.getRequest().getId(), problem.type().typeUri(), causes(ex));
+      LOG.warn(
+          "request {} {} [{}] answered 503 {}: {}",
+          exchange.getRequest().getMethod(),
+          exchange.getRequest().getPath(),
+          exchange.getRequest().getId(),
+          problem.type().typeUri(),
+          causes(ex));
     } else if (problem.status() >= 500) {
       LOG.error(
           "request {} {} failed [{}]",
@@ -74,7 +84,8 @@ public class ProblemErrorHandler implements ErrorWebExceptionHandler {
    * request its codec could not decode), so the handler's answer could not go out.
    */
   static boolean answeredByServer(ServerHttpResponse response, Throwable ex) {
-    if (!(ex instanceof IllegalStateException) || ex.getMessage() == null
+    if (!(ex instanceof IllegalStateException)
+        || ex.getMessage() == null
         || !ex.getMessage().contains("already sent")) {
       return false;
     }

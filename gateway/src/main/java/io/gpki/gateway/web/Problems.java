@@ -43,11 +43,12 @@ public final class Problems {
   }
 
   /**
-   * The problem for any throwable; internal errors get a generic detail. Beyond {@link PkiException}
-   * and Spring's {@link ResponseStatusException}: a store that cannot answer right now (database down
-   * or unreachable, pool exhausted, a timeout; see {@link StoreFailures}) and a signer that is away,
-   * saturated or too slow are 503s with Retry-After, since the same request can succeed later; a
-   * request body the client stopped sending is 408. Only what is left is a 500.
+   * The problem for any throwable; internal errors get a generic detail. Beyond {@link
+   * PkiException} and Spring's {@link ResponseStatusException}: a store that cannot answer right
+   * now (database down or unreachable, pool exhausted, a timeout; see {@link StoreFailures}) and a
+   * signer that is away, saturated or too slow are 503s with Retry-After, since the same request
+   * can succeed later; a request body the client stopped sending is 408. Only what is left is a
+   * 500.
    */
   public static Problem of(Throwable e) {
     if (e instanceof StoreException.ReadOnly r) {
@@ -55,8 +56,10 @@ public final class Problems {
       return new Problem(ErrorType.BACKUP_CENTER, 503, String.valueOf(r.getMessage()));
     }
     if (e instanceof PkiException p) {
-      boolean hidden = p.type().status() >= 500 && p.type() != ErrorType.NOT_IMPLEMENTED
-          && p.type() != ErrorType.BACKUP_CENTER;
+      boolean hidden =
+          p.type().status() >= 500
+              && p.type() != ErrorType.NOT_IMPLEMENTED
+              && p.type() != ErrorType.BACKUP_CENTER;
       return new Problem(p.type(), p.type().status(), hidden ? generic(p.type()) : p.getMessage());
     }
     if (e instanceof ResponseStatusException r) {
@@ -76,7 +79,8 @@ public final class Problems {
       return new Problem(type, status, detail);
     }
     if (e instanceof StoreException.Conflict) {
-      return new Problem(ErrorType.CONFLICT, 409, "a uniqueness or ordering rule refused the write");
+      return new Problem(
+          ErrorType.CONFLICT, 409, "a uniqueness or ordering rule refused the write");
     }
     if (e instanceof StoreException.NotFound) {
       return new Problem(ErrorType.NOT_FOUND, 404, String.valueOf(e.getMessage()));
@@ -84,20 +88,29 @@ public final class Problems {
     if (e instanceof SignerException s) {
       return switch (s.kind()) {
         case UNAVAILABLE, SATURATED, TIMEOUT ->
-            new Problem(ErrorType.SIGNER_UNAVAILABLE, 503,
+            new Problem(
+                ErrorType.SIGNER_UNAVAILABLE,
+                503,
                 "the signer cannot sign right now; retry after the Retry-After delay");
         case FENCED ->
-            new Problem(ErrorType.SERVICE_UNAVAILABLE, 503,
+            new Problem(
+                ErrorType.SERVICE_UNAVAILABLE,
+                503,
                 "this center is not the master at the current epoch and signs nothing; use the master center");
-        case UNKNOWN_KEY, REJECTED -> new Problem(ErrorType.INTERNAL, 500, generic(ErrorType.INTERNAL));
+        case UNKNOWN_KEY, REJECTED ->
+            new Problem(ErrorType.INTERNAL, 500, generic(ErrorType.INTERNAL));
       };
     }
     if (readTimeout(e)) {
-      return new Problem(ErrorType.REQUEST_TIMEOUT, 408,
+      return new Problem(
+          ErrorType.REQUEST_TIMEOUT,
+          408,
           "the request body did not arrive within the read timeout; the connection is closed");
     }
     if (StoreFailures.unavailable(e)) {
-      return new Problem(ErrorType.SERVICE_UNAVAILABLE, 503,
+      return new Problem(
+          ErrorType.SERVICE_UNAVAILABLE,
+          503,
           "the database cannot be reached right now; retry after the Retry-After delay");
     }
     return new Problem(ErrorType.INTERNAL, 500, generic(ErrorType.INTERNAL));
@@ -115,10 +128,12 @@ public final class Problems {
   }
 
   /** A problem response for a handler. */
-  public static Mono<ServerResponse> response(ErrorType type, @Nullable String detail, String instance) {
+  public static Mono<ServerResponse> response(
+      ErrorType type, @Nullable String detail, String instance) {
     Problem p = new Problem(type, type.status(), detail == null ? type.title() : detail);
     ServerResponse.BodyBuilder b =
-        ServerResponse.status(HttpStatus.valueOf(type.status())).contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        ServerResponse.status(HttpStatus.valueOf(type.status()))
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON);
     if (type.status() == 503) {
       b.header("Retry-After", "1");
     }

@@ -14,14 +14,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * A body the {@link FastPath} can send with {@code sendfile(2)}: the bytes in an unlinked temporary
  * file held open, so the kernel copies page-cache pages to the socket (on loopback it passes them
- * without a copy), as nginx does with {@code sendfile on}. Every response gets its own
- * {@link FileRegion} over the one shared descriptor; the descriptor closes when the owner has
- * {@linkplain #release() released} it and the last region is done.
+ * without a copy), as nginx does with {@code sendfile on}. Every response gets its own {@link
+ * FileRegion} over the one shared descriptor; the descriptor closes when the owner has {@linkplain
+ * #release() released} it and the last region is done.
  */
 public final class SharedFile {
 
   private final FileChannel channel;
   private final long length;
+
   /** The owner's reference plus one per region in flight; 0 means closed. */
   private final AtomicInteger references = new AtomicInteger(1);
 

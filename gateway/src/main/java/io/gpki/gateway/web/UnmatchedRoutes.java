@@ -25,19 +25,26 @@ import reactor.core.publisher.Mono;
 
 /**
  * The answer for a request no route took: 405 with an {@code Allow} header when a route serves the
- * path with another method, else 404, both as RFC 9457 problems. Without it, functional routes that do
- * not match fall through to Spring's static-resource handler, whose 404 has no problem type, and a
- * wrong method is never a 405. Ordered after every other mapping.
+ * path with another method, else 404, both as RFC 9457 problems. Without it, functional routes that
+ * do not match fall through to Spring's static-resource handler, whose 404 has no problem type, and
+ * a wrong method is never a 405. Ordered after every other mapping.
  */
 @Component
 public class UnmatchedRoutes extends AbstractHandlerMapping {
 
   /** Methods tried on a path no route took; HEAD matches wherever GET does. */
   private static final List<HttpMethod> CANDIDATES =
-      List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE);
+      List.of(
+          HttpMethod.GET,
+          HttpMethod.HEAD,
+          HttpMethod.POST,
+          HttpMethod.PUT,
+          HttpMethod.PATCH,
+          HttpMethod.DELETE);
 
   private final ObjectProvider<RouterFunction<?>> routes;
   private final ServerCodecConfigurer codecs;
+
   /** The routes, looked up once (they are fixed once the context runs), not per request. */
   private volatile @Nullable List<RouterFunction<?>> all;
 
@@ -61,11 +68,16 @@ public class UnmatchedRoutes extends AbstractHandlerMapping {
     List<RouterFunction<?>> known = all;
     return Flux.fromIterable(CANDIDATES)
         .filter(m -> !m.equals(actual))
-        .concatMap(m -> routed(known, ServerRequest.from(request).method(m).build()).filter(b -> b).map(b -> m))
+        .concatMap(
+            m ->
+                routed(known, ServerRequest.from(request).method(m).build())
+                    .filter(b -> b)
+                    .map(b -> m))
         .collect(Collectors.toCollection(java.util.LinkedHashSet::new))
         .map(
             allowed -> {
-              // HandlerFunctionAdapter takes the request from here, as RouterFunctionMapping leaves it.
+              // HandlerFunctionAdapter takes the request from here, as RouterFunctionMapping leaves
+              // it.
               exchange.getAttributes().put(RouterFunctions.REQUEST_ATTRIBUTE, request);
               return allowed.isEmpty() ? notFound() : methodNotAllowed(actual, allowed);
             });
@@ -77,14 +89,18 @@ public class UnmatchedRoutes extends AbstractHandlerMapping {
   }
 
   private static HandlerFunction<ServerResponse> notFound() {
-    return request -> Problems.response(ErrorType.NOT_FOUND, "no resource at " + request.path(), request.path());
+    return request ->
+        Problems.response(ErrorType.NOT_FOUND, "no resource at " + request.path(), request.path());
   }
 
-  private static HandlerFunction<ServerResponse> methodNotAllowed(HttpMethod actual, Set<HttpMethod> allowed) {
+  private static HandlerFunction<ServerResponse> methodNotAllowed(
+      HttpMethod actual, Set<HttpMethod> allowed) {
     String allow = allowed.stream().map(HttpMethod::name).collect(Collectors.joining(", "));
     return request -> {
       byte[] body =
-          new Problems.Problem(ErrorType.METHOD_NOT_ALLOWED, 405,
+          new Problems.Problem(
+                  ErrorType.METHOD_NOT_ALLOWED,
+                  405,
                   actual.name() + " is not allowed on " + request.path() + "; allowed: " + allow)
               .json(request.path());
       return ServerResponse.status(HttpStatus.METHOD_NOT_ALLOWED)

@@ -46,45 +46,70 @@ class ArchitectureTest {
             // Production classes only: the gateway's own and those of the signer and store jars.
             .withImportOption(
                 (ImportOption)
-                    location -> !location.contains("/test-classes/") && !location.contains("-tests.jar"))
+                    location ->
+                        !location.contains("/test-classes/") && !location.contains("-tests.jar"))
             .importPackages("io.gpki");
   }
 
   @Test
   void gatewayUsesOnlyTheSignerAndStoreApis() {
-    noClasses().that().resideInAPackage("io.gpki.gateway..")
-        .should().dependOnClassesThat()
-        .resideInAnyPackage("io.gpki.signer.keystore..", "io.gpki.signer.pkcs11..", "io.gpki.sync.store..")
-        .because("the gateway talks to the signer through CaSigner and to the store through its root API")
+    noClasses()
+        .that()
+        .resideInAPackage("io.gpki.gateway..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.gpki.signer.keystore..", "io.gpki.signer.pkcs11..", "io.gpki.sync.store..")
+        .because(
+            "the gateway talks to the signer through CaSigner and to the store through its root API")
         .check(main);
   }
 
   @Test
   void signerAndStoreDoNotKnowEachOtherOrTheGateway() {
-    noClasses().that().resideInAPackage("io.gpki.signer..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.gpki.sync..", "io.gpki.gateway..")
+    noClasses()
+        .that()
+        .resideInAPackage("io.gpki.signer..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.gpki.sync..", "io.gpki.gateway..")
         .check(main);
-    noClasses().that().resideInAPackage("io.gpki.sync..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.gpki.signer..", "io.gpki.gateway..")
+    noClasses()
+        .that()
+        .resideInAPackage("io.gpki.sync..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("io.gpki.signer..", "io.gpki.gateway..")
         .check(main);
   }
 
   @Test
   void productionCodeNeverBlocksOnAPublisher() {
-    noClasses().should().callMethod(reactor.core.publisher.Mono.class, "block")
-        .orShould().callMethod(reactor.core.publisher.Mono.class, "block", java.time.Duration.class)
-        .orShould().callMethod(reactor.core.publisher.Flux.class, "blockFirst")
-        .orShould().callMethod(reactor.core.publisher.Flux.class, "blockLast")
-        .orShould().callMethod(reactor.core.publisher.Flux.class, "blockFirst", java.time.Duration.class)
-        .orShould().callMethod(reactor.core.publisher.Flux.class, "blockLast", java.time.Duration.class)
+    noClasses()
+        .should()
+        .callMethod(reactor.core.publisher.Mono.class, "block")
+        .orShould()
+        .callMethod(reactor.core.publisher.Mono.class, "block", java.time.Duration.class)
+        .orShould()
+        .callMethod(reactor.core.publisher.Flux.class, "blockFirst")
+        .orShould()
+        .callMethod(reactor.core.publisher.Flux.class, "blockLast")
+        .orShould()
+        .callMethod(reactor.core.publisher.Flux.class, "blockFirst", java.time.Duration.class)
+        .orShould()
+        .callMethod(reactor.core.publisher.Flux.class, "blockLast", java.time.Duration.class)
         .because("block() belongs in tests and main only; STYLE.md reactive rules")
         .check(main);
   }
 
   @Test
   void requestDataDoesNotTravelInThreadLocals() {
-    noClasses().that().resideInAPackage("io.gpki.gateway..")
-        .should().dependOnClassesThat().areAssignableTo(ThreadLocal.class)
+    noClasses()
+        .that()
+        .resideInAPackage("io.gpki.gateway..")
+        .should()
+        .dependOnClassesThat()
+        .areAssignableTo(ThreadLocal.class)
         .because("request-scoped data travels in the Reactor Context")
         .check(main);
   }
@@ -101,21 +126,32 @@ class ArchitectureTest {
    */
   private static final List<Class<?>> WRITER_PORTS =
       List.of(
-          CertificateWriter.class, RevocationWriter.class, CrlWriter.class, CaWriter.class,
-          CrossPairWriter.class, ReferralWriter.class, CertificateLookupBackfill.class);
+          CertificateWriter.class,
+          RevocationWriter.class,
+          CrlWriter.class,
+          CaWriter.class,
+          CrossPairWriter.class,
+          ReferralWriter.class,
+          CertificateLookupBackfill.class);
 
   @Test
   void gatewayPackagesHaveNoCycles() {
     // Slices are the feature packages (web, repository, validation, ocsp, ...); the root package
-    // (ErrorType, PkiException, BackgroundLoop) belongs to none and may be used by all. No cycle today,
+    // (ErrorType, PkiException, BackgroundLoop) belongs to none and may be used by all. No cycle
+    // today,
     // so no frozen exceptions.
-    slices().matching("io.gpki.gateway.(*)..")
-        .should().beFreeOfCycles()
-        .because("features depend one way (STYLE.md layout); a cycle means a type is in the wrong package")
+    slices()
+        .matching("io.gpki.gateway.(*)..")
+        .should()
+        .beFreeOfCycles()
+        .because(
+            "features depend one way (STYLE.md layout); a cycle means a type is in the wrong package")
         .check(main);
   }
 
-  /** A writer port, or anything that is one too: the combined interfaces and the implementations. */
+  /**
+   * A writer port, or anything that is one too: the combined interfaces and the implementations.
+   */
   private static DescribedPredicate<JavaClass> writerPorts() {
     DescribedPredicate<JavaClass> writer = DescribedPredicate.alwaysFalse();
     for (Class<?> port : WRITER_PORTS) {
@@ -136,26 +172,45 @@ class ArchitectureTest {
 
   @Test
   void theReadTierHoldsNoWriterPort() {
-    noClasses().that().resideInAnyPackage(READ_TIER)
-        .should().dependOnClassesThat(writerPorts())
-        .orShould().dependOnClassesThat().belongToAnyOf(RepositoryStore.class, RegistrationStores.class)
+    noClasses()
+        .that()
+        .resideInAnyPackage(READ_TIER)
+        .should()
+        .dependOnClassesThat(writerPorts())
+        .orShould()
+        .dependOnClassesThat()
+        .belongToAnyOf(RepositoryStore.class, RegistrationStores.class)
         // Nor the CA tier's writers, which would write on its behalf (the OCSP responder's own
         // certificates come through its narrow ResponderCertificates port instead).
-        .orShould().dependOnClassesThat().belongToAnyOf(
-            CaEngine.class, CrlPublisher.class, KeyRollover.class, CrossCertification.class, DemoPki.class,
+        .orShould()
+        .dependOnClassesThat()
+        .belongToAnyOf(
+            CaEngine.class,
+            CrlPublisher.class,
+            KeyRollover.class,
+            CrossCertification.class,
+            DemoPki.class,
             BenchmarkSeed.class)
-        .because("the read tier holds read ports only (STYLE.md Boundaries): a backup center's read tier"
-            + " then cannot write by construction")
+        .because(
+            "the read tier holds read ports only (STYLE.md Boundaries): a backup center's read tier"
+                + " then cannot write by construction")
         .check(main);
   }
 
   @Test
   void onlyTheWiringHoldsTheStoreFacade() {
-    noClasses().that().resideInAPackage("io.gpki.gateway..")
-        .and().resideOutsideOfPackage("io.gpki.gateway.config..")
-        .and().areNotAnnotatedWith(Configuration.class)
-        .should().dependOnClassesThat().belongToAnyOf(RepositoryStore.class)
-        .because("each caller gets its own small interface, not the catch-all store (STYLE.md Boundaries)")
+    noClasses()
+        .that()
+        .resideInAPackage("io.gpki.gateway..")
+        .and()
+        .resideOutsideOfPackage("io.gpki.gateway.config..")
+        .and()
+        .areNotAnnotatedWith(Configuration.class)
+        .should()
+        .dependOnClassesThat()
+        .belongToAnyOf(RepositoryStore.class)
+        .because(
+            "each caller gets its own small interface, not the catch-all store (STYLE.md Boundaries)")
         .check(main);
   }
 }

@@ -34,9 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.test.StepVerifier;
 
 /**
- * The CRL publisher's epoch-major numbers end to end: a real signer, a real PostgreSQL, the CRL number
- * read back from the signed DER. The clock is injected and stepped back; the epoch changes as at a
- * promotion; a zombie writer of the old epoch gets no number.
+ * The CRL publisher's epoch-major numbers end to end: a real signer, a real PostgreSQL, the CRL
+ * number read back from the signed DER. The clock is injected and stepped back; the epoch changes
+ * as at a promotion; a zombie writer of the old epoch gets no number.
  */
 class CrlNumberingIT {
 
@@ -62,24 +62,57 @@ class CrlNumberingIT {
     Files.writeString(pass, "crl-numbering-test\n");
     signer =
         CaSigners.create(
-            List.of(new KeySourceSpec.Pkcs12("soft", keys.resolve("soft.p12"), pass, null, KeySourceSpec.Resilience.defaults())));
+            List.of(
+                new KeySourceSpec.Pkcs12(
+                    "soft",
+                    keys.resolve("soft.p12"),
+                    pass,
+                    null,
+                    KeySourceSpec.Resilience.defaults())));
     urls = new RepositoryUrls("http://localhost:18080", "ldap://localhost:11389");
     changes = new RepositoryChanges();
-    engine = new CaEngine(signer, store.cas(), store.cas(), store.certificates(), store.certificates(), store.certificates(),
-        store.content(), urls, ca -> "soft", CLOCK, changes);
+    engine =
+        new CaEngine(
+            signer,
+            store.cas(),
+            store.cas(),
+            store.certificates(),
+            store.certificates(),
+            store.certificates(),
+            store.content(),
+            urls,
+            ca -> "soft",
+            CLOCK,
+            changes);
     publisher = publisher(EPOCH::get, CLOCK);
     engine
         .createCa(
             new CaEngine.NewCa(
-                "numca", "Numbering CA", "GOVERNMENT", new X500Name("C=JP,O=Test,CN=Numbering CA"), null,
-                KeySpec.EC_P256, Duration.ofDays(365)))
+                "numca",
+                "Numbering CA",
+                "GOVERNMENT",
+                new X500Name("C=JP,O=Test,CN=Numbering CA"),
+                null,
+                KeySpec.EC_P256,
+                Duration.ofDays(365)))
         .block(WAIT);
   }
 
   private static CrlPublisher publisher(java.util.function.LongSupplier epoch, Clock clock) {
     return new CrlPublisher(
-        engine, signer, store.cas(), store.certificates(), store.crls(), store.crls(), store.crlNumbers(), urls,
-        clock, changes, Duration.ofHours(1), Duration.ofHours(2), epoch);
+        engine,
+        signer,
+        store.cas(),
+        store.certificates(),
+        store.crls(),
+        store.crls(),
+        store.crlNumbers(),
+        urls,
+        clock,
+        changes,
+        Duration.ofHours(1),
+        Duration.ofHours(2),
+        epoch);
   }
 
   @AfterAll
@@ -90,8 +123,12 @@ class CrlNumberingIT {
 
   private static BigInteger signedNumber(CrlRecord crl) throws Exception {
     X509CRLHolder holder = new X509CRLHolder(crl.der());
-    BigInteger inDer = ASN1Integer.getInstance(holder.getExtension(Extension.cRLNumber).getParsedValue()).getValue();
-    assertThat(inDer).as("the number signed into the list is the one archived").isEqualTo(crl.number());
+    BigInteger inDer =
+        ASN1Integer.getInstance(holder.getExtension(Extension.cRLNumber).getParsedValue())
+            .getValue();
+    assertThat(inDer)
+        .as("the number signed into the list is the one archived")
+        .isEqualTo(crl.number());
     return inDer;
   }
 

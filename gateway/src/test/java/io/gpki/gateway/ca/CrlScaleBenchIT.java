@@ -38,16 +38,20 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * Benchmark, not a timed test ({@code -Dgpki.bench=true -Dit.test=CrlScaleBenchIT}; sizes from
  * {@code -Dgpki.bench.crl.sizes=100000,1000000}): the time to generate and publish a CRL with that
  * many revoked entries, and the heap it needs. The revoked certificates are bulk-inserted with SQL
- * (benchmark set-up only: the store's own write path would take hours for a million); the list is then
- * issued by the real {@link CrlPublisher} (narrow streamed query, DER encoding, signature, archive with
- * change-log entry) and timed until the repository serves it over HTTP. Results: the log lines
- * starting {@code BENCH}.
+ * (benchmark set-up only: the store's own write path would take hours for a million); the list is
+ * then issued by the real {@link CrlPublisher} (narrow streamed query, DER encoding, signature,
+ * archive with change-log entry) and timed until the repository serves it over HTTP. Results: the
+ * log lines starting {@code BENCH}.
  */
 @EnabledIfSystemProperty(named = "gpki.bench", matches = "true")
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     // no scheduled or revocation-triggered issue while a list is being timed
-    properties = {"gpki.crl.period=PT24H", "gpki.crl.validity=PT48H", "gpki.crl.check-interval=PT1H"})
+    properties = {
+      "gpki.crl.period=PT24H",
+      "gpki.crl.validity=PT48H",
+      "gpki.crl.check-interval=PT1H"
+    })
 class CrlScaleBenchIT {
 
   private static final Logger LOG = LoggerFactory.getLogger(CrlScaleBenchIT.class);
@@ -73,7 +77,9 @@ class CrlScaleBenchIT {
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(180));
     List<Integer> sizes =
         Arrays.stream(System.getProperty("gpki.bench.crl.sizes", "100000,1000000").split(","))
-            .map(String::trim).map(Integer::valueOf).toList();
+            .map(String::trim)
+            .map(Integer::valueOf)
+            .toList();
     X509Certificate caCert = caCertificate(http);
     int inserted = 0;
     for (int size : sizes) {
@@ -97,9 +103,12 @@ class CrlScaleBenchIT {
       assertThat(crl.entryCount()).isGreaterThanOrEqualTo(size);
       assertThat(Certificates.digest("SHA-256", served)).isEqualTo(crl.sha256());
       if (size <= 200_000) {
-        // The JDK makes an object per entry: fine for 100k, not what a million-entry check should cost.
+        // The JDK makes an object per entry: fine for 100k, not what a million-entry check should
+        // cost.
         X509CRL parsed =
-            (X509CRL) CertificateFactory.getInstance("X.509").generateCRL(new java.io.ByteArrayInputStream(served));
+            (X509CRL)
+                CertificateFactory.getInstance("X.509")
+                    .generateCRL(new java.io.ByteArrayInputStream(served));
         parsed.verify(caCert.getPublicKey());
         assertThat(parsed.getRevokedCertificates()).hasSizeGreaterThanOrEqualTo(size);
       }
@@ -107,9 +116,19 @@ class CrlScaleBenchIT {
       if (OpenSsl.available()) {
         Path file = Files.createTempFile(dataDir, "bench", ".crl");
         Files.write(file, served);
-        Path ca = OpenSsl.pem(dataDir.resolve("isca.pem"), "CERTIFICATE", List.of(caCert.getEncoded()));
+        Path ca =
+            OpenSsl.pem(dataDir.resolve("isca.pem"), "CERTIFICATE", List.of(caCert.getEncoded()));
         OpenSsl.Result r =
-            OpenSsl.run(List.of("crl", "-inform", "DER", "-in", file.toString(), "-noout", "-CAfile", ca.toString()));
+            OpenSsl.run(
+                List.of(
+                    "crl",
+                    "-inform",
+                    "DER",
+                    "-in",
+                    file.toString(),
+                    "-noout",
+                    "-CAfile",
+                    ca.toString()));
         assertThat(r.output()).contains("verify OK");
         openssl = "verify OK";
       }
@@ -117,8 +136,16 @@ class CrlScaleBenchIT {
           "BENCH crl entries={} bytes={} issue (query+encode+sign+archive)={} ms served over HTTP after {} ms;"
               + " heap before={} MB, peak during issue={} MB (+{} MB), retained after publication={} MB;"
               + " openssl crl: {}; bulk insert {} s",
-          crl.entryCount(), served.length, (issued - start) / 1_000_000, (published - start) / 1_000_000,
-          before >> 20, peak >> 20, (peak - before) >> 20, retained >> 20, openssl, (loaded - t0) / 1_000_000_000);
+          crl.entryCount(),
+          served.length,
+          (issued - start) / 1_000_000,
+          (published - start) / 1_000_000,
+          before >> 20,
+          peak >> 20,
+          (peak - before) >> 20,
+          retained >> 20,
+          openssl,
+          (loaded - t0) / 1_000_000_000);
     }
   }
 
@@ -128,20 +155,30 @@ class CrlScaleBenchIT {
     long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
     while (System.nanoTime() < deadline) {
       java.util.Map<String, Object> index =
-          http.get().uri("/repository").exchange().expectStatus().isOk()
-              .expectBody(java.util.Map.class).returnResult().getResponseBody();
+          http.get()
+              .uri("/repository")
+              .exchange()
+              .expectStatus()
+              .isOk()
+              .expectBody(java.util.Map.class)
+              .returnResult()
+              .getResponseBody();
       Object number =
-          ((List<java.util.Map<String, Object>>) index.get("cas")).stream()
-              .filter(c -> CA.equals(c.get("id")))
-              .map(c -> ((java.util.Map<String, Object>) c.get("crl")).get("number"))
-              .findFirst().orElseThrow();
+          ((List<java.util.Map<String, Object>>) index.get("cas"))
+              .stream()
+                  .filter(c -> CA.equals(c.get("id")))
+                  .map(c -> ((java.util.Map<String, Object>) c.get("crl")).get("number"))
+                  .findFirst()
+                  .orElseThrow();
       if (crl.number().toString().equals(String.valueOf(number))) {
         java.net.http.HttpResponse<byte[]> r =
-            java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create("http://localhost:" + httpPort + "/repository/crl/" + CA + ".crl"))
-                    .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            java.net.http.HttpClient.newHttpClient()
+                .send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(
+                                "http://localhost:" + httpPort + "/repository/crl/" + CA + ".crl"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
         assertThat(r.statusCode()).isEqualTo(200);
         return r.body();
       }
@@ -153,17 +190,33 @@ class CrlScaleBenchIT {
   @SuppressWarnings("unchecked") // JSON read into untyped maps, as WebTestClient hands them out
   private X509Certificate caCertificate(WebTestClient http) throws Exception {
     java.util.Map<String, Object> index =
-        http.get().uri("/repository").exchange().expectStatus().isOk()
-            .expectBody(java.util.Map.class).returnResult().getResponseBody();
+        http.get()
+            .uri("/repository")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(java.util.Map.class)
+            .returnResult()
+            .getResponseBody();
     String url =
-        ((List<java.util.Map<String, Object>>) index.get("cas")).stream()
-            .filter(c -> CA.equals(c.get("id")))
-            .map(c -> (String) c.get("certificate"))
-            .findFirst().orElseThrow();
+        ((List<java.util.Map<String, Object>>) index.get("cas"))
+            .stream()
+                .filter(c -> CA.equals(c.get("id")))
+                .map(c -> (String) c.get("certificate"))
+                .findFirst()
+                .orElseThrow();
     byte[] der =
-        http.get().uri(java.net.URI.create(url).getPath()).exchange().expectStatus().isOk()
-            .expectBody(byte[].class).returnResult().getResponseBody();
-    return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new java.io.ByteArrayInputStream(der));
+        http.get()
+            .uri(java.net.URI.create(url).getPath())
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(byte[].class)
+            .returnResult()
+            .getResponseBody();
+    return (X509Certificate)
+        CertificateFactory.getInstance("X.509")
+            .generateCertificate(new java.io.ByteArrayInputStream(der));
   }
 
   /** Rows {@code from+1 .. to} of revoked end-entity certificates of the CA (16-byte serials). */
@@ -171,7 +224,8 @@ class CrlScaleBenchIT {
     try (Connection c = TestDatabase.connect(db)) {
       int generation;
       try (Statement st = c.createStatement();
-          ResultSet rs = st.executeQuery("SELECT current_generation FROM ca WHERE id = '" + CA + "'")) {
+          ResultSet rs =
+              st.executeQuery("SELECT current_generation FROM ca WHERE id = '" + CA + "'")) {
         rs.next();
         generation = rs.getInt(1);
       }
@@ -210,7 +264,9 @@ class CrlScaleBenchIT {
     }
   }
 
-  /** Sum of the heap pools' peaks since the reset: an upper bound of what the issue held at once. */
+  /**
+   * Sum of the heap pools' peaks since the reset: an upper bound of what the issue held at once.
+   */
   private static long heapPeak() {
     long sum = 0;
     for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 /** Issue 16 (2): the watchdog restarts a dead embedded server, backing off while starts fail. */
 class EmbeddedDatabaseWatchdogTest {
 
-  /** A fake server whose {@code ensureRunning} answers follow a script: true, false, or a failure. */
+  /**
+   * A fake server whose {@code ensureRunning} answers follow a script: true, false, or a failure.
+   */
   static final class ScriptedDatabase implements EmbeddedDatabase {
     final Deque<Object> script = new ArrayDeque<>();
     int calls;
@@ -41,7 +43,8 @@ class EmbeddedDatabaseWatchdogTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final ScriptedDatabase db = new ScriptedDatabase();
-  private final EmbeddedDatabaseWatchdog watchdog = new EmbeddedDatabaseWatchdog(db, meters, now::get);
+  private final EmbeddedDatabaseWatchdog watchdog =
+      new EmbeddedDatabaseWatchdog(db, meters, now::get);
 
   private double count(String outcome) {
     return meters.get("gpki.db.embedded.restarts").tag("outcome", outcome).counter().count();

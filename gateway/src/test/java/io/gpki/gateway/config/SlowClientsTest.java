@@ -20,11 +20,11 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * Slow clients cannot hold a connection: the server the gateway configures (the
- * {@code repositoryReadTimeouts} customizer plus {@code server.netty.idle-timeout}, here with short
- * values) closes a connection that trickles its request headers (idle timeout: the header block must
- * be complete within it, however often bytes arrive), pauses inside its body (read timeout), or
- * trickles its body (request timeout), each by that limit and not another.
+ * Slow clients cannot hold a connection: the server the gateway configures (the {@code
+ * repositoryReadTimeouts} customizer plus {@code server.netty.idle-timeout}, here with short
+ * values) closes a connection that trickles its request headers (idle timeout: the header block
+ * must be complete within it, however often bytes arrive), pauses inside its body (read timeout),
+ * or trickles its body (request timeout), each by that limit and not another.
  */
 class SlowClientsTest {
 
@@ -43,29 +43,65 @@ class SlowClientsTest {
 
   static Stream<Arguments> clients() {
     return Stream.of(
-        // header lines keep coming, each well within the read timeout, but the header block never ends
-        Arguments.of("closed/headers trickled past the idle timeout", "GET /x HTTP/1.1\r\nHost: a\r\n",
-            "X-Slow: 1\r\n", 300L, IDLE, IDLE),
+        // header lines keep coming, each well within the read timeout, but the header block never
+        // ends
+        Arguments.of(
+            "closed/headers trickled past the idle timeout",
+            "GET /x HTTP/1.1\r\nHost: a\r\n",
+            "X-Slow: 1\r\n",
+            300L,
+            IDLE,
+            IDLE),
         // complete headers, a few body bytes, then silence
-        Arguments.of("closed/body paused longer than the read timeout",
-            "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n0123456789", "", 60_000L, Duration.ofSeconds(30), READ),
-        // a body byte every 300 ms: never a pause over the read timeout, but the request takes too long
-        Arguments.of("closed/body trickled past the request timeout",
-            "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n", "a", 300L, Duration.ofSeconds(30), REQUEST));
+        Arguments.of(
+            "closed/body paused longer than the read timeout",
+            "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n0123456789",
+            "",
+            60_000L,
+            Duration.ofSeconds(30),
+            READ),
+        // a body byte every 300 ms: never a pause over the read timeout, but the request takes too
+        // long
+        Arguments.of(
+            "closed/body trickled past the request timeout",
+            "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n",
+            "a",
+            300L,
+            Duration.ofSeconds(30),
+            REQUEST));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("clients")
   void theServerClosesTheConnectionWithinItsLimit(
-      String outcome, String start, String trickle, long pauseMillis, Duration idle, Duration limit) throws Exception {
+      String outcome, String start, String trickle, long pauseMillis, Duration idle, Duration limit)
+      throws Exception {
     RepositoryProperties props =
-        new RepositoryProperties(false, 100, 2048, 1024,
+        new RepositoryProperties(
+            false,
+            100,
+            2048,
+            1024,
             new RepositoryProperties.Http(4, 4, Duration.ofSeconds(1), READ, REQUEST, true),
-            new RepositoryProperties.Ldap(false, "127.0.0.1", 0, "localhost", 4, 1, Duration.ofMillis(50),
-                Duration.ofSeconds(60), 65536));
+            new RepositoryProperties.Ldap(
+                false,
+                "127.0.0.1",
+                0,
+                "localhost",
+                4,
+                1,
+                Duration.ofMillis(50),
+                Duration.ofSeconds(60),
+                65536));
     HttpServer base =
-        HttpServer.create().host("127.0.0.1").port(0).idleTimeout(idle)
-            .handle((req, res) -> res.sendString(req.receive().aggregate().asString().map(b -> "got " + b.length())));
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .idleTimeout(idle)
+            .handle(
+                (req, res) ->
+                    res.sendString(
+                        req.receive().aggregate().asString().map(b -> "got " + b.length())));
     server = new RepositoryInterfacesConfig().repositoryReadTimeouts(props).apply(base).bindNow();
     long began = System.nanoTime();
     boolean closed = false;
@@ -103,8 +139,12 @@ class SlowClientsTest {
       }
     }
     Duration took = Duration.ofNanos(System.nanoTime() - began);
-    assertThat(closed).as("closed; answer so far: " + answer.toString(StandardCharsets.US_ASCII)).isTrue();
-    assertThat(took).isGreaterThanOrEqualTo(limit.minus(limit.dividedBy(4))).isLessThan(limit.plusSeconds(2));
+    assertThat(closed)
+        .as("closed; answer so far: " + answer.toString(StandardCharsets.US_ASCII))
+        .isTrue();
+    assertThat(took)
+        .isGreaterThanOrEqualTo(limit.minus(limit.dividedBy(4)))
+        .isLessThan(limit.plusSeconds(2));
     assertThat(answer.toString(StandardCharsets.US_ASCII)).doesNotContain("got ");
   }
 }

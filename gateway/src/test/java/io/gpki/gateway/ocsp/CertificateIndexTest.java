@@ -26,12 +26,15 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
-/** The index starts from the store's status snapshot and follows the change log from its position. */
+/**
+ * The index starts from the store's status snapshot and follows the change log from its position.
+ */
 class CertificateIndexTest {
 
   private static final Duration VERIFY = Duration.ofSeconds(10);
   private static final Instant NOT_AFTER = Instant.parse("2040-01-01T00:00:00Z");
-  private static final Revocation KEY_COMPROMISE = new Revocation(Instant.parse("2030-01-01T00:00:00Z"), 1, null);
+  private static final Revocation KEY_COMPROMISE =
+      new Revocation(Instant.parse("2030-01-01T00:00:00Z"), 1, null);
   private static byte[] der;
 
   @BeforeAll
@@ -39,11 +42,16 @@ class CertificateIndexTest {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(256);
     KeyPair k = g.generateKeyPair();
-    der = new JcaX509v3CertificateBuilder(
-            new X500Name("CN=ca"), BigInteger.ONE, Date.from(NOT_AFTER.minusSeconds(86_400)), Date.from(NOT_AFTER),
-            new X500Name("CN=ee"), k.getPublic())
-        .build(new JcaContentSignerBuilder("SHA256withECDSA").build(k.getPrivate()))
-        .getEncoded();
+    der =
+        new JcaX509v3CertificateBuilder(
+                new X500Name("CN=ca"),
+                BigInteger.ONE,
+                Date.from(NOT_AFTER.minusSeconds(86_400)),
+                Date.from(NOT_AFTER),
+                new X500Name("CN=ee"),
+                k.getPublic())
+            .build(new JcaContentSignerBuilder("SHA256withECDSA").build(k.getPrivate()))
+            .getEncoded();
   }
 
   /** A status snapshot in a list; {@code failAfter} rows, then an error (-1: never). */
@@ -56,7 +64,10 @@ class CertificateIndexTest {
     public Flux<Item> snapshot(Set<String> derOfProfiles) {
       askedDer = derOfProfiles;
       Flux<Item> all = Flux.fromIterable(List.copyOf(items));
-      return failAfter < 0 ? all : all.take(failAfter).concatWith(Flux.error(new IllegalStateException("connection lost")));
+      return failAfter < 0
+          ? all
+          : all.take(failAfter)
+              .concatWith(Flux.error(new IllegalStateException("connection lost")));
     }
   }
 
@@ -77,16 +88,23 @@ class CertificateIndexTest {
     }
   }
 
-  private static CertificateStatusReader.Status status(String serial, Revocation r, String profile) {
+  private static CertificateStatusReader.Status status(
+      String serial, Revocation r, String profile) {
     return new CertificateStatusReader.Status(
         "ca", 1, serial, profile, NOT_AFTER, r, profile.equals("OCSP_SIGNING") ? der : null);
   }
 
   private static ChangeLogEntry entry(long seq, String entity, String serial, boolean revoked) {
     String payload =
-        "{\"issuerCaId\":\"ca\",\"issuerGeneration\":1,\"serialHex\":\"" + serial + "\",\"profile\":\"USER_SIGNING\","
-            + "\"der\":\"" + Base64.getEncoder().encodeToString(der) + "\","
-            + (revoked ? "\"revokedAt\":\"2030-02-01T00:00:00Z\",\"revocationReason\":4" : "\"revokedAt\":null")
+        "{\"issuerCaId\":\"ca\",\"issuerGeneration\":1,\"serialHex\":\""
+            + serial
+            + "\",\"profile\":\"USER_SIGNING\","
+            + "\"der\":\""
+            + Base64.getEncoder().encodeToString(der)
+            + "\","
+            + (revoked
+                ? "\"revokedAt\":\"2030-02-01T00:00:00Z\",\"revocationReason\":4"
+                : "\"revokedAt\":null")
             + "}";
     return new ChangeLogEntry(seq, Instant.EPOCH, entity, "ca/" + serial, "UPSERT", payload);
   }
@@ -117,12 +135,16 @@ class CertificateIndexTest {
     assertThat(statuses.askedDer).containsExactly("OCSP_SIGNING");
     assertThat(index.position()).isEqualTo(7);
     assertThat(index.get("ca/a").revocation()).isNotNull();
-    assertThat(index.get("ca/b").revocation()).as("from the snapshot, not the old entry").isEqualTo(KEY_COMPROMISE);
+    assertThat(index.get("ca/b").revocation())
+        .as("from the snapshot, not the old entry")
+        .isEqualTo(KEY_COMPROMISE);
     assertThat(index.get("ca/c").notAfter()).isEqualTo(NOT_AFTER);
     assertThat(index.get("ca/ffff")).isNull();
     assertThat(index.get("other/a")).isNull();
     assertThat(index.entries()).hasSize(4);
-    assertThat(index.responderCertificates("ca", 1)).extracting(CertificateIndex.Entry::key).containsExactly("ca/f");
+    assertThat(index.responderCertificates("ca", 1))
+        .extracting(CertificateIndex.Entry::key)
+        .containsExactly("ca/f");
     assertThat(index.get("ca/a").der()).as("DER kept only for responders").isNull();
 
     // Later syncs only follow the log.
@@ -150,7 +172,9 @@ class CertificateIndexTest {
     statuses.failAfter = -1;
     StepVerifier.create(index.sync()).expectNextCount(1).expectComplete().verify(VERIFY);
     assertThat(index.loaded()).isTrue();
-    assertThat(index.entries()).extracting(CertificateIndex.Entry::key).containsExactlyInAnyOrder("ca/b", "ca/c");
+    assertThat(index.entries())
+        .extracting(CertificateIndex.Entry::key)
+        .containsExactlyInAnyOrder("ca/b", "ca/c");
     assertThat(index.position()).isEqualTo(3);
   }
 

@@ -2,6 +2,7 @@ package io.gpki.gateway.ocsp;
 
 import io.gpki.signer.CaSigner;
 import io.gpki.signer.KeySpec;
+import io.gpki.signer.PkiObjectBuilder;
 import io.gpki.signer.SignerHealth;
 import io.gpki.sync.CertificateKind;
 import io.gpki.sync.CertificateRecord;
@@ -23,7 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import io.gpki.signer.PkiObjectBuilder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -110,10 +110,27 @@ final class OcspFakes {
     CertificateRecord add(String caId, int generation, BigInteger serial, Revocation revocation) {
       CertificateRecord r =
           new CertificateRecord(
-              byKey.size() + 1, caId, generation, serial.toString(16), CertificateKind.END_ENTITY,
-              "USER_SIGNING", null, false, "CN=x", new byte[0], "CN=ca", Instant.EPOCH,
-              Instant.parse("2040-01-01T00:00:00Z"), new byte[0], new byte[0], new byte[0], new byte[0],
-              new byte[0], Instant.EPOCH, null, revocation);
+              byKey.size() + 1,
+              caId,
+              generation,
+              serial.toString(16),
+              CertificateKind.END_ENTITY,
+              "USER_SIGNING",
+              null,
+              false,
+              "CN=x",
+              new byte[0],
+              "CN=ca",
+              Instant.EPOCH,
+              Instant.parse("2040-01-01T00:00:00Z"),
+              new byte[0],
+              new byte[0],
+              new byte[0],
+              new byte[0],
+              new byte[0],
+              Instant.EPOCH,
+              null,
+              revocation);
       byKey.put(caId + "/" + r.serialHex(), r);
       return r;
     }
@@ -124,9 +141,12 @@ final class OcspFakes {
     }
 
     @Override
-    public Mono<CertificateRecord> revoke(String issuerCaId, String serialHex, Revocation revocation) {
+    public Mono<CertificateRecord> revoke(
+        String issuerCaId, String serialHex, Revocation revocation) {
       return Mono.fromSupplier(
-          () -> byKey.computeIfPresent(issuerCaId + "/" + serialHex, (k, r) -> r.withRevocation(revocation)));
+          () ->
+              byKey.computeIfPresent(
+                  issuerCaId + "/" + serialHex, (k, r) -> r.withRevocation(revocation)));
     }
 
     @Override
@@ -153,11 +173,17 @@ final class OcspFakes {
     SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(ca.getPublic().getEncoded());
     Responder self =
         new Responder(
-            caId + "-g" + generation, "SHA256withRSA",
-            PkiObjectBuilder.keyIdentifier(spki), List.of(), Instant.MAX);
+            caId + "-g" + generation,
+            "SHA256withRSA",
+            PkiObjectBuilder.keyIdentifier(spki),
+            List.of(),
+            Instant.MAX);
     return new Issuer(
-        caId, generation, der(new X500Name("CN=" + caId + ",O=Test,C=JP")),
-        spki.getPublicKeyData().getBytes(), self);
+        caId,
+        generation,
+        der(new X500Name("CN=" + caId + ",O=Test,C=JP")),
+        spki.getPublicKeyData().getBytes(),
+        self);
   }
 
   private static byte[] der(X500Name name) {

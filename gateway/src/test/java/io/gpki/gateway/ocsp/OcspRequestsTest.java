@@ -7,9 +7,9 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** Request decoding (GET URL forms, trailing bytes) and the configuration's consistency rules. */
 class OcspRequestsTest {
@@ -22,8 +22,12 @@ class OcspRequestsTest {
     String std = Base64.getEncoder().encodeToString(DER);
     assertThat(std).contains("+").contains("/").endsWith("=");
     assertThat(OcspRequests.fromGetPath(std, 100)).isEqualTo(DER);
-    assertThat(OcspRequests.fromGetPath(URLEncoder.encode(std, StandardCharsets.UTF_8), 100)).isEqualTo(DER);
-    assertThat(OcspRequests.fromGetPath(Base64.getUrlEncoder().withoutPadding().encodeToString(DER), 100)).isEqualTo(DER);
+    assertThat(OcspRequests.fromGetPath(URLEncoder.encode(std, StandardCharsets.UTF_8), 100))
+        .isEqualTo(DER);
+    assertThat(
+            OcspRequests.fromGetPath(
+                Base64.getUrlEncoder().withoutPadding().encodeToString(DER), 100))
+        .isEqualTo(DER);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -39,7 +43,8 @@ class OcspRequestsTest {
 
   @Test
   void getRequestsOverTheSizeLimitAreRefused() {
-    assertThat(OcspRequests.fromGetPath(Base64.getEncoder().encodeToString(new byte[200]), 100)).isNull();
+    assertThat(OcspRequests.fromGetPath(Base64.getEncoder().encodeToString(new byte[200]), 100))
+        .isNull();
   }
 
   @Test
@@ -51,14 +56,18 @@ class OcspRequestsTest {
 
   @Test
   void nonceLengthCountsTheInnerOctetStringOrTheRawValue() throws Exception {
-    assertThat(RequestFilter.nonceLength(new org.bouncycastle.asn1.DEROctetString(new byte[20]).getEncoded())).isEqualTo(20);
+    assertThat(
+            RequestFilter.nonceLength(
+                new org.bouncycastle.asn1.DEROctetString(new byte[20]).getEncoded()))
+        .isEqualTo(20);
     assertThat(RequestFilter.nonceLength(new byte[] {1, 2, 3})).isEqualTo(3);
   }
 
   @Test
   void statusResponsesArePreEncodedOcspResponses() throws Exception {
     for (OcspStatus s : OcspStatus.values()) {
-      assertThat(new org.bouncycastle.cert.ocsp.OCSPResp(s.encoded()).getStatus()).isEqualTo(s.code());
+      assertThat(new org.bouncycastle.cert.ocsp.OCSPResp(s.encoded()).getStatus())
+          .isEqualTo(s.code());
     }
   }
 
@@ -69,15 +78,31 @@ class OcspRequestsTest {
     "refused/responder renewed after answers expire, PT2H, PT1H, PT1M, PT1H",
   })
   void inconsistentDurationsStopStartup(
-      String outcome, Duration validity, Duration period, Duration minRemaining, Duration renewBefore) {
+      String outcome,
+      Duration validity,
+      Duration period,
+      Duration minRemaining,
+      Duration renewBefore) {
     OcspProperties d = OcspProperties.defaults();
     assertThatThrownBy(
             () ->
                 new OcspProperties(
-                    validity, period, d.refreshInterval(), d.roundTimeout(), d.maxStaleness(), minRemaining,
-                    d.maxRequestBytes(), d.maxCertificates(), d.liveSigningConcurrency(),
-                    d.liveSigningTimeout(), d.repositoryTimeout(), d.repositoryConcurrency(),
-                    d.requestTimeout(), d.maxCacheAge(), d.responderValidity(), renewBefore,
+                    validity,
+                    period,
+                    d.refreshInterval(),
+                    d.roundTimeout(),
+                    d.maxStaleness(),
+                    minRemaining,
+                    d.maxRequestBytes(),
+                    d.maxCertificates(),
+                    d.liveSigningConcurrency(),
+                    d.liveSigningTimeout(),
+                    d.repositoryTimeout(),
+                    d.repositoryConcurrency(),
+                    d.requestTimeout(),
+                    d.maxCacheAge(),
+                    d.responderValidity(),
+                    renewBefore,
                     d.presignConcurrency()))
         .as(outcome)
         .isInstanceOf(IllegalArgumentException.class);

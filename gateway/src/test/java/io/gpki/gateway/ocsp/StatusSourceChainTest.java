@@ -65,12 +65,26 @@ class StatusSourceChainTest {
   private void build(int liveBudget) {
     LiveSigner live =
         new LiveSigner(
-            new ResponseSigner(signer), clock, Duration.ofHours(2), Duration.ofSeconds(2),
-            Bulkhead.of("test-live", BulkheadConfig.custom().maxConcurrentCalls(liveBudget).maxWaitDuration(Duration.ZERO).build()));
+            new ResponseSigner(signer),
+            clock,
+            Duration.ofHours(2),
+            Duration.ofSeconds(2),
+            Bulkhead.of(
+                "test-live",
+                BulkheadConfig.custom()
+                    .maxConcurrentCalls(liveBudget)
+                    .maxWaitDuration(Duration.ZERO)
+                    .build()));
     RepositoryStatusSource repository =
         new RepositoryStatusSource(
-            store, Duration.ofSeconds(2), CircuitBreaker.ofDefaults("test-repo"), Bulkhead.ofDefaults("test-repo"), live);
-    cache = new PresignedCache(clock, Duration.ofMinutes(1), Duration.ofMinutes(5), repository::lookup, repository);
+            store,
+            Duration.ofSeconds(2),
+            CircuitBreaker.ofDefaults("test-repo"),
+            Bulkhead.ofDefaults("test-repo"),
+            live);
+    cache =
+        new PresignedCache(
+            clock, Duration.ofMinutes(1), Duration.ofMinutes(5), repository::lookup, repository);
     cache.synced(clock.instant(), 0);
     chain = new RequestFilter(directory::get, 4, cache);
   }
@@ -92,7 +106,8 @@ class StatusSourceChainTest {
     assertThat(((OcspResult.Answered) good).origin()).isEqualTo(OcspResult.Origin.LIVE);
     assertThat(single(good).getCertStatus()).isNull();
     SingleResp revoked = single(answer(query(null, certId(REVOKED))));
-    assertThat(((RevokedStatus) revoked.getCertStatus()).getRevocationTime().toInstant()).isEqualTo(REVOKED_AT);
+    assertThat(((RevokedStatus) revoked.getCertStatus()).getRevocationTime().toInstant())
+        .isEqualTo(REVOKED_AT);
     assertThat(((RevokedStatus) revoked.getCertStatus()).getRevocationReason()).isEqualTo(1);
     assertThat(single(answer(query(null, certId(BigInteger.valueOf(0xdead))))).getCertStatus())
         .isInstanceOf(UnknownStatus.class);
@@ -108,18 +123,43 @@ class StatusSourceChainTest {
   void aNonceIsSignedLiveAndEchoed() throws Exception {
     presign(GOOD, false);
     byte[] nonce = new DEROctetString(new byte[16]).getEncoded();
-    OcspResult r = answer(query(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false, nonce), certId(GOOD)));
+    OcspResult r =
+        answer(
+            query(
+                new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false, nonce),
+                certId(GOOD)));
     assertThat(((OcspResult.Answered) r).origin()).isEqualTo(OcspResult.Origin.LIVE);
     assertThat(((OcspResult.Answered) r).response().cacheable()).isFalse();
     BasicOCSPResp basic = basic(r);
-    assertThat(basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce).getExtnValue().getOctets()).isEqualTo(nonce);
+    assertThat(
+            basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce).getExtnValue().getOctets())
+        .isEqualTo(nonce);
   }
 
   @Test
   void malformedRequestsAreRefused() throws Exception {
-    assertRefused(query(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false, new DEROctetString(new byte[33]).getEncoded()), certId(GOOD)), OcspStatus.MALFORMED_REQUEST);
-    assertRefused(query(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false, new DEROctetString(new byte[0]).getEncoded()), certId(GOOD)), OcspStatus.MALFORMED_REQUEST);
-    assertRefused(query(new Extension(new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.3.4"), true, new byte[] {5, 0}), certId(GOOD)), OcspStatus.MALFORMED_REQUEST);
+    assertRefused(
+        query(
+            new Extension(
+                OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
+                false,
+                new DEROctetString(new byte[33]).getEncoded()),
+            certId(GOOD)),
+        OcspStatus.MALFORMED_REQUEST);
+    assertRefused(
+        query(
+            new Extension(
+                OCSPObjectIdentifiers.id_pkix_ocsp_nonce,
+                false,
+                new DEROctetString(new byte[0]).getEncoded()),
+            certId(GOOD)),
+        OcspStatus.MALFORMED_REQUEST);
+    assertRefused(
+        query(
+            new Extension(
+                new org.bouncycastle.asn1.ASN1ObjectIdentifier("1.2.3.4"), true, new byte[] {5, 0}),
+            certId(GOOD)),
+        OcspStatus.MALFORMED_REQUEST);
     assertRefused(query(null), OcspStatus.MALFORMED_REQUEST);
     CertID id = certId(GOOD);
     assertRefused(query(null, id, id, id, id, id), OcspStatus.MALFORMED_REQUEST);
@@ -139,12 +179,23 @@ class StatusSourceChainTest {
   @Test
   void overTheLiveBudgetTheAnswerIsTryLater() {
     signer.override = Mono::never;
-    StepVerifier.create(Mono.zip(chain.answer(query(null, certId(GOOD))).timeout(Duration.ofMillis(300)).onErrorResume(e -> Mono.empty()).defaultIfEmpty(new OcspResult.Refused(OcspStatus.INTERNAL_ERROR, "pending")),
-            Mono.delay(Duration.ofMillis(50)).then(chain.answer(query(null, certId(REVOKED))))))
-        .assertNext(t -> {
-          assertThat(t.getT2()).isEqualTo(new OcspResult.Refused(OcspStatus.TRY_LATER, "live signing budget exhausted"));
-        })
-        .expectComplete().verify(Duration.ofSeconds(30));
+    StepVerifier.create(
+            Mono.zip(
+                chain
+                    .answer(query(null, certId(GOOD)))
+                    .timeout(Duration.ofMillis(300))
+                    .onErrorResume(e -> Mono.empty())
+                    .defaultIfEmpty(new OcspResult.Refused(OcspStatus.INTERNAL_ERROR, "pending")),
+                Mono.delay(Duration.ofMillis(50)).then(chain.answer(query(null, certId(REVOKED))))))
+        .assertNext(
+            t -> {
+              assertThat(t.getT2())
+                  .isEqualTo(
+                      new OcspResult.Refused(
+                          OcspStatus.TRY_LATER, "live signing budget exhausted"));
+            })
+        .expectComplete()
+        .verify(Duration.ofSeconds(30));
   }
 
   @Test
@@ -163,32 +214,43 @@ class StatusSourceChainTest {
     assertThat(((RevokedStatus) single(r).getCertStatus()).getRevocationReason()).isEqualTo(4);
     // A cached answer the store confirms is still served while pending.
     presign(REVOKED, true);
-    assertThat(((OcspResult.Answered) answer(query(null, certId(REVOKED)))).origin()).isEqualTo(OcspResult.Origin.PRESIGNED);
+    assertThat(((OcspResult.Answered) answer(query(null, certId(REVOKED)))).origin())
+        .isEqualTo(OcspResult.Origin.PRESIGNED);
     // Once a round applied the change, hits are served without asking the store.
     cache.synced(clock.instant(), cache.signals());
     store.failing = true;
-    assertThat(((OcspResult.Answered) answer(query(null, certId(REVOKED)))).origin()).isEqualTo(OcspResult.Origin.PRESIGNED);
+    assertThat(((OcspResult.Answered) answer(query(null, certId(REVOKED)))).origin())
+        .isEqualTo(OcspResult.Origin.PRESIGNED);
   }
 
   @Test
   void aStaleCacheOrANearlyExpiredAnswerIsNotServed() throws Exception {
     presign(GOOD, false);
     clock.advance(Duration.ofMinutes(6));
-    assertThat(((OcspResult.Answered) answer(query(null, certId(GOOD)))).origin()).isEqualTo(OcspResult.Origin.LIVE);
+    assertThat(((OcspResult.Answered) answer(query(null, certId(GOOD)))).origin())
+        .isEqualTo(OcspResult.Origin.LIVE);
     cache.synced(clock.instant(), 0);
     clock.advance(Duration.ofMinutes(115));
     cache.synced(clock.instant(), 0);
-    assertThat(((OcspResult.Answered) answer(query(null, certId(GOOD)))).origin()).isEqualTo(OcspResult.Origin.LIVE);
+    assertThat(((OcspResult.Answered) answer(query(null, certId(GOOD)))).origin())
+        .isEqualTo(OcspResult.Origin.LIVE);
   }
 
-  // --- helpers ------------------------------------------------------------------------------------
+  // --- helpers
+  // ------------------------------------------------------------------------------------
 
   private void presign(BigInteger serial, boolean revoked) {
     CertState state = revoked ? new CertState.Revoked(REVOKED_AT, 1) : CertState.GOOD;
     CertID id = certId(serial);
     SignedResponse r =
         new ResponseSigner(signer)
-            .sign(issuer.responder(), List.of(ResponseSigner.single(id, state, clock.instant(), clock.instant().plus(Duration.ofHours(2)))), null, clock.instant())
+            .sign(
+                issuer.responder(),
+                List.of(
+                    ResponseSigner.single(
+                        id, state, clock.instant(), clock.instant().plus(Duration.ofHours(2)))),
+                null,
+                clock.instant())
             .block(VERIFY);
     cache.put(id, r, revoked);
   }
@@ -202,7 +264,11 @@ class StatusSourceChainTest {
     for (int i = 0; i < ids.length; i++) {
       requests[i] = new Request(ids[i], (Extensions) null);
     }
-    return OcspQuery.of(new TBSRequest((GeneralName) null, new DERSequence(requests), nonce == null ? null : new Extensions(nonce)));
+    return OcspQuery.of(
+        new TBSRequest(
+            (GeneralName) null,
+            new DERSequence(requests),
+            nonce == null ? null : new Extensions(nonce)));
   }
 
   private OcspResult answer(OcspQuery q) {
@@ -211,7 +277,11 @@ class StatusSourceChainTest {
 
   private void assertRefused(OcspQuery q, OcspStatus status) {
     StepVerifier.create(chain.answer(q))
-        .assertNext(r -> assertThat(r).isInstanceOfSatisfying(OcspResult.Refused.class, x -> assertThat(x.status()).isEqualTo(status)))
+        .assertNext(
+            r ->
+                assertThat(r)
+                    .isInstanceOfSatisfying(
+                        OcspResult.Refused.class, x -> assertThat(x.status()).isEqualTo(status)))
         .expectComplete()
         .verify(VERIFY);
   }
@@ -219,7 +289,11 @@ class StatusSourceChainTest {
   private BasicOCSPResp basic(OcspResult r) throws Exception {
     OCSPResp resp = new OCSPResp(((OcspResult.Answered) r).response().der());
     BasicOCSPResp basic = (BasicOCSPResp) resp.getResponseObject();
-    assertThat(basic.isSignatureValid(new JcaContentVerifierProviderBuilder().build(signer.keys.get("testca-g1").getPublic()))).isTrue();
+    assertThat(
+            basic.isSignatureValid(
+                new JcaContentVerifierProviderBuilder()
+                    .build(signer.keys.get("testca-g1").getPublic())))
+        .isTrue();
     return basic;
   }
 

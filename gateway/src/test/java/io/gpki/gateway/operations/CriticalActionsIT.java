@@ -52,7 +52,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Two-person control of CA key generation and activation, cross-certificate issuance and revocation
- * (and the reserved FAILOVER) over the mutual-TLS listener, with the results visible in the repository.
+ * (and the reserved FAILOVER) over the mutual-TLS listener, with the results visible in the
+ * repository.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -89,7 +90,11 @@ class CriticalActionsIT {
 
   @BeforeAll
   void ready() throws Exception {
-    http = WebTestClient.bindToServer().baseUrl("http://localhost:" + httpPort).responseTimeout(WAIT).build();
+    http =
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + httpPort)
+            .responseTimeout(WAIT)
+            .build();
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
     Instant deadline = Instant.now().plusSeconds(120);
     while (listener.port() <= 0) {
@@ -104,8 +109,10 @@ class CriticalActionsIT {
   private LraClient client(String id) throws Exception {
     Path dir = dataDir.resolve("demo-lra");
     Path p12 = dir.resolve(id + ".p12");
-    return new LraClient(URI.create("https://localhost:" + listener.port()),
-        Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)), LraClient.trust(dir.resolve("trust-osca.pem")));
+    return new LraClient(
+        URI.create("https://localhost:" + listener.port()),
+        Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)),
+        LraClient.trust(dir.resolve("trust-osca.pem")));
   }
 
   private static ObjectNode action(String action, String key, String ca) {
@@ -120,15 +127,19 @@ class CriticalActionsIT {
   private String askAndApprove(ObjectNode body) throws Exception {
     String k = body.get("idempotencyKey").asString();
     assertThat(lraOperator.post(ApprovalHandler.APPROVALS, k, body.toString()).status())
-        .as("an LRA operator may not ask").isEqualTo(403);
+        .as("an LRA operator may not ask")
+        .isEqualTo(403);
     LraClient.Answer asked = senior1.post(ApprovalHandler.APPROVALS, k, body.toString());
     assertThat(asked.status()).as(asked.body()).isEqualTo(202);
     String id = json(asked).get("id").asString();
     String path = ApprovalHandler.APPROVALS + "/" + id + "/approve";
-    String approve = JSON.createObjectNode().put("approve", id).put("idempotencyKey", "ap-" + id).toString();
+    String approve =
+        JSON.createObjectNode().put("approve", id).put("idempotencyKey", "ap-" + id).toString();
     LraClient.Answer self = senior1.post(path, "ap-" + UUID.randomUUID(), approve);
     assertThat(self.status()).as("self-approval: " + self.body()).isEqualTo(409);
-    assertThat(lraOperator.post(path, "ap-" + UUID.randomUUID(), approve).status()).as("wrong role").isEqualTo(403);
+    assertThat(lraOperator.post(path, "ap-" + UUID.randomUUID(), approve).status())
+        .as("wrong role")
+        .isEqualTo(403);
     LraClient.Answer ok = senior2.post(path, "ap-" + UUID.randomUUID(), approve);
     assertThat(ok.status()).as(ok.body()).isEqualTo(200);
     assertThat(json(ok).get("approvedBy").asString()).isEqualTo("ca-senior-2");
@@ -149,7 +160,13 @@ class CriticalActionsIT {
   }
 
   private byte[] get(String path) {
-    return http.get().uri(path).exchange().expectStatus().isOk().expectBody(byte[].class).returnResult()
+    return http.get()
+        .uri(path)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(byte[].class)
+        .returnResult()
         .getResponseBody();
   }
 
@@ -157,27 +174,58 @@ class CriticalActionsIT {
   @Order(1)
   void failoverAtTheMasterIsRefusedWith409() throws Exception {
     String k = "fo-" + UUID.randomUUID();
-    LraClient.Answer a = senior1.post(ApprovalHandler.APPROVALS, k,
-        action("FAILOVER", k, "osca").put("reason", "drill").put("attestation", "dns switched").toString());
+    LraClient.Answer a =
+        senior1.post(
+            ApprovalHandler.APPROVALS,
+            k,
+            action("FAILOVER", k, "osca")
+                .put("reason", "drill")
+                .put("attestation", "dns switched")
+                .toString());
     assertThat(a.status()).as(a.body()).isEqualTo(409);
-    assertThat(json(a).get("detail").asString()).startsWith("action: FAILOVER promotes a BACKUP center");
-    // The DR command line against the same listener: status, and a failover request refused at a master.
+    assertThat(json(a).get("detail").asString())
+        .startsWith("action: FAILOVER promotes a BACKUP center");
+    // The DR command line against the same listener: status, and a failover request refused at a
+    // master.
     Path dir = dataDir.resolve("demo-lra");
-    String[] common = {"--url", "https://localhost:" + listener.port(), "--p12", dir.resolve("ca-senior-1.p12").toString(),
-        "--trust", dir.resolve("trust-osca.pem").toString()};
+    String[] common = {
+      "--url",
+      "https://localhost:" + listener.port(),
+      "--p12",
+      dir.resolve("ca-senior-1.p12").toString(),
+      "--trust",
+      dir.resolve("trust-osca.pem").toString()
+    };
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    String[] status = java.util.stream.Stream.concat(java.util.stream.Stream.of("status"), java.util.Arrays.stream(common))
-        .toArray(String[]::new);
-    assertThat(DrCli.run(status, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8), new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8))).as(err.toString(java.nio.charset.StandardCharsets.UTF_8)).isZero();
-    JsonNode center = JSON.readTree(out.toString(java.nio.charset.StandardCharsets.UTF_8).substring(4));
+    String[] status =
+        java.util.stream.Stream.concat(
+                java.util.stream.Stream.of("status"), java.util.Arrays.stream(common))
+            .toArray(String[]::new);
+    assertThat(
+            DrCli.run(
+                status,
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)))
+        .as(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .isZero();
+    JsonNode center =
+        JSON.readTree(out.toString(java.nio.charset.StandardCharsets.UTF_8).substring(4));
     assertThat(center.get("role").asString()).isEqualTo("MASTER");
     assertThat(center.get("epoch").asLong()).isEqualTo(1);
     assertThat(center.get("epochHistory").get(0).get("kind").asString()).isEqualTo("INITIAL");
-    String[] noReason = java.util.stream.Stream.concat(java.util.stream.Stream.of("failover"), java.util.Arrays.stream(common))
-        .toArray(String[]::new);
-    assertThat(DrCli.run(noReason, new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8), new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8))).isEqualTo(2);
-    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("missing --reason, --attestation");
+    String[] noReason =
+        java.util.stream.Stream.concat(
+                java.util.stream.Stream.of("failover"), java.util.Arrays.stream(common))
+            .toArray(String[]::new);
+    assertThat(
+            DrCli.run(
+                noReason,
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8)))
+        .isEqualTo(2);
+    assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("missing --reason, --attestation");
     assertThat(count("SELECT count(*) FROM operator_approval WHERE action = 'FAILOVER'")).isZero();
   }
 
@@ -187,33 +235,44 @@ class CriticalActionsIT {
     String k = "kg-" + UUID.randomUUID();
     String id = askAndApprove(action("CA_KEY_GENERATE", k, "osca").put("keySpec", "RSA_2048"));
     JsonNode done = awaitExecuted(id);
-    assertThat(done.get("result").asString()).contains("key generation 3 (osca-g3) prepared, not active");
-    assertThat(store.cas().ca("osca").block(WAIT).currentGeneration()).as("not active yet").isEqualTo(2);
+    assertThat(done.get("result").asString())
+        .contains("key generation 3 (osca-g3) prepared, not active");
+    assertThat(store.cas().ca("osca").block(WAIT).currentGeneration())
+        .as("not active yet")
+        .isEqualTo(2);
     List<CaKeyRecord> keys = store.cas().keys("osca").collectList().block(WAIT);
     PublicKey g2 = publicKey(keys.get(1));
     PublicKey g3 = publicKey(keys.get(2));
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-        "self-signed ([0-9a-f]+), old-with-new ([0-9a-f]+), new-with-old ([0-9a-f]+)").matcher(
-            done.get("result").asString());
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "self-signed ([0-9a-f]+), old-with-new ([0-9a-f]+), new-with-old ([0-9a-f]+)")
+            .matcher(done.get("result").asString());
     assertThat(m.find()).as(done.toString()).isTrue();
     List<String> serials = List.of(m.group(1), m.group(2), m.group(3));
-    X509Certificate selfSigned = Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(0))));
+    X509Certificate selfSigned =
+        Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(0))));
     selfSigned.verify(g3);
     assertThat(selfSigned.getPublicKey()).isEqualTo(g3);
-    X509Certificate oldWithNew = Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(1))));
+    X509Certificate oldWithNew =
+        Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(1))));
     oldWithNew.verify(g3); // the old key, certified by the new one
     assertThat(oldWithNew.getPublicKey()).isEqualTo(g2);
-    X509Certificate newWithOld = Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(2))));
+    X509Certificate newWithOld =
+        Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(2))));
     newWithOld.verify(g2); // the new key, certified by the old one
     assertThat(newWithOld.getPublicKey()).isEqualTo(g3);
     Instant deadline = Instant.now().plus(WAIT);
-    while (true) { // the caIssuers bundle of osca serves the new certificates once the snapshot has them
+    while (true) { // the caIssuers bundle of osca serves the new certificates once the snapshot has
+      // them
       List<BigInteger> bundled = new ArrayList<>();
-      for (Object h : new org.bouncycastle.cms.CMSSignedData(get(RepositoryUrls.caIssuersPath("osca")))
-          .getCertificates().getMatches(null)) {
+      for (Object h :
+          new org.bouncycastle.cms.CMSSignedData(get(RepositoryUrls.caIssuersPath("osca")))
+              .getCertificates()
+              .getMatches(null)) {
         bundled.add(((org.bouncycastle.cert.X509CertificateHolder) h).getSerialNumber());
       }
-      if (bundled.containsAll(List.of(newWithOld.getSerialNumber(), oldWithNew.getSerialNumber()))) {
+      if (bundled.containsAll(
+          List.of(newWithOld.getSerialNumber(), oldWithNew.getSerialNumber()))) {
         break;
       }
       assertThat(Instant.now()).as("osca.p7c holds both links: " + bundled).isBefore(deadline);
@@ -223,8 +282,11 @@ class CriticalActionsIT {
     assertThat(done.get("result").asString()).contains(serials.toArray(String[]::new));
     long before = count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'osca'");
     OperatorApproval executed = stores.approvals().approval(id).block(WAIT);
-    executor.execute(executed).block(WAIT); // a repeated run (as after a crash before the result committed)
-    assertThat(count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'osca'")).isEqualTo(before);
+    executor
+        .execute(executed)
+        .block(WAIT); // a repeated run (as after a crash before the result committed)
+    assertThat(count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'osca'"))
+        .isEqualTo(before);
     assertThat(count("SELECT count(*) FROM ca_key WHERE ca_id = 'osca'")).isEqualTo(3);
   }
 
@@ -236,8 +298,11 @@ class CriticalActionsIT {
     awaitExecuted(id);
     assertThat(store.cas().ca("osca").block(WAIT).currentGeneration()).isEqualTo(3);
     String k2 = "ka-" + UUID.randomUUID();
-    LraClient.Answer unknown = senior1.post(ApprovalHandler.APPROVALS, k2,
-        action("CA_KEY_ACTIVATE", k2, "osca").put("keyGeneration", 9).toString());
+    LraClient.Answer unknown =
+        senior1.post(
+            ApprovalHandler.APPROVALS,
+            k2,
+            action("CA_KEY_ACTIVATE", k2, "osca").put("keyGeneration", 9).toString());
     assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
   }
 
@@ -245,13 +310,20 @@ class CriticalActionsIT {
   @Order(4)
   void anUnapprovedRequestExpires() throws Exception {
     String k = "ex-" + UUID.randomUUID();
-    String id = json(senior1.post(ApprovalHandler.APPROVALS, k, action("CA_KEY_GENERATE", k, "isca").toString()))
-        .get("id").asString();
+    String id =
+        json(senior1.post(
+                ApprovalHandler.APPROVALS, k, action("CA_KEY_GENERATE", k, "isca").toString()))
+            .get("id")
+            .asString();
     Thread.sleep(6500);
-    LraClient.Answer late = senior2.post(ApprovalHandler.APPROVALS + "/" + id + "/approve", "ap-" + UUID.randomUUID(),
-        JSON.createObjectNode().put("approve", id).put("idempotencyKey", "x").toString());
+    LraClient.Answer late =
+        senior2.post(
+            ApprovalHandler.APPROVALS + "/" + id + "/approve",
+            "ap-" + UUID.randomUUID(),
+            JSON.createObjectNode().put("approve", id).put("idempotencyKey", "x").toString());
     assertThat(late.status()).as(late.body()).isEqualTo(409);
-    assertThat(json(senior2.get(ApprovalHandler.APPROVALS + "/" + id)).get("state").asString()).isEqualTo("EXPIRED");
+    assertThat(json(senior2.get(ApprovalHandler.APPROVALS + "/" + id)).get("state").asString())
+        .isEqualTo("EXPIRED");
     assertThat(count("SELECT count(*) FROM ca_key WHERE ca_id = 'isca'")).isEqualTo(1);
   }
 
@@ -260,11 +332,15 @@ class CriticalActionsIT {
   void aCrossCertificateIsPublishedInThePairAndValidatesWithItsConstraints() throws Exception {
     byte[] lgpki = get(RepositoryUrls.caCertificatePath("lgpki-demo"));
     String k = "xc-" + UUID.randomUUID();
-    ObjectNode body = action("CROSS_CERTIFICATE_ISSUE", k, "bca")
-        .put("subjectCertificate", java.util.Base64.getEncoder().encodeToString(lgpki)).put("pathLength", 0)
-        .put("validityDays", 400);
+    ObjectNode body =
+        action("CROSS_CERTIFICATE_ISSUE", k, "bca")
+            .put("subjectCertificate", java.util.Base64.getEncoder().encodeToString(lgpki))
+            .put("pathLength", 0)
+            .put("validityDays", 400);
     body.putArray("policies").add(DemoPki.BCA_POLICY);
-    body.putArray("policyMappings").addObject().put("issuerDomainPolicy", DemoPki.BCA_POLICY)
+    body.putArray("policyMappings")
+        .addObject()
+        .put("issuerDomainPolicy", DemoPki.BCA_POLICY)
         .put("subjectDomainPolicy", DemoPki.LGPKI_POLICY);
     body.putArray("permittedSubtrees").add("O=LGPKI Demo,C=JP");
     String id = askAndApprove(body);
@@ -275,9 +351,15 @@ class CriticalActionsIT {
     Instant deadline = Instant.now().plus(WAIT);
     CertificatePair pair;
     while (true) {
-      pair = CertificatePair.getInstance(org.bouncycastle.asn1.ASN1Primitive.fromByteArray(
-          get(RepositoryUrls.crossPairPath("bca-lgpki-demo"))));
-      if (pair.getReverse() != null && pair.getReverse().getSerialNumber().getValue().equals(new BigInteger(crossSerial, 16))) {
+      pair =
+          CertificatePair.getInstance(
+              org.bouncycastle.asn1.ASN1Primitive.fromByteArray(
+                  get(RepositoryUrls.crossPairPath("bca-lgpki-demo"))));
+      if (pair.getReverse() != null
+          && pair.getReverse()
+              .getSerialNumber()
+              .getValue()
+              .equals(new BigInteger(crossSerial, 16))) {
         break;
       }
       assertThat(Instant.now()).as("the pair serves the new cross-certificate").isBefore(deadline);
@@ -288,18 +370,37 @@ class CriticalActionsIT {
     assertThat(cross.getExtensionValue("2.5.29.30")).as("name constraints").isNotNull();
     assertThat(cross.getBasicConstraints()).isZero();
     byte[] ee;
-    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-        "SELECT der FROM certificate WHERE issuer_ca_id = 'lgpki-demo' AND label = 'demo: valid'")) {
+    try (Connection c = TestDatabase.connect(db);
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT der FROM certificate WHERE issuer_ca_id = 'lgpki-demo' AND label = 'demo: valid'")) {
       rs.next();
       ee = rs.getBytes(1);
     }
     Path dir = Files.createTempDirectory(dataDir, "cross");
-    Path anchor = OpenSsl.pem(dir.resolve("bca.pem"), "CERTIFICATE", List.of(get(RepositoryUrls.caCertificatePath("bca"))));
-    Path untrusted = OpenSsl.pem(dir.resolve("cross.pem"), "CERTIFICATE", List.of(cross.getEncoded()));
+    Path anchor =
+        OpenSsl.pem(
+            dir.resolve("bca.pem"),
+            "CERTIFICATE",
+            List.of(get(RepositoryUrls.caCertificatePath("bca"))));
+    Path untrusted =
+        OpenSsl.pem(dir.resolve("cross.pem"), "CERTIFICATE", List.of(cross.getEncoded()));
     Path leaf = OpenSsl.pem(dir.resolve("ee.pem"), "CERTIFICATE", List.of(ee));
-    OpenSsl.Result verified = OpenSsl.run(List.of("verify", "-x509_strict", "-policy_check", "-explicit_policy",
-        "-policy", DemoPki.BCA_POLICY, "-CAfile", anchor.toString(), "-untrusted", untrusted.toString(),
-        leaf.toString()));
+    OpenSsl.Result verified =
+        OpenSsl.run(
+            List.of(
+                "verify",
+                "-x509_strict",
+                "-policy_check",
+                "-explicit_policy",
+                "-policy",
+                DemoPki.BCA_POLICY,
+                "-CAfile",
+                anchor.toString(),
+                "-untrusted",
+                untrusted.toString(),
+                leaf.toString()));
     assertThat(verified.exitCode()).as(verified.output()).isZero();
     assertThat(verified.output()).contains(": OK");
   }
@@ -309,11 +410,18 @@ class CriticalActionsIT {
   void aRevokedCrossCertificateAppearsInTheBridgesArl() throws Exception {
     assertThat(crossSerial).isNotNull();
     String k = "xr-" + UUID.randomUUID();
-    LraClient.Answer notCross = senior1.post(ApprovalHandler.APPROVALS, k,
-        action("CROSS_CERTIFICATE_REVOKE", k, "bca").put("serial", "123456789abcdef").put("reason", 5).toString());
+    LraClient.Answer notCross =
+        senior1.post(
+            ApprovalHandler.APPROVALS,
+            k,
+            action("CROSS_CERTIFICATE_REVOKE", k, "bca")
+                .put("serial", "123456789abcdef")
+                .put("reason", 5)
+                .toString());
     assertThat(notCross.status()).as(notCross.body()).isEqualTo(404);
     String k2 = "xr-" + UUID.randomUUID();
-    askAndApprove(action("CROSS_CERTIFICATE_REVOKE", k2, "bca").put("serial", crossSerial).put("reason", 5));
+    askAndApprove(
+        action("CROSS_CERTIFICATE_REVOKE", k2, "bca").put("serial", crossSerial).put("reason", 5));
     Instant deadline = Instant.now().plus(WAIT);
     while (true) {
       X509CRLHolder arl = new X509CRLHolder(get(RepositoryUrls.listPath("bca", CrlScope.ARL)));
@@ -328,12 +436,20 @@ class CriticalActionsIT {
   @Test
   @Order(7)
   void everyStepIsInTheAuditLog() throws Exception {
-    assertThat(count("SELECT count(*) FROM audit_log WHERE type = 'SIGNATURE' AND outcome = 'STARTED'"
-        + " AND source = 'operations'")).isGreaterThanOrEqualTo(2);
-    assertThat(count("SELECT count(*) FROM audit_log WHERE type = 'APPROVAL' AND outcome = 'EXECUTED'"))
+    assertThat(
+            count(
+                "SELECT count(*) FROM audit_log WHERE type = 'SIGNATURE' AND outcome = 'STARTED'"
+                    + " AND source = 'operations'"))
+        .isGreaterThanOrEqualTo(2);
+    assertThat(
+            count(
+                "SELECT count(*) FROM audit_log WHERE type = 'APPROVAL' AND outcome = 'EXECUTED'"))
         .isGreaterThanOrEqualTo(3);
-    assertThat(count("SELECT count(*) FROM audit_log WHERE type = 'APPROVAL' AND outcome = 'REJECTED'"
-        + " AND detail LIKE 'action: FAILOVER%'")).isEqualTo(1);
+    assertThat(
+            count(
+                "SELECT count(*) FROM audit_log WHERE type = 'APPROVAL' AND outcome = 'REJECTED'"
+                    + " AND detail LIKE 'action: FAILOVER%'"))
+        .isEqualTo(1);
   }
 
   private static PublicKey publicKey(CaKeyRecord k) throws Exception {
@@ -341,7 +457,9 @@ class CriticalActionsIT {
   }
 
   private long count(String sql) throws Exception {
-    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = TestDatabase.connect(db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }

@@ -70,7 +70,10 @@ class OperationsIT {
   @BeforeAll
   void ready() throws Exception {
     GatewayTestSupport.awaitReady(
-        WebTestClient.bindToServer().baseUrl("http://localhost:" + httpPort).responseTimeout(WAIT).build(),
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + httpPort)
+            .responseTimeout(WAIT)
+            .build(),
         Duration.ofSeconds(120));
     Instant deadline = Instant.now().plusSeconds(120);
     while (listener.port() <= 0) {
@@ -85,13 +88,19 @@ class OperationsIT {
   private LraClient client(String id) throws Exception {
     Path dir = dataDir.resolve("demo-lra");
     Path p12 = dir.resolve(id + ".p12");
-    return new LraClient(URI.create("https://localhost:" + listener.port()),
-        Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)), LraClient.trust(dir.resolve("trust-osca.pem")));
+    return new LraClient(
+        URI.create("https://localhost:" + listener.port()),
+        Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)),
+        LraClient.trust(dir.resolve("trust-osca.pem")));
   }
 
   private static String emergency(String key, String ca) {
-    return JSON.createObjectNode().put("action", "EMERGENCY_REVOKE_CA").put("idempotencyKey", key).put("ca", ca)
-        .put("reason", 2).toString();
+    return JSON.createObjectNode()
+        .put("action", "EMERGENCY_REVOKE_CA")
+        .put("idempotencyKey", key)
+        .put("ca", ca)
+        .put("reason", 2)
+        .toString();
   }
 
   private static String approval(String key, String id) {
@@ -106,15 +115,18 @@ class OperationsIT {
   @Order(1)
   void emergencyRevocationNeedsASecondDifferentSeniorOperator() throws Exception {
     String k = "em-" + UUID.randomUUID();
-    assertThat(lraOperator.post(ApprovalHandler.APPROVALS, k, emergency(k, "isca")).status()).isEqualTo(403);
+    assertThat(lraOperator.post(ApprovalHandler.APPROVALS, k, emergency(k, "isca")).status())
+        .isEqualTo(403);
     LraClient.Answer asked = senior1.post(ApprovalHandler.APPROVALS, k, emergency(k, "isca"));
     assertThat(asked.status()).as(asked.body()).isEqualTo(202);
     String id = json(asked).get("id").asString();
-    assertThat(senior1.post(ApprovalHandler.APPROVALS, k, emergency(k, "isca")).body()).contains(id); // repeat
+    assertThat(senior1.post(ApprovalHandler.APPROVALS, k, emergency(k, "isca")).body())
+        .contains(id); // repeat
     String path = ApprovalHandler.APPROVALS + "/" + id + "/approve";
     LraClient.Answer self = senior1.post(path, "ap-" + UUID.randomUUID(), approval("x", id));
     assertThat(self.status()).as(self.body()).isEqualTo(409);
-    assertThat(lraOperator.post(path, "ap-" + UUID.randomUUID(), approval("x", id)).status()).isEqualTo(403);
+    assertThat(lraOperator.post(path, "ap-" + UUID.randomUUID(), approval("x", id)).status())
+        .isEqualTo(403);
     LraClient.Answer ok = senior2.post(path, "ap-" + UUID.randomUUID(), approval("x", id));
     assertThat(ok.status()).as(ok.body()).isEqualTo(200);
     assertThat(json(ok).get("state").asString()).isEqualTo("APPROVED");
@@ -122,15 +134,19 @@ class OperationsIT {
 
     Instant deadline = Instant.now().plus(WAIT);
     while (true) {
-      long unrevoked = count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'isca' AND kind = 'END_ENTITY'"
-          + " AND revoked_at IS NULL AND not_after > now()");
+      long unrevoked =
+          count(
+              "SELECT count(*) FROM certificate WHERE issuer_ca_id = 'isca' AND kind = 'END_ENTITY'"
+                  + " AND revoked_at IS NULL AND not_after > now()");
       if (unrevoked == 0) {
         break;
       }
       assertThat(Instant.now()).as("every isca certificate revoked").isBefore(deadline);
       Thread.sleep(200);
     }
-    assertThat(count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'isca' AND revocation_reason = 2"))
+    assertThat(
+            count(
+                "SELECT count(*) FROM certificate WHERE issuer_ca_id = 'isca' AND revocation_reason = 2"))
         .isPositive();
   }
 
@@ -138,13 +154,22 @@ class OperationsIT {
   @Order(2)
   void anApprovalAfterExpiryIsRefusedAndTheRequestExpires() throws Exception {
     String k = "em-" + UUID.randomUUID();
-    String id = json(senior1.post(ApprovalHandler.APPROVALS, k, emergency(k, "private-demo"))).get("id").asString();
+    String id =
+        json(senior1.post(ApprovalHandler.APPROVALS, k, emergency(k, "private-demo")))
+            .get("id")
+            .asString();
     Thread.sleep(3500);
-    LraClient.Answer late = senior2.post(ApprovalHandler.APPROVALS + "/" + id + "/approve", "ap-" + UUID.randomUUID(),
-        approval("x", id));
+    LraClient.Answer late =
+        senior2.post(
+            ApprovalHandler.APPROVALS + "/" + id + "/approve",
+            "ap-" + UUID.randomUUID(),
+            approval("x", id));
     assertThat(late.status()).as(late.body()).isEqualTo(409);
-    assertThat(json(senior2.get(ApprovalHandler.APPROVALS + "/" + id)).get("state").asString()).isEqualTo("EXPIRED");
-    assertThat(count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'private-demo' AND revocation_reason = 2"))
+    assertThat(json(senior2.get(ApprovalHandler.APPROVALS + "/" + id)).get("state").asString())
+        .isEqualTo("EXPIRED");
+    assertThat(
+            count(
+                "SELECT count(*) FROM certificate WHERE issuer_ca_id = 'private-demo' AND revocation_reason = 2"))
         .isZero();
   }
 
@@ -152,49 +177,74 @@ class OperationsIT {
   @Order(3)
   void theAuditLogRecordsEverythingAndVerifies() throws Exception {
     Instant deadline = Instant.now().plus(WAIT);
-    while (count("SELECT count(*) FROM audit_seal") == 0 || count("SELECT count(*) FROM audit_log WHERE type = 'CRL_ISSUED'") == 0) {
+    while (count("SELECT count(*) FROM audit_seal") == 0
+        || count("SELECT count(*) FROM audit_log WHERE type = 'CRL_ISSUED'") == 0) {
       assertThat(Instant.now()).isBefore(deadline);
       Thread.sleep(200);
     }
     List<String> types = new ArrayList<>();
-    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement();
+    try (Connection c = TestDatabase.connect(db);
+        Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT DISTINCT type || ':' || outcome FROM audit_log")) {
       while (rs.next()) {
         types.add(rs.getString(1));
       }
     }
-    assertThat(types).contains("APPROVAL:REQUESTED", "APPROVAL:APPROVED", "APPROVAL:EXPIRED", "AUTH_FAILURE:DENIED",
-        "REQUEST_DONE:DONE", "CRL_ISSUED:ISSUED", "OPERATOR_REGISTERED:DONE", "LRA_REGISTERED:DONE");
+    assertThat(types)
+        .contains(
+            "APPROVAL:REQUESTED",
+            "APPROVAL:APPROVED",
+            "APPROVAL:EXPIRED",
+            "AUTH_FAILURE:DENIED",
+            "REQUEST_DONE:DONE",
+            "CRL_ISSUED:ISSUED",
+            "OPERATOR_REGISTERED:DONE",
+            "LRA_REGISTERED:DONE");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int status = AuditVerify.run(verifierArgs(), new PrintStream(out, true, StandardCharsets.UTF_8));
+    int status =
+        AuditVerify.run(verifierArgs(), new PrintStream(out, true, StandardCharsets.UTF_8));
     assertThat(status).as(out.toString(StandardCharsets.UTF_8)).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("audit log OK");
     // no secret of the demo credentials reached the log
-    String password = java.nio.file.Files.readString(dataDir.resolve("demo-lra/ca-senior-1.p12.pass")).strip();
-    assertThat(count("SELECT count(*) FROM audit_log WHERE detail LIKE '%" + password + "%'")).isZero();
+    String password =
+        java.nio.file.Files.readString(dataDir.resolve("demo-lra/ca-senior-1.p12.pass")).strip();
+    assertThat(count("SELECT count(*) FROM audit_log WHERE detail LIKE '%" + password + "%'"))
+        .isZero();
   }
 
   @Test
   @Order(4)
   void aTamperedRecordIsFoundByTheVerifier() throws Exception {
-    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement()) {
+    try (Connection c = TestDatabase.connect(db);
+        Statement st = c.createStatement()) {
       // the table refuses updates; an attacker with owner rights switches that off first
-      assertThat(org.assertj.core.api.Assertions.catchThrowable(
-          () -> st.executeUpdate("UPDATE audit_log SET outcome = 'X' WHERE seq = 5"))).isNotNull();
+      assertThat(
+              org.assertj.core.api.Assertions.catchThrowable(
+                  () -> st.executeUpdate("UPDATE audit_log SET outcome = 'X' WHERE seq = 5")))
+          .isNotNull();
       st.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update");
       st.executeUpdate("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 5");
       st.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update");
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int status = AuditVerify.run(verifierArgs(), new PrintStream(out, true, StandardCharsets.UTF_8));
+    int status =
+        AuditVerify.run(verifierArgs(), new PrintStream(out, true, StandardCharsets.UTF_8));
     assertThat(status).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("audit log BROKEN at seq 5:");
   }
 
-  /** The verifier's command line as an operator gives it: the password (the embedded server has one) in a file. */
+  /**
+   * The verifier's command line as an operator gives it: the password (the embedded server has one)
+   * in a file.
+   */
   private String[] verifierArgs() throws java.io.IOException {
-    List<String> args = new ArrayList<>(List.of("--db-url",
-        "postgresql://" + db.host() + ":" + db.port() + "/" + db.database(), "--db-user", db.user()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--db-url",
+                "postgresql://" + db.host() + ":" + db.port() + "/" + db.database(),
+                "--db-user",
+                db.user()));
     if (db.password() != null) {
       Path file = java.nio.file.Files.createTempFile(dataDir, "db", ".pass");
       java.nio.file.Files.writeString(file, db.password(), StandardCharsets.UTF_8);
@@ -205,7 +255,9 @@ class OperationsIT {
   }
 
   private long count(String sql) throws Exception {
-    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = TestDatabase.connect(db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }

@@ -28,20 +28,27 @@ final class GatewayProcess implements AutoCloseable {
     this.httpPort = freePort();
     this.lraPort = freePort();
     this.log = dataDir.resolve("gateway-process.log");
-    command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "--add-opens", "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"),
-        "io.gpki.gateway.GatewayApplication",
-        "--server.port=" + httpPort,
-        "--management.server.port=0", // 8081 may be taken on this machine
-        "--gpki.registration.port=" + lraPort,
-        "--gpki.repository.ldap.port=0", // an ephemeral LDAP port: 1389 may be taken on this machine
-        "--gpki.data-dir=" + dataDir,
-        "--gpki.db.url=postgresql://" + db.host() + ":" + db.port() + "/" + db.database(),
-        "--gpki.db.user=" + db.user(),
-        "--spring.main.lazy-initialization=false"));
+    command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "--add-opens",
+                "jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.gpki.gateway.GatewayApplication",
+                "--server.port=" + httpPort,
+                "--management.server.port=0", // 8081 may be taken on this machine
+                "--gpki.registration.port=" + lraPort,
+                "--gpki.repository.ldap.port=0", // an ephemeral LDAP port: 1389 may be taken on
+                // this machine
+                "--gpki.data-dir=" + dataDir,
+                "--gpki.db.url=postgresql://" + db.host() + ":" + db.port() + "/" + db.database(),
+                "--gpki.db.user=" + db.user(),
+                "--spring.main.lazy-initialization=false"));
     if (db.password() != null) {
       Path pass = dataDir.resolve("db.pass");
       Files.writeString(pass, db.password());
@@ -54,8 +61,11 @@ final class GatewayProcess implements AutoCloseable {
   Duration start(Duration limit) throws Exception {
     Instant begin = Instant.now();
     starts++;
-    process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     Instant deadline = begin.plus(limit);
     while (Instant.now().isBefore(deadline)) {
@@ -63,8 +73,13 @@ final class GatewayProcess implements AutoCloseable {
         throw new AssertionError("gateway exited with " + process.exitValue() + "; log: " + tail());
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort
-            + DemoLraEndpoint.PATH)).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + httpPort + DemoLraEndpoint.PATH))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200 && r.body().contains("\"listening\":true")) {
           return Duration.between(begin, Instant.now());
         }

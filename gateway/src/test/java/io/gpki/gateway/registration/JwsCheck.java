@@ -13,8 +13,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * What a webhook receiver does with a body: split the compact JWS, take the certificate from
- * {@code x5c}, check it chains to the trusted CA and verify RS256 over {@code header.payload}.
+ * What a webhook receiver does with a body: split the compact JWS, take the certificate from {@code
+ * x5c}, check it chains to the trusted CA and verify RS256 over {@code header.payload}.
  */
 final class JwsCheck {
 
@@ -31,10 +31,16 @@ final class JwsCheck {
     assertThat(header.get("alg").asString()).isEqualTo("RS256");
     assertThat(header.get("typ").asString()).isEqualTo(WebhookSigner.TYPE);
     CertificateFactory cf = CertificateFactory.getInstance("X.509");
-    X509Certificate leaf = (X509Certificate) cf.generateCertificate(
-        new ByteArrayInputStream(Base64.getDecoder().decode(header.get("x5c").get(0).asString())));
-    X509Certificate ca = (X509Certificate) cf.generateCertificate(
-        new ByteArrayInputStream(Base64.getDecoder().decode(header.get("x5c").get(1).asString())));
+    X509Certificate leaf =
+        (X509Certificate)
+            cf.generateCertificate(
+                new ByteArrayInputStream(
+                    Base64.getDecoder().decode(header.get("x5c").get(0).asString())));
+    X509Certificate ca =
+        (X509Certificate)
+            cf.generateCertificate(
+                new ByteArrayInputStream(
+                    Base64.getDecoder().decode(header.get("x5c").get(1).asString())));
     // The chain must end at a CA the receiver already trusts, not merely at the one sent along.
     assertThat(anchors).as("x5c[1] is a trusted anchor").contains(ca);
     leaf.verify(ca.getPublicKey());

@@ -22,14 +22,20 @@ final class LraTestKit {
   static LraClient client(Path dataDir, String operator, int port) throws Exception {
     Path dir = dataDir.toAbsolutePath().normalize().resolve("demo-lra");
     Path p12 = dir.resolve(operator + ".p12");
-    return new LraClient(URI.create("https://localhost:" + port), Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)),
+    return new LraClient(
+        URI.create("https://localhost:" + port),
+        Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)),
         LraClient.trust(dir.resolve("trust-osca.pem")));
   }
 
   /** A subject inside the demo LRA's namespace. */
   static X500Name subject(String cn) {
-    return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.C, "JP").addRDN(BCStyle.O, "Japanese Government")
-        .addRDN(BCStyle.OU, "Ministry of Demo Affairs").addRDN(BCStyle.CN, cn).build();
+    return new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.C, "JP")
+        .addRDN(BCStyle.O, "Japanese Government")
+        .addRDN(BCStyle.OU, "Ministry of Demo Affairs")
+        .addRDN(BCStyle.CN, cn)
+        .build();
   }
 
   static String issueJson(String key, String cn) {

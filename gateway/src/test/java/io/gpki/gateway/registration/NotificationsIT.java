@@ -34,10 +34,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Signed webhooks and subscriber mail end to end: the webhook set over the mutual-TLS API, issue and
- * revoke through it, a real HTTP receiver on 127.0.0.1 that verifies each JWS against osca and fails
- * its first attempts, a dispatcher restart with events pending, expiry thresholds, and mail through a
- * real in-process SMTP server (GreenMail).
+ * Signed webhooks and subscriber mail end to end: the webhook set over the mutual-TLS API, issue
+ * and revoke through it, a real HTTP receiver on 127.0.0.1 that verifies each JWS against osca and
+ * fails its first attempts, a dispatcher restart with events pending, expiry thresholds, and mail
+ * through a real in-process SMTP server (GreenMail).
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -81,15 +81,19 @@ class NotificationsIT {
 
   @BeforeAll
   void ready() throws Exception {
-    WebTestClient http = WebTestClient.bindToServer().baseUrl("http://localhost:" + httpPort).responseTimeout(WAIT)
-        .build();
+    WebTestClient http =
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + httpPort)
+            .responseTimeout(WAIT)
+            .build();
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
     await("listener up", () -> listener.port() > 0, Duration.ofSeconds(120));
     op1 = LraTestKit.client(dataDir, "lra-operator-1", listener.port());
     anchors = LraClient.trust(dataDir.resolve("demo-lra/trust-osca.pem"));
     RECEIVER.failFirst.set(2);
     String k = key();
-    LraClient.Answer set = op1.post(NotificationHandler.SETTINGS, k, settings(k, RECEIVER.url(), "desk@demo.go.jp"));
+    LraClient.Answer set =
+        op1.post(NotificationHandler.SETTINGS, k, settings(k, RECEIVER.url(), "desk@demo.go.jp"));
     assertThat(set.status()).as(set.body()).isEqualTo(200);
     assertThat(LraTestKit.json(op1.get(NotificationHandler.SETTINGS)).get("webhookUrl").asString())
         .isEqualTo(RECEIVER.url());
@@ -104,17 +108,22 @@ class NotificationsIT {
   @Test
   @Order(1)
   void issuedAndRevokedArriveSignedInOrderAfterRetriesWithBackoffAndDedupable() throws Exception {
-    JsonNode issued = complete(issueJson("Webhook Person", List.of("email:webhook.person@demo.go.jp"), null));
+    JsonNode issued =
+        complete(issueJson("Webhook Person", List.of("email:webhook.person@demo.go.jp"), null));
     String serial = issued.get("serial").asString();
     String rk = key();
     String revokeId = submit(rk, LraClient.revokeJson(rk, serial, 1));
-    assertThat(LraTestKit.awaitFinal(op1, revokeId, WAIT).get("state").asString()).isEqualTo("DONE");
+    assertThat(LraTestKit.awaitFinal(op1, revokeId, WAIT).get("state").asString())
+        .isEqualTo("DONE");
 
     await("issued and revoked delivered", () -> accepted(serial).size() >= 2, WAIT);
     List<JsonNode> events = accepted(serial);
-    assertThat(events).extracting(e -> e.get("type").asString()).containsExactly("issued", "revoked");
+    assertThat(events)
+        .extracting(e -> e.get("type").asString())
+        .containsExactly("issued", "revoked");
     assertThat(events.get(0).get("seq").asLong()).isLessThan(events.get(1).get("seq").asLong());
-    assertThat(events.get(0).get("data").get("request").asString()).isEqualTo(issued.get("id").asString());
+    assertThat(events.get(0).get("data").get("request").asString())
+        .isEqualTo(issued.get("id").asString());
     assertThat(events.get(1).get("data").get("request").asString()).isEqualTo(revokeId);
 
     // The first event failed twice, then got through: same id on every attempt, waits growing.
@@ -136,9 +145,11 @@ class NotificationsIT {
       assertThat(Duration.between(Instant.parse(p.get("sentAt").asString()), Instant.now()).abs())
           .isLessThan(Duration.ofMinutes(1));
     }
-    // Deduplicated by id, the receiver holds exactly these two events; the API shows them delivered.
+    // Deduplicated by id, the receiver holds exactly these two events; the API shows them
+    // delivered.
     assertThat(events.stream().map(e -> e.get("id").asString()).distinct()).hasSize(2);
-    JsonNode api = LraTestKit.json(op1.get(NotificationHandler.EVENTS + "?state=DELIVERED&limit=1000"));
+    JsonNode api =
+        LraTestKit.json(op1.get(NotificationHandler.EVENTS + "?state=DELIVERED&limit=1000"));
     JsonNode first = find(api, firstId);
     assertThat(first.get("channel").asString()).isEqualTo("WEBHOOK");
     assertThat(first.get("attempts").asInt()).isEqualTo(3);
@@ -147,17 +158,25 @@ class NotificationsIT {
   @Test
   @Order(2)
   void mailGoesToTheEmailSanOrElseTheLrasContact() throws Exception {
-    JsonNode withSan = complete(issueJson("Mail Person", List.of("email:mail.person@demo.go.jp"), null));
+    JsonNode withSan =
+        complete(issueJson("Mail Person", List.of("email:mail.person@demo.go.jp"), null));
     JsonNode without = complete(issueJson("No Mail Person", List.of(), null));
-    await("two mails", () -> mailsFor(withSan.get("serial").asString()).size() + mailsFor(
-        without.get("serial").asString()).size() >= 2, WAIT);
+    await(
+        "two mails",
+        () ->
+            mailsFor(withSan.get("serial").asString()).size()
+                    + mailsFor(without.get("serial").asString()).size()
+                >= 2,
+        WAIT);
     MimeMessage m = mailsFor(withSan.get("serial").asString()).get(0);
-    assertThat(m.getRecipients(Message.RecipientType.TO)[0].toString()).isEqualTo("mail.person@demo.go.jp");
+    assertThat(m.getRecipients(Message.RecipientType.TO)[0].toString())
+        .isEqualTo("mail.person@demo.go.jp");
     assertThat(m.getSubject()).contains("issued").contains(withSan.get("serial").asString());
     assertThat(m.getFrom()[0].toString()).isEqualTo("gpki@demo.go.jp");
     assertThat(m.getHeader("X-Gpki-Event-Id")).hasSize(1);
     MimeMessage c = mailsFor(without.get("serial").asString()).get(0);
-    assertThat(c.getRecipients(Message.RecipientType.TO)[0].toString()).isEqualTo("desk@demo.go.jp");
+    assertThat(c.getRecipients(Message.RecipientType.TO)[0].toString())
+        .isEqualTo("desk@demo.go.jp");
   }
 
   @Test
@@ -169,8 +188,13 @@ class NotificationsIT {
     Thread.sleep(1000);
     assertThat(accepted(serial)).isEmpty();
     JsonNode pending = LraTestKit.json(op1.get(NotificationHandler.EVENTS + "?state=PENDING"));
-    assertThat(pending.get("events").valueStream().filter(e -> e.get("data").get("serial").asString().equals(serial)))
-        .extracting(e -> e.get("channel").asString()).containsExactlyInAnyOrder("WEBHOOK", "EMAIL");
+    assertThat(
+            pending
+                .get("events")
+                .valueStream()
+                .filter(e -> e.get("data").get("serial").asString().equals(serial)))
+        .extracting(e -> e.get("channel").asString())
+        .containsExactlyInAnyOrder("WEBHOOK", "EMAIL");
     notifications.start();
     await("delivered after the restart", () -> accepted(serial).size() == 1, WAIT);
     await("mailed after the restart", () -> mailsFor(serial).size() == 1, WAIT);
@@ -181,18 +205,34 @@ class NotificationsIT {
   void anExpiringCertificateIsNotifiedOncePerThreshold() throws Exception {
     JsonNode soon = complete(issueJson("Expiring Person", List.of("email:expiring@demo.go.jp"), 2));
     String serial = soon.get("serial").asString();
-    StepVerifier.create(expiry.scan()).assertNext(n -> assertThat(n).isGreaterThanOrEqualTo(2)).expectComplete()
+    StepVerifier.create(expiry.scan())
+        .assertNext(n -> assertThat(n).isGreaterThanOrEqualTo(2))
+        .expectComplete()
         .verify(WAIT);
     StepVerifier.create(expiry.scan()).expectNext(0).expectComplete().verify(WAIT);
-    await("expiring delivered", () -> accepted(serial).stream()
-        .anyMatch(e -> e.get("type").asString().equals("expiring")), WAIT);
-    List<OutboxEvent> stored = stores.notifications().events("demo-lra", null, 1000)
-        .filter(e -> e.type().equals("expiring") && e.payload().contains(serial)).collectList().block(WAIT);
-    assertThat(stored).extracting(e -> e.channel() + "/" + e.dedupeKey()).containsExactlyInAnyOrder(
-        "WEBHOOK/expiring/3d/osca/" + serial + "/WEBHOOK", "EMAIL/expiring/3d/osca/" + serial + "/EMAIL");
-    await("expiry mail", () -> mailsFor(serial).stream().anyMatch(m -> subject(m).contains("expires")), WAIT);
+    await(
+        "expiring delivered",
+        () -> accepted(serial).stream().anyMatch(e -> e.get("type").asString().equals("expiring")),
+        WAIT);
+    List<OutboxEvent> stored =
+        stores
+            .notifications()
+            .events("demo-lra", null, 1000)
+            .filter(e -> e.type().equals("expiring") && e.payload().contains(serial))
+            .collectList()
+            .block(WAIT);
+    assertThat(stored)
+        .extracting(e -> e.channel() + "/" + e.dedupeKey())
+        .containsExactlyInAnyOrder(
+            "WEBHOOK/expiring/3d/osca/" + serial + "/WEBHOOK",
+            "EMAIL/expiring/3d/osca/" + serial + "/EMAIL");
+    await(
+        "expiry mail",
+        () -> mailsFor(serial).stream().anyMatch(m -> subject(m).contains("expires")),
+        WAIT);
     Thread.sleep(500);
-    assertThat(accepted(serial).stream().filter(e -> e.get("type").asString().equals("expiring"))).hasSize(1);
+    assertThat(accepted(serial).stream().filter(e -> e.get("type").asString().equals("expiring")))
+        .hasSize(1);
   }
 
   @Test
@@ -200,19 +240,37 @@ class NotificationsIT {
   void aRejectedRequestIsPushedToTheLraWithItsReason() throws Exception {
     String cn = "Twice Person " + key().substring(3, 11);
     String k1 = key();
-    String json1 = LraClient.issueJson(k1, "OFFICIAL_SIGNING", LraClient.csr(LraClient.ecKeyPair(),
-        LraTestKit.subject(cn)), List.of());
-    assertThat(LraTestKit.awaitFinal(op1, submit(k1, json1), WAIT).get("state").asString()).isEqualTo("DONE");
+    String json1 =
+        LraClient.issueJson(
+            k1,
+            "OFFICIAL_SIGNING",
+            LraClient.csr(LraClient.ecKeyPair(), LraTestKit.subject(cn)),
+            List.of());
+    assertThat(LraTestKit.awaitFinal(op1, submit(k1, json1), WAIT).get("state").asString())
+        .isEqualTo("DONE");
     String k2 = key();
-    String json2 = LraClient.issueJson(k2, "OFFICIAL_SIGNING", LraClient.csr(LraClient.ecKeyPair(),
-        LraTestKit.subject(cn)), List.of());
+    String json2 =
+        LraClient.issueJson(
+            k2,
+            "OFFICIAL_SIGNING",
+            LraClient.csr(LraClient.ecKeyPair(), LraTestKit.subject(cn)),
+            List.of());
     String id = submit(k2, json2);
     assertThat(LraTestKit.awaitFinal(op1, id, WAIT).get("state").asString()).isEqualTo("REJECTED");
-    await("rejected delivered", () -> payloads().stream()
-        .anyMatch(p -> p.get("type").asString().equals("rejected") && p.get("data").get("request").asString()
-            .equals(id)), WAIT);
-    JsonNode rejected = payloads().stream().filter(p -> p.get("data").get("request").asString().equals(id))
-        .findFirst().orElseThrow();
+    await(
+        "rejected delivered",
+        () ->
+            payloads().stream()
+                .anyMatch(
+                    p ->
+                        p.get("type").asString().equals("rejected")
+                            && p.get("data").get("request").asString().equals(id)),
+        WAIT);
+    JsonNode rejected =
+        payloads().stream()
+            .filter(p -> p.get("data").get("request").asString().equals(id))
+            .findFirst()
+            .orElseThrow();
     assertThat(rejected.get("data").get("error").asString()).startsWith("duplicate subject name");
   }
 
@@ -220,11 +278,13 @@ class NotificationsIT {
   @Order(6)
   void badSettingsAreRefusedNamingTheField() throws Exception {
     String k = key();
-    LraClient.Answer a = op1.post(NotificationHandler.SETTINGS, k, settings(k, "ftp://127.0.0.1/x", null));
+    LraClient.Answer a =
+        op1.post(NotificationHandler.SETTINGS, k, settings(k, "ftp://127.0.0.1/x", null));
     assertThat(a.status()).isEqualTo(400);
     assertThat(LraTestKit.json(a).get("detail").asString()).startsWith("webhookUrl:");
     String k2 = key();
-    LraClient.Answer b = op1.post(NotificationHandler.SETTINGS, k2, settings(k2, RECEIVER.url(), "not an address"));
+    LraClient.Answer b =
+        op1.post(NotificationHandler.SETTINGS, k2, settings(k2, RECEIVER.url(), "not an address"));
     assertThat(b.status()).isEqualTo(400);
     assertThat(LraTestKit.json(b).get("detail").asString()).startsWith("contactEmail:");
   }
@@ -236,15 +296,28 @@ class NotificationsIT {
   }
 
   private static String settings(String key, String url, String mail) {
-    ObjectNode n = LraTestKit.JSON.createObjectNode().put("type", "notification-settings").put("idempotencyKey", key)
-        .put("webhookUrl", url).put("contactEmail", mail).put("signedAt", Instant.now().toString());
+    ObjectNode n =
+        LraTestKit.JSON
+            .createObjectNode()
+            .put("type", "notification-settings")
+            .put("idempotencyKey", key)
+            .put("webhookUrl", url)
+            .put("contactEmail", mail)
+            .put("signedAt", Instant.now().toString());
     return n.toString();
   }
 
   private static String issueJson(String cn, List<String> sans, Integer validityDays) {
     String k = key();
-    ObjectNode n = (ObjectNode) LraTestKit.JSON.readTree(LraClient.issueJson(k, "OFFICIAL_SIGNING",
-        LraClient.csr(LraClient.ecKeyPair(), LraTestKit.subject(cn + " " + k.substring(3, 11))), sans));
+    ObjectNode n =
+        (ObjectNode)
+            LraTestKit.JSON.readTree(
+                LraClient.issueJson(
+                    k,
+                    "OFFICIAL_SIGNING",
+                    LraClient.csr(
+                        LraClient.ecKeyPair(), LraTestKit.subject(cn + " " + k.substring(3, 11))),
+                    sans));
     if (validityDays != null) {
       n.put("validityDays", validityDays);
     }
@@ -258,30 +331,40 @@ class NotificationsIT {
   }
 
   private JsonNode complete(String json) throws Exception {
-    JsonNode done = LraTestKit.awaitFinal(op1, submit(LraTestKit.JSON.readTree(json).get("idempotencyKey").asString(),
-        json), WAIT);
+    JsonNode done =
+        LraTestKit.awaitFinal(
+            op1,
+            submit(LraTestKit.JSON.readTree(json).get("idempotencyKey").asString(), json),
+            WAIT);
     assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("DONE");
     return done;
   }
 
   /** Payloads of the accepted deliveries about one serial, in arrival order, verified. */
   private List<JsonNode> accepted(String serial) {
-    return payloads().stream().filter(p -> serial.equals(p.get("data").path("serial").asString(""))).toList();
+    return payloads().stream()
+        .filter(p -> serial.equals(p.get("data").path("serial").asString("")))
+        .toList();
   }
 
   /** Payloads of every accepted delivery, in arrival order, each verified. */
   private List<JsonNode> payloads() {
-    return RECEIVER.accepted().stream().map(r -> {
-      try {
-        return JwsCheck.verify(r.body(), anchors);
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    }).toList();
+    return RECEIVER.accepted().stream()
+        .map(
+            r -> {
+              try {
+                return JwsCheck.verify(r.body(), anchors);
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            })
+        .toList();
   }
 
   private static List<MimeMessage> mailsFor(String serial) {
-    return List.of(smtp.getReceivedMessages()).stream().filter(m -> subject(m).contains(serial)).toList();
+    return List.of(smtp.getReceivedMessages()).stream()
+        .filter(m -> subject(m).contains(serial))
+        .toList();
   }
 
   private static String subject(MimeMessage m) {
@@ -293,10 +376,15 @@ class NotificationsIT {
   }
 
   private static JsonNode find(JsonNode api, String id) {
-    return api.get("events").valueStream().filter(e -> e.get("id").asString().equals(id)).findFirst().orElseThrow();
+    return api.get("events")
+        .valueStream()
+        .filter(e -> e.get("id").asString().equals(id))
+        .findFirst()
+        .orElseThrow();
   }
 
-  private static void await(String what, BooleanSupplier condition, Duration limit) throws InterruptedException {
+  private static void await(String what, BooleanSupplier condition, Duration limit)
+      throws InterruptedException {
     Instant deadline = Instant.now().plus(limit);
     while (!condition.getAsBoolean()) {
       assertThat(Instant.now()).as(what).isBefore(deadline);

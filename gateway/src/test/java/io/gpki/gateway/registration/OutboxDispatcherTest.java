@@ -26,7 +26,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
-/** The dispatcher's retry logic against hand-written fakes of the outbox, the sender and the clock. */
+/**
+ * The dispatcher's retry logic against hand-written fakes of the outbox, the sender and the clock.
+ */
 class OutboxDispatcherTest {
 
   private static final Duration WAIT = Duration.ofSeconds(5);
@@ -37,8 +39,15 @@ class OutboxDispatcherTest {
   private final MutableClock clock = new MutableClock(T0);
   private final FakeOutbox outbox = new FakeOutbox();
   private final FakeSender sender = new FakeSender();
-  private final OutboxDispatcher dispatcher = new OutboxDispatcher(
-      outbox, OutboxEvent.Channel.WEBHOOK, sender, SCHEDULE, clock, 10, new SimpleMeterRegistry());
+  private final OutboxDispatcher dispatcher =
+      new OutboxDispatcher(
+          outbox,
+          OutboxEvent.Channel.WEBHOOK,
+          sender,
+          SCHEDULE,
+          clock,
+          10,
+          new SimpleMeterRegistry());
 
   @ParameterizedTest(name = "{0}")
   @CsvSource({
@@ -47,13 +56,15 @@ class OutboxDispatcherTest {
     "retry after 5m/capped at the maximum, 9, 0,    300",
     "dead/next attempt past the max age,   4, 3590, -1",
   })
-  void theScheduleRetriesWithExponentialBackoffThenGivesUp(String outcome, int attempts, long ageSeconds, long waitSeconds) {
+  void theScheduleRetriesWithExponentialBackoffThenGivesUp(
+      String outcome, int attempts, long ageSeconds, long waitSeconds) {
     OutboxEvent e = event("e1", "lra-a", 1);
     RetrySchedule.Decision d = SCHEDULE.afterFailure(e, attempts, T0.plusSeconds(ageSeconds));
     if (waitSeconds < 0) {
       assertThat(d).isEqualTo(new RetrySchedule.GiveUp(attempts));
     } else {
-      assertThat(d).isEqualTo(new RetrySchedule.Retry(attempts, T0.plusSeconds(ageSeconds + waitSeconds)));
+      assertThat(d)
+          .isEqualTo(new RetrySchedule.Retry(attempts, T0.plusSeconds(ageSeconds + waitSeconds)));
     }
   }
 
@@ -64,7 +75,11 @@ class OutboxDispatcherTest {
     long[] waits = {10, 20, 40};
     for (long w : waits) {
       StepVerifier.create(dispatcher.round()).expectNext(0).expectComplete().verify(WAIT);
-      StepVerifier.create(dispatcher.round()).expectNext(0).as("not due yet").expectComplete().verify(WAIT);
+      StepVerifier.create(dispatcher.round())
+          .expectNext(0)
+          .as("not due yet")
+          .expectComplete()
+          .verify(WAIT);
       clock.advance(Duration.ofSeconds(w));
     }
     StepVerifier.create(dispatcher.round()).expectNext(1).expectComplete().verify(WAIT);
@@ -101,7 +116,8 @@ class OutboxDispatcherTest {
     OutboxEvent dead = outbox.events.get("e1");
     assertThat(dead.state()).isEqualTo(OutboxEvent.State.DEAD);
     assertThat(dead.lastError()).contains("refused by the fake");
-    // One attempt per 5 minutes; the 13th (at 60 min) would next be tried after the one-hour max age.
+    // One attempt per 5 minutes; the 13th (at 60 min) would next be tried after the one-hour max
+    // age.
     assertThat(dead.attempts()).isEqualTo(13);
   }
 
@@ -115,15 +131,34 @@ class OutboxDispatcherTest {
   }
 
   private static OutboxEvent event(String id, String lra, long seq) {
-    OutboxEvent e = OutboxEvent.pending(id, OutboxEvent.Channel.WEBHOOK, lra, "issued", null, null, "{}", T0);
+    OutboxEvent e =
+        OutboxEvent.pending(id, OutboxEvent.Channel.WEBHOOK, lra, "issued", null, null, "{}", T0);
     return with(e, seq, e.state(), 0, T0, null, null);
   }
 
   static OutboxEvent with(
-      OutboxEvent e, long seq, OutboxEvent.State state, int attempts, Instant next, @Nullable Instant delivered,
+      OutboxEvent e,
+      long seq,
+      OutboxEvent.State state,
+      int attempts,
+      Instant next,
+      @Nullable Instant delivered,
       @Nullable String error) {
-    return new OutboxEvent(e.id(), seq, e.channel(), e.lraId(), e.type(), e.recipient(), e.dedupeKey(), e.payload(),
-        state, attempts, next, e.createdAt(), delivered, error);
+    return new OutboxEvent(
+        e.id(),
+        seq,
+        e.channel(),
+        e.lraId(),
+        e.type(),
+        e.recipient(),
+        e.dedupeKey(),
+        e.payload(),
+        state,
+        attempts,
+        next,
+        e.createdAt(),
+        delivered,
+        error);
   }
 
   /** A clock the test moves. */
@@ -154,7 +189,10 @@ class OutboxDispatcherTest {
     }
   }
 
-  /** Records attempts; fails the first {@code failFirst} attempts and every attempt of {@code failing}. */
+  /**
+   * Records attempts; fails the first {@code failFirst} attempts and every attempt of {@code
+   * failing}.
+   */
   static final class FakeSender implements NotificationSender {
     int failFirst;
     final List<String> failing = new ArrayList<>();
@@ -164,17 +202,18 @@ class OutboxDispatcherTest {
 
     @Override
     public Mono<Void> send(OutboxEvent e, int attempt) {
-      return Mono.defer(() -> {
-        attempts.add(e.id() + "#" + attempt);
-        if (undeliverable.contains(e.id())) {
-          return Mono.error(new Undeliverable("no URL"));
-        }
-        if (failing.contains(e.id()) || attempts.size() <= failFirst) {
-          return Mono.error(new IllegalStateException("refused by the fake"));
-        }
-        delivered.add(e.id());
-        return Mono.empty();
-      });
+      return Mono.defer(
+          () -> {
+            attempts.add(e.id() + "#" + attempt);
+            if (undeliverable.contains(e.id())) {
+              return Mono.error(new Undeliverable("no URL"));
+            }
+            if (failing.contains(e.id()) || attempts.size() <= failFirst) {
+              return Mono.error(new IllegalStateException("refused by the fake"));
+            }
+            delivered.add(e.id());
+            return Mono.empty();
+          });
     }
   }
 
@@ -188,11 +227,17 @@ class OutboxDispatcherTest {
 
     @Override
     public Flux<OutboxEvent> dueWebhooks(Instant now, int limit) {
-      List<OutboxEvent> heads = events.values().stream().filter(e -> e.state() == OutboxEvent.State.PENDING)
-          .collect(Collectors.groupingBy(OutboxEvent::lraId)).values().stream()
-          .map(l -> l.stream().min(Comparator.comparingLong(OutboxEvent::seq)).orElseThrow())
-          .filter(e -> !e.nextAttemptAt().isAfter(now)).sorted(Comparator.comparingLong(OutboxEvent::seq))
-          .limit(limit).toList();
+      List<OutboxEvent> heads =
+          events.values().stream()
+              .filter(e -> e.state() == OutboxEvent.State.PENDING)
+              .collect(Collectors.groupingBy(OutboxEvent::lraId))
+              .values()
+              .stream()
+              .map(l -> l.stream().min(Comparator.comparingLong(OutboxEvent::seq)).orElseThrow())
+              .filter(e -> !e.nextAttemptAt().isAfter(now))
+              .sorted(Comparator.comparingLong(OutboxEvent::seq))
+              .limit(limit)
+              .toList();
       return Flux.fromIterable(heads);
     }
 
@@ -203,20 +248,35 @@ class OutboxDispatcherTest {
 
     @Override
     public Mono<Void> delivered(String id, int attempts, Instant at) {
-      return Mono.fromRunnable(() -> events.computeIfPresent(id, (k, e) -> with(e, e.seq(), OutboxEvent.State.DELIVERED,
-          attempts, e.nextAttemptAt(), at, null)));
+      return Mono.fromRunnable(
+          () ->
+              events.computeIfPresent(
+                  id,
+                  (k, e) ->
+                      with(
+                          e,
+                          e.seq(),
+                          OutboxEvent.State.DELIVERED,
+                          attempts,
+                          e.nextAttemptAt(),
+                          at,
+                          null)));
     }
 
     @Override
     public Mono<Void> retryLater(String id, int attempts, Instant next, String error) {
-      return Mono.fromRunnable(() -> events.computeIfPresent(id, (k, e) -> with(e, e.seq(), e.state(), attempts, next,
-          null, error)));
+      return Mono.fromRunnable(
+          () ->
+              events.computeIfPresent(
+                  id, (k, e) -> with(e, e.seq(), e.state(), attempts, next, null, error)));
     }
 
     @Override
     public Mono<Void> giveUp(String id, int attempts, OutboxEvent.State state, String error) {
-      return Mono.fromRunnable(() -> events.computeIfPresent(id, (k, e) -> with(e, e.seq(), state, attempts,
-          e.nextAttemptAt(), null, error)));
+      return Mono.fromRunnable(
+          () ->
+              events.computeIfPresent(
+                  id, (k, e) -> with(e, e.seq(), state, attempts, e.nextAttemptAt(), null, error)));
     }
 
     @Override
@@ -251,7 +311,8 @@ class OutboxDispatcherTest {
     }
 
     @Override
-    public Flux<ExpiringCertificate> expiringWithout(Instant now, Instant until, String prefix, int limit) {
+    public Flux<ExpiringCertificate> expiringWithout(
+        Instant now, Instant until, String prefix, int limit) {
       return Flux.empty();
     }
   }

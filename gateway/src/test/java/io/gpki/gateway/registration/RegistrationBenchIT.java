@@ -31,11 +31,13 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * Benchmark, not a timed test (run with {@code -Dgpki.bench=true -Dit.test=RegistrationBenchIT}):
  * certificates per second through the whole pipeline (signed request over mutual TLS, durable
- * acceptance, worker, signature, store, done) against a raw signing loop with the same CA key in the
- * same run. Results go to the log line starting {@code BENCH}.
+ * acceptance, worker, signature, store, done) against a raw signing loop with the same CA key in
+ * the same run. Results go to the log line starting {@code BENCH}.
  */
 @EnabledIfSystemProperty(named = "gpki.bench", matches = "true")
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = "gpki.registration.port=0")
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = "gpki.registration.port=0")
 class RegistrationBenchIT {
 
   private static final Logger LOG = LoggerFactory.getLogger(RegistrationBenchIT.class);
@@ -54,8 +56,12 @@ class RegistrationBenchIT {
 
   @Test
   void pipelineVersusRawSigning() throws Exception {
-    GatewayTestSupport.awaitReady(WebTestClient.bindToServer().baseUrl("http://localhost:" + httpPort)
-        .responseTimeout(Duration.ofSeconds(30)).build(), Duration.ofSeconds(180));
+    GatewayTestSupport.awaitReady(
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + httpPort)
+            .responseTimeout(Duration.ofSeconds(30))
+            .build(),
+        Duration.ofSeconds(180));
     while (listener.port() <= 0) {
       Thread.sleep(200);
     }
@@ -72,13 +78,17 @@ class RegistrationBenchIT {
     List<Future<LraClient.Answer>> answers = new ArrayList<>();
     for (int i = 0; i < N; i++) {
       int n = i;
-      answers.add(pool.submit(() -> client.postSigned(LraHandler.REQUESTS, requests.get(n)[0], signed.get(n))));
+      answers.add(
+          pool.submit(
+              () -> client.postSigned(LraHandler.REQUESTS, requests.get(n)[0], signed.get(n))));
     }
     for (Future<LraClient.Answer> a : answers) {
       assertThat(a.get().status()).as(a.get().body()).isEqualTo(202);
     }
     Duration accepted = Duration.between(t0, Instant.now());
-    while (count("SELECT count(*) FROM registration_request WHERE state = 'DONE' AND idempotency_key LIKE 'bench-%'") < N) {
+    while (count(
+            "SELECT count(*) FROM registration_request WHERE state = 'DONE' AND idempotency_key LIKE 'bench-%'")
+        < N) {
       Thread.sleep(50);
     }
     Duration done = Duration.between(t0, Instant.now());
@@ -93,15 +103,23 @@ class RegistrationBenchIT {
     Duration raw = Duration.between(r0, Instant.now());
     double pipeline = N / (done.toMillis() / 1000.0);
     double rawRate = N / (raw.toMillis() / 1000.0);
-    LOG.info("BENCH n={} accepted in {} ms ({} req/s), all issued in {} ms: {} certs/s; raw RSA-2048 signing loop"
-            + " {} sig/s; pipeline/raw = {}", N, accepted.toMillis(), Math.round(N / (accepted.toMillis() / 1000.0)),
-        done.toMillis(), String.format("%.1f", pipeline), String.format("%.1f", rawRate),
+    LOG.info(
+        "BENCH n={} accepted in {} ms ({} req/s), all issued in {} ms: {} certs/s; raw RSA-2048 signing loop"
+            + " {} sig/s; pipeline/raw = {}",
+        N,
+        accepted.toMillis(),
+        Math.round(N / (accepted.toMillis() / 1000.0)),
+        done.toMillis(),
+        String.format("%.1f", pipeline),
+        String.format("%.1f", rawRate),
         String.format("%.3f", pipeline / rawRate));
   }
 
   private long count(String sql) throws Exception {
     DatabaseCoordinates c = db;
-    try (Connection conn = TestDatabase.connect(c); Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection conn = TestDatabase.connect(c);
+        Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }

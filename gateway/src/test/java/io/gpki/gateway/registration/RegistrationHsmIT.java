@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gpki.gateway.testing.GatewayTestSupport;
 import io.gpki.signer.CaSigner;
-import io.gpki.signer.testing.SoftHsm;
 import io.gpki.sync.CaKeyRecord;
 import io.gpki.sync.DatabaseCoordinates;
 import io.gpki.sync.RegistrationStores;
 import io.gpki.sync.RepositoryStore;
 import io.gpki.sync.testing.TestDatabase;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -42,9 +40,11 @@ import tools.jackson.databind.JsonNode;
 /**
  * The PKCS#11 path end to end: osca's keys and the audit key on a SoftHSM2 token; an LRA issues and
  * revokes over mutual TLS, the certificate verifies with the token-held key, the audit seal is made
- * by the token. With {@code -Dgpki.bench=true} it also measures the pipeline against a raw HSM loop.
+ * by the token. With {@code -Dgpki.bench=true} it also measures the pipeline against a raw HSM
+ * loop.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = "gpki.operations.audit-seal-interval=500ms")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegistrationHsmIT {
@@ -69,8 +69,12 @@ class RegistrationHsmIT {
 
   @BeforeAll
   void ready() throws Exception {
-    GatewayTestSupport.awaitReady(WebTestClient.bindToServer().baseUrl("http://localhost:" + httpPort)
-        .responseTimeout(WAIT).build(), Duration.ofSeconds(180));
+    GatewayTestSupport.awaitReady(
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + httpPort)
+            .responseTimeout(WAIT)
+            .build(),
+        Duration.ofSeconds(180));
     Instant deadline = Instant.now().plusSeconds(120);
     while (listener.port() <= 0) {
       assertThat(Instant.now()).isBefore(deadline);
@@ -88,13 +92,24 @@ class RegistrationHsmIT {
     assertThat(a.status()).as(a.body()).isEqualTo(202);
     JsonNode done = LraTestKit.awaitFinal(op1, LraTestKit.json(a).get("id").asString(), WAIT);
     assertThat(done.get("state").asString()).isEqualTo("DONE");
-    X509CertificateHolder cert = new X509CertificateHolder(Base64.getDecoder().decode(done.get("certificate").asString()));
-    assertThat(cert.isSignatureValid(new JcaContentVerifierProviderBuilder()
-        .build(java.security.KeyFactory.getInstance("RSA").generatePublic(
-            new java.security.spec.X509EncodedKeySpec(key.publicKey()))))).isTrue();
+    X509CertificateHolder cert =
+        new X509CertificateHolder(Base64.getDecoder().decode(done.get("certificate").asString()));
+    assertThat(
+            cert.isSignatureValid(
+                new JcaContentVerifierProviderBuilder()
+                    .build(
+                        java.security.KeyFactory.getInstance("RSA")
+                            .generatePublic(
+                                new java.security.spec.X509EncodedKeySpec(key.publicKey())))))
+        .isTrue();
     String rk = "hsm-revoke-0001";
-    LraClient.Answer r = op1.post(LraHandler.REQUESTS, rk, LraClient.revokeJson(rk, done.get("serial").asString(), 1));
-    assertThat(LraTestKit.awaitFinal(op1, LraTestKit.json(r).get("id").asString(), WAIT).get("state").asString())
+    LraClient.Answer r =
+        op1.post(
+            LraHandler.REQUESTS, rk, LraClient.revokeJson(rk, done.get("serial").asString(), 1));
+    assertThat(
+            LraTestKit.awaitFinal(op1, LraTestKit.json(r).get("id").asString(), WAIT)
+                .get("state")
+                .asString())
         .isEqualTo("DONE");
     Instant deadline = Instant.now().plus(WAIT);
     while (count("SELECT count(*) FROM audit_seal WHERE key_id = 'audit-g1'") == 0) {
@@ -120,12 +135,16 @@ class RegistrationHsmIT {
     List<Future<LraClient.Answer>> answers = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int x = i;
-      answers.add(pool.submit(() -> op1.postSigned(LraHandler.REQUESTS, requests.get(x)[0], signed.get(x))));
+      answers.add(
+          pool.submit(
+              () -> op1.postSigned(LraHandler.REQUESTS, requests.get(x)[0], signed.get(x))));
     }
     for (Future<LraClient.Answer> f : answers) {
       assertThat(f.get().status()).as(f.get().body()).isEqualTo(202);
     }
-    while (count("SELECT count(*) FROM registration_request WHERE state = 'DONE' AND idempotency_key LIKE 'hsm-bench-%'") < n) {
+    while (count(
+            "SELECT count(*) FROM registration_request WHERE state = 'DONE' AND idempotency_key LIKE 'hsm-bench-%'")
+        < n) {
       Thread.sleep(50);
     }
     Duration done = Duration.between(t0, Instant.now());
@@ -139,13 +158,19 @@ class RegistrationHsmIT {
     Duration raw = Duration.between(r0, Instant.now());
     double pipeline = n / (done.toMillis() / 1000.0);
     double rawRate = n / (raw.toMillis() / 1000.0);
-    LOG.info("BENCH-HSM n={} all issued in {} ms: {} certs/s; raw SoftHSM2 RSA-2048 loop {} sig/s; pipeline/raw = {}",
-        n, done.toMillis(), String.format("%.1f", pipeline), String.format("%.1f", rawRate),
+    LOG.info(
+        "BENCH-HSM n={} all issued in {} ms: {} certs/s; raw SoftHSM2 RSA-2048 loop {} sig/s; pipeline/raw = {}",
+        n,
+        done.toMillis(),
+        String.format("%.1f", pipeline),
+        String.format("%.1f", rawRate),
         String.format("%.3f", pipeline / rawRate));
   }
 
   private long count(String sql) throws Exception {
-    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = TestDatabase.connect(db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }

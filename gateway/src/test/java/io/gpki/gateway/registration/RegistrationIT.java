@@ -70,7 +70,11 @@ class RegistrationIT {
 
   @BeforeAll
   void ready() throws Exception {
-    http = WebTestClient.bindToServer().baseUrl("http://localhost:" + httpPort).responseTimeout(WAIT).build();
+    http =
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + httpPort)
+            .responseTimeout(WAIT)
+            .build();
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
     Instant deadline = Instant.now().plusSeconds(120);
     while (listener.port() <= 0) {
@@ -98,18 +102,29 @@ class RegistrationIT {
     JsonNode done = LraTestKit.awaitFinal(op1, accepted.get("id").asString(), WAIT);
     assertThat(done.get("state").asString()).isEqualTo("DONE");
     var cert = Pkcs12Files.x509(Base64.getDecoder().decode(done.get("certificate").asString()));
-    assertThat(cert.getSubjectX500Principal().getName()).startsWith("CN=Hanako Issue,OU=Ministry of Demo Affairs");
+    assertThat(cert.getSubjectX500Principal().getName())
+        .startsWith("CN=Hanako Issue,OU=Ministry of Demo Affairs");
     assertThat(cert.getSerialNumber().toString(16)).isEqualTo(done.get("serial").asString());
 
     String rk = key();
-    JsonNode revoke = submit(op1, rk, LraClient.revokeJson(rk, done.get("serial").asString(), 1), 202);
+    JsonNode revoke =
+        submit(op1, rk, LraClient.revokeJson(rk, done.get("serial").asString(), 1), 202);
     Instant accepted2 = Instant.now();
-    assertThat(LraTestKit.awaitFinal(op1, revoke.get("id").asString(), WAIT).get("state").asString()).isEqualTo("DONE");
+    assertThat(
+            LraTestKit.awaitFinal(op1, revoke.get("id").asString(), WAIT).get("state").asString())
+        .isEqualTo("DONE");
     BigInteger serial = cert.getSerialNumber();
     Instant deadline = Instant.now().plus(WAIT);
     while (true) {
-      byte[] der = http.get().uri("/repository/crl/osca.crl").exchange().expectStatus().isOk()
-          .expectBody(byte[].class).returnResult().getResponseBody();
+      byte[] der =
+          http.get()
+              .uri("/repository/crl/osca.crl")
+              .exchange()
+              .expectStatus()
+              .isOk()
+              .expectBody(byte[].class)
+              .returnResult()
+              .getResponseBody();
       if (new X509CRLHolder(der).getRevokedCertificate(serial) != null) {
         break;
       }
@@ -141,29 +156,76 @@ class RegistrationIT {
   @Test
   void badInputIsRefusedBeforeAcceptanceNamingTheField() throws Exception {
     String k = key();
-    assertProblem(op1.post(LraHandler.REQUESTS, k, LraClient.issueJson(k, "OFFICIAL_SIGNING",
-        "not a csr".getBytes(StandardCharsets.UTF_8), List.of())), 400, "csr:");
+    assertProblem(
+        op1.post(
+            LraHandler.REQUESTS,
+            k,
+            LraClient.issueJson(
+                k, "OFFICIAL_SIGNING", "not a csr".getBytes(StandardCharsets.UTF_8), List.of())),
+        400,
+        "csr:");
     byte[] csr = LraClient.csr(LraClient.ecKeyPair(), LraTestKit.subject("Broken Pop"));
     csr[csr.length - 3] ^= 0x55; // break the signature: no proof of possession
-    assertProblem(op1.post(LraHandler.REQUESTS, k, LraClient.issueJson(k, "OFFICIAL_SIGNING", csr, List.of())),
-        400, "csr:");
-    assertProblem(op1.post(LraHandler.REQUESTS, k, LraClient.issueJson(k, "SERVER_TLS",
-        LraClient.csr(LraClient.ecKeyPair(), LraTestKit.subject("Web")), List.of())), 400, "profile:");
-    assertProblem(op1.post(LraHandler.REQUESTS, k, LraClient.issueJson(k, "OFFICIAL_SIGNING",
-        LraClient.csr(LraClient.ecKeyPair(), new org.bouncycastle.asn1.x500.X500Name("C=JP,O=Elsewhere,CN=X")),
-        List.of())), 400, "csr: subject");
-    assertProblem(op1.post(LraHandler.REQUESTS, k, LraClient.issueJson(k, "OFFICIAL_SIGNING",
-        LraClient.csr(LraClient.ecKeyPair(), LraTestKit.subject("San")), List.of("dns:evil.example"))),
-        400, "subjectAltNames:");
-    assertProblem(op1.post(LraHandler.REQUESTS, "other-key-1", LraTestKit.issueJson(k, "Key Mismatch")), 400,
+    assertProblem(
+        op1.post(
+            LraHandler.REQUESTS, k, LraClient.issueJson(k, "OFFICIAL_SIGNING", csr, List.of())),
+        400,
+        "csr:");
+    assertProblem(
+        op1.post(
+            LraHandler.REQUESTS,
+            k,
+            LraClient.issueJson(
+                k,
+                "SERVER_TLS",
+                LraClient.csr(LraClient.ecKeyPair(), LraTestKit.subject("Web")),
+                List.of())),
+        400,
+        "profile:");
+    assertProblem(
+        op1.post(
+            LraHandler.REQUESTS,
+            k,
+            LraClient.issueJson(
+                k,
+                "OFFICIAL_SIGNING",
+                LraClient.csr(
+                    LraClient.ecKeyPair(),
+                    new org.bouncycastle.asn1.x500.X500Name("C=JP,O=Elsewhere,CN=X")),
+                List.of())),
+        400,
+        "csr: subject");
+    assertProblem(
+        op1.post(
+            LraHandler.REQUESTS,
+            k,
+            LraClient.issueJson(
+                k,
+                "OFFICIAL_SIGNING",
+                LraClient.csr(LraClient.ecKeyPair(), LraTestKit.subject("San")),
+                List.of("dns:evil.example"))),
+        400,
+        "subjectAltNames:");
+    assertProblem(
+        op1.post(LraHandler.REQUESTS, "other-key-1", LraTestKit.issueJson(k, "Key Mismatch")),
+        400,
         "Idempotency-Key:");
-    assertProblem(op1.postSigned(LraHandler.REQUESTS, k, "not cms".getBytes(StandardCharsets.UTF_8)), 400, "body:");
+    assertProblem(
+        op1.postSigned(LraHandler.REQUESTS, k, "not cms".getBytes(StandardCharsets.UTF_8)),
+        400,
+        "body:");
     assertProblem(op1.postSigned(LraHandler.REQUESTS, k, new byte[200_000]), 413, "body:");
     assertProblem(op1.post(LraHandler.REQUESTS, k, "{\"type\":\"issue\"}"), 400, "idempotencyKey:");
-    String stale = LraTestKit.issueJson(k, "Stale").replaceAll("\"signedAt\":\"[^\"]+\"", "\"signedAt\":\"2020-01-01T00:00:00Z\"");
+    String stale =
+        LraTestKit.issueJson(k, "Stale")
+            .replaceAll("\"signedAt\":\"[^\"]+\"", "\"signedAt\":\"2020-01-01T00:00:00Z\"");
     assertProblem(op1.post(LraHandler.REQUESTS, k, stale), 400, "signedAt:");
-    assertProblem(op1.post(LraHandler.REQUESTS, k, LraClient.revokeJson(k, "123456789abcdef", 1)), 404, "serial:");
-    assertProblem(op1.post(LraHandler.REQUESTS, k, LraClient.revokeJson(k, "12", 2)), 400, "reason:");
+    assertProblem(
+        op1.post(LraHandler.REQUESTS, k, LraClient.revokeJson(k, "123456789abcdef", 1)),
+        404,
+        "serial:");
+    assertProblem(
+        op1.post(LraHandler.REQUESTS, k, LraClient.revokeJson(k, "12", 2)), 400, "reason:");
     // none of these reached the journal
     assertThat(stores.journal().findByKey(DemoLra.LRA_ID, k).blockOptional(WAIT)).isEmpty();
   }
@@ -185,41 +247,102 @@ class RegistrationIT {
     Path trust = dataDir.resolve("demo-lra/trust-osca.pem");
     URI base = URI.create("https://localhost:" + listener.port());
     // issued by osca but not registered as an operator
-    Pkcs12Files.Credential stranger = enrolment.enrol("osca", LraTestKit.subject("Stranger"),
-        CertificateProfile.CLIENT_TLS, List.of(), Duration.ofDays(1)).block(WAIT);
+    Pkcs12Files.Credential stranger =
+        enrolment
+            .enrol(
+                "osca",
+                LraTestKit.subject("Stranger"),
+                CertificateProfile.CLIENT_TLS,
+                List.of(),
+                Duration.ofDays(1))
+            .block(WAIT);
     LraClient strangerClient = new LraClient(base, stranger, LraClient.trust(trust));
     String k = key();
-    assertProblem(strangerClient.post(LraHandler.REQUESTS, k, LraTestKit.issueJson(k, "By Stranger")), 403,
+    assertProblem(
+        strangerClient.post(LraHandler.REQUESTS, k, LraTestKit.issueJson(k, "By Stranger")),
+        403,
         "authentication: certificate of no registered operator");
 
     // registered, then its certificate revoked
-    Pkcs12Files.Credential revoked = enrolment.enrol("osca", LraTestKit.subject("Soon Revoked Operator"),
-        CertificateProfile.CLIENT_TLS, List.of(), Duration.ofDays(1)).block(WAIT);
+    Pkcs12Files.Credential revoked =
+        enrolment
+            .enrol(
+                "osca",
+                LraTestKit.subject("Soon Revoked Operator"),
+                CertificateProfile.CLIENT_TLS,
+                List.of(),
+                Duration.ofDays(1))
+            .block(WAIT);
     byte[] der = revoked.certificate().getEncoded();
     String serial = revoked.certificate().getSerialNumber().toString(16);
-    stores.lras().registerOperator(new OperatorRecord("it-revoked", DemoLra.LRA_ID, "to be revoked",
-        List.of("LRA_OPERATOR"), io.gpki.gateway.ca.Certificates.digest("SHA-256", der), "osca", serial, true,
-        Instant.now()), new AuditEvent("OPERATOR_REGISTERED", "test", "test", "it-revoked", "DONE", "")).block(WAIT);
+    stores
+        .lras()
+        .registerOperator(
+            new OperatorRecord(
+                "it-revoked",
+                DemoLra.LRA_ID,
+                "to be revoked",
+                List.of("LRA_OPERATOR"),
+                io.gpki.gateway.ca.Certificates.digest("SHA-256", der),
+                "osca",
+                serial,
+                true,
+                Instant.now()),
+            new AuditEvent("OPERATOR_REGISTERED", "test", "test", "it-revoked", "DONE", ""))
+        .block(WAIT);
     LraClient revokedClient = new LraClient(base, revoked, LraClient.trust(trust));
     String k2 = key();
     submit(revokedClient, k2, LraTestKit.issueJson(k2, "Before Revocation"), 202);
     engine.revoke("osca", serial, new Revocation(Instant.now(), 1, null)).block(WAIT);
     String k3 = key();
-    assertProblem(revokedClient.post(LraHandler.REQUESTS, k3, LraTestKit.issueJson(k3, "After Revocation")), 403,
+    assertProblem(
+        revokedClient.post(LraHandler.REQUESTS, k3, LraTestKit.issueJson(k3, "After Revocation")),
+        403,
         "authentication: operator certificate revoked");
 
-    // The registry points at another, unrevoked certificate (stale registration data), so the direct
-    // checks pass; the validation engine still sees the client certificate itself revoked on the CRL.
-    Pkcs12Files.Credential other = enrolment.enrol("osca", LraTestKit.subject("Registry Mix-up Other"),
-        CertificateProfile.CLIENT_TLS, List.of(), Duration.ofDays(1)).block(WAIT);
-    Pkcs12Files.Credential mixed = enrolment.enrol("osca", LraTestKit.subject("Registry Mix-up Operator"),
-        CertificateProfile.CLIENT_TLS, List.of(), Duration.ofDays(1)).block(WAIT);
-    engine.revoke("osca", mixed.certificate().getSerialNumber().toString(16), new Revocation(Instant.now(), 1, null))
+    // The registry points at another, unrevoked certificate (stale registration data), so the
+    // direct
+    // checks pass; the validation engine still sees the client certificate itself revoked on the
+    // CRL.
+    Pkcs12Files.Credential other =
+        enrolment
+            .enrol(
+                "osca",
+                LraTestKit.subject("Registry Mix-up Other"),
+                CertificateProfile.CLIENT_TLS,
+                List.of(),
+                Duration.ofDays(1))
+            .block(WAIT);
+    Pkcs12Files.Credential mixed =
+        enrolment
+            .enrol(
+                "osca",
+                LraTestKit.subject("Registry Mix-up Operator"),
+                CertificateProfile.CLIENT_TLS,
+                List.of(),
+                Duration.ofDays(1))
+            .block(WAIT);
+    engine
+        .revoke(
+            "osca",
+            mixed.certificate().getSerialNumber().toString(16),
+            new Revocation(Instant.now(), 1, null))
         .block(WAIT);
-    stores.lras().registerOperator(new OperatorRecord("it-mixed", DemoLra.LRA_ID, "registry mix-up",
-        List.of("LRA_OPERATOR"), io.gpki.gateway.ca.Certificates.digest("SHA-256", mixed.certificate().getEncoded()),
-        "osca", other.certificate().getSerialNumber().toString(16), true, Instant.now()),
-        new AuditEvent("OPERATOR_REGISTERED", "test", "test", "it-mixed", "DONE", "")).block(WAIT);
+    stores
+        .lras()
+        .registerOperator(
+            new OperatorRecord(
+                "it-mixed",
+                DemoLra.LRA_ID,
+                "registry mix-up",
+                List.of("LRA_OPERATOR"),
+                io.gpki.gateway.ca.Certificates.digest("SHA-256", mixed.certificate().getEncoded()),
+                "osca",
+                other.certificate().getSerialNumber().toString(16),
+                true,
+                Instant.now()),
+            new AuditEvent("OPERATOR_REGISTERED", "test", "test", "it-mixed", "DONE", ""))
+        .block(WAIT);
     LraClient mixedClient = new LraClient(base, mixed, LraClient.trust(trust));
     Instant until = Instant.now().plus(WAIT);
     LraClient.Answer refused;
@@ -234,47 +357,84 @@ class RegistrationIT {
 
     // a self-signed client certificate: the TLS handshake itself fails
     KeyPair kp = java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair();
-    var selfSigned = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
-        new javax.security.auth.x500.X500Principal("CN=Foreign"), BigInteger.TEN, new java.util.Date(),
-        new java.util.Date(System.currentTimeMillis() + 86_400_000L), new javax.security.auth.x500.X500Principal("CN=Foreign"),
-        kp.getPublic()).build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA").build(kp.getPrivate()));
-    LraClient foreign = new LraClient(base, new Pkcs12Files.Credential(kp.getPrivate(),
-        new java.security.cert.X509Certificate[] {new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(selfSigned)}),
-        LraClient.trust(trust));
-    assertThatThrownBy(() -> foreign.get(LraHandler.REQUESTS + "/x")).isInstanceOf(java.io.IOException.class);
+    var selfSigned =
+        new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
+                new javax.security.auth.x500.X500Principal("CN=Foreign"),
+                BigInteger.TEN,
+                new java.util.Date(),
+                new java.util.Date(System.currentTimeMillis() + 86_400_000L),
+                new javax.security.auth.x500.X500Principal("CN=Foreign"),
+                kp.getPublic())
+            .build(
+                new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA")
+                    .build(kp.getPrivate()));
+    LraClient foreign =
+        new LraClient(
+            base,
+            new Pkcs12Files.Credential(
+                kp.getPrivate(),
+                new java.security.cert.X509Certificate[] {
+                  new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+                      .getCertificate(selfSigned)
+                }),
+            LraClient.trust(trust));
+    assertThatThrownBy(() -> foreign.get(LraHandler.REQUESTS + "/x"))
+        .isInstanceOf(java.io.IOException.class);
   }
 
   @Test
   void aDuplicateNameIsRejectedAndADuplicateKeyRevokesItsHolder() throws Exception {
     String k1 = key();
     KeyPair shared = LraClient.ecKeyPair();
-    JsonNode first = LraTestKit.awaitFinal(op1,
-        submit(op1, k1, LraTestKit.issueJson(k1, shared, "Dup Name"), 202).get("id").asString(), WAIT);
+    JsonNode first =
+        LraTestKit.awaitFinal(
+            op1,
+            submit(op1, k1, LraTestKit.issueJson(k1, shared, "Dup Name"), 202).get("id").asString(),
+            WAIT);
     assertThat(first.get("state").asString()).isEqualTo("DONE");
     String k2 = key();
-    JsonNode sameName = LraTestKit.awaitFinal(op1,
-        submit(op1, k2, LraTestKit.issueJson(k2, "Dup Name"), 202).get("id").asString(), WAIT);
+    JsonNode sameName =
+        LraTestKit.awaitFinal(
+            op1,
+            submit(op1, k2, LraTestKit.issueJson(k2, "Dup Name"), 202).get("id").asString(),
+            WAIT);
     assertThat(sameName.get("state").asString()).isEqualTo("REJECTED");
     assertThat(sameName.get("error").asString()).startsWith("duplicate subject name");
     String k3 = key();
-    JsonNode sameKey = LraTestKit.awaitFinal(op1,
-        submit(op1, k3, LraTestKit.issueJson(k3, shared, "Other Name Same Key"), 202).get("id").asString(), WAIT);
+    JsonNode sameKey =
+        LraTestKit.awaitFinal(
+            op1,
+            submit(op1, k3, LraTestKit.issueJson(k3, shared, "Other Name Same Key"), 202)
+                .get("id")
+                .asString(),
+            WAIT);
     assertThat(sameKey.get("state").asString()).isEqualTo("REJECTED");
     assertThat(sameKey.get("error").asString()).startsWith("duplicate public key");
-    var holder = engine.revoke("osca", first.get("serial").asString(), new Revocation(Instant.now(), 0, null)).block(WAIT);
-    assertThat(holder.revocation().reason()).as("the first revocation (keyCompromise) stays").isEqualTo(1);
+    var holder =
+        engine
+            .revoke("osca", first.get("serial").asString(), new Revocation(Instant.now(), 0, null))
+            .block(WAIT);
+    assertThat(holder.revocation().reason())
+        .as("the first revocation (keyCompromise) stays")
+        .isEqualTo(1);
   }
 
   @Test
   void theFeedReportsCompletionsInCommitOrderAndExpiringCertificates() throws Exception {
     String k = key();
-    JsonNode done = LraTestKit.awaitFinal(op1, submit(op1, k, LraTestKit.issueJson(k, "Feed Person"), 202)
-        .get("id").asString(), WAIT);
+    JsonNode done =
+        LraTestKit.awaitFinal(
+            op1,
+            submit(op1, k, LraTestKit.issueJson(k, "Feed Person"), 202).get("id").asString(),
+            WAIT);
     String rk = key();
-    String revokeId = submit(op1, rk, LraClient.revokeJson(rk, done.get("serial").asString(), 4), 202)
-        .get("id").asString();
+    String revokeId =
+        submit(op1, rk, LraClient.revokeJson(rk, done.get("serial").asString(), 4), 202)
+            .get("id")
+            .asString();
     LraTestKit.awaitFinal(op1, revokeId, WAIT);
-    JsonNode feed = LraTestKit.json(op2.get(LraFeedHandler.FEED + "?after=0&limit=1000&expiringDays=800"));
+    JsonNode feed =
+        LraTestKit.json(op2.get(LraFeedHandler.FEED + "?after=0&limit=1000&expiringDays=800"));
     List<String> events = new java.util.ArrayList<>();
     long last = 0;
     for (JsonNode e : feed.get("events")) {
@@ -286,9 +446,11 @@ class RegistrationIT {
     assertThat(feed.get("next").asLong()).isEqualTo(last);
     JsonNode rest = LraTestKit.json(op1.get(LraFeedHandler.FEED + "?after=" + last));
     assertThat(rest.get("next").asLong()).isEqualTo(last);
-    assertThat(feed.get("expiring").toString()).doesNotContain(done.get("serial").asString()); // revoked
+    assertThat(feed.get("expiring").toString())
+        .doesNotContain(done.get("serial").asString()); // revoked
     assertThat(feed.get("expiring").size()).isPositive();
-    assertThat(LraTestKit.json(op1.get(LraFeedHandler.FEED + "?expiringDays=1")).get("expiring")).isEmpty();
+    assertThat(LraTestKit.json(op1.get(LraFeedHandler.FEED + "?expiringDays=1")).get("expiring"))
+        .isEmpty();
     assertProblem(op1.get(LraFeedHandler.FEED + "?limit=0"), 400, "limit:");
   }
 
@@ -302,22 +464,40 @@ class RegistrationIT {
 
   @Test
   void theDemoDocumentListsCredentialsWrittenOwnerOnly() throws Exception {
-    byte[] body = http.get().uri(DemoLraEndpoint.PATH).exchange().expectStatus().isOk()
-        .expectBody(byte[].class).returnResult().getResponseBody();
+    byte[] body =
+        http.get()
+            .uri(DemoLraEndpoint.PATH)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(byte[].class)
+            .returnResult()
+            .getResponseBody();
     JsonNode demo = LraTestKit.JSON.readTree(body);
     assertThat(demo.get("operators")).hasSize(4);
     for (JsonNode op : demo.get("operators")) {
       for (String f : List.of("pkcs12", "passwordFile")) {
         Path p = Path.of(op.get(f).asString());
-        assertThat(Files.getPosixFilePermissions(p)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.getPosixFilePermissions(p))
+            .isEqualTo(PosixFilePermissions.fromString("rw-------"));
       }
     }
-    assertThat(demo.toString()).doesNotContain(Files.readString(Path.of(
-        demo.get("operators").get(0).get("passwordFile").asString())).strip());
+    assertThat(demo.toString())
+        .doesNotContain(
+            Files.readString(Path.of(demo.get("operators").get(0).get("passwordFile").asString()))
+                .strip());
 
     // The repository index's demo section names the same document and credential files.
-    JsonNode index = LraTestKit.JSON.readTree(http.get().uri("/repository").exchange().expectStatus().isOk()
-        .expectBody(byte[].class).returnResult().getResponseBody());
+    JsonNode index =
+        LraTestKit.JSON.readTree(
+            http.get()
+                .uri("/repository")
+                .exchange()
+                .expectStatus()
+                .isOk()
+                .expectBody(byte[].class)
+                .returnResult()
+                .getResponseBody());
     JsonNode lra = index.get("demo").get("lra");
     assertThat(lra.get("document").asString()).endsWith(DemoLraEndpoint.PATH);
     assertThat(lra.get("trustAnchors").asString()).isEqualTo(demo.get("trustAnchors").asString());

@@ -10,9 +10,12 @@ class RolesAndSourcesTest {
 
   @Test
   void onlyDeputyAndLogInspectorMayBeCombined() {
-    assertThat(OperatorRole.checked(List.of(OperatorRole.DEPUTY, OperatorRole.LOG_INSPECTOR))).hasSize(2);
+    assertThat(OperatorRole.checked(List.of(OperatorRole.DEPUTY, OperatorRole.LOG_INSPECTOR)))
+        .hasSize(2);
     assertThat(OperatorRole.checked(List.of(OperatorRole.LRA_OPERATOR))).hasSize(1);
-    assertThatThrownBy(() -> OperatorRole.checked(List.of(OperatorRole.CA_OPERATOR, OperatorRole.LOG_INSPECTOR)))
+    assertThatThrownBy(
+            () ->
+                OperatorRole.checked(List.of(OperatorRole.CA_OPERATOR, OperatorRole.LOG_INSPECTOR)))
         .hasMessageContaining("separation of duties");
     assertThatThrownBy(() -> OperatorRole.checked(List.of())).hasMessageContaining("needs a role");
   }
@@ -30,10 +33,17 @@ class RolesAndSourcesTest {
   @Test
   void namespacesAreSuffixes() {
     assertThat(Namespaces.subjectUnder(LraTestKit.subject("A"), DemoLra.BASE_DN)).isTrue();
-    assertThat(Namespaces.subjectUnder("OU=Ministry of Demo Affairs,O=Japanese Government,C=JP", DemoLra.BASE_DN))
-        .as("the base itself is not under itself").isFalse();
-    assertThat(Namespaces.firstOutside(List.of(new org.bouncycastle.asn1.x509.GeneralName(
-        org.bouncycastle.asn1.x509.GeneralName.dNSName, "www.notdemo.go.jp")), List.of("demo.go.jp")))
+    assertThat(
+            Namespaces.subjectUnder(
+                "OU=Ministry of Demo Affairs,O=Japanese Government,C=JP", DemoLra.BASE_DN))
+        .as("the base itself is not under itself")
+        .isFalse();
+    assertThat(
+            Namespaces.firstOutside(
+                List.of(
+                    new org.bouncycastle.asn1.x509.GeneralName(
+                        org.bouncycastle.asn1.x509.GeneralName.dNSName, "www.notdemo.go.jp")),
+                List.of("demo.go.jp")))
         .isEqualTo("www.notdemo.go.jp");
   }
 }

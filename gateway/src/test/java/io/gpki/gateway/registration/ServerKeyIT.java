@@ -76,7 +76,10 @@ class ServerKeyIT {
   @BeforeAll
   void ready() throws Exception {
     GatewayTestSupport.awaitReady(
-        WebTestClient.bindToServer().baseUrl("http://localhost:" + httpPort).responseTimeout(WAIT).build(),
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + httpPort)
+            .responseTimeout(WAIT)
+            .build(),
         Duration.ofSeconds(120));
     Instant deadline = Instant.now().plusSeconds(120);
     while (listener.port() <= 0) {
@@ -122,8 +125,11 @@ class ServerKeyIT {
     if (early.status() != 200) { // the worker is usually faster than this second call
       assertThat(early.status()).as(early.body()).isEqualTo(409);
     }
-    assertThat(senior.pickupKey(id).status()).as("a CA-side operator is no LRA operator").isEqualTo(403);
-    LraClient.Answer pickup = early.status() == 200 ? early : op2.pickupKey(id); // same LRA, other operator
+    assertThat(senior.pickupKey(id).status())
+        .as("a CA-side operator is no LRA operator")
+        .isEqualTo(403);
+    LraClient.Answer pickup =
+        early.status() == 200 ? early : op2.pickupKey(id); // same LRA, other operator
     assertThat(pickup.status()).as(pickup.body()).isEqualTo(200);
     JsonNode delivered = LraTestKit.json(pickup);
     JsonNode status = LraTestKit.json(op1.get(LraHandler.REQUESTS + "/" + id));
@@ -131,29 +137,47 @@ class ServerKeyIT {
     assertThat(status.toString()).doesNotContain(secret);
     LraClient.Answer again = op1.pickupKey(id);
     assertThat(again.status()).as(again.body()).isEqualTo(409);
-    assertThat(LraTestKit.json(again).get("detail").asString()).startsWith("pkcs12:").contains("already delivered");
+    assertThat(LraTestKit.json(again).get("detail").asString())
+        .startsWith("pkcs12:")
+        .contains("already delivered");
 
     byte[] p12 = Base64.getDecoder().decode(delivered.get("pkcs12").asString());
-    X509Certificate cert = Pkcs12Files.x509(Base64.getDecoder().decode(delivered.get("certificate").asString()));
+    X509Certificate cert =
+        Pkcs12Files.x509(Base64.getDecoder().decode(delivered.get("certificate").asString()));
     assertThat(cert.getSerialNumber().toString(16)).isEqualTo(done.get("serial").asString());
     assertThat(cert.getSubjectX500Principal().getName()).isEqualTo(subject(cn));
 
     Path file = Files.createTempFile(dataDir, "picked", ".p12");
     Files.write(file, p12);
-    OpenSsl.Result info = OpenSsl.run(List.of("pkcs12", "-info", "-noout", "-in", file.toString(), "-passin",
-        "pass:" + secret));
+    OpenSsl.Result info =
+        OpenSsl.run(
+            List.of(
+                "pkcs12", "-info", "-noout", "-in", file.toString(), "-passin", "pass:" + secret));
     assertThat(info.exitCode()).as(info.output()).isZero();
-    assertThat(info.output()).contains("MAC: sha256, Iteration 600000")
-        .contains("Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256");
-    assertThat(OpenSsl.run(List.of("pkcs12", "-info", "-noout", "-in", file.toString(), "-passin", "pass:wrong"))
-        .exitCode()).isNotZero();
+    assertThat(info.output())
+        .contains("MAC: sha256, Iteration 600000")
+        .contains(
+            "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 600000, PRF hmacWithSHA256");
+    assertThat(
+            OpenSsl.run(
+                    List.of(
+                        "pkcs12",
+                        "-info",
+                        "-noout",
+                        "-in",
+                        file.toString(),
+                        "-passin",
+                        "pass:wrong"))
+                .exitCode())
+        .isNotZero();
 
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(new ByteArrayInputStream(p12), secret.toCharArray());
     String alias = ks.aliases().nextElement();
     PrivateKey key = (PrivateKey) ks.getKey(alias, secret.toCharArray());
-    java.security.Signature s = java.security.Signature.getInstance(
-        key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA");
+    java.security.Signature s =
+        java.security.Signature.getInstance(
+            key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA");
     s.initSign(key);
     s.update("match".getBytes(StandardCharsets.UTF_8));
     byte[] sig = s.sign();
@@ -164,12 +188,23 @@ class ServerKeyIT {
     GeneratedKey stored = stores.serverKeys().generatedKey(id).block(WAIT);
     assertThat(stored.available()).isFalse();
     assertThat(stored.deliveredBy()).isIn("lra-operator-1", "lra-operator-2");
-    assertThat(stored.secretSha256()).isEqualTo(Certificates.digest("SHA-256", secret.getBytes(StandardCharsets.UTF_8)));
-    List<String> needles = new ArrayList<>(List.of(HexFormat.of().formatHex(key.getEncoded()), secret,
-        HexFormat.of().formatHex(p12).substring(400, 600)));
+    assertThat(stored.secretSha256())
+        .isEqualTo(Certificates.digest("SHA-256", secret.getBytes(StandardCharsets.UTF_8)));
+    List<String> needles =
+        new ArrayList<>(
+            List.of(
+                HexFormat.of().formatHex(key.getEncoded()),
+                secret,
+                HexFormat.of().formatHex(p12).substring(400, 600)));
     needles.add(privateValueHex(key));
-    assertThat(tablesContaining(needles)).as("no key, PKCS#12 or secret left in the database").isEmpty();
-    assertThat(count("SELECT count(*) FROM audit_log WHERE type = 'KEY_DELIVERED' AND object = '" + id + "'"))
+    assertThat(tablesContaining(needles))
+        .as("no key, PKCS#12 or secret left in the database")
+        .isEmpty();
+    assertThat(
+            count(
+                "SELECT count(*) FROM audit_log WHERE type = 'KEY_DELIVERED' AND object = '"
+                    + id
+                    + "'"))
         .isEqualTo(1);
   }
 
@@ -177,35 +212,73 @@ class ServerKeyIT {
   void theCommandLineWritesTheSecretAndThePkcs12ToOwnerOnlyFiles() throws Exception {
     Path dir = Files.createTempDirectory(dataDir, "cli");
     Path lra = dataDir.resolve("demo-lra");
-    List<String> common = List.of("--url", "https://localhost:" + listener.port(), "--p12",
-        lra.resolve("lra-operator-1.p12").toString(), "--trust", lra.resolve("trust-osca.pem").toString());
+    List<String> common =
+        List.of(
+            "--url",
+            "https://localhost:" + listener.port(),
+            "--p12",
+            lra.resolve("lra-operator-1.p12").toString(),
+            "--trust",
+            lra.resolve("trust-osca.pem").toString());
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     List<String> issue = new ArrayList<>(List.of("issue"));
     issue.addAll(common);
-    issue.addAll(List.of("--subject", subject("Cli Generated"), "--profile", "USER_SIGNING", "--generate-key", "EC-P256",
-        "--secret-out", dir.resolve("cli.secret").toString()));
-    assertThat(LraClient.run(issue.toArray(String[]::new), new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
-        new java.io.PrintStream(err, true, StandardCharsets.UTF_8))).as(out.toString(StandardCharsets.UTF_8)).isZero();
+    issue.addAll(
+        List.of(
+            "--subject",
+            subject("Cli Generated"),
+            "--profile",
+            "USER_SIGNING",
+            "--generate-key",
+            "EC-P256",
+            "--secret-out",
+            dir.resolve("cli.secret").toString()));
+    assertThat(
+            LraClient.run(
+                issue.toArray(String[]::new),
+                new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8)))
+        .as(out.toString(StandardCharsets.UTF_8))
+        .isZero();
     String secret = Files.readString(dir.resolve("cli.secret")).strip();
     assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain(secret).contains("written to");
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains(dir.resolve("cli.secret").toAbsolutePath().toString());
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains(dir.resolve("cli.secret").toAbsolutePath().toString());
     assertThat(Files.getPosixFilePermissions(dir.resolve("cli.secret")))
         .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    String id = LraTestKit.JSON.readTree(out.toString(StandardCharsets.UTF_8).substring(4)).get("id").asString();
+    String id =
+        LraTestKit.JSON
+            .readTree(out.toString(StandardCharsets.UTF_8).substring(4))
+            .get("id")
+            .asString();
     LraTestKit.awaitFinal(op1, id, WAIT);
     List<String> pickup = new ArrayList<>(List.of("pickup"));
     pickup.addAll(common);
     pickup.addAll(List.of("--id", id, "--out", dir.resolve("cli.p12").toString()));
     java.io.ByteArrayOutputStream out2 = new java.io.ByteArrayOutputStream();
-    assertThat(LraClient.run(pickup.toArray(String[]::new), new java.io.PrintStream(out2, true, StandardCharsets.UTF_8),
-        new java.io.PrintStream(err, true, StandardCharsets.UTF_8))).as(out2.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(
+            LraClient.run(
+                pickup.toArray(String[]::new),
+                new java.io.PrintStream(out2, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8)))
+        .as(out2.toString(StandardCharsets.UTF_8))
+        .isZero();
     assertThat(Files.getPosixFilePermissions(dir.resolve("cli.p12")))
         .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    OpenSsl.Result info = OpenSsl.run(List.of("pkcs12", "-info", "-noout", "-in", dir.resolve("cli.p12").toString(),
-        "-passin", "file:" + dir.resolve("cli.secret")));
+    OpenSsl.Result info =
+        OpenSsl.run(
+            List.of(
+                "pkcs12",
+                "-info",
+                "-noout",
+                "-in",
+                dir.resolve("cli.p12").toString(),
+                "-passin",
+                "file:" + dir.resolve("cli.secret")));
     assertThat(info.exitCode()).as(info.output()).isZero();
-    assertThat(Files.readString(dir.resolve("cli.p12.crt.pem"))).startsWith("-----BEGIN CERTIFICATE-----");
+    assertThat(Files.readString(dir.resolve("cli.p12.crt.pem")))
+        .startsWith("-----BEGIN CERTIFICATE-----");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -214,11 +287,17 @@ class ServerKeyIT {
     "400 keyGeneration:/unknown algorithm, USER_SIGNING, DSA-1024, CN=No Dsa, keyGeneration:",
     "400 subject:/outside the namespace, USER_SIGNING, EC-P256, 'CN=X,O=Elsewhere,C=JP', subject:"
   })
-  void refusedBeforeAcceptance(String name, String profile, String algorithm, String subject, String field)
+  void refusedBeforeAcceptance(
+      String name, String profile, String algorithm, String subject, String field)
       throws Exception {
     String k = "sk-" + UUID.randomUUID();
-    String json = LraClient.issueGeneratedJson(k, profile,
-        subject.contains("Elsewhere") ? subject : subject(subject.substring(3)), algorithm, List.of());
+    String json =
+        LraClient.issueGeneratedJson(
+            k,
+            profile,
+            subject.contains("Elsewhere") ? subject : subject(subject.substring(3)),
+            algorithm,
+            List.of());
     LraClient.Answer a = op1.post(LraHandler.REQUESTS, k, json);
     assertThat(a.status()).as(a.body()).isEqualTo(400);
     assertThat(LraTestKit.json(a).get("detail").asString()).startsWith(field);
@@ -228,12 +307,24 @@ class ServerKeyIT {
   @Test
   void aRejectedRequestsKeyIsDiscardedAndCannotBePickedUp() throws Exception {
     String k1 = "sk-" + UUID.randomUUID();
-    String id1 = LraTestKit.json(op1.post(LraHandler.REQUESTS, k1, generated(k1, "USER_SIGNING", "Twice Named",
-        "EC-P256"))).get("id").asString();
+    String id1 =
+        LraTestKit.json(
+                op1.post(
+                    LraHandler.REQUESTS,
+                    k1,
+                    generated(k1, "USER_SIGNING", "Twice Named", "EC-P256")))
+            .get("id")
+            .asString();
     assertThat(LraTestKit.awaitFinal(op1, id1, WAIT).get("state").asString()).isEqualTo("DONE");
     String k2 = "sk-" + UUID.randomUUID();
-    String id2 = LraTestKit.json(op1.post(LraHandler.REQUESTS, k2, generated(k2, "USER_SIGNING", "Twice Named",
-        "EC-P256"))).get("id").asString();
+    String id2 =
+        LraTestKit.json(
+                op1.post(
+                    LraHandler.REQUESTS,
+                    k2,
+                    generated(k2, "USER_SIGNING", "Twice Named", "EC-P256")))
+            .get("id")
+            .asString();
     JsonNode rejected = LraTestKit.awaitFinal(op1, id2, WAIT);
     assertThat(rejected.get("state").asString()).isEqualTo("REJECTED");
     assertThat(stores.serverKeys().generatedKey(id2).block(WAIT).available()).isFalse();
@@ -243,60 +334,111 @@ class ServerKeyIT {
 
   /**
    * A crash after the serial reservation: the step runs again (twice, concurrently with the worker)
-   * and the request ends with one certificate, under the reserved serial, for the stored public key.
+   * and the request ends with one certificate, under the reserved serial, for the stored public
+   * key.
    */
   @Test
   void reRunningTheReservedStepSignsTheStoredKeyOnce() throws Exception {
     String k = "sk-" + UUID.randomUUID();
     String json = generated(k, "USER_SIGNING", "Crash Reserved", "EC-P256");
     ServerKeys keys = new ServerKeys(100_000);
-    ServerKeys.Sealed sealed = Mono.fromCallable(() -> keys.generate(ServerKeyAlgorithm.EC_P256))
-        .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()).block(WAIT);
+    ServerKeys.Sealed sealed =
+        Mono.fromCallable(() -> keys.generate(ServerKeyAlgorithm.EC_P256))
+            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic())
+            .block(WAIT);
     String id = UUID.randomUUID().toString();
     byte[] content = json.getBytes(StandardCharsets.UTF_8);
-    JournalEntry entry = JournalEntry.accepted(id, DemoLra.LRA_ID, "lra-operator-1", k, JournalEntry.Kind.ISSUE, "osca",
-        json, Certificates.digest("SHA-256", content), null, Instant.now());
-    stores.serverKeys().accept(entry, new GeneratedKey(id, "EC-P256", sealed.publicKey(), sealed.secretSha256(),
-        Instant.now(), null, null, true), sealed.pkcs12(),
-        new AuditEvent("LRA_REQUEST", "test", "lra-operator-1", id, "ACCEPTED", "test entry")).block(WAIT);
-    String serial = stores.journal().reserveSerial(id, Certificates.hex(Certificates.randomSerial()),
-        new AuditEvent("SIGNATURE", "test", "system", "osca/reserved", "STARTED", "test reservation")).block(WAIT);
+    JournalEntry entry =
+        JournalEntry.accepted(
+            id,
+            DemoLra.LRA_ID,
+            "lra-operator-1",
+            k,
+            JournalEntry.Kind.ISSUE,
+            "osca",
+            json,
+            Certificates.digest("SHA-256", content),
+            null,
+            Instant.now());
+    stores
+        .serverKeys()
+        .accept(
+            entry,
+            new GeneratedKey(
+                id,
+                "EC-P256",
+                sealed.publicKey(),
+                sealed.secretSha256(),
+                Instant.now(),
+                null,
+                null,
+                true),
+            sealed.pkcs12(),
+            new AuditEvent("LRA_REQUEST", "test", "lra-operator-1", id, "ACCEPTED", "test entry"))
+        .block(WAIT);
+    String serial =
+        stores
+            .journal()
+            .reserveSerial(
+                id,
+                Certificates.hex(Certificates.randomSerial()),
+                new AuditEvent(
+                    "SIGNATURE", "test", "system", "osca/reserved", "STARTED", "test reservation"))
+            .block(WAIT);
     JournalEntry reserved = stores.journal().find(id).block(WAIT);
     assertThat(reserved.reservedSerial()).isEqualTo(serial);
     Mono.zip(worker.process(reserved), worker.process(reserved)).block(WAIT);
-    worker.process(stores.journal().find(id).block(WAIT)).block(WAIT); // once more after completion: a no-op
+    worker
+        .process(stores.journal().find(id).block(WAIT))
+        .block(WAIT); // once more after completion: a no-op
     JournalEntry done = stores.journal().find(id).block(WAIT);
     assertThat(done.state()).isEqualTo(JournalEntry.State.DONE);
     assertThat(done.resultSerial()).isEqualTo(serial);
     String spki = HexFormat.of().formatHex(Certificates.digest("SHA-256", sealed.publicKey()));
-    assertThat(count("SELECT count(*) FROM certificate WHERE spki_sha256 = '\\x" + spki + "'::bytea")).isEqualTo(1);
-    assertThat(count("SELECT count(*) FROM certificate WHERE spki_sha256 = '\\x" + spki + "'::bytea AND serial_hex = '"
-        + serial + "'")).isEqualTo(1);
+    assertThat(
+            count("SELECT count(*) FROM certificate WHERE spki_sha256 = '\\x" + spki + "'::bytea"))
+        .isEqualTo(1);
+    assertThat(
+            count(
+                "SELECT count(*) FROM certificate WHERE spki_sha256 = '\\x"
+                    + spki
+                    + "'::bytea AND serial_hex = '"
+                    + serial
+                    + "'"))
+        .isEqualTo(1);
   }
 
   private static String privateValueHex(PrivateKey key) {
-    java.math.BigInteger v = key instanceof ECPrivateKey ec ? ec.getS() : ((RSAPrivateCrtKey) key).getPrivateExponent();
+    java.math.BigInteger v =
+        key instanceof ECPrivateKey ec ? ec.getS() : ((RSAPrivateCrtKey) key).getPrivateExponent();
     return v.toString(16);
   }
 
   /** Every table whose rows, as text (bytea in hex), contain one of the needles. */
   private List<String> tablesContaining(List<String> needles) throws Exception {
     List<String> hits = new ArrayList<>();
-    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement();
-        ResultSet tables = st.executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")) {
+    try (Connection c = TestDatabase.connect(db);
+        Statement st = c.createStatement();
+        ResultSet tables =
+            st.executeQuery(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")) {
       List<String> names = new ArrayList<>();
       while (tables.next()) {
         names.add(tables.getString(1));
       }
       for (String t : names) {
         for (String needle : needles) {
-          try (PreparedStatement ps = c.prepareStatement(
-              "SELECT count(*) FROM \"" + t + "\" x WHERE strpos(lower(x::text), lower(?)) > 0")) {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT count(*) FROM \""
+                      + t
+                      + "\" x WHERE strpos(lower(x::text), lower(?)) > 0")) {
             ps.setString(1, needle);
             try (ResultSet rs = ps.executeQuery()) {
               rs.next();
               if (rs.getLong(1) > 0) {
-                hits.add(t + " contains " + needle.substring(0, Math.min(12, needle.length())) + "...");
+                hits.add(
+                    t + " contains " + needle.substring(0, Math.min(12, needle.length())) + "...");
               }
             }
           }
@@ -307,7 +449,9 @@ class ServerKeyIT {
   }
 
   private long count(String sql) throws Exception {
-    try (Connection c = TestDatabase.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+    try (Connection c = TestDatabase.connect(db);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }

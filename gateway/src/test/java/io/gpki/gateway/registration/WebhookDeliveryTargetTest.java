@@ -35,8 +35,12 @@ import reactor.test.StepVerifier;
  */
 class WebhookDeliveryTargetTest {
 
-  /** Generous: the first call in a JVM also builds event loops and the TLS context (slow on a busy CI). */
+  /**
+   * Generous: the first call in a JVM also builds event loops and the TLS context (slow on a busy
+   * CI).
+   */
   private static final Duration WAIT = Duration.ofSeconds(20);
+
   private static final String REFUSED =
       "webhook URL must not name a loopback, link-local, unspecified or multicast host";
 
@@ -93,14 +97,33 @@ class WebhookDeliveryTargetTest {
 
   private static WebhookSender sender(boolean allowHttp, TargetResolver dns) {
     // Outbox and signer are not used by post(..).
-    return new WebhookSender(null, null, CircuitBreakerRegistry.ofDefaults(), Duration.ofSeconds(10), allowHttp,
-        Clock.systemUTC(), dns);
+    return new WebhookSender(
+        null,
+        null,
+        CircuitBreakerRegistry.ofDefaults(),
+        Duration.ofSeconds(10),
+        allowHttp,
+        Clock.systemUTC(),
+        dns);
   }
 
   private static OutboxEvent event() {
     Instant now = Instant.now();
-    return new OutboxEvent("ev-1", 1, OutboxEvent.Channel.WEBHOOK, "lra-1", "issued", null, null, "{}",
-        OutboxEvent.State.PENDING, 0, now, now, null, null);
+    return new OutboxEvent(
+        "ev-1",
+        1,
+        OutboxEvent.Channel.WEBHOOK,
+        "lra-1",
+        "issued",
+        null,
+        null,
+        "{}",
+        OutboxEvent.State.PENDING,
+        0,
+        now,
+        now,
+        null,
+        null);
   }
 
   private static Mono<Void> post(WebhookSender s, String url) {
@@ -116,12 +139,16 @@ class WebhookDeliveryTargetTest {
     "undeliverable/link-local metadata, 169.254.169.254",
     "undeliverable/multicast, 224.0.0.1",
   })
-  void namesResolvingInwardAreUndeliverableWithoutAConnection(String outcome, String address) throws Exception {
+  void namesResolvingInwardAreUndeliverableWithoutAConnection(String outcome, String address)
+      throws Exception {
     AtomicInteger lookups = new AtomicInteger();
     WebhookSender s = sender(false, dns(Map.of("lra.example", address), lookups));
     StepVerifier.create(post(s, "https://lra.example:" + trap.socket().getLocalPort() + "/hook"))
-        .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotificationSender.Undeliverable.class)
-            .hasMessage(REFUSED))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(NotificationSender.Undeliverable.class)
+                    .hasMessage(REFUSED))
         .verify(WAIT);
     assertThat(trapped()).as(outcome).isZero();
     assertThat(lookups).hasValue(1);
@@ -135,12 +162,16 @@ class WebhookDeliveryTargetTest {
     }
     WebhookSender s = sender(false, dns(Map.of("lra.example", "127.0.0.1"), new AtomicInteger()));
     // Warm-up (event loops, TLS context), so that the timed calls below measure the refusal alone.
-    StepVerifier.create(post(s, "https://lra.example:" + closed + "/hook")).expectError().verify(WAIT);
+    StepVerifier.create(post(s, "https://lra.example:" + closed + "/hook"))
+        .expectError()
+        .verify(WAIT);
     List<String> answers = new ArrayList<>();
     for (int port : new int[] {trap.socket().getLocalPort(), closed}) {
       StepVerifier.create(post(s, "https://lra.example:" + port + "/hook"))
-          .expectErrorSatisfies(e -> answers.add(e.getClass().getSimpleName() + ": " + e.getMessage()))
-          .verify(Duration.ofSeconds(3)); // far within the 10 s timeout: nothing waited on a connection
+          .expectErrorSatisfies(
+              e -> answers.add(e.getClass().getSimpleName() + ": " + e.getMessage()))
+          .verify(
+              Duration.ofSeconds(3)); // far within the 10 s timeout: nothing waited on a connection
     }
     assertThat(answers).containsExactly("Undeliverable: " + REFUSED, "Undeliverable: " + REFUSED);
     assertThat(trapped()).isZero();
@@ -161,11 +192,22 @@ class WebhookDeliveryTargetTest {
 
   @Test
   void internalAddressesIncludeEmbeddedAndBroadcastForms() {
-    for (String a : List.of("127.0.0.1", "::1", "::ffff:127.0.0.1", "64:ff9b::a9fe:a9fe", "0.0.0.0", "0.1.2.3",
-        "169.254.169.254", "fe80::1", "224.0.0.1", "255.255.255.255")) {
+    for (String a :
+        List.of(
+            "127.0.0.1",
+            "::1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "0.0.0.0",
+            "0.1.2.3",
+            "169.254.169.254",
+            "fe80::1",
+            "224.0.0.1",
+            "255.255.255.255")) {
       assertThat(WebhookSender.internal(ip(a))).as(a).isTrue();
     }
-    for (String a : List.of("10.20.30.40", "192.168.1.1", "fd00::1", "8.8.8.8", "2001:4860:4860::8888")) {
+    for (String a :
+        List.of("10.20.30.40", "192.168.1.1", "fd00::1", "8.8.8.8", "2001:4860:4860::8888")) {
       assertThat(WebhookSender.internal(ip(a))).as(a).isFalse();
     }
   }

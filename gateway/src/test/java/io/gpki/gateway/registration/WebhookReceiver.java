@@ -16,8 +16,15 @@ final class WebhookReceiver implements AutoCloseable {
 
   /** One received request. */
   record Received(
-      String eventId, String type, long seq, int attempt, String timestamp, String contentType, String body,
-      int answered, long atNanos) {}
+      String eventId,
+      String type,
+      long seq,
+      int attempt,
+      String timestamp,
+      String contentType,
+      String body,
+      int answered,
+      long atNanos) {}
 
   final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
   final AtomicInteger failFirst = new AtomicInteger();
@@ -25,21 +32,41 @@ final class WebhookReceiver implements AutoCloseable {
   private final DisposableServer server;
 
   WebhookReceiver() {
-    server = HttpServer.create().host("127.0.0.1").port(0)
-        .route(r -> r.post("/hook", (req, res) -> req.receive().aggregate().asString(StandardCharsets.US_ASCII)
-            .defaultIfEmpty("")
-            .flatMap(body -> {
-              int status = count.incrementAndGet() <= failFirst.get() ? 503 : 204;
-              received.add(new Received(req.requestHeaders().get(WebhookSender.EVENT_ID),
-                  req.requestHeaders().get(WebhookSender.EVENT_TYPE),
-                  Long.parseLong(req.requestHeaders().get(WebhookSender.EVENT_SEQ)),
-                  Integer.parseInt(req.requestHeaders().get(WebhookSender.ATTEMPT)),
-                  req.requestHeaders().get(WebhookSender.TIMESTAMP), req.requestHeaders().get("Content-Type"), body,
-                  status, System.nanoTime()));
-              return res.status(status).send().then();
-            })
-            .then(Mono.<Void>empty())))
-        .bindNow();
+    server =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .route(
+                r ->
+                    r.post(
+                        "/hook",
+                        (req, res) ->
+                            req.receive()
+                                .aggregate()
+                                .asString(StandardCharsets.US_ASCII)
+                                .defaultIfEmpty("")
+                                .flatMap(
+                                    body -> {
+                                      int status =
+                                          count.incrementAndGet() <= failFirst.get() ? 503 : 204;
+                                      received.add(
+                                          new Received(
+                                              req.requestHeaders().get(WebhookSender.EVENT_ID),
+                                              req.requestHeaders().get(WebhookSender.EVENT_TYPE),
+                                              Long.parseLong(
+                                                  req.requestHeaders()
+                                                      .get(WebhookSender.EVENT_SEQ)),
+                                              Integer.parseInt(
+                                                  req.requestHeaders().get(WebhookSender.ATTEMPT)),
+                                              req.requestHeaders().get(WebhookSender.TIMESTAMP),
+                                              req.requestHeaders().get("Content-Type"),
+                                              body,
+                                              status,
+                                              System.nanoTime()));
+                                      return res.status(status).send().then();
+                                    })
+                                .then(Mono.<Void>empty())))
+            .bindNow();
   }
 
   String url() {

@@ -48,7 +48,8 @@ class AccessTotalsIT {
   }
 
   private static AccessStatistics process(Instant now) {
-    return new AccessStatistics(new SimpleMeterRegistry(), Clock.fixed(now, TOKYO), TOKYO, store.accessTotals());
+    return new AccessStatistics(
+        new SimpleMeterRegistry(), Clock.fixed(now, TOKYO), TOKYO, store.accessTotals());
   }
 
   @Test
@@ -71,7 +72,11 @@ class AccessTotalsIT {
     // Not yet written: the report adds this process's in-memory totals.
     List<AccessCount> totals = second.totals(null, null).block(WAIT);
     List<AccessReport.Row> daily = AccessReport.rows(totals, false, null, null);
-    assertThat(daily).extracting(AccessReport.Row::period, AccessReport.Row::iface, AccessReport.Row::requests,
+    assertThat(daily)
+        .extracting(
+            AccessReport.Row::period,
+            AccessReport.Row::iface,
+            AccessReport.Row::requests,
             AccessReport.Row::totalNanos)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("2026-05-31", "files", 4L, 6_000_501L),
@@ -79,7 +84,8 @@ class AccessTotalsIT {
             org.assertj.core.groups.Tuple.tuple("2026-06-01", "rfc4387-certs", 1L, 7L));
     AccessReport.Row may31 = daily.get(0);
     assertThat(may31.outcomes()).isEqualTo(Map.of("ok", 3L, "not-found", 1L));
-    // Mean = sum / count exactly: 6 000 501 ns / 4 = 1 500 125.25 ns -> 1.500125 ms (half-even to the ns).
+    // Mean = sum / count exactly: 6 000 501 ns / 4 = 1 500 125.25 ns -> 1.500125 ms (half-even to
+    // the ns).
     assertThat(may31.meanMillis()).isEqualByComparingTo(new BigDecimal("1.500125"));
     assertThat(may31.totalMillis()).isEqualByComparingTo(new BigDecimal("6.000501"));
 
@@ -87,29 +93,38 @@ class AccessTotalsIT {
     StepVerifier.create(second.flush()).expectComplete().verify(Duration.ofSeconds(30));
     StepVerifier.create(second.flush()).expectComplete().verify(Duration.ofSeconds(30));
     AccessStatistics third = process(T0.plus(Duration.ofHours(2)));
-    List<AccessReport.Row> monthly = AccessReport.rows(third.totals(null, null).block(WAIT), true, null, null);
-    assertThat(monthly).extracting(AccessReport.Row::period, AccessReport.Row::iface, AccessReport.Row::requests)
+    List<AccessReport.Row> monthly =
+        AccessReport.rows(third.totals(null, null).block(WAIT), true, null, null);
+    assertThat(monthly)
+        .extracting(AccessReport.Row::period, AccessReport.Row::iface, AccessReport.Row::requests)
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("2026-05", "files", 4L),
             org.assertj.core.groups.Tuple.tuple("2026-06", "files", 1L),
             org.assertj.core.groups.Tuple.tuple("2026-06", "rfc4387-certs", 1L));
-    List<AccessReport.Row> june = AccessReport.rows(
-        third.totals(LocalDate.of(2026, 6, 1), LocalDate.of(2026, 6, 30)).block(WAIT), true, null, null);
+    List<AccessReport.Row> june =
+        AccessReport.rows(
+            third.totals(LocalDate.of(2026, 6, 1), LocalDate.of(2026, 6, 30)).block(WAIT),
+            true,
+            null,
+            null);
     assertThat(june).hasSize(2);
   }
 
   @Test
   void csvAndJsonAgree() {
-    List<AccessCount> totals = List.of(
-        new AccessCount(LocalDate.of(2026, 7, 1), "ldap", "crl", "ok", 3, 10),
-        new AccessCount(LocalDate.of(2026, 7, 1), "ldap", "crl", "busy", 0, 0),
-        new AccessCount(LocalDate.of(2026, 7, 2), "files", "arl", "ok", 7, 123_456_789_012L),
-        new AccessCount(LocalDate.of(2026, 7, 2), "files", "arl", "error", 2, 1));
+    List<AccessCount> totals =
+        List.of(
+            new AccessCount(LocalDate.of(2026, 7, 1), "ldap", "crl", "ok", 3, 10),
+            new AccessCount(LocalDate.of(2026, 7, 1), "ldap", "crl", "busy", 0, 0),
+            new AccessCount(LocalDate.of(2026, 7, 2), "files", "arl", "ok", 7, 123_456_789_012L),
+            new AccessCount(LocalDate.of(2026, 7, 2), "files", "arl", "error", 2, 1));
     List<AccessReport.Row> rows = AccessReport.rows(totals, false, null, null);
     JsonNode json = JsonMapper.builder().build().readTree(AccessReport.json(rows, false, "test"));
-    List<String> csv = new String(AccessReport.csv(rows, false), StandardCharsets.UTF_8).lines().toList();
-    assertThat(csv.get(0)).isEqualTo(
-        "day,interface,kind,requests,mean_response_ms,total_response_ms,total_response_ns,outcome_busy,outcome_error,outcome_ok");
+    List<String> csv =
+        new String(AccessReport.csv(rows, false), StandardCharsets.UTF_8).lines().toList();
+    assertThat(csv.get(0))
+        .isEqualTo(
+            "day,interface,kind,requests,mean_response_ms,total_response_ms,total_response_ns,outcome_busy,outcome_error,outcome_ok");
     assertThat(csv).hasSize(1 + json.get("rows").size());
     for (int i = 0; i < json.get("rows").size(); i++) {
       JsonNode r = json.get("rows").get(i);
@@ -118,13 +133,16 @@ class AccessTotalsIT {
       assertThat(c[1]).isEqualTo(r.get("interface").asString());
       assertThat(c[2]).isEqualTo(r.get("kind").asString());
       assertThat(Long.parseLong(c[3])).isEqualTo(r.get("requests").asLong());
-      assertThat(new BigDecimal(c[4])).isEqualByComparingTo(r.get("meanResponseMillis").decimalValue());
-      assertThat(new BigDecimal(c[5])).isEqualByComparingTo(r.get("totalResponseMillis").decimalValue());
+      assertThat(new BigDecimal(c[4]))
+          .isEqualByComparingTo(r.get("meanResponseMillis").decimalValue());
+      assertThat(new BigDecimal(c[5]))
+          .isEqualByComparingTo(r.get("totalResponseMillis").decimalValue());
       assertThat(Long.parseLong(c[6])).isEqualTo(r.get("totalResponseNanos").asLong());
       assertThat(Long.parseLong(c[9])).isEqualTo(r.get("outcomes").path("ok").asLong(0));
     }
     // 123 456 789 013 ns / 9 = 13 717 421 001.44... ns -> 13717.421001 ms.
-    assertThat(csv.get(2)).startsWith("2026-07-02,files,arl,9,13717.421001,123456.789013,123456789013,0,2,7");
+    assertThat(csv.get(2))
+        .startsWith("2026-07-02,files,arl,9,13717.421001,123456.789013,123456789013,0,2,7");
     assertThat(csv.get(1)).startsWith("2026-07-01,ldap,crl,3,0.000003,0.000010,10,0,0,3");
   }
 }

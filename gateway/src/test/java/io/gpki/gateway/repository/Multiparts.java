@@ -19,7 +19,8 @@ final class Multiparts {
     List<byte[]> parts = new ArrayList<>();
     int at = indexOf(data, delimiter, 0);
     while (at >= 0) {
-      int lineEnd = indexOf(data, "\r\n".getBytes(StandardCharsets.US_ASCII), at + delimiter.length);
+      int lineEnd =
+          indexOf(data, "\r\n".getBytes(StandardCharsets.US_ASCII), at + delimiter.length);
       if (data[at + delimiter.length] == '-' && data[at + delimiter.length + 1] == '-') {
         break;
       }

@@ -35,8 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The whole first slice end to end: the gateway starts against a real PostgreSQL, creates the demo
- * bridge PKI, and serves it; openssl (a client nobody here wrote) verifies the bridge path and every
- * published CRL/ARL.
+ * bridge PKI, and serves it; openssl (a client nobody here wrote) verifies the bridge path and
+ * every published CRL/ARL.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -85,9 +85,17 @@ class RepositoryIT {
 
   private JsonNode index() {
     byte[] body =
-        client.get().uri("/repository").exchange().expectStatus().isOk()
-            .expectHeader().contentType(MediaType.APPLICATION_JSON)
-            .expectBody(byte[].class).returnResult().getResponseBody();
+        client
+            .get()
+            .uri("/repository")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .contentType(MediaType.APPLICATION_JSON)
+            .expectBody(byte[].class)
+            .returnResult()
+            .getResponseBody();
     return JSON.readTree(body);
   }
 
@@ -105,8 +113,15 @@ class RepositoryIT {
   }
 
   private byte[] get(String url) {
-    return client.get().uri(path(url)).exchange().expectStatus().isOk()
-        .expectBody(byte[].class).returnResult().getResponseBody();
+    return client
+        .get()
+        .uri(path(url))
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(byte[].class)
+        .returnResult()
+        .getResponseBody();
   }
 
   @Test
@@ -121,36 +136,69 @@ class RepositoryIT {
     osca.get("certificates").forEach(c -> kinds.add(c.get("kind").asString()));
     assertThat(kinds)
         .contains("SELF_SIGNED", "CROSS", "LINK_OLD_WITH_NEW", "LINK_NEW_WITH_OLD")
-        .filteredOn("SELF_SIGNED"::equals).hasSize(2);
+        .filteredOn("SELF_SIGNED"::equals)
+        .hasSize(2);
     assertThat(ca(index, "bca").get("crossCertificatePairs")).hasSize(3);
     assertThat(ca(index, "bca").get("subject").asString())
         .isEqualTo("OU=BridgeCA,OU=GPKI Demo,O=Japanese Government,C=JP");
     List<String> statuses = new ArrayList<>();
-    index.get("demo").get("endEntities").forEach(e -> statuses.add(e.get("issuerCa").asString() + ":" + e.get("expectedStatus").asString()));
-    assertThat(statuses).contains(
-        "osca:VALID", "osca:REVOKED", "osca:EXPIRED", "isca:VALID", "isca:REVOKED",
-        "private-demo:VALID", "private-demo:REVOKED", "private-demo:EXPIRED");
+    index
+        .get("demo")
+        .get("endEntities")
+        .forEach(
+            e ->
+                statuses.add(
+                    e.get("issuerCa").asString() + ":" + e.get("expectedStatus").asString()));
+    assertThat(statuses)
+        .contains(
+            "osca:VALID",
+            "osca:REVOKED",
+            "osca:EXPIRED",
+            "isca:VALID",
+            "isca:REVOKED",
+            "private-demo:VALID",
+            "private-demo:REVOKED",
+            "private-demo:EXPIRED");
   }
 
   @Test
   void readinessHoldsOnlyWhatReadsNeedAndTheDatabaseAndSignerHaveGroupsOfTheirOwn() {
     String health = "http://localhost:" + managementPort + "/actuator/health/";
-    client.get().uri(health + "readiness").exchange()
-        .expectStatus().isOk()
+    client
+        .get()
+        .uri(health + "readiness")
+        .exchange()
+        .expectStatus()
+        .isOk()
         .expectBody()
-        .jsonPath("$.status").isEqualTo("UP")
-        .jsonPath("$.components.repositorySnapshot.status").isEqualTo("UP")
-        .jsonPath("$.components.primaryDatabase").doesNotExist()
-        .jsonPath("$.components.signer").doesNotExist();
-    client.get().uri(health + "database").exchange()
-        .expectStatus().isOk()
+        .jsonPath("$.status")
+        .isEqualTo("UP")
+        .jsonPath("$.components.repositorySnapshot.status")
+        .isEqualTo("UP")
+        .jsonPath("$.components.primaryDatabase")
+        .doesNotExist()
+        .jsonPath("$.components.signer")
+        .doesNotExist();
+    client
+        .get()
+        .uri(health + "database")
+        .exchange()
+        .expectStatus()
+        .isOk()
         .expectBody()
-        .jsonPath("$.components.primaryDatabase.status").isEqualTo("UP");
-    client.get().uri(health + "signing").exchange()
-        .expectStatus().isOk()
+        .jsonPath("$.components.primaryDatabase.status")
+        .isEqualTo("UP");
+    client
+        .get()
+        .uri(health + "signing")
+        .exchange()
+        .expectStatus()
+        .isOk()
         .expectBody()
-        .jsonPath("$.components.signer.status").isEqualTo("UP")
-        .jsonPath("$.components.signer.details.soft").value(v -> assertThat(v.toString()).contains("pkcs12 UP"));
+        .jsonPath("$.components.signer.status")
+        .isEqualTo("UP")
+        .jsonPath("$.components.signer.details.soft")
+        .value(v -> assertThat(v.toString()).contains("pkcs12 UP"));
   }
 
   @Test
@@ -233,27 +281,51 @@ class RepositoryIT {
       urls.add(new String[] {ca.get("crl").get("url").asString(), "application/pkix-crl"});
       urls.add(new String[] {ca.get("arl").get("url").asString(), "application/pkix-crl"});
       urls.add(new String[] {ca.get("crl").get("archive").asString(), "application/pkix-crl"});
-      ca.get("certificates").forEach(c -> urls.add(new String[] {c.get("url").asString(), "application/pkix-cert"}));
-      ca.get("crossCertificatePairs").forEach(p -> urls.add(new String[] {p.get("url").asString(), "application/octet-stream"}));
+      ca.get("certificates")
+          .forEach(c -> urls.add(new String[] {c.get("url").asString(), "application/pkix-cert"}));
+      ca.get("crossCertificatePairs")
+          .forEach(
+              p -> urls.add(new String[] {p.get("url").asString(), "application/octet-stream"}));
     }
-    index.get("demo").get("endEntities").forEach(e -> urls.add(new String[] {e.get("url").asString(), "application/pkix-cert"}));
+    index
+        .get("demo")
+        .get("endEntities")
+        .forEach(e -> urls.add(new String[] {e.get("url").asString(), "application/pkix-cert"}));
     assertThat(urls).hasSizeGreaterThan(40);
     for (String[] u : urls) {
       EntityExchangeResult<byte[]> r =
-          client.get().uri(path(u[0])).exchange().expectStatus().isOk()
-              .expectHeader().contentType(u[1])
-              .expectHeader().exists(HttpHeaders.ETAG)
-              .expectHeader().exists(HttpHeaders.LAST_MODIFIED)
-              .expectHeader().valueMatches(HttpHeaders.CACHE_CONTROL, "public, max-age=\\d+")
-              .expectBody(byte[].class).returnResult();
+          client
+              .get()
+              .uri(path(u[0]))
+              .exchange()
+              .expectStatus()
+              .isOk()
+              .expectHeader()
+              .contentType(u[1])
+              .expectHeader()
+              .exists(HttpHeaders.ETAG)
+              .expectHeader()
+              .exists(HttpHeaders.LAST_MODIFIED)
+              .expectHeader()
+              .valueMatches(HttpHeaders.CACHE_CONTROL, "public, max-age=\\d+")
+              .expectBody(byte[].class)
+              .returnResult();
       assertThat(r.getResponseBody()).as(u[0]).isNotEmpty();
       String etag = r.getResponseHeaders().getETag();
-      client.get().uri(path(u[0])).header(HttpHeaders.IF_NONE_MATCH, etag).exchange()
-          .expectStatus().isNotModified().expectBody().isEmpty();
+      client
+          .get()
+          .uri(path(u[0]))
+          .header(HttpHeaders.IF_NONE_MATCH, etag)
+          .exchange()
+          .expectStatus()
+          .isNotModified()
+          .expectBody()
+          .isEmpty();
       // HEAD through the JDK's own client (it knows a HEAD response has no body).
       java.net.http.HttpResponse<byte[]> head =
           HTTP.send(
-              java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + path(u[0])))
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://localhost:" + port + path(u[0])))
                   .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
                   .timeout(Duration.ofSeconds(10))
                   .build(),
@@ -261,7 +333,8 @@ class RepositoryIT {
       assertThat(head.statusCode()).isEqualTo(200);
       assertThat(head.headers().firstValue("Content-Type")).hasValue(u[1]);
       assertThat(head.headers().firstValue("ETag")).hasValue(etag);
-      assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(r.getResponseBody().length);
+      assertThat(head.headers().firstValueAsLong("Content-Length"))
+          .hasValue(r.getResponseBody().length);
       assertThat(head.body()).isEmpty();
     }
   }
@@ -270,33 +343,74 @@ class RepositoryIT {
   void crlCachingNeverRunsPastNextUpdate() throws Exception {
     JsonNode crl = ca(index(), "bca").get("crl");
     EntityExchangeResult<byte[]> r =
-        client.get().uri(path(crl.get("url").asString())).exchange().expectStatus().isOk()
-            .expectBody(byte[].class).returnResult();
+        client
+            .get()
+            .uri(path(crl.get("url").asString()))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(byte[].class)
+            .returnResult();
     X509CRLHolder list = new X509CRLHolder(r.getResponseBody());
-    long maxAge = Long.parseLong(r.getResponseHeaders().getCacheControl().replaceAll(".*max-age=(\\d+).*", "$1"));
-    assertThat(Instant.now().plusSeconds(maxAge)).isBeforeOrEqualTo(list.getNextUpdate().toInstant().plusSeconds(1));
-    client.get().uri(path(crl.get("url").asString()))
-        .header(HttpHeaders.IF_MODIFIED_SINCE, r.getResponseHeaders().getFirst(HttpHeaders.LAST_MODIFIED))
-        .exchange().expectStatus().isNotModified();
+    long maxAge =
+        Long.parseLong(
+            r.getResponseHeaders().getCacheControl().replaceAll(".*max-age=(\\d+).*", "$1"));
+    assertThat(Instant.now().plusSeconds(maxAge))
+        .isBeforeOrEqualTo(list.getNextUpdate().toInstant().plusSeconds(1));
+    client
+        .get()
+        .uri(path(crl.get("url").asString()))
+        .header(
+            HttpHeaders.IF_MODIFIED_SINCE,
+            r.getResponseHeaders().getFirst(HttpHeaders.LAST_MODIFIED))
+        .exchange()
+        .expectStatus()
+        .isNotModified();
   }
 
   @Test
   void badAndUnknownPathsGetProblemBodies() {
-    client.get().uri("/repository/certs/bca/not-hex.cer").exchange()
-        .expectStatus().isBadRequest()
-        .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .expectBody().jsonPath("$.status").isEqualTo(400).jsonPath("$.type").isEqualTo("urn:gpki:problem:bad-request");
-    client.get().uri("/repository/certs/bca/abcdef.cer").exchange()
-        .expectStatus().isNotFound()
-        .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .expectBody().jsonPath("$.title").isEqualTo("Not found");
+    client
+        .get()
+        .uri("/repository/certs/bca/not-hex.cer")
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.status")
+        .isEqualTo(400)
+        .jsonPath("$.type")
+        .isEqualTo("urn:gpki:problem:bad-request");
+    client
+        .get()
+        .uri("/repository/certs/bca/abcdef.cer")
+        .exchange()
+        .expectStatus()
+        .isNotFound()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody()
+        .jsonPath("$.title")
+        .isEqualTo("Not found");
     client.get().uri("/repository/crl/bca/99999999.crl").exchange().expectStatus().isNotFound();
-    client.get().uri("/no/such/route").exchange()
-        .expectStatus().isNotFound()
-        .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
-    client.post().uri("/repository").exchange()
-        .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .expectStatus().value(s -> assertThat(s).isIn(404, 405));
+    client
+        .get()
+        .uri("/no/such/route")
+        .exchange()
+        .expectStatus()
+        .isNotFound()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+    client
+        .post()
+        .uri("/repository")
+        .exchange()
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectStatus()
+        .value(s -> assertThat(s).isIn(404, 405));
   }
 
   @Test
@@ -319,13 +433,16 @@ class RepositoryIT {
     JsonNode index = index();
     JsonNode valid = null;
     for (JsonNode e : index.get("demo").get("endEntities")) {
-      if (e.get("issuerCa").asString().equals("lgpki-demo") && e.get("expectedStatus").asString().equals("VALID")) {
+      if (e.get("issuerCa").asString().equals("lgpki-demo")
+          && e.get("expectedStatus").asString().equals("VALID")) {
         valid = e;
       }
     }
     String serial = Objects.requireNonNull(valid).get("serial").asString();
     String crlUrl = path(ca(index, "lgpki-demo").get("crl").get("url").asString());
-    engine.revoke("lgpki-demo", serial, new Revocation(Instant.now(), 3, null)).block(Duration.ofSeconds(30));
+    engine
+        .revoke("lgpki-demo", serial, new Revocation(Instant.now(), 3, null))
+        .block(Duration.ofSeconds(30));
     Instant deadline = Instant.now().plusSeconds(20);
     boolean listed = false;
     while (!listed && Instant.now().isBefore(deadline)) {
@@ -357,15 +474,30 @@ class RepositoryIT {
       if (!e.get("issuerCa").asString().equals("private-demo")) {
         continue;
       }
-      Path ee = OpenSsl.pem(dir.resolve("ee.pem"), "CERTIFICATE", List.of(get(e.get("url").asString())));
+      Path ee =
+          OpenSsl.pem(dir.resolve("ee.pem"), "CERTIFICATE", List.of(get(e.get("url").asString())));
       OpenSsl.Result r =
-          OpenSsl.run(List.of("verify", "-CAfile", anchorPem.toString(), "-untrusted", untrusted.toString(),
-              "-CRLfile", crlPem.toString(), "-crl_check_all", "-policy_check", "-explicit_policy",
-              "-policy", "2.5.29.32.0", ee.toString()));
+          OpenSsl.run(
+              List.of(
+                  "verify",
+                  "-CAfile",
+                  anchorPem.toString(),
+                  "-untrusted",
+                  untrusted.toString(),
+                  "-CRLfile",
+                  crlPem.toString(),
+                  "-crl_check_all",
+                  "-policy_check",
+                  "-explicit_policy",
+                  "-policy",
+                  "2.5.29.32.0",
+                  ee.toString()));
       switch (e.get("expectedStatus").asString()) {
         case "VALID" -> assertThat(r.exitCode()).as(r.output()).isZero();
-        case "REVOKED" -> assertThat(r.output()).contains("error 23").contains("certificate revoked");
-        case "EXPIRED" -> assertThat(r.output()).contains("error 10").contains("certificate has expired");
+        case "REVOKED" ->
+            assertThat(r.output()).contains("error 23").contains("certificate revoked");
+        case "EXPIRED" ->
+            assertThat(r.output()).contains("error 10").contains("certificate has expired");
         default -> throw new AssertionError(e);
       }
     }
@@ -377,7 +509,8 @@ class RepositoryIT {
     JsonNode index = index();
     int verified = 0;
     for (JsonNode ca : index.get("cas")) {
-      // After a key rollover a CA has several certificates with its name; openssl tries only the first
+      // After a key rollover a CA has several certificates with its name; openssl tries only the
+      // first
       // one in -CAfile, so try each certificate issued to the CA in turn.
       List<byte[]> candidates = new ArrayList<>();
       for (JsonNode c : ca.get("certificates")) {
@@ -386,12 +519,18 @@ class RepositoryIT {
         }
       }
       for (String scope : List.of("crl", "arl")) {
-        Path crl = OpenSsl.pem(dir.resolve(scope + ".pem"), "X509 CRL", List.of(get(ca.get(scope).get("url").asString())));
+        Path crl =
+            OpenSsl.pem(
+                dir.resolve(scope + ".pem"),
+                "X509 CRL",
+                List.of(get(ca.get(scope).get("url").asString())));
         boolean ok = false;
         StringBuilder outputs = new StringBuilder();
         for (byte[] candidate : candidates) {
           Path caPem = OpenSsl.pem(dir.resolve("ca.pem"), "CERTIFICATE", List.of(candidate));
-          OpenSsl.Result r = OpenSsl.run(List.of("crl", "-in", crl.toString(), "-CAfile", caPem.toString(), "-noout"));
+          OpenSsl.Result r =
+              OpenSsl.run(
+                  List.of("crl", "-in", crl.toString(), "-CAfile", caPem.toString(), "-noout"));
           outputs.append(r.output());
           ok |= r.exitCode() == 0 && r.output().contains("verify OK");
         }
@@ -404,7 +543,8 @@ class RepositoryIT {
 
   private byte[] crossCert(JsonNode subjectCa, String issuerCa) {
     for (JsonNode c : subjectCa.get("certificates")) {
-      if (c.get("kind").asString().equals("CROSS") && c.get("issuerCa").asString().equals(issuerCa)) {
+      if (c.get("kind").asString().equals("CROSS")
+          && c.get("issuerCa").asString().equals(issuerCa)) {
         return get(c.get("url").asString());
       }
     }

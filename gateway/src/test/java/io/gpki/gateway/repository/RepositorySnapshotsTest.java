@@ -38,7 +38,8 @@ class RepositorySnapshotsTest {
         failedLoads.incrementAndGet();
         return Mono.error(new IllegalStateException("connection refused"));
       }
-      return Mono.just(new RepositoryContent(head.get(), cas, List.of(), List.of(), List.of(), crls, List.of()));
+      return Mono.just(
+          new RepositoryContent(head.get(), cas, List.of(), List.of(), List.of(), crls, List.of()));
     }
 
     @Override
@@ -64,7 +65,9 @@ class RepositorySnapshotsTest {
 
     @Override
     public Flux<Referral> referrals() {
-      return down.get() ? Flux.error(new IllegalStateException("connection refused")) : Flux.empty();
+      return down.get()
+          ? Flux.error(new IllegalStateException("connection refused"))
+          : Flux.empty();
     }
   }
 
@@ -80,7 +83,8 @@ class RepositorySnapshotsTest {
     }
   }
 
-  private static final java.util.Map<Long, io.gpki.sync.CrlRecord> LISTS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<Long, io.gpki.sync.CrlRecord> LISTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A real, signed CRL of CA "tca" with the given number (one per number). */
   private static io.gpki.sync.CrlRecord list(long number) {
@@ -92,27 +96,51 @@ class RepositorySnapshotsTest {
     byte[] der;
     try {
       org.bouncycastle.cert.X509v2CRLBuilder b =
-          new org.bouncycastle.cert.X509v2CRLBuilder(new org.bouncycastle.asn1.x500.X500Name("CN=T"), java.util.Date.from(at));
+          new org.bouncycastle.cert.X509v2CRLBuilder(
+              new org.bouncycastle.asn1.x500.X500Name("CN=T"), java.util.Date.from(at));
       b.setNextUpdate(java.util.Date.from(at.plusSeconds(7200)));
-      b.addExtension(org.bouncycastle.asn1.x509.Extension.cRLNumber, false,
+      b.addExtension(
+          org.bouncycastle.asn1.x509.Extension.cRLNumber,
+          false,
           new org.bouncycastle.asn1.x509.CRLNumber(java.math.BigInteger.valueOf(number)));
-      der = b.build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA").build(CRL_KEY.getPrivate()))
-          .getEncoded();
+      der =
+          b.build(
+                  new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+                      .build(CRL_KEY.getPrivate()))
+              .getEncoded();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
     return new io.gpki.sync.CrlRecord(
-        number, "tca", "CRL", java.math.BigInteger.valueOf(number), at, at.plusSeconds(7200), "tca-g1", 0, der, der);
+        number,
+        "tca",
+        "CRL",
+        java.math.BigInteger.valueOf(number),
+        at,
+        at.plusSeconds(7200),
+        "tca-g1",
+        0,
+        der,
+        der);
   }
 
   @Test
   void aListIsNeverReplacedByOneWithAnEqualOrLowerNumber() {
     FakeStore store = new FakeStore();
     java.time.Instant t = java.time.Instant.parse("2031-01-01T00:00:00Z");
-    store.cas = List.of(new io.gpki.sync.CaRecord("tca", "T", "GOVERNMENT", "CN=T", new byte[] {1}, null, 1, t, t));
+    store.cas =
+        List.of(
+            new io.gpki.sync.CaRecord(
+                "tca", "T", "GOVERNMENT", "CN=T", new byte[] {1}, null, 1, t, t));
     RepositoryUrls urls = new RepositoryUrls("http://localhost:8080", "ldap://localhost:1389");
     RepositorySnapshots snapshots =
-        new RepositorySnapshots(store, store, store, urls, new RepositoryInterfaces(urls, "localhost", () -> 1389), 100,
+        new RepositorySnapshots(
+            store,
+            store,
+            store,
+            urls,
+            new RepositoryInterfaces(urls, "localhost", () -> 1389),
+            100,
             Clock.systemUTC());
     String path = RepositoryUrls.listPath("tca", io.gpki.signer.CrlScope.CRL);
     Duration wait = Duration.ofSeconds(10);
@@ -134,13 +162,23 @@ class RepositorySnapshotsTest {
   }
 
   @Test
-  void theLastSnapshotKeepsBeingServedWhileTheStoreIsUnreachableAndIsReplacedWhenItIsBack() throws Exception {
+  void theLastSnapshotKeepsBeingServedWhileTheStoreIsUnreachableAndIsReplacedWhenItIsBack()
+      throws Exception {
     FakeStore store = new FakeStore();
     RepositoryUrls urls = new RepositoryUrls("http://localhost:8080", "ldap://localhost:1389");
     RepositorySnapshots snapshots =
-        new RepositorySnapshots(store, store, store, urls, new RepositoryInterfaces(urls, "localhost", () -> 1389), 100,
+        new RepositorySnapshots(
+            store,
+            store,
+            store,
+            urls,
+            new RepositoryInterfaces(urls, "localhost", () -> 1389),
+            100,
             Clock.systemUTC());
-    StepVerifier.create(snapshots.refresh()).expectNextCount(1).expectComplete().verify(Duration.ofSeconds(10));
+    StepVerifier.create(snapshots.refresh())
+        .expectNextCount(1)
+        .expectComplete()
+        .verify(Duration.ofSeconds(10));
     RepositorySnapshot first = snapshots.current();
     assertThat(first.loaded()).isTrue();
     assertThat(first.changeLogHead()).isEqualTo(1);
@@ -153,7 +191,9 @@ class RepositorySnapshotsTest {
       while (store.failedLoads.get() < 3 && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
-      assertThat(store.failedLoads.get()).as("refresh attempts kept going after failures").isGreaterThanOrEqualTo(3);
+      assertThat(store.failedLoads.get())
+          .as("refresh attempts kept going after failures")
+          .isGreaterThanOrEqualTo(3);
       assertThat(snapshots.current()).isSameAs(first);
 
       store.down.set(false);

@@ -65,20 +65,29 @@ class Rfc4387StoreSearchIT {
   @BeforeAll
   void ready() throws Exception {
     client =
-        WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(30)).build();
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + port)
+            .responseTimeout(Duration.ofSeconds(30))
+            .build();
     GatewayTestSupport.awaitReady(client, Duration.ofSeconds(120));
-    ee = issue(person("Shiro Unlabelled", "shiro@demo.go.jp"),
-        List.of(
-            new GeneralName(GeneralName.rfc822Name, "Shiro.Alt@Demo.go.jp"),
-            new GeneralName(GeneralName.dNSName, "shiro.demo.go.jp"),
-            new GeneralName(GeneralName.uniformResourceIdentifier, "https://demo.go.jp/~shiro")));
+    ee =
+        issue(
+            person("Shiro Unlabelled", "shiro@demo.go.jp"),
+            List.of(
+                new GeneralName(GeneralName.rfc822Name, "Shiro.Alt@Demo.go.jp"),
+                new GeneralName(GeneralName.dNSName, "shiro.demo.go.jp"),
+                new GeneralName(
+                    GeneralName.uniformResourceIdentifier, "https://demo.go.jp/~shiro")));
     x = new X509CertificateHolder(ee.der());
   }
 
   private static X500Name person(String cn, String email) {
-    X500NameBuilder b = new X500NameBuilder(BCStyle.INSTANCE)
-        .addRDN(BCStyle.C, "JP").addRDN(BCStyle.O, "Japanese Government").addRDN(BCStyle.OU, "Ministry of Search")
-        .addRDN(BCStyle.CN, cn);
+    X500NameBuilder b =
+        new X500NameBuilder(BCStyle.INSTANCE)
+            .addRDN(BCStyle.C, "JP")
+            .addRDN(BCStyle.O, "Japanese Government")
+            .addRDN(BCStyle.OU, "Ministry of Search")
+            .addRDN(BCStyle.CN, cn);
     if (email != null) {
       b.addRDN(BCStyle.EmailAddress, email);
     }
@@ -88,21 +97,36 @@ class Rfc4387StoreSearchIT {
   private CertificateRecord issue(X500Name subject, List<GeneralName> sans) throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(256);
-    SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(g.generateKeyPair().getPublic().getEncoded());
+    SubjectPublicKeyInfo spki =
+        SubjectPublicKeyInfo.getInstance(g.generateKeyPair().getPublic().getEncoded());
     Instant now = Instant.now();
     // No label: like every certificate registration issues, it stays out of the snapshot.
-    return engine.issue("osca", new CaEngine.EndEntity(
-        subject, spki, CertificateProfile.OFFICIAL_SIGNING, now.minusSeconds(60), now.plus(Duration.ofDays(30)),
-        sans, null)).block(WAIT);
+    return engine
+        .issue(
+            "osca",
+            new CaEngine.EndEntity(
+                subject,
+                spki,
+                CertificateProfile.OFFICIAL_SIGNING,
+                now.minusSeconds(60),
+                now.plus(Duration.ofDays(30)),
+                sans,
+                null))
+        .block(WAIT);
   }
 
   private EntityExchangeResult<byte[]> search(String query) {
-    return client.get().uri(URI.create("http://localhost:" + port + "/certificates/search.cgi?" + query))
-        .exchange().expectBody(byte[].class).returnResult();
+    return client
+        .get()
+        .uri(URI.create("http://localhost:" + port + "/certificates/search.cgi?" + query))
+        .exchange()
+        .expectBody(byte[].class)
+        .returnResult();
   }
 
   private static String q(byte[] hash) {
-    return URLEncoder.encode(Base64.getEncoder().withoutPadding().encodeToString(hash), StandardCharsets.UTF_8);
+    return URLEncoder.encode(
+        Base64.getEncoder().withoutPadding().encodeToString(hash), StandardCharsets.UTF_8);
   }
 
   private static String text(String s) {
@@ -129,28 +153,35 @@ class Rfc4387StoreSearchIT {
 
   @Test
   void everyAttributeFindsTheUnlabelledCertificate() throws Exception {
-    byte[] ias = new DERSequence(new ASN1Encodable[] {x.getIssuer(), new ASN1Integer(x.getSerialNumber())}).getEncoded("DER");
+    byte[] ias =
+        new DERSequence(new ASN1Encodable[] {x.getIssuer(), new ASN1Integer(x.getSerialNumber())})
+            .getEncoded("DER");
     SubjectKeyIdentifier ski = SubjectKeyIdentifier.fromExtensions(x.getExtensions());
-    List<String> exactlyThis = new ArrayList<>(List.of(
-        "certHash=" + q(Hashes.sha1(ee.der())),
-        "iAndSHash=" + q(Hashes.sha1(ias)),
-        "sHash=" + q(Hashes.sha1(x.getSubject().getEncoded("DER"))),
-        "sKIDHash=" + q(Hashes.sha1(x.getSubjectPublicKeyInfo().getPublicKeyData().getBytes())),
-        "name=" + text(ee.subjectDn().toUpperCase(java.util.Locale.ROOT)),
-        "name=" + text("shiro unlabelled"),
-        "cn=" + text("Shiro Unlabelled"),
-        "email=" + text("shiro@demo.go.jp"),
-        "email=" + text("shiro.alt@demo.go.jp"),
-        "uri=" + text("mailto:shiro.alt@demo.go.jp"),
-        "uri=" + text("shiro.demo.go.jp"),
-        "uri=" + text("https://demo.go.jp/~shiro")));
+    List<String> exactlyThis =
+        new ArrayList<>(
+            List.of(
+                "certHash=" + q(Hashes.sha1(ee.der())),
+                "iAndSHash=" + q(Hashes.sha1(ias)),
+                "sHash=" + q(Hashes.sha1(x.getSubject().getEncoded("DER"))),
+                "sKIDHash="
+                    + q(Hashes.sha1(x.getSubjectPublicKeyInfo().getPublicKeyData().getBytes())),
+                "name=" + text(ee.subjectDn().toUpperCase(java.util.Locale.ROOT)),
+                "name=" + text("shiro unlabelled"),
+                "cn=" + text("Shiro Unlabelled"),
+                "email=" + text("shiro@demo.go.jp"),
+                "email=" + text("shiro.alt@demo.go.jp"),
+                "uri=" + text("mailto:shiro.alt@demo.go.jp"),
+                "uri=" + text("shiro.demo.go.jp"),
+                "uri=" + text("https://demo.go.jp/~shiro")));
     if (ski != null && ski.getKeyIdentifier().length == 20) {
       exactlyThis.add("sKIDHash=" + q(ski.getKeyIdentifier()));
     }
     for (String query : exactlyThis) {
       EntityExchangeResult<byte[]> r = search(query);
       assertThat(r.getStatus().value()).as(query).isEqualTo(200);
-      assertThat(r.getResponseHeaders().getContentType()).as(query).hasToString("application/pkix-cert");
+      assertThat(r.getResponseHeaders().getContentType())
+          .as(query)
+          .hasToString("application/pkix-cert");
       assertThat(r.getResponseBody()).as(query).isEqualTo(ee.der());
     }
   }
@@ -173,11 +204,13 @@ class Rfc4387StoreSearchIT {
     // The demo's labelled "Taro Kasumigaseki" is in the snapshot; an unlabelled namesake is not.
     CertificateRecord namesake = issue(person("Taro Kasumigaseki", null), List.of());
     Instant deadline = Instant.now().plusSeconds(20);
-    while (!snapshots.current().lookups().shared("cn", "taro kasumigaseki") && Instant.now().isBefore(deadline)) {
+    while (!snapshots.current().lookups().shared("cn", "taro kasumigaseki")
+        && Instant.now().isBefore(deadline)) {
       Thread.sleep(100);
     }
     assertThat(snapshots.current().lookups().shared("cn", "taro kasumigaseki")).isTrue();
-    assertThat(snapshots.current().lookups().completeCertificate("cn", "taro kasumigaseki")).isNull();
+    assertThat(snapshots.current().lookups().completeCertificate("cn", "taro kasumigaseki"))
+        .isNull();
     List<byte[]> both = found(search("cn=taro%20kasumigaseki"));
     assertThat(both).hasSize(2).contains(namesake.der());
     // A CA's subject hash is shared with nothing: the snapshot answers it alone.
@@ -196,7 +229,10 @@ class Rfc4387StoreSearchIT {
     assertThat(r.getStatus().value()).isEqualTo(400);
     assertThat(r.getResponseHeaders().getContentType()).hasToString("application/problem+json");
     assertThat(new String(r.getResponseBody(), StandardCharsets.UTF_8)).contains("more than 5");
-    // iHash of the issuing CA matches every certificate it issued: also over the limit, not a partial answer.
-    assertThat(search("iHash=" + q(Hashes.sha1(x.getIssuer().getEncoded("DER")))).getStatus().value()).isEqualTo(400);
+    // iHash of the issuing CA matches every certificate it issued: also over the limit, not a
+    // partial answer.
+    assertThat(
+            search("iHash=" + q(Hashes.sha1(x.getIssuer().getEncoded("DER")))).getStatus().value())
+        .isEqualTo(400);
   }
 }

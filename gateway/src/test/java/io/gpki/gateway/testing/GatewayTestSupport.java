@@ -12,8 +12,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * Points a gateway test context at a fresh PostgreSQL database (chosen by {@link TestDatabase}) and a
- * fresh data folder for its keys.
+ * Points a gateway test context at a fresh PostgreSQL database (chosen by {@link TestDatabase}) and
+ * a fresh data folder for its keys.
  */
 public final class GatewayTestSupport {
 
@@ -22,10 +22,10 @@ public final class GatewayTestSupport {
   private GatewayTestSupport() {}
 
   /**
-   * The one SoftHSM2 token of this test JVM. SoftHSM2 scans its token directory only when the PKCS#11
-   * library initialises, so a token made after the first test context started would be invisible;
-   * every gateway test that uses PKCS#11 shares this token (key ids are reused by id, like after a
-   * restart).
+   * The one SoftHSM2 token of this test JVM. SoftHSM2 scans its token directory only when the
+   * PKCS#11 library initialises, so a token made after the first test context started would be
+   * invisible; every gateway test that uses PKCS#11 shares this token (key ids are reused by id,
+   * like after a restart).
    */
   public static synchronized io.gpki.signer.testing.SoftHsm.Token hsmToken() throws Exception {
     if (hsmToken == null) {
@@ -44,7 +44,8 @@ public final class GatewayTestSupport {
       // takes a free port instead of its fixed default.
       registry.add("gpki.repository.ldap.port", () -> "0");
       registry.add("gpki.registration.port", () -> "0");
-      registry.add("gpki.db.url", () -> "postgresql://" + db.host() + ":" + db.port() + "/" + db.database());
+      registry.add(
+          "gpki.db.url", () -> "postgresql://" + db.host() + ":" + db.port() + "/" + db.database());
       registry.add("gpki.db.user", db::user);
       if (db.password() != null) {
         Path passwordFile = dataDir.resolve("db.pass");
@@ -58,22 +59,25 @@ public final class GatewayTestSupport {
   }
 
   /**
-   * Two key sources for a test context: {@code hsm} on the shared SoftHSM2 token ({@link #hsmToken()})
-   * for the listed CAs, and {@code soft} (PKCS#12 under {@code dataDir/keys}) for every other CA.
+   * Two key sources for a test context: {@code hsm} on the shared SoftHSM2 token ({@link
+   * #hsmToken()}) for the listed CAs, and {@code soft} (PKCS#12 under {@code dataDir/keys}) for
+   * every other CA.
    */
   public static void registerHsmAndSoftSources(
       DynamicPropertyRegistry registry, Path dataDir, String... hsmCas) throws Exception {
     io.gpki.signer.testing.SoftHsm.Token token = hsmToken();
     registry.add("gpki.signer.sources[0].name", () -> "hsm");
     registry.add("gpki.signer.sources[0].type", () -> "pkcs11");
-    registry.add("gpki.signer.sources[0].library", io.gpki.signer.testing.SoftHsm.LIBRARY::toString);
+    registry.add(
+        "gpki.signer.sources[0].library", io.gpki.signer.testing.SoftHsm.LIBRARY::toString);
     registry.add("gpki.signer.sources[0].token-label", token::label);
     registry.add("gpki.signer.sources[0].pin-file", () -> token.pinFile().toString());
     registry.add("gpki.signer.sources[0].sessions", () -> "2");
     registry.add("gpki.signer.sources[1].name", () -> "soft");
     registry.add("gpki.signer.sources[1].type", () -> "pkcs12");
     registry.add("gpki.signer.sources[1].path", () -> dataDir.resolve("keys/soft.p12").toString());
-    registry.add("gpki.signer.sources[1].password-file", () -> dataDir.resolve("keys/soft.pass").toString());
+    registry.add(
+        "gpki.signer.sources[1].password-file", () -> dataDir.resolve("keys/soft.pass").toString());
     Files.createDirectories(dataDir.resolve("keys"));
     Files.writeString(dataDir.resolve("keys/soft.pass"), "test-only-password\n");
     for (String ca : hsmCas) {
@@ -98,11 +102,12 @@ public final class GatewayTestSupport {
   }
 
   /**
-   * Waits until the repository stops changing for a moment: right after start the gateway still issues
-   * lists (first issue, lists after the demo's revocations), and a test comparing two reads of one list
-   * would race with that.
+   * Waits until the repository stops changing for a moment: right after start the gateway still
+   * issues lists (first issue, lists after the demo's revocations), and a test comparing two reads
+   * of one list would race with that.
    */
-  private static void awaitQuiet(WebTestClient client, Instant readyDeadline) throws InterruptedException {
+  private static void awaitQuiet(WebTestClient client, Instant readyDeadline)
+      throws InterruptedException {
     // Bounded: a context with a seconds-long CRL period never goes quiet, and that is fine.
     Instant deadline = Instant.now().plusSeconds(10);
     if (readyDeadline.isBefore(deadline)) {
@@ -113,14 +118,24 @@ public final class GatewayTestSupport {
     while (Instant.now().isBefore(deadline) && stable < 4) {
       byte[] body;
       try {
-        body = client.mutate().responseTimeout(Duration.ofSeconds(5)).build()
-            .get().uri("/repository").exchange().returnResult(byte[].class).getResponseBodyContent();
+        body =
+            client
+                .mutate()
+                .responseTimeout(Duration.ofSeconds(5))
+                .build()
+                .get()
+                .uri("/repository")
+                .exchange()
+                .returnResult(byte[].class)
+                .getResponseBodyContent();
       } catch (IllegalStateException e) {
         return; // best effort: settling is a courtesy to the tests, not a requirement
       }
       java.util.regex.Matcher m =
           java.util.regex.Pattern.compile("\"changeLogSeq\"\\s*:\\s*(\\d+)")
-              .matcher(new String(body == null ? new byte[0] : body, java.nio.charset.StandardCharsets.UTF_8));
+              .matcher(
+                  new String(
+                      body == null ? new byte[0] : body, java.nio.charset.StandardCharsets.UTF_8));
       String seq = m.find() ? m.group(1) : "";
       stable = seq.equals(last) ? stable + 1 : 0;
       last = seq;
@@ -129,10 +144,11 @@ public final class GatewayTestSupport {
   }
 
   /**
-   * Waits until {@code condition} holds, at most {@code limit} (then fails naming {@code what}): the
-   * one way a test waits for something another thread does.
+   * Waits until {@code condition} holds, at most {@code limit} (then fails naming {@code what}):
+   * the one way a test waits for something another thread does.
    */
-  public static void await(String what, java.util.function.BooleanSupplier condition, Duration limit)
+  public static void await(
+      String what, java.util.function.BooleanSupplier condition, Duration limit)
       throws InterruptedException {
     Instant deadline = Instant.now().plus(limit);
     while (!condition.getAsBoolean()) {

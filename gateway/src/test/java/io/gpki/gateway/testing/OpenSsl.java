@@ -51,9 +51,15 @@ public final class OpenSsl {
   public static Path pem(Path file, String label, List<byte[]> ders) throws IOException {
     StringBuilder sb = new StringBuilder();
     for (byte[] der : ders) {
-      sb.append("-----BEGIN ").append(label).append("-----\n")
-          .append(Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der))
-          .append("\n-----END ").append(label).append("-----\n");
+      sb.append("-----BEGIN ")
+          .append(label)
+          .append("-----\n")
+          .append(
+              Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                  .encodeToString(der))
+          .append("\n-----END ")
+          .append(label)
+          .append("-----\n");
     }
     Files.writeString(file, sb.toString());
     return file;

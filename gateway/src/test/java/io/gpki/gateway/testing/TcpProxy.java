@@ -13,8 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * A plain TCP forwarder on a fixed loopback port, for taking a real server "off the network" in a
  * test: {@link #stop()} closes the listener and every forwarded connection (clients then see resets
- * and "connection refused", as when the server's host is down); {@link #start()} listens again on the
- * same port. Runs on its own platform threads, never on an event loop.
+ * and "connection refused", as when the server's host is down); {@link #start()} listens again on
+ * the same port. Runs on its own platform threads, never on an event loop.
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -68,41 +68,46 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   private void accept(ServerSocket server) {
-    daemon("tcp-proxy-accept-" + port, () -> {
-      while (!server.isClosed()) {
-        Socket client = null;
-        try {
-          client = server.accept();
-          sockets.add(client);
-          Socket upstream = new Socket(targetHost, targetPort);
-          sockets.add(upstream);
-          pump(client, upstream);
-          pump(upstream, client);
-        } catch (IOException e) {
-          // listener closed (stop) or the target refused: the client sees its socket close
-          if (client != null) {
-            closeQuietly(client);
+    daemon(
+        "tcp-proxy-accept-" + port,
+        () -> {
+          while (!server.isClosed()) {
+            Socket client = null;
+            try {
+              client = server.accept();
+              sockets.add(client);
+              Socket upstream = new Socket(targetHost, targetPort);
+              sockets.add(upstream);
+              pump(client, upstream);
+              pump(upstream, client);
+            } catch (IOException e) {
+              // listener closed (stop) or the target refused: the client sees its socket close
+              if (client != null) {
+                closeQuietly(client);
+              }
+            }
           }
-        }
-      }
-    });
+        });
   }
 
   private void pump(Socket from, Socket to) {
-    daemon("tcp-proxy-pump-" + port, () -> {
-      byte[] buffer = new byte[16384];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        for (int n; (n = in.read(buffer)) >= 0; ) {
-          out.write(buffer, 0, n);
-          out.flush();
-        }
-      } catch (IOException e) {
-        // one side went away: close both below
-      } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-      }
-    });
+    daemon(
+        "tcp-proxy-pump-" + port,
+        () -> {
+          byte[] buffer = new byte[16384];
+          try (InputStream in = from.getInputStream();
+              OutputStream out = to.getOutputStream()) {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+              out.write(buffer, 0, n);
+              out.flush();
+            }
+          } catch (IOException e) {
+            // one side went away: close both below
+          } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+          }
+        });
   }
 
   private static void daemon(String name, Runnable task) {

@@ -11,10 +11,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Path discovery over a generated bridge topology: 60 CAs, each cross-certified with the bridge in both
- * directions (a cycle per CA), plus a ring of CA-to-CA cross-certificates (more cycles) and a chain of
- * subordinate CAs. Discovery must find the shortest valid path, stay fast, and terminate when no path
- * exists or every path is invalid.
+ * Path discovery over a generated bridge topology: 60 CAs, each cross-certified with the bridge in
+ * both directions (a cycle per CA), plus a ring of CA-to-CA cross-certificates (more cycles) and a
+ * chain of subordinate CAs. Discovery must find the shortest valid path, stay fast, and terminate
+ * when no path exists or every path is invalid.
  */
 class BridgeTopologyTest {
 
@@ -35,13 +35,20 @@ class BridgeTopologyTest {
       TestCa ca = new TestCa("CA " + i);
       cas.add(ca);
       String own = policy(i);
-      certs.add(bridge.certify(ca, List.of(BRIDGE_POLICY), List.<String[]>of(new String[] {BRIDGE_POLICY, own})));
-      certs.add(ca.certify(bridge, List.of(own), List.<String[]>of(new String[] {own, BRIDGE_POLICY})));
+      certs.add(
+          bridge.certify(
+              ca, List.of(BRIDGE_POLICY), List.<String[]>of(new String[] {BRIDGE_POLICY, own})));
+      certs.add(
+          ca.certify(bridge, List.of(own), List.<String[]>of(new String[] {own, BRIDGE_POLICY})));
     }
     for (int i = 0; i < CAS; i++) {
       TestCa a = cas.get(i);
       TestCa b = cas.get((i + 1) % CAS);
-      certs.add(a.certify(b, List.of(policy(i)), List.<String[]>of(new String[] {policy(i), policy((i + 1) % CAS)})));
+      certs.add(
+          a.certify(
+              b,
+              List.of(policy(i)),
+              List.<String[]>of(new String[] {policy(i), policy((i + 1) % CAS)})));
     }
     pool = CertPool.of(certs);
     crls.add(bridge.crl(List.of()));
@@ -76,8 +83,9 @@ class BridgeTopologyTest {
           .isInstanceOf(Outcome.Valid.class);
     }
     double avgMs = (System.nanoTime() - start) / 1e6 / runs;
-    System.out.printf("topology: %d CAs, %d certs; first %d ms, then %.2f ms per validation%n", CAS,
-        pool.all().size(), firstMs, avgMs);
+    System.out.printf(
+        "topology: %d CAs, %d certs; first %d ms, then %.2f ms per validation%n",
+        CAS, pool.all().size(), firstMs, avgMs);
     assertThat(avgMs).isLessThan(50);
   }
 
@@ -85,8 +93,9 @@ class BridgeTopologyTest {
   void usesTheRingWhenTheBridgeIsNotTrusted() {
     TestCa anchorCa = cas.get(5);
     Cert ee = cas.get(8).endEntity("Ring Subscriber", List.of(policy(8)));
-    Outcome o = new ValidationEngine(Limits.defaults())
-        .validate(ee, anchorCa.selfSigned, pool, CrlSet.of(crls), inputs());
+    Outcome o =
+        new ValidationEngine(Limits.defaults())
+            .validate(ee, anchorCa.selfSigned, pool, CrlSet.of(crls), inputs());
     assertThat(o).isInstanceOf(Outcome.Valid.class);
     assertThat(o.path()).hasSizeLessThanOrEqualTo(4);
   }
@@ -96,8 +105,9 @@ class BridgeTopologyTest {
     TestCa stranger = new TestCa("Stranger");
     Cert ee = stranger.endEntity("Nobody", List.of());
     long start = System.nanoTime();
-    Outcome o = new ValidationEngine(Limits.defaults())
-        .validate(ee, cas.get(0).selfSigned, pool, CrlSet.of(crls), inputs());
+    Outcome o =
+        new ValidationEngine(Limits.defaults())
+            .validate(ee, cas.get(0).selfSigned, pool, CrlSet.of(crls), inputs());
     assertThat(o).isInstanceOf(Outcome.Invalid.class);
     assertThat(((Outcome.Invalid) o).reason()).isEqualTo(Reason.NO_PATH);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
@@ -109,9 +119,15 @@ class BridgeTopologyTest {
     Cert ee = cas.get(30).endEntity("Wrong Policy", List.of(policy(30)));
     ValidationInputs in = new ValidationInputs(TIME, Set.of("2.999.9.9"), true, false, false, true);
     long start = System.nanoTime();
-    Outcome o = new ValidationEngine(Limits.defaults()).validate(ee, cas.get(0).selfSigned, pool, CrlSet.of(crls), in);
+    Outcome o =
+        new ValidationEngine(Limits.defaults())
+            .validate(ee, cas.get(0).selfSigned, pool, CrlSet.of(crls), in);
     Duration took = Duration.ofNanos(System.nanoTime() - start);
-    System.out.println("topology: all paths invalid, gave up after " + took.toMillis() + " ms: " + PkitsTest.describe(o));
+    System.out.println(
+        "topology: all paths invalid, gave up after "
+            + took.toMillis()
+            + " ms: "
+            + PkitsTest.describe(o));
     assertThat(o).isNotInstanceOf(Outcome.Valid.class);
     assertThat(ValidationEngine.reason(o)).isIn(Reason.POLICY, Reason.PATH_DISCOVERY_LIMIT);
     assertThat(took).as("the 2 s discovery budget bounds it").isLessThan(Duration.ofSeconds(4));
@@ -124,8 +140,9 @@ class BridgeTopologyTest {
     List<CrlInfo> lists = new ArrayList<>(crls);
     lists.removeIf(c -> c.issuer().equals(issuer.name));
     lists.add(issuer.crl(List.of(ee)));
-    Outcome o = new ValidationEngine(Limits.defaults())
-        .validate(ee, cas.get(0).selfSigned, pool, CrlSet.of(lists), inputs());
+    Outcome o =
+        new ValidationEngine(Limits.defaults())
+            .validate(ee, cas.get(0).selfSigned, pool, CrlSet.of(lists), inputs());
     assertThat(o).isInstanceOf(Outcome.Invalid.class);
     Outcome.Invalid inv = (Outcome.Invalid) o;
     assertThat(inv.reason()).isEqualTo(Reason.REVOKED);
@@ -137,10 +154,13 @@ class BridgeTopologyTest {
     Cert ee = cas.get(40).endEntity("Loop Check", List.of(policy(40)));
     Budget budget = new Budget(Limits.defaults());
     List<List<Cert>> seen = new ArrayList<>();
-    new PathBuilder(pool, cas.get(0).selfSigned, 10, budget).search(ee, p -> {
-      seen.add(p);
-      return seen.size() >= 30;
-    });
+    new PathBuilder(pool, cas.get(0).selfSigned, 10, budget)
+        .search(
+            ee,
+            p -> {
+              seen.add(p);
+              return seen.size() >= 30;
+            });
     assertThat(seen).isNotEmpty();
     for (List<Cert> p : seen) {
       assertThat(p.stream().map(Cert::nodeId).distinct().count()).isEqualTo(p.size());

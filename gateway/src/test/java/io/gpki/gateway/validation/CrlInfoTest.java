@@ -24,10 +24,14 @@ class CrlInfoTest {
     b.setNextUpdate(Date.from(TestCa.NOT_AFTER));
     for (int i = 0; i < n; i++) {
       serials[i] = new BigInteger(127, random);
-      b.addCRLEntry(serials[i], Date.from(Instant.parse("2025-01-01T00:00:00Z").plusSeconds(i)),
+      b.addCRLEntry(
+          serials[i],
+          Date.from(Instant.parse("2025-01-01T00:00:00Z").plusSeconds(i)),
           i % 2 == 0 ? CRLReason.keyCompromise : CRLReason.superseded);
     }
-    byte[] der = b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.keys.getPrivate())).getEncoded();
+    byte[] der =
+        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.keys.getPrivate()))
+            .getEncoded();
     long start = System.nanoTime();
     CrlInfo crl = CrlInfo.parse(der, "test");
     long parseMs = (System.nanoTime() - start) / 1_000_000;
@@ -42,8 +46,9 @@ class CrlInfoTest {
     assertThat(crl.find(issuer, BigInteger.valueOf(12345))).isNull();
     assertThat(crl.find(issuer, BigInteger.valueOf(-1))).isNull();
     double bytesPerEntry = crl.entryBytes() / (double) n;
-    System.out.printf("CRL: %d entries, %.1f MB DER, parsed in %d ms, %.1f bytes per entry held%n", n,
-        der.length / 1e6, parseMs, bytesPerEntry);
+    System.out.printf(
+        "CRL: %d entries, %.1f MB DER, parsed in %d ms, %.1f bytes per entry held%n",
+        n, der.length / 1e6, parseMs, bytesPerEntry);
     assertThat(bytesPerEntry).isLessThan(40);
     assertThat(crl.signedBy(ca.keys.getPublic(), "k")).isTrue();
   }
@@ -51,13 +56,19 @@ class CrlInfoTest {
   @Test
   void comparesSerialsByValueIncludingNegativeOnes() {
     byte[][] ordered = {
-      BigInteger.valueOf(-300).toByteArray(), BigInteger.valueOf(-2).toByteArray(),
-      BigInteger.valueOf(-1).toByteArray(), BigInteger.ZERO.toByteArray(), BigInteger.ONE.toByteArray(),
-      BigInteger.valueOf(255).toByteArray(), BigInteger.valueOf(256).toByteArray()
+      BigInteger.valueOf(-300).toByteArray(),
+      BigInteger.valueOf(-2).toByteArray(),
+      BigInteger.valueOf(-1).toByteArray(),
+      BigInteger.ZERO.toByteArray(),
+      BigInteger.ONE.toByteArray(),
+      BigInteger.valueOf(255).toByteArray(),
+      BigInteger.valueOf(256).toByteArray()
     };
     for (int i = 0; i + 1 < ordered.length; i++) {
-      assertThat(EntryBuffer.compareSerials(ordered[i], 0, ordered[i].length, ordered[i + 1])).isNegative();
-      assertThat(EntryBuffer.compareSerials(ordered[i + 1], 0, ordered[i + 1].length, ordered[i])).isPositive();
+      assertThat(EntryBuffer.compareSerials(ordered[i], 0, ordered[i].length, ordered[i + 1]))
+          .isNegative();
+      assertThat(EntryBuffer.compareSerials(ordered[i + 1], 0, ordered[i + 1].length, ordered[i]))
+          .isPositive();
     }
   }
 }

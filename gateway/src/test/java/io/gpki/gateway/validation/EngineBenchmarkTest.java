@@ -20,10 +20,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * A benchmark, not a test (run with {@code -Dgpki.bench=true}): CPU cost of one validation of an
- * RSA-2048 bridge-shaped path (EE -> CA -> bridge -> anchor, policy mappings, CRL checks), in process,
- * single-threaded, our engine against the JDK's PKIX CertPathValidator, alternating. Each iteration
- * parses the end-entity certificate from its bytes (our parser; Bouncy Castle's non-caching factory
- * for the JDK, so the JDK cannot reuse an earlier signature check).
+ * RSA-2048 bridge-shaped path (EE -> CA -> bridge -> anchor, policy mappings, CRL checks), in
+ * process, single-threaded, our engine against the JDK's PKIX CertPathValidator, alternating. Each
+ * iteration parses the end-entity certificate from its bytes (our parser; Bouncy Castle's
+ * non-caching factory for the JDK, so the JDK cannot reuse an earlier signature check).
  */
 @EnabledIfSystemProperty(named = "gpki.bench", matches = "true")
 class EngineBenchmarkTest {
@@ -54,35 +54,46 @@ class EngineBenchmarkTest {
     for (CrlInfo c : crls) {
       store.add(jdk.generateCRL(new ByteArrayInputStream(c.der())));
     }
-    CertStore certStore = CertStore.getInstance("Collection", new CollectionCertStoreParameters(store));
+    CertStore certStore =
+        CertStore.getInstance("Collection", new CollectionCertStoreParameters(store));
     TrustAnchor ta = new TrustAnchor(x509(jdk, anchor.selfSigned.der()), null);
 
-    Runnable ours = () -> {
-      Outcome o = engine.validate(Cert.parse(eeDer, Source.TARGET), anchorCert, pool, crlSet, ValidationInputs.defaults(now));
-      if (!(o instanceof Outcome.Valid)) {
-        throw new AssertionError(PkitsTest.describe(o));
-      }
-    };
-    Runnable theirs = () -> {
-      try {
-        List<X509Certificate> path = new ArrayList<>();
-        path.add((X509Certificate) bc.generateCertificate(new ByteArrayInputStream(eeDer)));
-        path.addAll(intermediates);
-        PKIXParameters p = new PKIXParameters(Set.of(ta));
-        p.setRevocationEnabled(true);
-        p.addCertStore(certStore);
-        CertPathValidator.getInstance("PKIX").validate(jdk.generateCertPath(path), p);
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    };
+    Runnable ours =
+        () -> {
+          Outcome o =
+              engine.validate(
+                  Cert.parse(eeDer, Source.TARGET),
+                  anchorCert,
+                  pool,
+                  crlSet,
+                  ValidationInputs.defaults(now));
+          if (!(o instanceof Outcome.Valid)) {
+            throw new AssertionError(PkitsTest.describe(o));
+          }
+        };
+    Runnable theirs =
+        () -> {
+          try {
+            List<X509Certificate> path = new ArrayList<>();
+            path.add((X509Certificate) bc.generateCertificate(new ByteArrayInputStream(eeDer)));
+            path.addAll(intermediates);
+            PKIXParameters p = new PKIXParameters(Set.of(ta));
+            p.setRevocationEnabled(true);
+            p.addCertStore(certStore);
+            CertPathValidator.getInstance("PKIX").validate(jdk.generateCertPath(path), p);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        };
     for (int warm = 0; warm < 3; warm++) {
       time(ours, 2000);
       time(theirs, 2000);
     }
     double o = Math.min(time(ours, 5000), time(ours, 5000));
     double t = Math.min(time(theirs, 5000), time(theirs, 5000));
-    System.out.printf("engine benchmark: ours %.1f us, JDK PKIX %.1f us per validation (JDK/ours %.2f)%n", o, t, t / o);
+    System.out.printf(
+        "engine benchmark: ours %.1f us, JDK PKIX %.1f us per validation (JDK/ours %.2f)%n",
+        o, t, t / o);
     assertThat(o).isPositive();
   }
 

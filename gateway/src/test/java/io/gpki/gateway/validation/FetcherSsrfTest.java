@@ -40,21 +40,28 @@ import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /**
- * SSRF through host names (issue #16, item 5): a name is resolved once, every address it has is checked
- * before any connection, the connection goes to exactly a checked address, and a refusal reads the same
- * whether a port is open or closed. A real listener on loopback (the trap) must never see a connection.
+ * SSRF through host names (issue #16, item 5): a name is resolved once, every address it has is
+ * checked before any connection, the connection goes to exactly a checked address, and a refusal
+ * reads the same whether a port is open or closed. A real listener on loopback (the trap) must
+ * never see a connection.
  */
 class FetcherSsrfTest {
 
-  /** Generous: the first fetch in a JVM also builds event loops and the TLS context (slow on a busy CI). */
+  /**
+   * Generous: the first fetch in a JVM also builds event loops and the TLS context (slow on a busy
+   * CI).
+   */
   private static final Duration WAIT = Duration.ofSeconds(20);
+
   private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
   private static final String EVIL = "crl.attacker.example";
 
   static Scheduler ldapThreads = Schedulers.newBoundedElastic(2, 16, "test-ldap");
   static byte[] crl;
 
-  /** Names to successive answers (the last repeats); unknown names do not resolve. Counts lookups. */
+  /**
+   * Names to successive answers (the last repeats); unknown names do not resolve. Counts lookups.
+   */
   static final class FakeDns implements TargetResolver {
     final Map<String, List<List<InetAddress>>> answers = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> lookups = new ConcurrentHashMap<>();
@@ -83,7 +90,9 @@ class FetcherSsrfTest {
     }
   }
 
-  /** A loopback listener that never accepts on its own: whatever connected is still in its backlog. */
+  /**
+   * A loopback listener that never accepts on its own: whatever connected is still in its backlog.
+   */
   static final class Trap implements AutoCloseable {
     final ServerSocketChannel channel;
 
@@ -97,7 +106,10 @@ class FetcherSsrfTest {
       return channel.socket().getLocalPort();
     }
 
-    /** Connections that reached the listener so far (a connect completes in the kernel before accept). */
+    /**
+     * Connections that reached the listener so far (a connect completes in the kernel before
+     * accept).
+     */
     int connections() throws IOException {
       int n = 0;
       for (SocketChannel s = channel.accept(); s != null; s = channel.accept()) {
@@ -136,8 +148,13 @@ class FetcherSsrfTest {
   }
 
   private static Fetcher fetcher(TargetResolver dns, String... allowedAddresses) {
-    return new Fetcher(new UrlGuard(false, UrlGuard.addresses(List.of(allowedAddresses))), dns,
-        FETCH_TIMEOUT, ldapThreads, CircuitBreakerRegistry.ofDefaults(), RetryRegistry.ofDefaults());
+    return new Fetcher(
+        new UrlGuard(false, UrlGuard.addresses(List.of(allowedAddresses))),
+        dns,
+        FETCH_TIMEOUT,
+        ldapThreads,
+        CircuitBreakerRegistry.ofDefaults(),
+        RetryRegistry.ofDefaults());
   }
 
   private static InetAddress ip(String literal) {
@@ -179,18 +196,23 @@ class FetcherSsrfTest {
         Arguments.of("refused/CGNAT 100.64.0.1", List.of(ip("100.64.0.1"))),
         Arguments.of("refused/multicast 224.0.0.1", List.of(ip("224.0.0.1"))),
         Arguments.of("refused/broadcast 255.255.255.255", List.of(ip("255.255.255.255"))),
-        Arguments.of("refused/loopback among public addresses", List.of(ip("203.0.113.7"), ip("127.0.0.1"))));
+        Arguments.of(
+            "refused/loopback among public addresses",
+            List.of(ip("203.0.113.7"), ip("127.0.0.1"))));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("inward")
-  void namesResolvingInwardAreRefusedBeforeAnyConnection(String outcome, List<InetAddress> addresses)
-      throws Exception {
+  void namesResolvingInwardAreRefusedBeforeAnyConnection(
+      String outcome, List<InetAddress> addresses) throws Exception {
     FakeDns dns = new FakeDns().answer(EVIL, addresses);
     Fetcher f = fetcher(dns);
     String base = EVIL + ":" + trap.port();
-    List<String> urls = List.of("http://" + base + "/ca.crl", "https://" + base + "/ca.crl",
-        "ldap://" + base + "/cn=CA,o=Test?certificateRevocationList;binary");
+    List<String> urls =
+        List.of(
+            "http://" + base + "/ca.crl",
+            "https://" + base + "/ca.crl",
+            "ldap://" + base + "/cn=CA,o=Test?certificateRevocationList;binary");
     for (String url : urls) {
       expectRefused(f.get(url, 100_000), url);
     }
@@ -206,7 +228,8 @@ class FetcherSsrfTest {
 
   private static void expectRefused(Mono<?> fetch, String url) {
     StepVerifier.create(fetch)
-        .expectErrorSatisfies(e -> assertThat(e).as(url).hasMessage("refused " + url + ": non-public address"))
+        .expectErrorSatisfies(
+            e -> assertThat(e).as(url).hasMessage("refused " + url + ": non-public address"))
         .verify(WAIT);
   }
 
@@ -219,39 +242,53 @@ class FetcherSsrfTest {
     FakeDns dns = new FakeDns().answer(EVIL, List.of(ip("127.0.0.1")));
     Fetcher f = fetcher(dns);
     // Warm-up (event loops, schedulers), so that the timed calls below measure the refusal alone.
-    StepVerifier.create(f.get("http://" + EVIL + ":" + closed + "/", 100_000)).expectError().verify(WAIT);
-    StepVerifier.create(f.get("ldap://" + EVIL + ":" + closed + "/o=Test", 100_000)).expectError().verify(WAIT);
+    StepVerifier.create(f.get("http://" + EVIL + ":" + closed + "/", 100_000))
+        .expectError()
+        .verify(WAIT);
+    StepVerifier.create(f.get("ldap://" + EVIL + ":" + closed + "/o=Test", 100_000))
+        .expectError()
+        .verify(WAIT);
     for (String scheme : List.of("http", "ldap")) {
       List<String> answers = new ArrayList<>();
       for (int port : new int[] {trap.port(), closed}) {
         String url = scheme + "://" + EVIL + ":" + port + "/cn=CA,o=Test";
         StepVerifier.create(f.get(url, 100_000))
-            .expectErrorSatisfies(e -> answers.add(e.getMessage().replace(":" + port + "/", ":PORT/")))
+            .expectErrorSatisfies(
+                e -> answers.add(e.getMessage().replace(":" + port + "/", ":PORT/")))
             // Far within the 10 s fetch timeout: nothing waited on a connection.
             .verify(Duration.ofSeconds(3));
       }
-      assertThat(answers).as(scheme).containsExactly(
-          "refused " + scheme + "://" + EVIL + ":PORT/cn=CA,o=Test: non-public address",
-          "refused " + scheme + "://" + EVIL + ":PORT/cn=CA,o=Test: non-public address");
+      assertThat(answers)
+          .as(scheme)
+          .containsExactly(
+              "refused " + scheme + "://" + EVIL + ":PORT/cn=CA,o=Test: non-public address",
+              "refused " + scheme + "://" + EVIL + ":PORT/cn=CA,o=Test: non-public address");
     }
     assertThat(trap.connections()).isZero();
   }
 
   @Test
   void aRebindingNameGetsOneLookupPerFetchAndOnlyTheCheckedAddressIsConnected() throws Exception {
-    // The CA's repository on 127.0.0.2 (allowed by exact address, as on a closed network); the trap on
+    // The CA's repository on 127.0.0.2 (allowed by exact address, as on a closed network); the trap
+    // on
     // 127.0.0.1 at the same port. The name answers 127.0.0.2 first, then 127.0.0.1.
     try (StaticServer repo = new StaticServer("127.0.0.2", 0);
         Trap same = new Trap("127.0.0.1", repo.port())) {
       repo.files.put("/ca.crl", crl);
-      repo.closeConnections = true; // no pooled connection: the second fetch connects (and resolves) anew
+      repo.closeConnections =
+          true; // no pooled connection: the second fetch connects (and resolves) anew
       String name = "rebind.attacker.example";
       FakeDns dns = new FakeDns().answer(name, List.of(ip("127.0.0.2")), List.of(ip("127.0.0.1")));
       Fetcher f = fetcher(dns, "127.0.0.2");
       String url = "http://" + name + ":" + repo.port() + "/ca.crl";
-      StepVerifier.create(f.get(url, 100_000)).assertNext(b -> assertThat(b).isEqualTo(crl)).expectComplete().verify(WAIT);
+      StepVerifier.create(f.get(url, 100_000))
+          .assertNext(b -> assertThat(b).isEqualTo(crl))
+          .expectComplete()
+          .verify(WAIT);
       assertThat(dns.lookups(name)).as("lookups for the first fetch").isEqualTo(1);
-      assertThat(repo.hosts).as("Host header keeps the name").containsExactly(name + ":" + repo.port());
+      assertThat(repo.hosts)
+          .as("Host header keeps the name")
+          .containsExactly(name + ":" + repo.port());
       // The next fetch resolves anew and gets 127.0.0.1: refused (once: a refusal is not retried).
       expectRefused(f.get(url, 100_000), url);
       assertThat(dns.lookups(name)).isEqualTo(2);
@@ -263,20 +300,36 @@ class FetcherSsrfTest {
   @Test
   void aRebindingLdapNameIsConnectedOnlyAtTheCheckedAddress() throws Exception {
     InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig("o=Test");
-    cfg.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("default", ip("127.0.0.2"), 0, null));
+    cfg.setListenerConfigs(
+        InMemoryListenerConfig.createLDAPConfig("default", ip("127.0.0.2"), 0, null));
     cfg.setSchema(null);
     InMemoryDirectoryServer ldap = new InMemoryDirectoryServer(cfg);
     try {
-      ldap.add(new Entry("o=Test", new Attribute("objectClass", "organization"), new Attribute("o", "Test")));
-      ldap.add(new Entry("cn=CA,o=Test", new Attribute("objectClass", "pkiCA"), new Attribute("cn", "CA"),
-          new Attribute("certificateRevocationList;binary", crl)));
+      ldap.add(
+          new Entry(
+              "o=Test", new Attribute("objectClass", "organization"), new Attribute("o", "Test")));
+      ldap.add(
+          new Entry(
+              "cn=CA,o=Test",
+              new Attribute("objectClass", "pkiCA"),
+              new Attribute("cn", "CA"),
+              new Attribute("certificateRevocationList;binary", crl)));
       ldap.startListening();
       try (Trap same = new Trap("127.0.0.1", ldap.getListenPort())) {
         String name = "ldap-rebind.attacker.example";
-        FakeDns dns = new FakeDns().answer(name, List.of(ip("127.0.0.2")), List.of(ip("127.0.0.1")));
+        FakeDns dns =
+            new FakeDns().answer(name, List.of(ip("127.0.0.2")), List.of(ip("127.0.0.1")));
         Fetcher f = fetcher(dns, "127.0.0.2");
-        String url = "ldap://" + name + ":" + ldap.getListenPort() + "/cn=CA,o=Test?certificateRevocationList;binary";
-        StepVerifier.create(f.get(url, 100_000)).assertNext(b -> assertThat(b).isEqualTo(crl)).expectComplete().verify(WAIT);
+        String url =
+            "ldap://"
+                + name
+                + ":"
+                + ldap.getListenPort()
+                + "/cn=CA,o=Test?certificateRevocationList;binary";
+        StepVerifier.create(f.get(url, 100_000))
+            .assertNext(b -> assertThat(b).isEqualTo(crl))
+            .expectComplete()
+            .verify(WAIT);
         assertThat(dns.lookups(name)).isEqualTo(1);
         expectRefused(f.get(url, 100_000), url);
         assertThat(dns.lookups(name)).isEqualTo(2);
@@ -293,13 +346,15 @@ class FetcherSsrfTest {
       String inward = "http://" + EVIL + ":" + trap.port() + "/ca.crl";
       repo.redirects.put("/moved.crl", inward);
       String name = "repo.example";
-      FakeDns dns = new FakeDns()
-          .answer(name, List.of(ip("127.0.0.2")))
-          .answer(EVIL, List.of(ip("127.0.0.1")));
+      FakeDns dns =
+          new FakeDns()
+              .answer(name, List.of(ip("127.0.0.2")))
+              .answer(EVIL, List.of(ip("127.0.0.1")));
       Fetcher f = fetcher(dns, "127.0.0.2");
       String url = "http://" + name + ":" + repo.port() + "/moved.crl";
       StepVerifier.create(f.get(url, 100_000))
-          .expectErrorSatisfies(e -> assertThat(e).hasMessage("refused " + inward + ": non-public address"))
+          .expectErrorSatisfies(
+              e -> assertThat(e).hasMessage("refused " + inward + ": non-public address"))
           .verify(WAIT);
       assertThat(trap.connections()).isZero();
     }
@@ -310,7 +365,8 @@ class FetcherSsrfTest {
     Fetcher f = fetcher(new FakeDns());
     String url = "http://nowhere.example:" + trap.port() + "/ca.crl";
     StepVerifier.create(f.get(url, 100_000))
-        .expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("cannot resolve nowhere.example"))
+        .expectErrorSatisfies(
+            e -> assertThat(e).hasMessageContaining("cannot resolve nowhere.example"))
         .verify(WAIT);
     assertThat(trap.connections()).isZero();
   }
@@ -318,18 +374,31 @@ class FetcherSsrfTest {
   @Test
   void publicNamesAndAllowedAddressesAreAllowed() {
     UrlGuard guard = new UrlGuard(false, UrlGuard.addresses(List.of("10.9.9.9")));
-    for (String a : List.of("8.8.8.8", "2001:4860:4860::8888", "64:ff9b::808:808", "2002:808:808::1", "10.9.9.9")) {
+    for (String a :
+        List.of(
+            "8.8.8.8", "2001:4860:4860::8888", "64:ff9b::808:808", "2002:808:808::1", "10.9.9.9")) {
       assertThat(guard.allowed(ip(a))).as(a).isTrue();
     }
-    for (String a : List.of("2002:7f00:1::1", "2002:a00:1::1", "::7f00:1", "100.127.255.255", "fec0::1", "ff02::1")) {
+    for (String a :
+        List.of(
+            "2002:7f00:1::1",
+            "2002:a00:1::1",
+            "::7f00:1",
+            "100.127.255.255",
+            "fec0::1",
+            "ff02::1")) {
       assertThat(guard.allowed(ip(a))).as(a).isFalse();
     }
     assertThat(guard.allowed(mappedLoopback())).isFalse();
     Collection<InetAddress> mixed = List.of(ip("8.8.8.8"), ip("10.9.9.9"));
     StepVerifier.create(guard.check("ok.example", host -> Mono.just(List.copyOf(mixed))))
-        .expectNext(List.copyOf(mixed)).expectComplete().verify(WAIT);
+        .expectNext(List.copyOf(mixed))
+        .expectComplete()
+        .verify(WAIT);
     // A literal is parsed, never handed to the resolver.
-    StepVerifier.create(guard.check("[::1]", host -> Mono.error(new AssertionError("looked up " + host))))
-        .expectError(UrlGuard.Refused.class).verify(WAIT);
+    StepVerifier.create(
+            guard.check("[::1]", host -> Mono.error(new AssertionError("looked up " + host))))
+        .expectError(UrlGuard.Refused.class)
+        .verify(WAIT);
   }
 }

@@ -38,21 +38,31 @@ class FetcherTest {
     http.files.put("/ca.crl", crl);
     http.files.put("/big.crl", new byte[200_000]);
     InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig("o=Test");
-    cfg.setListenerConfigs(InMemoryListenerConfig.createLDAPConfig("default", InetAddress.getLoopbackAddress(), 0, null));
+    cfg.setListenerConfigs(
+        InMemoryListenerConfig.createLDAPConfig(
+            "default", InetAddress.getLoopbackAddress(), 0, null));
     cfg.setSchema(null);
     ldap = new InMemoryDirectoryServer(cfg);
-    ldap.add(new Entry("o=Test", new Attribute("objectClass", "organization"), new Attribute("o", "Test")));
+    ldap.add(
+        new Entry(
+            "o=Test", new Attribute("objectClass", "organization"), new Attribute("o", "Test")));
     TestCa other = new TestCa("Other CA");
     caCert = ca.certify(ca, List.of(), List.of()); // stands in for a self-issued CA certificate
     otherCaCert = other.certify(ca, List.of(), List.of());
-    pair = new org.bouncycastle.asn1.x509.CertificatePair(
-            org.bouncycastle.asn1.x509.Certificate.getInstance(otherCaCert.der()),
-            org.bouncycastle.asn1.x509.Certificate.getInstance(ca.certify(other, List.of(), List.of()).der()))
-        .getEncoded("DER");
-    ldap.add(new Entry("cn=Fetch CA,o=Test", new Attribute("objectClass", "pkiCA"),
-        new Attribute("cn", "Fetch CA"), new Attribute("certificateRevocationList;binary", crl),
-        new Attribute("cACertificate;binary", new byte[][] {caCert.der(), otherCaCert.der()}),
-        new Attribute("crossCertificatePair;binary", pair)));
+    pair =
+        new org.bouncycastle.asn1.x509.CertificatePair(
+                org.bouncycastle.asn1.x509.Certificate.getInstance(otherCaCert.der()),
+                org.bouncycastle.asn1.x509.Certificate.getInstance(
+                    ca.certify(other, List.of(), List.of()).der()))
+            .getEncoded("DER");
+    ldap.add(
+        new Entry(
+            "cn=Fetch CA,o=Test",
+            new Attribute("objectClass", "pkiCA"),
+            new Attribute("cn", "Fetch CA"),
+            new Attribute("certificateRevocationList;binary", crl),
+            new Attribute("cACertificate;binary", new byte[][] {caCert.der(), otherCaCert.der()}),
+            new Attribute("crossCertificatePair;binary", pair)));
     ldap.startListening();
   }
 
@@ -64,35 +74,48 @@ class FetcherTest {
   }
 
   private static Fetcher fetcher(boolean allowPrivate) {
-    return new Fetcher(new UrlGuard(allowPrivate), Duration.ofSeconds(5), ldapThreads,
-        CircuitBreakerRegistry.ofDefaults(), RetryRegistry.ofDefaults());
+    return new Fetcher(
+        new UrlGuard(allowPrivate),
+        Duration.ofSeconds(5),
+        ldapThreads,
+        CircuitBreakerRegistry.ofDefaults(),
+        RetryRegistry.ofDefaults());
   }
 
   @Test
   void fetchesOverHttp() {
-    assertThat(fetcher(true).get(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
+    assertThat(fetcher(true).get(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10)))
+        .isEqualTo(crl);
   }
 
   @Test
   void fetchesOverLdapOffTheEventLoop() {
-    String url = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test?certificateRevocationList;binary";
+    String url =
+        "ldap://127.0.0.1:"
+            + ldap.getListenPort()
+            + "/cn=Fetch%20CA,o=Test?certificateRevocationList;binary";
     assertThat(fetcher(true).get(url, 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
   }
 
   @Test
   void ldapCaIssuersGiveEveryCaCertificateAndCrossPairOfTheEntry() {
     String base = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test";
-    // No attributes in the URL: cACertificate and crossCertificatePair (RFC 5280 4.2.2.1), every value.
+    // No attributes in the URL: cACertificate and crossCertificatePair (RFC 5280 4.2.2.1), every
+    // value.
     assertThat(fetcher(true).getAll(base, 100_000).block(Duration.ofSeconds(10)))
         .containsExactly(caCert.der(), otherCaCert.der(), pair);
-    assertThat(fetcher(true).getAll(base + "?cACertificate;binary", 100_000).block(Duration.ofSeconds(10)))
+    assertThat(
+            fetcher(true)
+                .getAll(base + "?cACertificate;binary", 100_000)
+                .block(Duration.ofSeconds(10)))
         .containsExactly(caCert.der(), otherCaCert.der());
     assertThatThrownBy(() -> fetcher(true).getAll(base, 1_000).block(Duration.ofSeconds(10)))
         .hasMessageContaining("larger than 1000 bytes");
     assertThatThrownBy(() -> fetcher(false).getAll(base, 100_000).block(Duration.ofSeconds(10)))
         .hasMessageContaining("non-public address");
     // An http caIssuers URL is one body.
-    assertThat(fetcher(true).getAll(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10))).containsExactly(crl);
+    assertThat(fetcher(true).getAll(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10)))
+        .containsExactly(crl);
     // The cache turns the values into certificates, both halves of each pair included.
     List<byte[]> certs = RemoteCache.parseCertificates(pair).stream().map(Cert::der).toList();
     assertThat(certs).hasSize(2);
@@ -100,7 +123,8 @@ class FetcherTest {
 
   @Test
   void refusesBodiesOverTheCap() {
-    assertThatThrownBy(() -> fetcher(true).get(http.url("/big.crl"), 100_000).block(Duration.ofSeconds(10)))
+    assertThatThrownBy(
+            () -> fetcher(true).get(http.url("/big.crl"), 100_000).block(Duration.ofSeconds(10)))
         .hasMessageContaining("larger than 100000 bytes");
   }
 
@@ -112,13 +136,17 @@ class FetcherTest {
     String viaName = http.url("/ca.crl").replace("127.0.0.1", "localhost");
     assertThatThrownBy(() -> strict.get(viaName, 100_000).block(Duration.ofSeconds(10)))
         .hasMessageContaining("internal host name");
-    // A name that is not obviously internal but resolves to this machine: caught after the lookup, before
+    // A name that is not obviously internal but resolves to this machine: caught after the lookup,
+    // before
     // any connection (FetcherSsrfTest covers names with an injected resolver).
     String host = InetAddress.getLocalHost().getHostName();
     String viaHostName = http.url("/ca.crl").replace("127.0.0.1", host);
     assertThatThrownBy(() -> strict.get(viaHostName, 100_000).block(Duration.ofSeconds(10)))
         .isNotNull();
-    String ldapUrl = "ldap://127.0.0.1:" + ldap.getListenPort() + "/cn=Fetch%20CA,o=Test?certificateRevocationList;binary";
+    String ldapUrl =
+        "ldap://127.0.0.1:"
+            + ldap.getListenPort()
+            + "/cn=Fetch%20CA,o=Test?certificateRevocationList;binary";
     assertThatThrownBy(() -> strict.get(ldapUrl, 100_000).block(Duration.ofSeconds(10)))
         .hasMessageContaining("non-public address");
   }
@@ -134,18 +162,32 @@ class FetcherTest {
     http.redirects.put("/to-file.crl", "file:///etc/passwd");
     http.redirects.put("/to-user-info.crl", "http://user@127.0.0.1:" + port + "/ca.crl");
     http.redirects.put("/loop.crl", "/loop.crl");
-    // The first hop is allowed only because its exact address is configured; nothing else inward is.
-    Fetcher strict = new Fetcher(new UrlGuard(false, UrlGuard.addresses(List.of("127.0.0.1"))),
-        Duration.ofSeconds(5), ldapThreads, CircuitBreakerRegistry.ofDefaults(), RetryRegistry.ofDefaults());
-    assertThat(strict.get(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
-    assertThat(strict.get(http.url("/moved.crl"), 100_000).block(Duration.ofSeconds(10))).isEqualTo(crl);
-    for (String[] c : new String[][] {
-        {"/to-localhost.crl", "internal host name"}, {"/to-ipv6-loopback.crl", "non-public address"},
-        {"/to-metadata.crl", "non-public address"}, {"/to-private.crl", "non-public address"},
-        {"/to-file.crl", "scheme file not allowed"}, {"/to-user-info.crl", "user info not allowed"},
-        {"/loop.crl", "too many redirects"}}) {
+    // The first hop is allowed only because its exact address is configured; nothing else inward
+    // is.
+    Fetcher strict =
+        new Fetcher(
+            new UrlGuard(false, UrlGuard.addresses(List.of("127.0.0.1"))),
+            Duration.ofSeconds(5),
+            ldapThreads,
+            CircuitBreakerRegistry.ofDefaults(),
+            RetryRegistry.ofDefaults());
+    assertThat(strict.get(http.url("/ca.crl"), 100_000).block(Duration.ofSeconds(10)))
+        .isEqualTo(crl);
+    assertThat(strict.get(http.url("/moved.crl"), 100_000).block(Duration.ofSeconds(10)))
+        .isEqualTo(crl);
+    for (String[] c :
+        new String[][] {
+          {"/to-localhost.crl", "internal host name"},
+          {"/to-ipv6-loopback.crl", "non-public address"},
+          {"/to-metadata.crl", "non-public address"},
+          {"/to-private.crl", "non-public address"},
+          {"/to-file.crl", "scheme file not allowed"},
+          {"/to-user-info.crl", "user info not allowed"},
+          {"/loop.crl", "too many redirects"}
+        }) {
       assertThatThrownBy(() -> strict.get(http.url(c[0]), 100_000).block(Duration.ofSeconds(10)))
-          .as(c[0]).hasMessageContaining(c[1]);
+          .as(c[0])
+          .hasMessageContaining(c[1]);
     }
   }
 
@@ -153,7 +195,8 @@ class FetcherTest {
   void configuredAddressesMustBeIpLiterals() {
     assertThat(UrlGuard.addresses(List.of("10.1.2.3", "[fd00::1]"))).hasSize(2);
     assertThatThrownBy(() -> UrlGuard.addresses(List.of("crl.example.com")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an IP address");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not an IP address");
     UrlGuard guard = new UrlGuard(false, UrlGuard.addresses(List.of("10.1.2.3")));
     assertThat(guard.refuse("http://10.1.2.3/x.crl")).isNull();
     assertThat(guard.refuse("http://10.1.2.4/x.crl")).contains("non-public");

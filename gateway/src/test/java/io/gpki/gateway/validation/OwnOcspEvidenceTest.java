@@ -23,9 +23,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Our own responder's pre-signed answers as revocation evidence, through the engine with a hand-written
- * {@link OwnOcsp}: good, revoked, no answer (CRL as before), a stale "good" against a CRL that lists
- * the certificate (revoked), forged answers ignored, one signature check per distinct response.
+ * Our own responder's pre-signed answers as revocation evidence, through the engine with a
+ * hand-written {@link OwnOcsp}: good, revoked, no answer (CRL as before), a stale "good" against a
+ * CRL that lists the certificate (revoked), forged answers ignored, one signature check per
+ * distinct response.
  */
 class OwnOcspEvidenceTest {
 
@@ -39,7 +40,8 @@ class OwnOcspEvidenceTest {
     final List<BigInteger> asked = new ArrayList<>();
 
     @Override
-    public byte @Nullable [] presigned(byte[] issuerNameDer, byte[] issuerKeyBits, BigInteger serial) {
+    public byte @Nullable [] presigned(
+        byte[] issuerNameDer, byte[] issuerKeyBits, BigInteger serial) {
       asked.add(serial);
       return answers.get(serial);
     }
@@ -58,24 +60,40 @@ class OwnOcspEvidenceTest {
 
   private Outcome validate(Cert ee, List<Cert> revokedOnCrl) {
     CrlSet crls = CrlSet.of(List.of(CA.crl(revokedOnCrl)));
-    return engine.validate(ee.withSource(Source.TARGET), CA.selfSigned.withSource(Source.TRUST_ANCHOR),
-        CertPool.of(List.of()), crls, Map.of(), ValidationInputs.defaults(NOW));
+    return engine.validate(
+        ee.withSource(Source.TARGET),
+        CA.selfSigned.withSource(Source.TRUST_ANCHOR),
+        CertPool.of(List.of()),
+        crls,
+        Map.of(),
+        ValidationInputs.defaults(NOW));
   }
 
   private Outcome validateWithoutCrl(Cert ee) {
-    return engine.validate(ee.withSource(Source.TARGET), CA.selfSigned.withSource(Source.TRUST_ANCHOR),
-        CertPool.of(List.of()), CrlSet.of(List.of()), Map.of(), ValidationInputs.defaults(NOW));
+    return engine.validate(
+        ee.withSource(Source.TARGET),
+        CA.selfSigned.withSource(Source.TRUST_ANCHOR),
+        CertPool.of(List.of()),
+        CrlSet.of(List.of()),
+        Map.of(),
+        ValidationInputs.defaults(NOW));
   }
 
   /** A response for {@code ee} signed by {@code signer}'s key, thisUpdate {@code thisUpdate}. */
-  static byte[] response(Cert ee, TestCa signer, @Nullable RevokedStatus revoked, Instant thisUpdate) {
+  static byte[] response(
+      Cert ee, TestCa signer, @Nullable RevokedStatus revoked, Instant thisUpdate) {
     try {
-      CertificateID id = new CertificateID(
-          new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
-          new X509CertificateHolder(CA.selfSigned.der()), ee.serial());
+      CertificateID id =
+          new CertificateID(
+              new JcaDigestCalculatorProviderBuilder().build().get(CertificateID.HASH_SHA1),
+              new X509CertificateHolder(CA.selfSigned.der()),
+              ee.serial());
       BasicOCSPRespBuilder b = new BasicOCSPRespBuilder(new RespID(signer.name));
-      b.addResponse(id, revoked == null ? CertificateStatus.GOOD : revoked,
-          Date.from(thisUpdate), Date.from(thisUpdate.plusSeconds(86_400)));
+      b.addResponse(
+          id,
+          revoked == null ? CertificateStatus.GOOD : revoked,
+          Date.from(thisUpdate),
+          Date.from(thisUpdate.plusSeconds(86_400)));
       return new OCSPRespBuilder()
           .build(OCSPRespBuilder.SUCCESSFUL, b.build(signer.signer(), null, Date.from(thisUpdate)))
           .getEncoded();
@@ -96,8 +114,11 @@ class OwnOcspEvidenceTest {
     Outcome o = validate(ee, List.of());
     assertThat(o).as(o.toString()).isInstanceOf(Outcome.Valid.class);
     assertThat(locations(o)).containsExactlyInAnyOrder("test:" + CA.name, OwnOcspEvidence.LOCATION);
-    RevocationEvidence ev = o.evidence().stream()
-        .filter(e -> e.location().equals(OwnOcspEvidence.LOCATION)).findFirst().orElseThrow();
+    RevocationEvidence ev =
+        o.evidence().stream()
+            .filter(e -> e.location().equals(OwnOcspEvidence.LOCATION))
+            .findFirst()
+            .orElseThrow();
     assertThat(ev.kind()).isEqualTo("OCSP");
     assertThat(ev.certificateSerial()).isEqualTo(ee.serialHex());
     assertThat(ev.thisUpdate()).isEqualTo(at);
@@ -121,8 +142,13 @@ class OwnOcspEvidenceTest {
   void revokedFromTheResponderIsRevokedWithItsReasonAndDateEvenIfTheCrlIsOlder() {
     Cert ee = CA.endEntity("Revoked Since The CRL", List.of());
     Instant when = NOW.minusSeconds(300);
-    responder.answers.put(ee.serial(),
-        response(ee, CA, new RevokedStatus(Date.from(when), CRLReason.superseded), NOW.minusSeconds(60)));
+    responder.answers.put(
+        ee.serial(),
+        response(
+            ee,
+            CA,
+            new RevokedStatus(Date.from(when), CRLReason.superseded),
+            NOW.minusSeconds(60)));
     Outcome o = validate(ee, List.of());
     assertThat(o).as(o.toString()).isInstanceOf(Outcome.Invalid.class);
     Outcome.Invalid i = (Outcome.Invalid) o;
@@ -164,7 +190,8 @@ class OwnOcspEvidenceTest {
     assertThat(locations(validate(forged, List.of()))).containsExactly("test:" + CA.name);
 
     Cert expired = CA.endEntity("Old Answer", List.of());
-    responder.answers.put(expired.serial(), response(expired, CA, null, NOW.minusSeconds(2 * 86_400)));
+    responder.answers.put(
+        expired.serial(), response(expired, CA, null, NOW.minusSeconds(2 * 86_400)));
     assertThat(validateWithoutCrl(expired)).isInstanceOf(Outcome.Indeterminate.class);
 
     Cert early = CA.endEntity("Future Answer", List.of());
@@ -193,9 +220,14 @@ class OwnOcspEvidenceTest {
   void theEngineWithoutTheResponderNeverAsks() {
     Cert ee = CA.endEntity("CRL Only", List.of());
     responder.answers.put(ee.serial(), response(ee, CA, null, NOW.minusSeconds(60)));
-    Outcome o = new ValidationEngine(Limits.defaults()).validate(ee.withSource(Source.TARGET),
-        CA.selfSigned.withSource(Source.TRUST_ANCHOR), CertPool.of(List.of()), CrlSet.of(List.of()),
-        ValidationInputs.defaults(NOW));
+    Outcome o =
+        new ValidationEngine(Limits.defaults())
+            .validate(
+                ee.withSource(Source.TARGET),
+                CA.selfSigned.withSource(Source.TRUST_ANCHOR),
+                CertPool.of(List.of()),
+                CrlSet.of(List.of()),
+                ValidationInputs.defaults(NOW));
     assertThat(o).isInstanceOf(Outcome.Indeterminate.class);
     assertThat(responder.asked).isEmpty();
   }

@@ -15,9 +15,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Every test of the NIST PKITS suite (249 runs of 224 sections) through the {@link ValidationEngine} the
- * API uses: path discovery from the untrusted certificates, RFC 5280 validation with the test's
- * inputs, CRL-only hard-fail revocation. Prints {@code PKITS: N passed, M failed}.
+ * Every test of the NIST PKITS suite (249 runs of 224 sections) through the {@link
+ * ValidationEngine} the API uses: path discovery from the untrusted certificates, RFC 5280
+ * validation with the test's inputs, CRL-only hard-fail revocation. Prints {@code PKITS: N passed,
+ * M failed}.
  */
 class PkitsTest {
 
@@ -43,23 +44,43 @@ class PkitsTest {
       boolean ok = expectValid == (o instanceof Outcome.Valid);
       if (ok && expectValid) {
         Set<String> expectedPolicies = new LinkedHashSet<>();
-        t.get("expected_user_constrained_policy_set_oids").forEach(p -> expectedPolicies.add(p.asString()));
+        t.get("expected_user_constrained_policy_set_oids")
+            .forEach(p -> expectedPolicies.add(p.asString()));
         Set<String> got = ((Outcome.Valid) o).validPolicies();
-        if (!expectedPolicies.isEmpty() && !got.equals(expectedPolicies)
+        if (!expectedPolicies.isEmpty()
+            && !got.equals(expectedPolicies)
             && !(got.equals(Set.of(PolicyState.ANY)))) {
-          failures.add(id + " " + t.get("name").asString() + ": policy set " + got + " expected " + expectedPolicies);
+          failures.add(
+              id
+                  + " "
+                  + t.get("name").asString()
+                  + ": policy set "
+                  + got
+                  + " expected "
+                  + expectedPolicies);
           continue;
         }
       }
       if (ok) {
         passed++;
       } else {
-        failures.add(id + " " + t.get("name").asString() + ": expected " + t.get("expected").asString()
-            + ", got " + describe(o));
+        failures.add(
+            id
+                + " "
+                + t.get("name").asString()
+                + ": expected "
+                + t.get("expected").asString()
+                + ", got "
+                + describe(o));
       }
     }
-    System.out.println("PKITS: " + passed + " passed, " + failures.size() + " failed"
-        + (EXCLUDED.isEmpty() ? "" : ", " + EXCLUDED.size() + " excluded"));
+    System.out.println(
+        "PKITS: "
+            + passed
+            + " passed, "
+            + failures.size()
+            + " failed"
+            + (EXCLUDED.isEmpty() ? "" : ", " + EXCLUDED.size() + " excluded"));
     failures.forEach(f -> System.out.println("  FAILED " + f));
     assertThat(failures).isEmpty();
   }
@@ -81,8 +102,11 @@ class PkitsTest {
     s.get("initial_policy_set_oids").forEach(p -> initial.add(p.asString()));
     ValidationInputs in =
         new ValidationInputs(
-            TIME, initial, s.get("initial_explicit_policy").asBoolean(),
-            s.get("initial_policy_mapping_inhibit").asBoolean(), s.get("initial_any_policy_inhibit").asBoolean(),
+            TIME,
+            initial,
+            s.get("initial_explicit_policy").asBoolean(),
+            s.get("initial_policy_mapping_inhibit").asBoolean(),
+            s.get("initial_any_policy_inhibit").asBoolean(),
             true);
     return engine.validate(target, anchor, pool, crls, in);
   }

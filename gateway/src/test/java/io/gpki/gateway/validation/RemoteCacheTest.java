@@ -14,9 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,9 @@ import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
-/** The external CRL cache: background refresh before nextUpdate, failure memory, circuit breaker. */
+/**
+ * The external CRL cache: background refresh before nextUpdate, failure memory, circuit breaker.
+ */
 class RemoteCacheTest {
 
   static StaticServer server;
@@ -43,10 +45,25 @@ class RemoteCacheTest {
   }
 
   private static RemoteCache cache(CircuitBreakerRegistry breakers, Duration failureMemory) {
-    ValidationProperties.Fetch cfg = new ValidationProperties.Fetch(Duration.ofSeconds(5), 1 << 20, 1 << 20, true, 1,
-        failureMemory, Duration.ofMinutes(5), Duration.ofMillis(100), 10, List.of());
-    Fetcher f = new Fetcher(new UrlGuard(true), Duration.ofSeconds(5), ldap, breakers,
-        RetryRegistry.of(RetryConfig.custom().maxAttempts(1).build()));
+    ValidationProperties.Fetch cfg =
+        new ValidationProperties.Fetch(
+            Duration.ofSeconds(5),
+            1 << 20,
+            1 << 20,
+            true,
+            1,
+            failureMemory,
+            Duration.ofMinutes(5),
+            Duration.ofMillis(100),
+            10,
+            List.of());
+    Fetcher f =
+        new Fetcher(
+            new UrlGuard(true),
+            Duration.ofSeconds(5),
+            ldap,
+            breakers,
+            RetryRegistry.of(RetryConfig.custom().maxAttempts(1).build()));
     return new RemoteCache(f, cfg, Clock.systemUTC());
   }
 
@@ -72,7 +89,9 @@ class RemoteCacheTest {
         Thread.sleep(100);
         seen = cache.crl(url).block(Duration.ofSeconds(10)).number();
       }
-      assertThat(seen).as("refreshed ahead of nextUpdate without a request waiting").isEqualTo(BigInteger.TWO);
+      assertThat(seen)
+          .as("refreshed ahead of nextUpdate without a request waiting")
+          .isEqualTo(BigInteger.TWO);
     } finally {
       refresh.dispose();
     }
@@ -80,14 +99,21 @@ class RemoteCacheTest {
 
   @Test
   void remembersFailuresAndOpensTheCircuitPerHost() {
-    CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
-        .slidingWindowSize(4).minimumNumberOfCalls(4).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofMinutes(1)).build());
+    CircuitBreakerRegistry breakers =
+        CircuitBreakerRegistry.of(
+            CircuitBreakerConfig.custom()
+                .slidingWindowSize(4)
+                .minimumNumberOfCalls(4)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofMinutes(1))
+                .build());
     RemoteCache remembering = cache(breakers, Duration.ofMinutes(1));
     String missing = server.url("/missing-a.crl");
-    assertThatThrownBy(() -> remembering.crl(missing).block(Duration.ofSeconds(10))).hasMessageContaining("404");
+    assertThatThrownBy(() -> remembering.crl(missing).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("404");
     int before = server.requests.get();
-    assertThatThrownBy(() -> remembering.crl(missing).block(Duration.ofSeconds(10))).hasMessageContaining("recently failed");
+    assertThatThrownBy(() -> remembering.crl(missing).block(Duration.ofSeconds(10)))
+        .hasMessageContaining("recently failed");
     assertThat(server.requests.get()).isEqualTo(before);
 
     RemoteCache forgetting = cache(breakers, Duration.ZERO);
@@ -99,6 +125,7 @@ class RemoteCacheTest {
     assertThatThrownBy(() -> forgetting.crl(server.url("/other.crl")).block(Duration.ofSeconds(10)))
         .isInstanceOf(CallNotPermittedException.class);
     assertThat(server.requests.get()).as("an open circuit does not call the host").isEqualTo(calls);
-    assertThat(List.of(breakers.circuitBreaker("validation-fetch:127.0.0.1").getState().name())).containsExactly("OPEN");
+    assertThat(List.of(breakers.circuitBreaker("validation-fetch:127.0.0.1").getState().name()))
+        .containsExactly("OPEN");
   }
 }

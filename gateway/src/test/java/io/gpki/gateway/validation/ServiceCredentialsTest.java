@@ -21,7 +21,8 @@ import reactor.core.scheduler.Schedulers;
 /** The validation service's credentials survive a restart while they are still good for it. */
 class ServiceCredentialsTest {
 
-  private static final Clock NOW = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
+  private static final Clock NOW =
+      Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
   private final Scheduler files = Schedulers.newBoundedElastic(1, 16, "test-credential-files");
 
   private record Counting(TestCa ca, AtomicInteger issued) implements CertificateIssuer {
@@ -37,7 +38,8 @@ class ServiceCredentialsTest {
     }
   }
 
-  private static ServiceCredentials start(Counting issuer, Path dir, String host, Clock clock, Scheduler files) {
+  private static ServiceCredentials start(
+      Counting issuer, Path dir, String host, Clock clock, Scheduler files) {
     ServiceCredentials c = new ServiceCredentials();
     c.init(issuer, issuer.ca().selfSigned.der(), true, true, host, dir, clock, files, files)
         .block(Duration.ofSeconds(60));
@@ -45,7 +47,8 @@ class ServiceCredentialsTest {
   }
 
   @Test
-  void keepsTheCertificatesAcrossRestartsAndRenewsWhenTheyNoLongerFit(@TempDir Path dir) throws Exception {
+  void keepsTheCertificatesAcrossRestartsAndRenewsWhenTheyNoLongerFit(@TempDir Path dir)
+      throws Exception {
     Counting osca = new Counting(new TestCa("Anchor", true), new AtomicInteger());
     ServiceCredentials first = start(osca, dir, "validation.example", NOW, files);
     assertThat(osca.issued()).hasValue(2);

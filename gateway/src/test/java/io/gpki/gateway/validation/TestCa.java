@@ -12,8 +12,8 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.CertificatePolicies;
 import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.CertificatePolicies;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.PolicyInformation;
@@ -95,67 +95,131 @@ final class TestCa {
 
   /** An end-entity certificate. */
   Cert endEntity(String cn, List<String> policies) {
-    return issue(new X500Name("CN=" + cn + ",O=Topology Test,C=JP"),
-        (rsa ? rsaKey() : newKey()).getPublic().getEncoded(), false,
-        policies, List.of());
+    return issue(
+        new X500Name("CN=" + cn + ",O=Topology Test,C=JP"),
+        (rsa ? rsaKey() : newKey()).getPublic().getEncoded(),
+        false,
+        policies,
+        List.of());
   }
 
-  Cert issue(X500Name subject, byte[] spki, boolean ca, List<String> policies, List<String[]> mappings) {
+  Cert issue(
+      X500Name subject, byte[] spki, boolean ca, List<String> policies, List<String[]> mappings) {
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
       SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(spki);
       X509v3CertificateBuilder b =
           new X509v3CertificateBuilder(
-              name, BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(NOT_BEFORE), Date.from(NOT_AFTER),
-              subject, info);
+              name,
+              BigInteger.valueOf(SERIAL.incrementAndGet()),
+              Date.from(NOT_BEFORE),
+              Date.from(NOT_AFTER),
+              subject,
+              info);
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-      b.addExtension(Extension.keyUsage, true,
+      b.addExtension(
+          Extension.keyUsage,
+          true,
           new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
       b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(info));
-      b.addExtension(Extension.authorityKeyIdentifier, false,
-          ext.createAuthorityKeyIdentifier(SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded())));
+      b.addExtension(
+          Extension.authorityKeyIdentifier,
+          false,
+          ext.createAuthorityKeyIdentifier(
+              SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded())));
       if (!policies.isEmpty()) {
-        b.addExtension(Extension.certificatePolicies, false,
-            new CertificatePolicies(policies.stream()
-                .map(p -> new PolicyInformation(new ASN1ObjectIdentifier(p))).toArray(PolicyInformation[]::new)));
+        b.addExtension(
+            Extension.certificatePolicies,
+            false,
+            new CertificatePolicies(
+                policies.stream()
+                    .map(p -> new PolicyInformation(new ASN1ObjectIdentifier(p)))
+                    .toArray(PolicyInformation[]::new)));
       }
       if (!cdp.isEmpty()) {
-        b.addExtension(Extension.cRLDistributionPoints, false, new org.bouncycastle.asn1.x509.CRLDistPoint(
-            new org.bouncycastle.asn1.x509.DistributionPoint[] {new org.bouncycastle.asn1.x509.DistributionPoint(
-                new org.bouncycastle.asn1.x509.DistributionPointName(new org.bouncycastle.asn1.x509.GeneralNames(
-                    cdp.stream().map(u -> new org.bouncycastle.asn1.x509.GeneralName(
-                        org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, u))
-                        .toArray(org.bouncycastle.asn1.x509.GeneralName[]::new))), null, null)}));
+        b.addExtension(
+            Extension.cRLDistributionPoints,
+            false,
+            new org.bouncycastle.asn1.x509.CRLDistPoint(
+                new org.bouncycastle.asn1.x509.DistributionPoint[] {
+                  new org.bouncycastle.asn1.x509.DistributionPoint(
+                      new org.bouncycastle.asn1.x509.DistributionPointName(
+                          new org.bouncycastle.asn1.x509.GeneralNames(
+                              cdp.stream()
+                                  .map(
+                                      u ->
+                                          new org.bouncycastle.asn1.x509.GeneralName(
+                                              org.bouncycastle.asn1.x509.GeneralName
+                                                  .uniformResourceIdentifier,
+                                              u))
+                                  .toArray(org.bouncycastle.asn1.x509.GeneralName[]::new))),
+                      null,
+                      null)
+                }));
       }
       if (!freshest.isEmpty()) {
-        b.addExtension(Extension.freshestCRL, false, new org.bouncycastle.asn1.x509.CRLDistPoint(
-            new org.bouncycastle.asn1.x509.DistributionPoint[] {new org.bouncycastle.asn1.x509.DistributionPoint(
-                new org.bouncycastle.asn1.x509.DistributionPointName(new org.bouncycastle.asn1.x509.GeneralNames(
-                    freshest.stream().map(u -> new org.bouncycastle.asn1.x509.GeneralName(
-                        org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, u))
-                        .toArray(org.bouncycastle.asn1.x509.GeneralName[]::new))), null, null)}));
+        b.addExtension(
+            Extension.freshestCRL,
+            false,
+            new org.bouncycastle.asn1.x509.CRLDistPoint(
+                new org.bouncycastle.asn1.x509.DistributionPoint[] {
+                  new org.bouncycastle.asn1.x509.DistributionPoint(
+                      new org.bouncycastle.asn1.x509.DistributionPointName(
+                          new org.bouncycastle.asn1.x509.GeneralNames(
+                              freshest.stream()
+                                  .map(
+                                      u ->
+                                          new org.bouncycastle.asn1.x509.GeneralName(
+                                              org.bouncycastle.asn1.x509.GeneralName
+                                                  .uniformResourceIdentifier,
+                                              u))
+                                  .toArray(org.bouncycastle.asn1.x509.GeneralName[]::new))),
+                      null,
+                      null)
+                }));
       }
       if (!caIssuers.isEmpty() || !ocsp.isEmpty()) {
         List<org.bouncycastle.asn1.x509.AccessDescription> ads = new java.util.ArrayList<>();
-        caIssuers.forEach(u -> ads.add(new org.bouncycastle.asn1.x509.AccessDescription(
-            org.bouncycastle.asn1.x509.AccessDescription.id_ad_caIssuers,
-            new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, u))));
-        ocsp.forEach(u -> ads.add(new org.bouncycastle.asn1.x509.AccessDescription(
-            org.bouncycastle.asn1.x509.AccessDescription.id_ad_ocsp,
-            new org.bouncycastle.asn1.x509.GeneralName(org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, u))));
-        b.addExtension(Extension.authorityInfoAccess, false, new org.bouncycastle.asn1.x509.AuthorityInformationAccess(
-            ads.toArray(org.bouncycastle.asn1.x509.AccessDescription[]::new)));
+        caIssuers.forEach(
+            u ->
+                ads.add(
+                    new org.bouncycastle.asn1.x509.AccessDescription(
+                        org.bouncycastle.asn1.x509.AccessDescription.id_ad_caIssuers,
+                        new org.bouncycastle.asn1.x509.GeneralName(
+                            org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, u))));
+        ocsp.forEach(
+            u ->
+                ads.add(
+                    new org.bouncycastle.asn1.x509.AccessDescription(
+                        org.bouncycastle.asn1.x509.AccessDescription.id_ad_ocsp,
+                        new org.bouncycastle.asn1.x509.GeneralName(
+                            org.bouncycastle.asn1.x509.GeneralName.uniformResourceIdentifier, u))));
+        b.addExtension(
+            Extension.authorityInfoAccess,
+            false,
+            new org.bouncycastle.asn1.x509.AuthorityInformationAccess(
+                ads.toArray(org.bouncycastle.asn1.x509.AccessDescription[]::new)));
       }
       if (!mappings.isEmpty()) {
-        b.addExtension(Extension.policyMappings, false,
-            new DERSequence(mappings.stream().map(m -> new PolicyMappings(
-                    new org.bouncycastle.asn1.x509.CertPolicyId[] {
-                      org.bouncycastle.asn1.x509.CertPolicyId.getInstance(new ASN1ObjectIdentifier(m[0]))},
-                    new org.bouncycastle.asn1.x509.CertPolicyId[] {
-                      org.bouncycastle.asn1.x509.CertPolicyId.getInstance(new ASN1ObjectIdentifier(m[1]))})
-                .toASN1Primitive())
-                .map(s -> ((org.bouncycastle.asn1.ASN1Sequence) s).getObjectAt(0))
-                .toArray(org.bouncycastle.asn1.ASN1Encodable[]::new)));
+        b.addExtension(
+            Extension.policyMappings,
+            false,
+            new DERSequence(
+                mappings.stream()
+                    .map(
+                        m ->
+                            new PolicyMappings(
+                                    new org.bouncycastle.asn1.x509.CertPolicyId[] {
+                                      org.bouncycastle.asn1.x509.CertPolicyId.getInstance(
+                                          new ASN1ObjectIdentifier(m[0]))
+                                    },
+                                    new org.bouncycastle.asn1.x509.CertPolicyId[] {
+                                      org.bouncycastle.asn1.x509.CertPolicyId.getInstance(
+                                          new ASN1ObjectIdentifier(m[1]))
+                                    })
+                                .toASN1Primitive())
+                    .map(s -> ((org.bouncycastle.asn1.ASN1Sequence) s).getObjectAt(0))
+                    .toArray(org.bouncycastle.asn1.ASN1Encodable[]::new)));
       }
       return Cert.parse(b.build(signer()).getEncoded(), Source.REQUEST);
     } catch (Exception e) {
@@ -171,14 +235,17 @@ final class TestCa {
       for (Cert c : revoked) {
         b.addCRLEntry(c.serial(), Date.from(NOT_BEFORE), CRLReason.keyCompromise);
       }
-      b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
+      b.addExtension(
+          Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
       return CrlInfo.parse(b.build(signer()).getEncoded(), "test:" + name);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** A delta CRL (number 2, base 1: on top of {@link #crl}) revoking {@code revoked} (superseded). */
+  /**
+   * A delta CRL (number 2, base 1: on top of {@link #crl}) revoking {@code revoked} (superseded).
+   */
   CrlInfo deltaCrl(List<Cert> revoked) {
     try {
       X509v2CRLBuilder b = new X509v2CRLBuilder(name, Date.from(NOT_BEFORE.plusSeconds(60)));
@@ -186,8 +253,12 @@ final class TestCa {
       for (Cert c : revoked) {
         b.addCRLEntry(c.serial(), Date.from(NOT_BEFORE.plusSeconds(30)), CRLReason.superseded);
       }
-      b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.TWO));
-      b.addExtension(Extension.deltaCRLIndicator, true, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
+      b.addExtension(
+          Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.TWO));
+      b.addExtension(
+          Extension.deltaCRLIndicator,
+          true,
+          new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
       return CrlInfo.parse(b.build(signer()).getEncoded(), "test-delta:" + name);
     } catch (Exception e) {
       throw new IllegalStateException(e);
@@ -195,6 +266,7 @@ final class TestCa {
   }
 
   ContentSigner signer() throws Exception {
-    return new JcaContentSignerBuilder(rsa ? "SHA256withRSA" : "SHA256withECDSA").build(keys.getPrivate());
+    return new JcaContentSignerBuilder(rsa ? "SHA256withRSA" : "SHA256withECDSA")
+        .build(keys.getPrivate());
   }
 }

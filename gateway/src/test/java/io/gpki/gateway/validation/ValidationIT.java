@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import io.gpki.gateway.ca.DemoPki;
 import io.gpki.gateway.testing.GatewayTestSupport;
 import io.gpki.gateway.testing.OpenSsl;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.security.cert.CertPathValidator;
@@ -29,7 +30,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -42,9 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The validation API end to end on the demo bridge PKI, and interop: for valid, revoked, expired and
- * wrong-policy certificates our verdict equals that of {@code openssl verify} and of the JDK's own PKIX
- * {@code CertPathValidator} (same anchor, same path, same CRLs, same policy inputs).
+ * The validation API end to end on the demo bridge PKI, and interop: for valid, revoked, expired
+ * and wrong-policy certificates our verdict equals that of {@code openssl verify} and of the JDK's
+ * own PKIX {@code CertPathValidator} (same anchor, same path, same CRLs, same policy inputs).
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -84,8 +84,11 @@ class ValidationIT {
 
   @BeforeAll
   void ready() throws Exception {
-    client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-        .responseTimeout(Duration.ofSeconds(30)).build();
+    client =
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + port)
+            .responseTimeout(Duration.ofSeconds(30))
+            .build();
     GatewayTestSupport.awaitReady(client, Duration.ofSeconds(120));
     index = JSON.readTree(get("/repository"));
     for (JsonNode ca : index.get("cas")) {
@@ -97,8 +100,15 @@ class ValidationIT {
   }
 
   private byte[] get(String url) {
-    return client.get().uri(url.replaceFirst("^https?://[^/]+", "")).exchange().expectStatus().isOk()
-        .expectBody(byte[].class).returnResult().getResponseBody();
+    return client
+        .get()
+        .uri(url.replaceFirst("^https?://[^/]+", ""))
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(byte[].class)
+        .returnResult()
+        .getResponseBody();
   }
 
   private JsonNode ca(String id) {
@@ -112,7 +122,8 @@ class ValidationIT {
 
   private byte[] demo(String issuer, String status) {
     for (JsonNode e : index.get("demo").get("endEntities")) {
-      if (e.get("issuerCa").asString().equals(issuer) && e.get("expectedStatus").asString().equals(status)) {
+      if (e.get("issuerCa").asString().equals(issuer)
+          && e.get("expectedStatus").asString().equals(status)) {
         return get(e.get("url").asString());
       }
     }
@@ -120,9 +131,18 @@ class ValidationIT {
   }
 
   private JsonNode post(ObjectNode body, int status) {
-    byte[] out = client.post().uri("/api/v1/validations").contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(JSON.writeValueAsBytes(body)).exchange().expectStatus().isEqualTo(status)
-        .expectBody(byte[].class).returnResult().getResponseBody();
+    byte[] out =
+        client
+            .post()
+            .uri("/api/v1/validations")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(JSON.writeValueAsBytes(body))
+            .exchange()
+            .expectStatus()
+            .isEqualTo(status)
+            .expectBody(byte[].class)
+            .returnResult()
+            .getResponseBody();
     return JSON.readTree(out);
   }
 
@@ -135,18 +155,28 @@ class ValidationIT {
       throws Exception {
     byte[] ee = demo("private-demo", "VALID");
     byte[] json = JSON.writeValueAsBytes(request(ee));
-    byte[] batch = JSON.writeValueAsBytes(JSON.createObjectNode().set("items", JSON.createArrayNode().add(request(ee))));
+    byte[] batch =
+        JSON.writeValueAsBytes(
+            JSON.createObjectNode().set("items", JSON.createArrayNode().add(request(ee))));
     double shedBefore = admissionCount("shed");
     double admittedBefore = admissionCount("admitted");
     // The test holds the one slot; a real request takes the one place in the queue.
     assertThat(admission.gate().acquire().block(Duration.ofSeconds(5))).isTrue();
     java.util.concurrent.CompletableFuture<String> queued;
     try {
-      queued = org.springframework.web.reactive.function.client.WebClient.create("http://localhost:" + port)
-          .post().uri("/api/v1/validations").contentType(MediaType.APPLICATION_JSON).bodyValue(json)
-          .exchangeToMono(r -> r.bodyToMono(String.class).map(b -> r.statusCode().value() + " " + b))
-          .toFuture();
-      GatewayTestSupport.await("the request waits for a slot", () -> admission.gate().queued() == 1,
+      queued =
+          org.springframework.web.reactive.function.client.WebClient.create(
+                  "http://localhost:" + port)
+              .post()
+              .uri("/api/v1/validations")
+              .contentType(MediaType.APPLICATION_JSON)
+              .bodyValue(json)
+              .exchangeToMono(
+                  r -> r.bodyToMono(String.class).map(b -> r.statusCode().value() + " " + b))
+              .toFuture();
+      GatewayTestSupport.await(
+          "the request waits for a slot",
+          () -> admission.gate().queued() == 1,
           Duration.ofSeconds(30));
       // Full: JSON (fast path), DER and batch (WebFlux handler) are shed with 503 at once.
       shed(MediaType.APPLICATION_JSON, "/api/v1/validations", json);
@@ -167,15 +197,27 @@ class ValidationIT {
   }
 
   private void shed(MediaType type, String path, byte[] body) {
-    client.post().uri(path).contentType(type).bodyValue(body).exchange()
-        .expectStatus().isEqualTo(503)
-        .expectHeader().valueEquals("Retry-After", "1")
-        .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+    client
+        .post()
+        .uri(path)
+        .contentType(type)
+        .bodyValue(body)
+        .exchange()
+        .expectStatus()
+        .isEqualTo(503)
+        .expectHeader()
+        .valueEquals("Retry-After", "1")
+        .expectHeader()
+        .contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
         .expectBody()
-        .jsonPath("$.type").isEqualTo("urn:gpki:problem:service-unavailable")
-        .jsonPath("$.status").isEqualTo(503)
-        .jsonPath("$.detail").isEqualTo(ValidationAdmission.BUSY_DETAIL)
-        .jsonPath("$.instance").isEqualTo(path);
+        .jsonPath("$.type")
+        .isEqualTo("urn:gpki:problem:service-unavailable")
+        .jsonPath("$.status")
+        .isEqualTo(503)
+        .jsonPath("$.detail")
+        .isEqualTo(ValidationAdmission.BUSY_DETAIL)
+        .jsonPath("$.instance")
+        .isEqualTo(path);
   }
 
   private double admissionCount(String outcome) {
@@ -200,20 +242,27 @@ class ValidationIT {
     assertThat(r.get("path").get(3).get("source").asString()).isEqualTo("TRUST_ANCHOR");
     assertThat(r.get("validPolicies").get(0).asString()).isEqualTo(DemoPki.OSCA_POLICY);
     List<String> locations = new ArrayList<>();
-    r.get("revocation").forEach(e -> {
-      locations.add(e.get("location").asString());
-      if (e.get("kind").asString().equals("CRL")) {
-        assertThat(e.get("crlNumber").asString()).isNotEmpty();
-      }
-      assertThat(e.get("nextUpdate").asString()).isNotEmpty();
-    });
-    // CAs on the path: their ARLs; the end entity: its CRL and our own responder's pre-signed answer.
-    assertThat(locations).containsExactlyInAnyOrder(
-        "local:/repository/arl/osca.crl", "local:/repository/arl/bca.crl", "local:/repository/crl/private-demo.crl",
-        "ocsp:local");
+    r.get("revocation")
+        .forEach(
+            e -> {
+              locations.add(e.get("location").asString());
+              if (e.get("kind").asString().equals("CRL")) {
+                assertThat(e.get("crlNumber").asString()).isNotEmpty();
+              }
+              assertThat(e.get("nextUpdate").asString()).isNotEmpty();
+            });
+    // CAs on the path: their ARLs; the end entity: its CRL and our own responder's pre-signed
+    // answer.
+    assertThat(locations)
+        .containsExactlyInAnyOrder(
+            "local:/repository/arl/osca.crl",
+            "local:/repository/arl/bca.crl",
+            "local:/repository/crl/private-demo.crl",
+            "ocsp:local");
     JsonNode ocsp = ownOcspEvidence(r);
     assertThat(ocsp.get("kind").asString()).isEqualTo("OCSP");
-    assertThat(ocsp.get("certificateSerial").asString()).isEqualTo(r.get("path").get(0).get("serial").asString());
+    assertThat(ocsp.get("certificateSerial").asString())
+        .isEqualTo(r.get("path").get(0).get("serial").asString());
     assertThat(ocsp.get("issuer").asString()).contains("OCSP Responder private-demo");
     assertThat(ocsp.get("producedAt").asString()).isNotEmpty();
     assertThat(ocsp.get("thisUpdate").asString()).isNotEmpty();
@@ -222,8 +271,8 @@ class ValidationIT {
   }
 
   /**
-   * The verdict for {@code body} once our responder has pre-signed the end entity's answer (it starts
-   * with the server and signs its first round shortly after).
+   * The verdict for {@code body} once our responder has pre-signed the end entity's answer (it
+   * starts with the server and signs its first round shortly after).
    */
   private JsonNode withOwnOcsp(ObjectNode body) {
     Instant deadline = Instant.now().plusSeconds(60);
@@ -277,18 +326,32 @@ class ValidationIT {
   @Test
   void theFastPathAndTheWebFluxHandlerGiveTheSameVerdicts() {
     double before = fastAnswers();
-    List<ObjectNode> requests = List.of(
-        request(demo("private-demo", "VALID")),
-        request(demo("private-demo", "REVOKED")),
-        request(demo("osca", "EXPIRED")),
-        request(demo("private-demo", "VALID")).put("trustAnchor", "osca").put("explicitPolicy", true));
+    List<ObjectNode> requests =
+        List.of(
+            request(demo("private-demo", "VALID")),
+            request(demo("private-demo", "REVOKED")),
+            request(demo("osca", "EXPIRED")),
+            request(demo("private-demo", "VALID"))
+                .put("trustAnchor", "osca")
+                .put("explicitPolicy", true));
     for (ObjectNode body : requests) {
       ObjectNode fast = (ObjectNode) post(body, 200);
       // "Connection: close" is never answered on the fast path: this one goes through WebFlux.
-      byte[] out = client.post().uri("/api/v1/validations").contentType(MediaType.APPLICATION_JSON)
-          .header("Connection", "close").bodyValue(JSON.writeValueAsBytes(body)).exchange()
-          .expectStatus().isOk().expectHeader().valueEquals("Cache-Control", "no-store")
-          .expectBody(byte[].class).returnResult().getResponseBody();
+      byte[] out =
+          client
+              .post()
+              .uri("/api/v1/validations")
+              .contentType(MediaType.APPLICATION_JSON)
+              .header("Connection", "close")
+              .bodyValue(JSON.writeValueAsBytes(body))
+              .exchange()
+              .expectStatus()
+              .isOk()
+              .expectHeader()
+              .valueEquals("Cache-Control", "no-store")
+              .expectBody(byte[].class)
+              .returnResult()
+              .getResponseBody();
       ObjectNode slow = (ObjectNode) JSON.readTree(out);
       assertThat(fast.remove("validationTime")).isNotNull();
       assertThat(slow.remove("validationTime")).isNotNull();
@@ -305,24 +368,55 @@ class ValidationIT {
   @Test
   void takesPemDerBatchAndAnotherConfiguredAnchor() {
     byte[] der = demo("isca", "VALID");
-    String pem = "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder().encodeToString(der) + "\n-----END CERTIFICATE-----\n";
-    assertThat(post(JSON.createObjectNode().put("certificate", pem).put("trustAnchor", "isca"), 200)
-        .get("status").asString()).isEqualTo("VALID");
-    assertThat(post(JSON.createObjectNode().put("certificate", pem), 200).get("reasons").get(0).get("code").asString())
-        .as("isca is not cross-certified with the bridge").isEqualTo("NO_PATH");
-    byte[] body = client.post().uri("/api/v1/validations?trustAnchor=osca")
-        .contentType(MediaType.parseMediaType("application/pkix-cert")).bodyValue(demo("lgpki-demo", "VALID"))
-        .exchange().expectStatus().isOk().expectHeader().contentType(MediaType.APPLICATION_JSON)
-        .expectBody(byte[].class).returnResult().getResponseBody();
+    String pem =
+        "-----BEGIN CERTIFICATE-----\n"
+            + Base64.getMimeEncoder().encodeToString(der)
+            + "\n-----END CERTIFICATE-----\n";
+    assertThat(
+            post(JSON.createObjectNode().put("certificate", pem).put("trustAnchor", "isca"), 200)
+                .get("status")
+                .asString())
+        .isEqualTo("VALID");
+    assertThat(
+            post(JSON.createObjectNode().put("certificate", pem), 200)
+                .get("reasons")
+                .get(0)
+                .get("code")
+                .asString())
+        .as("isca is not cross-certified with the bridge")
+        .isEqualTo("NO_PATH");
+    byte[] body =
+        client
+            .post()
+            .uri("/api/v1/validations?trustAnchor=osca")
+            .contentType(MediaType.parseMediaType("application/pkix-cert"))
+            .bodyValue(demo("lgpki-demo", "VALID"))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectHeader()
+            .contentType(MediaType.APPLICATION_JSON)
+            .expectBody(byte[].class)
+            .returnResult()
+            .getResponseBody();
     assertThat(JSON.readTree(body).get("status").asString()).isEqualTo("VALID");
     ObjectNode batch = JSON.createObjectNode();
     var items = batch.putArray("items");
     items.add(request(demo("osca", "VALID")));
     items.add(request(demo("osca", "REVOKED")));
     items.add(JSON.createObjectNode().put("certificate", "not base64!"));
-    byte[] out = client.post().uri("/api/v1/validations/batch").contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(JSON.writeValueAsBytes(batch)).exchange().expectStatus().isOk()
-        .expectBody(byte[].class).returnResult().getResponseBody();
+    byte[] out =
+        client
+            .post()
+            .uri("/api/v1/validations/batch")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(JSON.writeValueAsBytes(batch))
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(byte[].class)
+            .returnResult()
+            .getResponseBody();
     JsonNode results = JSON.readTree(out).get("results");
     assertThat(results.get(0).get("status").asString()).isEqualTo("VALID");
     assertThat(results.get(1).get("reasons").get(0).get("code").asString()).isEqualTo("REVOKED");
@@ -331,23 +425,44 @@ class ValidationIT {
 
   @Test
   void answersBadInputWithProblemDetails() {
-    assertProblem(JSON.createObjectNode().put("trustAnchor", "osca"), 400, "certificate is required");
-    assertProblem(request(demo("osca", "VALID")).put("trustAnchor", "nope"), 400, "unknown trust anchor");
-    assertProblem(request(demo("osca", "VALID")).put("validationTime", "yesterday"), 400, "validationTime");
+    assertProblem(
+        JSON.createObjectNode().put("trustAnchor", "osca"), 400, "certificate is required");
+    assertProblem(
+        request(demo("osca", "VALID")).put("trustAnchor", "nope"), 400, "unknown trust anchor");
+    assertProblem(
+        request(demo("osca", "VALID")).put("validationTime", "yesterday"), 400, "validationTime");
     assertProblem(JSON.createObjectNode().put("certificate", "AAAA"), 400, "certificate");
     assertProblem(request(new byte[60_000]), 413, "exceeds");
-    client.post().uri("/api/v1/validations").contentType(MediaType.TEXT_PLAIN).bodyValue("x").exchange()
-        .expectStatus().isEqualTo(415).expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
+    client
+        .post()
+        .uri("/api/v1/validations")
+        .contentType(MediaType.TEXT_PLAIN)
+        .bodyValue("x")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(415)
+        .expectHeader()
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON);
     ObjectNode tc = request(demo("osca", "VALID"));
     tc.putObject("testCenter").putArray("trustAnchors").add("AAAA");
     assertProblem(tc, 400, "trustAnchors");
   }
 
   private void assertProblem(ObjectNode body, int status, String detail) {
-    byte[] out = client.post().uri("/api/v1/validations").contentType(MediaType.APPLICATION_JSON)
-        .bodyValue(JSON.writeValueAsBytes(body)).exchange().expectStatus().isEqualTo(status)
-        .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-        .expectBody(byte[].class).returnResult().getResponseBody();
+    byte[] out =
+        client
+            .post()
+            .uri("/api/v1/validations")
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(JSON.writeValueAsBytes(body))
+            .exchange()
+            .expectStatus()
+            .isEqualTo(status)
+            .expectHeader()
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+            .expectBody(byte[].class)
+            .returnResult()
+            .getResponseBody();
     assertThat(JSON.readTree(out).get("detail").asString()).contains(detail);
   }
 
@@ -355,9 +470,16 @@ class ValidationIT {
   void signsVerdictsWithACertificateFromOscaAndServesHttpsWithAnother() throws Exception {
     JsonNode r = null;
     for (int i = 0; i < 100 && r == null; i++) {
-      byte[] out = client.post().uri("/api/v1/validations").contentType(MediaType.APPLICATION_JSON)
-          .bodyValue(JSON.writeValueAsBytes(request(demo("osca", "VALID")).put("sign", true))).exchange()
-          .expectBody(byte[].class).returnResult().getResponseBody();
+      byte[] out =
+          client
+              .post()
+              .uri("/api/v1/validations")
+              .contentType(MediaType.APPLICATION_JSON)
+              .bodyValue(JSON.writeValueAsBytes(request(demo("osca", "VALID")).put("sign", true)))
+              .exchange()
+              .expectBody(byte[].class)
+              .returnResult()
+              .getResponseBody();
       JsonNode n = JSON.readTree(out);
       if (n.has("jws")) {
         r = n;
@@ -371,10 +493,15 @@ class ValidationIT {
     JsonNode header = JSON.readTree(Base64.getUrlDecoder().decode(parts[0]));
     assertThat(header.get("alg").asString()).isEqualTo("RS256");
     CertificateFactory cf = CertificateFactory.getInstance("X.509");
-    X509Certificate signer = (X509Certificate) cf.generateCertificate(
-        new ByteArrayInputStream(Base64.getDecoder().decode(header.get("x5c").get(0).asString())));
-    X509Certificate osca = (X509Certificate) cf.generateCertificate(
-        new ByteArrayInputStream(get(ca("osca").get("certificate").asString())));
+    X509Certificate signer =
+        (X509Certificate)
+            cf.generateCertificate(
+                new ByteArrayInputStream(
+                    Base64.getDecoder().decode(header.get("x5c").get(0).asString())));
+    X509Certificate osca =
+        (X509Certificate)
+            cf.generateCertificate(
+                new ByteArrayInputStream(get(ca("osca").get("certificate").asString())));
     signer.verify(osca.getPublicKey());
     java.security.Signature sig = java.security.Signature.getInstance("SHA256withRSA");
     sig.initVerify(signer.getPublicKey());
@@ -389,16 +516,22 @@ class ValidationIT {
     trust.load(null, null);
     trust.setCertificateEntry("osca", osca);
     javax.net.ssl.TrustManagerFactory tmf =
-        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     javax.net.ssl.SSLContext tlsContext = javax.net.ssl.SSLContext.getInstance("TLS");
     tlsContext.init(null, tmf.getTrustManagers(), null);
-    java.net.http.HttpClient https = java.net.http.HttpClient.newBuilder().sslContext(tlsContext).build();
+    java.net.http.HttpClient https =
+        java.net.http.HttpClient.newBuilder().sslContext(tlsContext).build();
     java.net.http.HttpRequest post =
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://localhost:" + tlsPort + "/api/v1/validations"))
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("https://localhost:" + tlsPort + "/api/v1/validations"))
             .header("Content-Type", "application/json")
-            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(request(demo("osca", "VALID")))))
-            .timeout(Duration.ofSeconds(20)).build();
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                    JSON.writeValueAsBytes(request(demo("osca", "VALID")))))
+            .timeout(Duration.ofSeconds(20))
+            .build();
     java.net.http.HttpResponse<String> resp = null;
     for (int i = 0; i < 60 && resp == null; i++) {
       try {
@@ -410,7 +543,8 @@ class ValidationIT {
     assertThat(resp).as("HTTPS listener up").isNotNull();
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(resp.body()).get("status").asString()).isEqualTo("VALID");
-    X509Certificate served = (X509Certificate) resp.sslSession().orElseThrow().getPeerCertificates()[0];
+    X509Certificate served =
+        (X509Certificate) resp.sslSession().orElseThrow().getPeerCertificates()[0];
     served.verify(osca.getPublicKey());
   }
 
@@ -423,21 +557,28 @@ class ValidationIT {
     for (JsonNode t : manifest.get("tests")) {
       List<String> chain = new ArrayList<>();
       t.get("chain").forEach(c -> chain.add(c.asString()));
-      ObjectNode req = JSON.createObjectNode()
-          .put("certificate", b64.encodeToString(PkitsTest.read(chain.get(chain.size() - 1))))
-          .put("validationTime", "2011-04-15T00:00:00Z")
-          .put("explicitPolicy", t.get("settings").get("initial_explicit_policy").asBoolean())
-          .put("inhibitPolicyMapping", t.get("settings").get("initial_policy_mapping_inhibit").asBoolean())
-          .put("inhibitAnyPolicy", t.get("settings").get("initial_any_policy_inhibit").asBoolean());
+      ObjectNode req =
+          JSON.createObjectNode()
+              .put("certificate", b64.encodeToString(PkitsTest.read(chain.get(chain.size() - 1))))
+              .put("validationTime", "2011-04-15T00:00:00Z")
+              .put("explicitPolicy", t.get("settings").get("initial_explicit_policy").asBoolean())
+              .put(
+                  "inhibitPolicyMapping",
+                  t.get("settings").get("initial_policy_mapping_inhibit").asBoolean())
+              .put(
+                  "inhibitAnyPolicy",
+                  t.get("settings").get("initial_any_policy_inhibit").asBoolean());
       var policies = req.putArray("initialPolicies");
       t.get("settings").get("initial_policy_set_oids").forEach(p -> policies.add(p.asString()));
       var intermediates = req.putArray("intermediates");
       for (int i = 1; i < chain.size() - 1; i++) {
         intermediates.add(b64.encodeToString(PkitsTest.read(chain.get(i))));
       }
-      t.get("extra_certs").forEach(c -> intermediates.add(b64.encodeToString(PkitsTest.read(c.asString()))));
+      t.get("extra_certs")
+          .forEach(c -> intermediates.add(b64.encodeToString(PkitsTest.read(c.asString()))));
       ObjectNode tc = req.putObject("testCenter");
-      tc.putArray("trustAnchors").add(b64.encodeToString(PkitsTest.read(t.get("trust_anchor").asString())));
+      tc.putArray("trustAnchors")
+          .add(b64.encodeToString(PkitsTest.read(t.get("trust_anchor").asString())));
       var crls = tc.putArray("crls");
       t.get("crls").forEach(c -> crls.add(b64.encodeToString(PkitsTest.read(c.asString()))));
       JsonNode r = post(req, 200);
@@ -445,29 +586,49 @@ class ValidationIT {
       if (valid == "valid".equals(t.get("expected").asString())) {
         passed++;
       } else {
-        failed.add(t.get("id").asString() + " " + r.get("status").asString() + " " + r.get("reasons"));
+        failed.add(
+            t.get("id").asString() + " " + r.get("status").asString() + " " + r.get("reasons"));
       }
     }
-    System.out.println("PKITS via the API (test-center mode): " + passed + " passed, " + failed.size() + " failed");
+    System.out.println(
+        "PKITS via the API (test-center mode): "
+            + passed
+            + " passed, "
+            + failed.size()
+            + " failed");
     assertThat(failed).isEmpty();
   }
 
   /** One interop case: a demo certificate and the policy inputs. */
-  private record Case(String name, byte[] ee, Set<String> policies, boolean explicit, String expected) {}
+  private record Case(
+      String name, byte[] ee, Set<String> policies, boolean explicit, String expected) {}
 
   @Test
   void opensslAndTheJdkAgreeWithOurVerdicts(@TempDir Path dir) throws Exception {
     assumeThat(OpenSsl.available()).as("openssl installed").isTrue();
-    List<Case> cases = List.of(
-        new Case("bridge valid", demo("private-demo", "VALID"), Set.of(ANY), true, "VALID"),
-        new Case("bridge revoked", demo("private-demo", "REVOKED"), Set.of(ANY), false, "INVALID"),
-        new Case("bridge expired", demo("private-demo", "EXPIRED"), Set.of(ANY), false, "INVALID"),
-        new Case("bridge policy in osca domain", demo("private-demo", "VALID"), Set.of(DemoPki.OSCA_POLICY), true, "VALID"),
-        new Case("bridge wrong policy", demo("private-demo", "VALID"), Set.of(DemoPki.LGPKI_POLICY), true, "INVALID"),
-        new Case("lgpki valid", demo("lgpki-demo", "VALID"), Set.of(ANY), true, "VALID"),
-        new Case("osca valid", demo("osca", "VALID"), Set.of(ANY), false, "VALID"),
-        new Case("osca revoked", demo("osca", "REVOKED"), Set.of(ANY), false, "INVALID"),
-        new Case("osca expired", demo("osca", "EXPIRED"), Set.of(ANY), false, "INVALID"));
+    List<Case> cases =
+        List.of(
+            new Case("bridge valid", demo("private-demo", "VALID"), Set.of(ANY), true, "VALID"),
+            new Case(
+                "bridge revoked", demo("private-demo", "REVOKED"), Set.of(ANY), false, "INVALID"),
+            new Case(
+                "bridge expired", demo("private-demo", "EXPIRED"), Set.of(ANY), false, "INVALID"),
+            new Case(
+                "bridge policy in osca domain",
+                demo("private-demo", "VALID"),
+                Set.of(DemoPki.OSCA_POLICY),
+                true,
+                "VALID"),
+            new Case(
+                "bridge wrong policy",
+                demo("private-demo", "VALID"),
+                Set.of(DemoPki.LGPKI_POLICY),
+                true,
+                "INVALID"),
+            new Case("lgpki valid", demo("lgpki-demo", "VALID"), Set.of(ANY), true, "VALID"),
+            new Case("osca valid", demo("osca", "VALID"), Set.of(ANY), false, "VALID"),
+            new Case("osca revoked", demo("osca", "REVOKED"), Set.of(ANY), false, "INVALID"),
+            new Case("osca expired", demo("osca", "EXPIRED"), Set.of(ANY), false, "INVALID"));
     byte[] anchor = get(ca("osca").get("certificate").asString());
     List<byte[]> crls = new ArrayList<>();
     for (JsonNode ca : index.get("cas")) {
@@ -495,14 +656,24 @@ class ValidationIT {
     }
   }
 
-  private static String openssl(Path dir, byte[] anchor, List<byte[]> intermediates, List<byte[]> crls, Case c)
+  private static String openssl(
+      Path dir, byte[] anchor, List<byte[]> intermediates, List<byte[]> crls, Case c)
       throws Exception {
-    List<String> args = new ArrayList<>(List.of("verify",
-        "-CAfile", OpenSsl.pem(dir.resolve("anchor.pem"), "CERTIFICATE", List.of(anchor)).toString(),
-        "-CRLfile", OpenSsl.pem(dir.resolve("crls.pem"), "X509 CRL", crls).toString(),
-        "-crl_check_all", "-policy_check"));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "verify",
+                "-CAfile",
+                OpenSsl.pem(dir.resolve("anchor.pem"), "CERTIFICATE", List.of(anchor)).toString(),
+                "-CRLfile",
+                OpenSsl.pem(dir.resolve("crls.pem"), "X509 CRL", crls).toString(),
+                "-crl_check_all",
+                "-policy_check"));
     if (!intermediates.isEmpty()) {
-      args.addAll(List.of("-untrusted", OpenSsl.pem(dir.resolve("untrusted.pem"), "CERTIFICATE", intermediates).toString()));
+      args.addAll(
+          List.of(
+              "-untrusted",
+              OpenSsl.pem(dir.resolve("untrusted.pem"), "CERTIFICATE", intermediates).toString()));
     }
     if (c.explicit()) {
       args.add("-explicit_policy");
@@ -512,18 +683,25 @@ class ValidationIT {
     }
     args.add(OpenSsl.pem(dir.resolve("ee.pem"), "CERTIFICATE", List.of(c.ee())).toString());
     OpenSsl.Result r = OpenSsl.run(args);
-    return r.exitCode() == 0 ? "VALID" : "INVALID".concat(c.expected().equals("VALID") ? ": " + r.output() : "");
+    return r.exitCode() == 0
+        ? "VALID"
+        : "INVALID".concat(c.expected().equals("VALID") ? ": " + r.output() : "");
   }
 
-  private static String jdk(byte[] anchor, List<byte[]> intermediates, List<byte[]> crls, Case c) throws Exception {
+  private static String jdk(byte[] anchor, List<byte[]> intermediates, List<byte[]> crls, Case c)
+      throws Exception {
     CertificateFactory cf = CertificateFactory.getInstance("X.509");
     List<X509Certificate> path = new ArrayList<>();
     path.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(c.ee())));
     for (byte[] der : intermediates) {
       path.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der)));
     }
-    PKIXParameters params = new PKIXParameters(
-        Set.of(new TrustAnchor((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(anchor)), null)));
+    PKIXParameters params =
+        new PKIXParameters(
+            Set.of(
+                new TrustAnchor(
+                    (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(anchor)),
+                    null)));
     params.setRevocationEnabled(true);
     params.setExplicitPolicyRequired(c.explicit());
     params.setInitialPolicies(c.policies().contains(ANY) ? Set.of() : new HashSet<>(c.policies()));
@@ -531,7 +709,8 @@ class ValidationIT {
     for (byte[] crl : crls) {
       store.add(cf.generateCRL(new ByteArrayInputStream(crl)));
     }
-    params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(store)));
+    params.addCertStore(
+        CertStore.getInstance("Collection", new CollectionCertStoreParameters(store)));
     try {
       CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
       return "VALID";

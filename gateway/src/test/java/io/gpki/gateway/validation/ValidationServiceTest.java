@@ -21,7 +21,6 @@ import org.bouncycastle.cert.ocsp.OCSPRespBuilder;
 import org.bouncycastle.cert.ocsp.Req;
 import org.bouncycastle.cert.ocsp.RespID;
 import org.bouncycastle.cert.ocsp.RevokedStatus;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,39 +52,78 @@ class ValidationServiceTest {
     server.files.put("/root.crl", root.crl(List.of()).der());
     server.posts.put("/ocsp", ValidationServiceTest::ocspAnswer);
     RepositoryView.Content content =
-        new RepositoryView.Content(1, CertPool.of(List.of()), CrlSet.of(List.of()), Map.of("ext", root.selfSigned.withSource(Source.TRUST_ANCHOR)));
+        new RepositoryView.Content(
+            1,
+            CertPool.of(List.of()),
+            CrlSet.of(List.of()),
+            Map.of("ext", root.selfSigned.withSource(Source.TRUST_ANCHOR)));
     ValidationProperties props =
-        new ValidationProperties(List.of("ext"), 262144, 100, 20, false,
+        new ValidationProperties(
+            List.of("ext"),
+            262144,
+            100,
+            20,
+            false,
             new ValidationProperties.Discovery(10, 32, 5000, Duration.ofSeconds(2), 3),
-            new ValidationProperties.Fetch(Duration.ofSeconds(5), 1 << 20, 1 << 20, true, 1,
-                Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(1), 100, List.of()),
-            new ValidationProperties.Credentials(false, 0, "localhost"), true);
+            new ValidationProperties.Fetch(
+                Duration.ofSeconds(5),
+                1 << 20,
+                1 << 20,
+                true,
+                1,
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(1),
+                100,
+                List.of()),
+            new ValidationProperties.Credentials(false, 0, "localhost"),
+            true);
     Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    Fetcher fetcher = new Fetcher(new UrlGuard(true), Duration.ofSeconds(5), ldap,
-        CircuitBreakerRegistry.ofDefaults(), RetryRegistry.ofDefaults());
-    service = new ValidationService(() -> content, new ValidationEngine(Limits.defaults()),
-        new RemoteCache(fetcher, props.fetch(), clock), new OcspClient(fetcher, clock), props);
+    Fetcher fetcher =
+        new Fetcher(
+            new UrlGuard(true),
+            Duration.ofSeconds(5),
+            ldap,
+            CircuitBreakerRegistry.ofDefaults(),
+            RetryRegistry.ofDefaults());
+    service =
+        new ValidationService(
+            () -> content,
+            new ValidationEngine(Limits.defaults()),
+            new RemoteCache(fetcher, props.fetch(), clock),
+            new OcspClient(fetcher, clock),
+            props);
   }
 
   static Cert revokedByOcsp;
 
-  /** A minimal OCSP responder signed by the sub CA: revoked for {@link #revokedByOcsp}, else good. */
+  /**
+   * A minimal OCSP responder signed by the sub CA: revoked for {@link #revokedByOcsp}, else good.
+   */
   static byte[] ocspAnswer(byte[] request) {
     try {
       OCSPReq req = new OCSPReq(request);
       BasicOCSPRespBuilder b =
-          new BasicOCSPRespBuilder(new RespID(new X509CertificateHolder(sub.selfSigned.der()).getSubject()));
+          new BasicOCSPRespBuilder(
+              new RespID(new X509CertificateHolder(sub.selfSigned.der()).getSubject()));
       for (Req r : req.getRequestList()) {
-        boolean revoked = revokedByOcsp != null && r.getCertID().getSerialNumber().equals(revokedByOcsp.serial());
-        b.addResponse(r.getCertID(),
-            revoked ? new RevokedStatus(Date.from(NOW.minusSeconds(3600)), CRLReason.superseded) : CertificateStatus.GOOD,
-            Date.from(NOW.minusSeconds(60)), Date.from(NOW.plusSeconds(3600)));
+        boolean revoked =
+            revokedByOcsp != null && r.getCertID().getSerialNumber().equals(revokedByOcsp.serial());
+        b.addResponse(
+            r.getCertID(),
+            revoked
+                ? new RevokedStatus(Date.from(NOW.minusSeconds(3600)), CRLReason.superseded)
+                : CertificateStatus.GOOD,
+            Date.from(NOW.minusSeconds(60)),
+            Date.from(NOW.plusSeconds(3600)));
       }
       var nonce = req.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
       if (nonce != null) {
         b.setResponseExtensions(new org.bouncycastle.asn1.x509.Extensions(nonce));
       }
-      return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, b.build(sub.signer(), null, Date.from(NOW))).getEncoded();
+      return new OCSPRespBuilder()
+          .build(OCSPRespBuilder.SUCCESSFUL, b.build(sub.signer(), null, Date.from(NOW)))
+          .getEncoded();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -98,7 +136,14 @@ class ValidationServiceTest {
   }
 
   private static ValidationResult validate(Cert ee) {
-    return service.validate(new ValidationRequest(ee.withSource(Source.TARGET), List.of(), "ext", ValidationInputs.defaults(NOW), null))
+    return service
+        .validate(
+            new ValidationRequest(
+                ee.withSource(Source.TARGET),
+                List.of(),
+                "ext",
+                ValidationInputs.defaults(NOW),
+                null))
         .block(Duration.ofSeconds(30));
   }
 
@@ -109,14 +154,18 @@ class ValidationServiceTest {
     server.files.put("/sub.crl", sub.crl(List.of()).der());
     ValidationResult r = validate(ee);
     assertThat(r.outcome()).as(r.toString()).isInstanceOf(Outcome.Valid.class);
-    assertThat(r.outcome().path()).extracting(Cert::source)
+    assertThat(r.outcome().path())
+        .extracting(Cert::source)
         .containsExactly(Source.TRUST_ANCHOR, Source.AIA, Source.TARGET);
-    assertThat(r.outcome().evidence()).extracting(RevocationEvidence::location)
+    assertThat(r.outcome().evidence())
+        .extracting(RevocationEvidence::location)
         .contains(server.url("/root.crl"), server.url("/sub.crl"));
     int before = server.requests.get();
     Cert ee2 = sub.endEntity("Subscriber B", List.of());
     assertThat(validate(ee2).outcome()).isInstanceOf(Outcome.Valid.class);
-    assertThat(server.requests.get()).as("CRLs and caIssuers served from the cache").isEqualTo(before);
+    assertThat(server.requests.get())
+        .as("CRLs and caIssuers served from the cache")
+        .isEqualTo(before);
   }
 
   @Test
@@ -144,7 +193,9 @@ class ValidationServiceTest {
       Outcome.Invalid i = (Outcome.Invalid) r.outcome();
       assertThat(i.reason()).isEqualTo(Reason.REVOKED);
       assertThat(i.revoked().reason()).isEqualTo("superseded");
-      assertThat(i.evidence()).extracting(RevocationEvidence::location).contains(server.url("/sub-delta.crl"));
+      assertThat(i.evidence())
+          .extracting(RevocationEvidence::location)
+          .contains(server.url("/sub-delta.crl"));
     } finally {
       sub.freshest(List.of());
     }
@@ -159,7 +210,8 @@ class ValidationServiceTest {
       server.files.put("/sub-base2.crl", sub.crl(List.of()).der());
       ValidationResult r = validate(ee);
       assertThat(r.outcome()).as(r.toString()).isInstanceOf(Outcome.Indeterminate.class);
-      assertThat(((Outcome.Indeterminate) r.outcome()).reason()).isEqualTo(Reason.REVOCATION_UNAVAILABLE);
+      assertThat(((Outcome.Indeterminate) r.outcome()).reason())
+          .isEqualTo(Reason.REVOCATION_UNAVAILABLE);
     } finally {
       sub.freshest(List.of());
     }
@@ -171,8 +223,10 @@ class ValidationServiceTest {
     Cert ee = sub.endEntity("Unknown Status", List.of());
     ValidationResult r = validate(ee);
     assertThat(r.outcome()).isInstanceOf(Outcome.Indeterminate.class);
-    assertThat(((Outcome.Indeterminate) r.outcome()).reason()).isEqualTo(Reason.REVOCATION_UNAVAILABLE);
-    assertThat(r.fetchProblems()).anySatisfy(p -> assertThat(p).contains("/missing.crl").contains("404"));
+    assertThat(((Outcome.Indeterminate) r.outcome()).reason())
+        .isEqualTo(Reason.REVOCATION_UNAVAILABLE);
+    assertThat(r.fetchProblems())
+        .anySatisfy(p -> assertThat(p).contains("/missing.crl").contains("404"));
   }
 
   @Test
@@ -190,36 +244,73 @@ class ValidationServiceTest {
 
   @Test
   void testCenterRequestsBringTheirOwnAnchorsCrlsAndTime() {
-    // PKITS 4.4.3 (revoked EE) and 4.4.1 (valid CA, missing CRL) through the service, as a conformance
+    // PKITS 4.4.3 (revoked EE) and 4.4.1 (valid CA, missing CRL) through the service, as a
+    // conformance
     // suite would send them in test-center mode.
-    Cert anchor = Cert.parse(PkitsTest.read("certs/TrustAnchorRootCertificate.crt"), Source.TRUST_ANCHOR);
+    Cert anchor =
+        Cert.parse(PkitsTest.read("certs/TrustAnchorRootCertificate.crt"), Source.TRUST_ANCHOR);
     Cert good = Cert.parse(PkitsTest.read("certs/GoodCACert.crt"), Source.REQUEST);
-    List<CrlInfo> crls = List.of(
-        CrlInfo.parse(PkitsTest.read("crls/TrustAnchorRootCRL.crl"), "request"),
-        CrlInfo.parse(PkitsTest.read("crls/GoodCACRL.crl"), "request"));
+    List<CrlInfo> crls =
+        List.of(
+            CrlInfo.parse(PkitsTest.read("crls/TrustAnchorRootCRL.crl"), "request"),
+            CrlInfo.parse(PkitsTest.read("crls/GoodCACRL.crl"), "request"));
     Instant pkitsTime = Instant.parse("2011-04-15T00:00:00Z");
     Cert revoked = Cert.parse(PkitsTest.read("certs/InvalidRevokedEETest3EE.crt"), Source.TARGET);
-    ValidationResult r = service.validate(new ValidationRequest(revoked, List.of(good), "ignored",
-        ValidationInputs.defaults(pkitsTime), new ValidationRequest.TestCenter(List.of(anchor), crls)))
-        .block(Duration.ofSeconds(30));
+    ValidationResult r =
+        service
+            .validate(
+                new ValidationRequest(
+                    revoked,
+                    List.of(good),
+                    "ignored",
+                    ValidationInputs.defaults(pkitsTime),
+                    new ValidationRequest.TestCenter(List.of(anchor), crls)))
+            .block(Duration.ofSeconds(30));
     assertThat(r.anchorId()).isEqualTo("request");
     assertThat(((Outcome.Invalid) r.outcome()).reason()).isEqualTo(Reason.REVOKED);
     Cert valid = Cert.parse(PkitsTest.read("certs/ValidCertificatePathTest1EE.crt"), Source.TARGET);
-    ValidationResult v = service.validate(new ValidationRequest(valid, List.of(good), "ignored",
-        ValidationInputs.defaults(pkitsTime), new ValidationRequest.TestCenter(List.of(anchor), crls)))
-        .block(Duration.ofSeconds(30));
+    ValidationResult v =
+        service
+            .validate(
+                new ValidationRequest(
+                    valid,
+                    List.of(good),
+                    "ignored",
+                    ValidationInputs.defaults(pkitsTime),
+                    new ValidationRequest.TestCenter(List.of(anchor), crls)))
+            .block(Duration.ofSeconds(30));
     assertThat(v.outcome()).isInstanceOf(Outcome.Valid.class);
   }
 
   @Test
   void refusesTestCenterMaterialWhenTheModeIsOff() {
-    ValidationJson json = new ValidationJson(new ValidationProperties(List.of("ext"), 262144, 100, 20, false,
-        new ValidationProperties.Discovery(10, 32, 5000, Duration.ofSeconds(2), 3),
-        new ValidationProperties.Fetch(Duration.ofSeconds(5), 1 << 20, 1 << 20, true, 1,
-            Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofMinutes(1), 100, List.of()),
-        new ValidationProperties.Credentials(false, 0, "localhost"), true));
-    var req = ValidationJson.MAPPER.createObjectNode()
-        .put("certificate", java.util.Base64.getEncoder().encodeToString(root.selfSigned.der()));
+    ValidationJson json =
+        new ValidationJson(
+            new ValidationProperties(
+                List.of("ext"),
+                262144,
+                100,
+                20,
+                false,
+                new ValidationProperties.Discovery(10, 32, 5000, Duration.ofSeconds(2), 3),
+                new ValidationProperties.Fetch(
+                    Duration.ofSeconds(5),
+                    1 << 20,
+                    1 << 20,
+                    true,
+                    1,
+                    Duration.ofSeconds(30),
+                    Duration.ofMinutes(5),
+                    Duration.ofMinutes(1),
+                    100,
+                    List.of()),
+                new ValidationProperties.Credentials(false, 0, "localhost"),
+                true));
+    var req =
+        ValidationJson.MAPPER
+            .createObjectNode()
+            .put(
+                "certificate", java.util.Base64.getEncoder().encodeToString(root.selfSigned.der()));
     req.putObject("testCenter").putArray("trustAnchors").add("AAAA");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> json.request(req, NOW))
         .hasMessageContaining("test-center mode is not enabled");

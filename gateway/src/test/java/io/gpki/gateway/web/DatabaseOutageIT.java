@@ -34,10 +34,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * Issue 16 (1, 2): the gateway's database really goes away (its TCP path is cut: every pooled
- * connection is reset, new ones are refused) while the gateway runs. Reads that need the store
- * (an archived CRL, a certificate outside the snapshot) and an LRA issue request answer 503
- * problems with Retry-After, never 500; the snapshot keeps serving and readiness stays UP while the
- * {@code database} health group is DOWN; when the database is back, the store answers again.
+ * connection is reset, new ones are refused) while the gateway runs. Reads that need the store (an
+ * archived CRL, a certificate outside the snapshot) and an LRA issue request answer 503 problems
+ * with Retry-After, never 500; the snapshot keeps serving and readiness stays UP while the {@code
+ * database} health group is DOWN; when the database is back, the store answers again.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -57,7 +57,8 @@ class DatabaseOutageIT {
     registry.add("gpki.data-dir", dataDir::toString);
     registry.add("gpki.repository.ldap.port", () -> "0");
     registry.add("gpki.registration.port", () -> "0");
-    registry.add("gpki.db.url", () -> "postgresql://127.0.0.1:" + database.port() + "/" + db.database());
+    registry.add(
+        "gpki.db.url", () -> "postgresql://127.0.0.1:" + database.port() + "/" + db.database());
     registry.add("gpki.db.user", db::user);
     if (db.password() != null) {
       Path passwordFile = dataDir.resolve("db.pass");
@@ -76,11 +77,18 @@ class DatabaseOutageIT {
   }
 
   @Test
-  void storeReadsAndLraRequestsAnswer503WhileTheSnapshotServesAndReadinessStaysUp() throws Exception {
+  void storeReadsAndLraRequestsAnswer503WhileTheSnapshotServesAndReadinessStaysUp()
+      throws Exception {
     WebTestClient http =
-        WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(WAIT).build();
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + port)
+            .responseTimeout(WAIT)
+            .build();
     WebTestClient management =
-        WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort).responseTimeout(WAIT).build();
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + managementPort)
+            .responseTimeout(WAIT)
+            .build();
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
     await("the LRA listener", () -> listener.port() > 0, WAIT);
     LraClient lra = lraClient(listener.port());
@@ -98,16 +106,32 @@ class DatabaseOutageIT {
       assertThat(r.getResponseHeaders().getContentType()).hasToString("application/problem+json");
       assertThat(r.getResponseBody()).contains("urn:gpki:problem:service-unavailable");
     }
-    assertThat(status(http, "/repository/crl/osca.crl")).as("current CRL from the snapshot").isEqualTo(200);
+    assertThat(status(http, "/repository/crl/osca.crl"))
+        .as("current CRL from the snapshot")
+        .isEqualTo(200);
     String key = "outage-" + UUID.randomUUID();
     LraClient.Answer issue = lra.post("/api/v1/lra/requests", key, issueJson(key));
     assertThat(issue.status()).as(issue.body()).isEqualTo(503);
     assertThat(issue.body()).contains("urn:gpki:problem:service-unavailable");
 
-    management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk()
-        .expectBody().jsonPath("$.status").isEqualTo("UP");
-    management.get().uri("/actuator/health/database").exchange().expectStatus().isEqualTo(503)
-        .expectBody().jsonPath("$.components.primaryDatabase.status").isEqualTo("DOWN");
+    management
+        .get()
+        .uri("/actuator/health/readiness")
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody()
+        .jsonPath("$.status")
+        .isEqualTo("UP");
+    management
+        .get()
+        .uri("/actuator/health/database")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(503)
+        .expectBody()
+        .jsonPath("$.components.primaryDatabase.status")
+        .isEqualTo("DOWN");
 
     database.start();
     await("the store to answer again", () -> status(http, unknownCert) == 404, WAIT);
@@ -127,7 +151,9 @@ class DatabaseOutageIT {
     Path dir = dataDir.toAbsolutePath().normalize().resolve("demo-lra");
     Path p12 = dir.resolve("lra-operator-1.p12");
     try {
-      return new LraClient(URI.create("https://localhost:" + lraPort), Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)),
+      return new LraClient(
+          URI.create("https://localhost:" + lraPort),
+          Pkcs12Files.read(p12, Pkcs12Files.passwordFile(p12)),
           LraClient.trust(dir.resolve("trust-osca.pem")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -137,8 +163,14 @@ class DatabaseOutageIT {
   }
 
   private static String issueJson(String key) {
-    var subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.C, "JP").addRDN(BCStyle.O, "Japanese Government")
-        .addRDN(BCStyle.OU, "Ministry of Demo Affairs").addRDN(BCStyle.CN, "Outage Person").build();
-    return LraClient.issueJson(key, "OFFICIAL_SIGNING", LraClient.csr(LraClient.ecKeyPair(), subject), List.of());
+    var subject =
+        new X500NameBuilder(BCStyle.INSTANCE)
+            .addRDN(BCStyle.C, "JP")
+            .addRDN(BCStyle.O, "Japanese Government")
+            .addRDN(BCStyle.OU, "Ministry of Demo Affairs")
+            .addRDN(BCStyle.CN, "Outage Person")
+            .build();
+    return LraClient.issueJson(
+        key, "OFFICIAL_SIGNING", LraClient.csr(LraClient.ecKeyPair(), subject), List.of());
   }
 }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,20 +28,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
-import reactor.test.StepVerifier;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.test.StepVerifier;
 
 /**
- * The fast path in front of a real Reactor Netty server: answers what its route knows, leaves the rest
- * to the server's handler, keeps HTTP/1.1 answers in request order when requests are pipelined (a hit
- * behind a request the server still works on waits for the server), and
- * keeps HEAD and keep-alive working for both kinds of answers.
+ * The fast path in front of a real Reactor Netty server: answers what its route knows, leaves the
+ * rest to the server's handler, keeps HTTP/1.1 answers in request order when requests are pipelined
+ * (a hit behind a request the server still works on waits for the server), and keeps HEAD and
+ * keep-alive working for both kinds of answers.
  */
 class FastPathTest {
 
   private static final byte[] FAST = "fast-answer".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] LATER = "later-answer".getBytes(StandardCharsets.US_ASCII);
+
   /** A large body sent with sendfile from a shared file (a CRL with many entries, say). */
   private static final byte[] LARGE = new byte[300_000];
 
@@ -52,10 +53,13 @@ class FastPathTest {
   private SharedFile largeFile;
 
   private final List<Long> written = new CopyOnWriteArrayList<>();
+
   /** Opens the answers worked out off the loop ({@code POST /later}). */
   private final Sinks.Empty<Void> laterGate = Sinks.empty();
+
   /** Completes when the work for a {@code hold-me} request is cancelled. */
   private final Sinks.Empty<Void> holdCancelled = Sinks.empty();
+
   private final List<String> slowSeen = new CopyOnWriteArrayList<>();
   private DisposableServer server;
 
@@ -79,7 +83,8 @@ class FastPathTest {
     laterHeaders.set(HttpHeaderNames.CONTENT_LENGTH, LATER.length);
     laterHeaders.set("X-Answered-By", "fast-path-later");
     FastPath.Answer laterAnswer =
-        new FastPath.Answer(HttpResponseStatus.OK, laterHeaders, FastPath.shared(LATER), written::add);
+        new FastPath.Answer(
+            HttpResponseStatus.OK, laterHeaders, FastPath.shared(LATER), written::add);
     FastPath.Route route =
         new FastPath.Route() {
           @Override
@@ -88,23 +93,27 @@ class FastPathTest {
           }
 
           @Override
-          public Mono<FastPath.Answer> answerLater(HttpMethod method, String uri, ByteBuf body, long arrival) {
+          public Mono<FastPath.Answer> answerLater(
+              HttpMethod method, String uri, ByteBuf body, long arrival) {
             if (!uri.equals("/later")) {
               return null;
             }
-            // Decided off the event loop, after the test opens the gate: an answer, a hand-on, or never.
+            // Decided off the event loop, after the test opens the gate: an answer, a hand-on, or
+            // never.
             String text = body.toString(StandardCharsets.US_ASCII);
             if (text.equals("hold-me")) {
               return Mono.<FastPath.Answer>never().doOnCancel(holdCancelled::tryEmitEmpty);
             }
-            return laterGate.asMono()
+            return laterGate
+                .asMono()
                 .publishOn(Schedulers.parallel())
                 .then(Mono.fromSupplier(() -> text.equals("later-me") ? laterAnswer : null));
           }
 
           @Override
           public FastPath.Answer answer(HttpMethod method, String uri, ByteBuf body, long arrival) {
-            if (uri.equals("/echo") && body.toString(StandardCharsets.US_ASCII).equals("answer-me")) {
+            if (uri.equals("/echo")
+                && body.toString(StandardCharsets.US_ASCII).equals("answer-me")) {
               return answer;
             }
             return uri.equals("/fast") && !HttpMethod.POST.equals(method) ? answer : null;
@@ -115,7 +124,11 @@ class FastPathTest {
     largeHeaders.set(HttpHeaderNames.CONTENT_LENGTH, LARGE.length);
     FastPath.Answer large =
         new FastPath.Answer(
-            HttpResponseStatus.OK, largeHeaders, FastPath.shared(LARGE), written::add, () -> largeFile);
+            HttpResponseStatus.OK,
+            largeHeaders,
+            FastPath.shared(LARGE),
+            written::add,
+            () -> largeFile);
     FastPath.Route files = (method, uri, body, arrival) -> uri.equals("/large") ? large : null;
     List<FastPath.Route> routes = List.of(route, files);
     server =
@@ -123,18 +136,21 @@ class FastPathTest {
             .host("127.0.0.1")
             .port(0)
             .childOption(ChannelOption.AUTO_READ, autoRead)
-            .doOnChannelInit((observer, channel, remote) -> FastPath.install(channel.pipeline(), routes))
+            .doOnChannelInit(
+                (observer, channel, remote) -> FastPath.install(channel.pipeline(), routes))
             .handle(
                 (request, response) -> {
                   slowSeen.add(request.method() + " " + request.uri());
-                  // The slow side answers late and from another thread, like a store read; it echoes
+                  // The slow side answers late and from another thread, like a store read; it
+                  // echoes
                   // a POST body.
                   Mono<String> received =
                       request.method().equals(HttpMethod.POST)
                           ? request.receive().aggregate().asString().map(b -> ":" + b)
                           : Mono.just("");
                   Mono<String> body =
-                      received.delayElement(Duration.ofMillis(request.uri().equals("/slow") ? 100 : 1))
+                      received
+                          .delayElement(Duration.ofMillis(request.uri().equals("/slow") ? 100 : 1))
                           .map(b -> "slow:" + request.uri() + b);
                   return response.header("X-Answered-By", "webflux").sendString(body);
                 })
@@ -149,9 +165,11 @@ class FastPathTest {
   @Test
   void pipelinedRequestsAreAnsweredInOrderAndTheFastOnesNeverReachTheServer() throws IOException {
     try (Socket socket = connect()) {
-      // One write: a fast hit, a slow request, then a fast hit that must not overtake the slow answer
+      // One write: a fast hit, a slow request, then a fast hit that must not overtake the slow
+      // answer
       // (it waits its turn with the server), then another slow one.
-      send(socket,
+      send(
+          socket,
           "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"
               + "GET /slow HTTP/1.1\r\nHost: t\r\n\r\n"
               + "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"
@@ -186,12 +204,15 @@ class FastPathTest {
   @ParameterizedTest(name = "auto-read {0}")
   @ValueSource(booleans = {true, false})
   void aConnectionWhoseRequestsAllGoFastKeepsReading(boolean autoRead) throws IOException {
-    // Reactor Netty reads on demand when auto-read is off; requests it never sees must not stall it.
+    // Reactor Netty reads on demand when auto-read is off; requests it never sees must not stall
+    // it.
     start(autoRead);
     try (Socket socket = connect()) {
       for (int i = 0; i < 50; i++) {
         send(socket, "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
-        assertThat(read(socket.getInputStream(), false).body).as("request %d", i).isEqualTo("fast-answer");
+        assertThat(read(socket.getInputStream(), false).body)
+            .as("request %d", i)
+            .isEqualTo("fast-answer");
       }
     }
     assertThat(slowSeen).isEmpty();
@@ -199,19 +220,24 @@ class FastPathTest {
 
   @ParameterizedTest(name = "auto-read {0}")
   @ValueSource(booleans = {true, false})
-  void answersWorkedOutOffTheLoopKeepTheirPlaceAndDeclinedOnesReachTheServer(boolean autoRead) throws IOException {
+  void answersWorkedOutOffTheLoopKeepTheirPlaceAndDeclinedOnesReachTheServer(boolean autoRead)
+      throws IOException {
     start(autoRead);
     try (Socket socket = connect()) {
       InputStream in = socket.getInputStream();
-      // An answer worked out later, with a fast hit and a slow request pipelined behind it: both wait.
-      send(socket, "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\nlater-me"
-          + "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"
-          + "GET /other HTTP/1.1\r\nHost: t\r\n\r\n");
+      // An answer worked out later, with a fast hit and a slow request pipelined behind it: both
+      // wait.
+      send(
+          socket,
+          "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\nlater-me"
+              + "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n"
+              + "GET /other HTTP/1.1\r\nHost: t\r\n\r\n");
       laterGate.tryEmitEmpty();
       assertThat(read(in, false).body).isEqualTo("later-answer");
       assertThat(read(in, false).body).isEqualTo("fast-answer");
       assertThat(read(in, false).body).isEqualTo("slow:/other");
-      // Declined off the loop: the server gets the request with its body, and the connection stays in step.
+      // Declined off the loop: the server gets the request with its body, and the connection stays
+      // in step.
       send(socket, "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\ndecline!");
       assertThat(read(in, false).body).isEqualTo("slow:/later:decline!");
       send(socket, "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -242,14 +268,16 @@ class FastPathTest {
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("fastpath-test");
     largeFile = SharedFile.create(dir, LARGE);
     assertThat(dir).isEmptyDirectory(); // unlinked at once; the open descriptor keeps the bytes
-    try (Socket a = connect(); Socket b = connect()) {
+    try (Socket a = connect();
+        Socket b = connect()) {
       for (int i = 0; i < 10; i++) {
         for (Socket s : List.of(a, b)) {
           send(s, "GET /large HTTP/1.1\r\nHost: t\r\n\r\n");
           assertThat(readBytes(s.getInputStream())).as("round %d", i).isEqualTo(LARGE);
         }
         send(a, "HEAD /large HTTP/1.1\r\nHost: t\r\n\r\n");
-        assertThat(read(a.getInputStream(), true).header("content-length")).isEqualTo(String.valueOf(LARGE.length));
+        assertThat(read(a.getInputStream(), true).header("content-length"))
+            .isEqualTo(String.valueOf(LARGE.length));
       }
       largeFile.release(); // the owner lets go (a new snapshot): regions stop, the buffer serves
       assertThat(largeFile.region()).isNull();
@@ -277,15 +305,19 @@ class FastPathTest {
       send(socket, "-me");
       assertThat(read(in, false).header("x-answered-by")).isEqualTo("fast-path");
       // A body the route declines goes to the server intact, and the connection stays in step.
-      send(socket, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\nnot-me!"
-          + "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
+      send(
+          socket,
+          "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\nnot-me!"
+              + "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
       assertThat(read(in, false).body).isEqualTo("slow:/echo:not-me!");
       assertThat(read(in, false).body).isEqualTo("slow:/fast");
       send(socket, "GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
       assertThat(read(in, false).body).isEqualTo("fast-answer");
       // Bodies over the limit are never held.
       String big = "x".repeat(FastPath.MAX_BODY + 1);
-      send(socket, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + big.length() + "\r\n\r\n" + big);
+      send(
+          socket,
+          "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + big.length() + "\r\n\r\n" + big);
       assertThat(read(in, false).body).isEqualTo("slow:/echo:" + big);
     }
   }
@@ -350,10 +382,13 @@ class FastPathTest {
     }
     String length = r.header("content-length");
     if (length != null) {
-      return new Response(headers, new String(in.readNBytes(Integer.parseInt(length)), StandardCharsets.US_ASCII));
+      return new Response(
+          headers, new String(in.readNBytes(Integer.parseInt(length)), StandardCharsets.US_ASCII));
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
-    for (int size = Integer.parseInt(line(in), 16); size > 0; size = Integer.parseInt(line(in), 16)) {
+    for (int size = Integer.parseInt(line(in), 16);
+        size > 0;
+        size = Integer.parseInt(line(in), 16)) {
       body.write(in.readNBytes(size));
       line(in);
     }

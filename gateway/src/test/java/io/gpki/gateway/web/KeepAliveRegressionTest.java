@@ -26,9 +26,9 @@ import reactor.netty.http.server.HttpServer;
 /**
  * A keep-alive client (one request at a time, as WebTestClient and OCSP clients do) alternating
  * answers from another thread with immediate ones must get every answer. On Reactor Netty 1.3.6 one
- * request in a few dozen hung (reactor/reactor-netty#4361; this test failed 3 runs of 3 there) and the
- * gateway needed a filter that moved every response onto the event loop; 1.3.8 fixes it (the root pom
- * pins it), and this test keeps the fix from regressing with a later upgrade.
+ * request in a few dozen hung (reactor/reactor-netty#4361; this test failed 3 runs of 3 there) and
+ * the gateway needed a filter that moved every response onto the event loop; 1.3.8 fixes it (the
+ * root pom pins it), and this test keeps the fix from regressing with a later upgrade.
  */
 class KeepAliveRegressionTest {
 
@@ -66,7 +66,8 @@ class KeepAliveRegressionTest {
         };
     HttpHandler http =
         WebHttpHandlerBuilder.webHandler(handler)
-            // Built here: its codec defaults are read from the class path (BlockHound: not on a loop).
+            // Built here: its codec defaults are read from the class path (BlockHound: not on a
+            // loop).
             .codecConfigurer(ServerCodecConfigurer.create())
             .build();
     server =
@@ -82,7 +83,9 @@ class KeepAliveRegressionTest {
       InputStream in = socket.getInputStream();
       for (int i = 0; i < 100; i++) {
         for (String path : new String[] {"/slow", "/fast", "/fast"}) {
-          out.write(("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.write(
+              ("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
           out.flush();
           assertThat(body(in)).as("round %d %s", i, path).isEqualTo(path.substring(1));
         }

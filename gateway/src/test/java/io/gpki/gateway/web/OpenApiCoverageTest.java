@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every HTTP endpoint of the repository lookup interfaces, the validation service and the OCSP
- * responder is documented in {@code docs/openapi/}, and the validation request documents every field
- * the handler reads.
+ * responder is documented in {@code docs/openapi/}, and the validation request documents every
+ * field the handler reads.
  */
 class OpenApiCoverageTest {
 
@@ -40,27 +40,51 @@ class OpenApiCoverageTest {
 
   @Test
   void everyLookupValidationAndOcspEndpointIsDocumented() throws IOException {
-    assertThat(documentedPaths()).contains(
-        "/repository",
-        RepositoryInterfaces.CERT_STORE,
-        RepositoryInterfaces.CRL_STORE,
-        RepositoryInterfaces.LDAP_HTTP + "/{dn}",
-        RepositoryInterfaces.REFERRALS_API,
-        RepositoryInterfaces.REFERRALS_API + "/{id}",
-        RepositoryInterfaces.ACCESS_REPORT,
-        ValidationHandler.PATH,
-        ValidationHandler.PATH + "/batch",
-        "/ocsp",
-        "/ocsp/{request}");
+    assertThat(documentedPaths())
+        .contains(
+            "/repository",
+            RepositoryInterfaces.CERT_STORE,
+            RepositoryInterfaces.CRL_STORE,
+            RepositoryInterfaces.LDAP_HTTP + "/{dn}",
+            RepositoryInterfaces.REFERRALS_API,
+            RepositoryInterfaces.REFERRALS_API + "/{id}",
+            RepositoryInterfaces.ACCESS_REPORT,
+            ValidationHandler.PATH,
+            ValidationHandler.PATH + "/batch",
+            "/ocsp",
+            "/ocsp/{request}");
   }
 
   @Test
-  void theValidationRequestAndAnswerDocumentEveryFieldIncludingTheSignedVerdict() throws IOException {
+  void theValidationRequestAndAnswerDocumentEveryFieldIncludingTheSignedVerdict()
+      throws IOException {
     String spec = Files.readString(OPENAPI.resolve("validation.yaml"));
-    for (String field : List.of("certificate", "intermediates", "validationTime", "trustAnchor", "initialPolicies",
-        "explicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy", "sign", "testCenter", "trustAnchors", "crls",
-        "status", "reasons", "path", "revocation", "validPolicies", "jws", "crlNumber", "thisUpdate", "nextUpdate",
-        "revocationReason", "revocationDate", "source")) {
+    for (String field :
+        List.of(
+            "certificate",
+            "intermediates",
+            "validationTime",
+            "trustAnchor",
+            "initialPolicies",
+            "explicitPolicy",
+            "inhibitPolicyMapping",
+            "inhibitAnyPolicy",
+            "sign",
+            "testCenter",
+            "trustAnchors",
+            "crls",
+            "status",
+            "reasons",
+            "path",
+            "revocation",
+            "validPolicies",
+            "jws",
+            "crlNumber",
+            "thisUpdate",
+            "nextUpdate",
+            "revocationReason",
+            "revocationDate",
+            "source")) {
       assertThat(spec).as(field).containsPattern("(?m)^\\s+" + field + ":");
     }
     assertThat(spec).contains("{name: sign, in: query");

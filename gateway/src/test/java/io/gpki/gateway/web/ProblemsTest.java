@@ -36,35 +36,64 @@ import reactor.test.StepVerifier;
 class ProblemsTest {
 
   static Stream<Arguments> failures() {
-    var refused = new R2dbcNonTransientResourceException("Cannot connect to localhost/127.0.0.1:5432",
-        new ConnectException("Connection refused"));
+    var refused =
+        new R2dbcNonTransientResourceException(
+            "Cannot connect to localhost/127.0.0.1:5432",
+            new ConnectException("Connection refused"));
     return Stream.of(
-        Arguments.of("503/Failed to obtain R2DBC Connection",
+        Arguments.of(
+            "503/Failed to obtain R2DBC Connection",
             new DataAccessResourceFailureException("Failed to obtain R2DBC Connection", refused),
             ErrorType.SERVICE_UNAVAILABLE),
         Arguments.of("503/R2DBC connection refused", refused, ErrorType.SERVICE_UNAVAILABLE),
-        Arguments.of("503/R2DBC statement timeout", new R2dbcTimeoutException("canceling statement"),
+        Arguments.of(
+            "503/R2DBC statement timeout",
+            new R2dbcTimeoutException("canceling statement"),
             ErrorType.SERVICE_UNAVAILABLE),
-        Arguments.of("503/query timeout", new QueryTimeoutException("slow"), ErrorType.SERVICE_UNAVAILABLE),
-        Arguments.of("503/store call timed out", new TimeoutException("Did not observe any item"),
+        Arguments.of(
+            "503/query timeout", new QueryTimeoutException("slow"), ErrorType.SERVICE_UNAVAILABLE),
+        Arguments.of(
+            "503/store call timed out",
+            new TimeoutException("Did not observe any item"),
             ErrorType.SERVICE_UNAVAILABLE),
-        Arguments.of("503/wrapped deeper", new IllegalStateException("outer", new RuntimeException(refused)),
+        Arguments.of(
+            "503/wrapped deeper",
+            new IllegalStateException("outer", new RuntimeException(refused)),
             ErrorType.SERVICE_UNAVAILABLE),
-        Arguments.of("503/backup center refuses writes", new StoreException.ReadOnly("backup"),
+        Arguments.of(
+            "503/backup center refuses writes",
+            new StoreException.ReadOnly("backup"),
             ErrorType.BACKUP_CENTER),
-        Arguments.of("503/signer unavailable",
-            new SignerException(SignerException.Kind.UNAVAILABLE, "circuit open"), ErrorType.SIGNER_UNAVAILABLE),
-        Arguments.of("503/signer saturated",
-            new SignerException(SignerException.Kind.SATURATED, "bulkhead full"), ErrorType.SIGNER_UNAVAILABLE),
-        Arguments.of("503/signer timeout", new SignerException(SignerException.Kind.TIMEOUT, "slow HSM"),
+        Arguments.of(
+            "503/signer unavailable",
+            new SignerException(SignerException.Kind.UNAVAILABLE, "circuit open"),
             ErrorType.SIGNER_UNAVAILABLE),
-        Arguments.of("500/signer rejected", new SignerException(SignerException.Kind.REJECTED, "bad algorithm"),
+        Arguments.of(
+            "503/signer saturated",
+            new SignerException(SignerException.Kind.SATURATED, "bulkhead full"),
+            ErrorType.SIGNER_UNAVAILABLE),
+        Arguments.of(
+            "503/signer timeout",
+            new SignerException(SignerException.Kind.TIMEOUT, "slow HSM"),
+            ErrorType.SIGNER_UNAVAILABLE),
+        Arguments.of(
+            "500/signer rejected",
+            new SignerException(SignerException.Kind.REJECTED, "bad algorithm"),
             ErrorType.INTERNAL),
-        Arguments.of("409/store conflict", new StoreException.Conflict("duplicate serial", null), ErrorType.CONFLICT),
-        Arguments.of("404/store not found", new StoreException.NotFound("no CA x"), ErrorType.NOT_FOUND),
-        Arguments.of("408/request body read timeout", ReadTimeoutException.INSTANCE, ErrorType.REQUEST_TIMEOUT),
+        Arguments.of(
+            "409/store conflict",
+            new StoreException.Conflict("duplicate serial", null),
+            ErrorType.CONFLICT),
+        Arguments.of(
+            "404/store not found", new StoreException.NotFound("no CA x"), ErrorType.NOT_FOUND),
+        Arguments.of(
+            "408/request body read timeout",
+            ReadTimeoutException.INSTANCE,
+            ErrorType.REQUEST_TIMEOUT),
         Arguments.of("500/a bug", new IllegalStateException("bug"), ErrorType.INTERNAL),
-        Arguments.of("503/PkiException keeps its type", new PkiException(ErrorType.NOT_READY, "loading"),
+        Arguments.of(
+            "503/PkiException keeps its type",
+            new PkiException(ErrorType.NOT_READY, "loading"),
             ErrorType.NOT_READY));
   }
 
@@ -88,8 +117,13 @@ class ProblemsTest {
     }
     var factory =
         new PostgresqlConnectionFactory(
-            PostgresqlConnectionConfiguration.builder().host("127.0.0.1").port(deadPort).username("gpki")
-                .database("gpki").connectTimeout(Duration.ofSeconds(2)).build());
+            PostgresqlConnectionConfiguration.builder()
+                .host("127.0.0.1")
+                .port(deadPort)
+                .username("gpki")
+                .database("gpki")
+                .connectTimeout(Duration.ofSeconds(2))
+                .build());
     AtomicReference<Throwable> failure = new AtomicReference<>();
     StepVerifier.create(DatabaseClient.create(factory).sql("SELECT 1").fetch().one())
         .expectErrorSatisfies(failure::set)
@@ -103,19 +137,29 @@ class ProblemsTest {
   @Test
   void theHandlerSendsRetryAfterOnA503AndCloseOnA408() {
     ProblemErrorHandler handler = new ProblemErrorHandler();
-    MockServerWebExchange down = MockServerWebExchange.from(MockServerHttpRequest.get("/repository/crl/osca/1.crl"));
-    StepVerifier.create(handler.handle(down,
-            new DataAccessResourceFailureException("Failed to obtain R2DBC Connection")))
-        .expectComplete().verify(Duration.ofSeconds(5));
+    MockServerWebExchange down =
+        MockServerWebExchange.from(MockServerHttpRequest.get("/repository/crl/osca/1.crl"));
+    StepVerifier.create(
+            handler.handle(
+                down, new DataAccessResourceFailureException("Failed to obtain R2DBC Connection")))
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
     assertThat(down.getResponse().getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
     assertThat(down.getResponse().getHeaders().getFirst("Retry-After")).isEqualTo("1");
     StepVerifier.create(down.getResponse().getBodyAsString())
-        .assertNext(b -> assertThat(b).contains("urn:gpki:problem:service-unavailable").contains("/repository/crl/osca/1.crl"))
+        .assertNext(
+            b ->
+                assertThat(b)
+                    .contains("urn:gpki:problem:service-unavailable")
+                    .contains("/repository/crl/osca/1.crl"))
         .expectComplete()
         .verify(Duration.ofSeconds(5));
 
-    MockServerWebExchange stalled = MockServerWebExchange.from(MockServerHttpRequest.post("/api/v1/validations/batch"));
-    StepVerifier.create(handler.handle(stalled, ReadTimeoutException.INSTANCE)).expectComplete().verify(Duration.ofSeconds(5));
+    MockServerWebExchange stalled =
+        MockServerWebExchange.from(MockServerHttpRequest.post("/api/v1/validations/batch"));
+    StepVerifier.create(handler.handle(stalled, ReadTimeoutException.INSTANCE))
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
     assertThat(stalled.getResponse().getStatusCode()).isEqualTo(HttpStatus.REQUEST_TIMEOUT);
     assertThat(stalled.getResponse().getHeaders().getFirst("Connection")).isEqualTo("close");
   }
@@ -123,9 +167,14 @@ class ProblemsTest {
   @Test
   void aMethodNotAllowedExceptionKeepsItsAllowHeader() {
     MockServerWebExchange wrong = MockServerWebExchange.from(MockServerHttpRequest.get("/x"));
-    StepVerifier.create(new ProblemErrorHandler().handle(wrong,
-            new MethodNotAllowedException(HttpMethod.GET, java.util.Set.of(HttpMethod.POST))))
-        .expectComplete().verify(Duration.ofSeconds(5));
+    StepVerifier.create(
+            new ProblemErrorHandler()
+                .handle(
+                    wrong,
+                    new MethodNotAllowedException(
+                        HttpMethod.GET, java.util.Set.of(HttpMethod.POST))))
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
     assertThat(wrong.getResponse().getStatusCode()).isEqualTo(HttpStatus.METHOD_NOT_ALLOWED);
     assertThat(wrong.getResponse().getHeaders().getFirst("Allow")).isEqualTo("POST");
   }

@@ -14,7 +14,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +38,11 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"gpki.repository.http.read-timeout=1s", "gpki.crl.period=1h", "gpki.crl.validity=2h"})
+    properties = {
+      "gpki.repository.http.read-timeout=1s",
+      "gpki.crl.period=1h",
+      "gpki.crl.validity=2h"
+    })
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RequestErrorsIT {
 
@@ -58,7 +61,10 @@ class RequestErrorsIT {
   @BeforeAll
   void ready() throws InterruptedException {
     WebTestClient http =
-        WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(30)).build();
+        WebTestClient.bindToServer()
+            .baseUrl("http://localhost:" + port)
+            .responseTimeout(Duration.ofSeconds(30))
+            .build();
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
     logs.start();
     root.addAppender(logs);
@@ -79,16 +85,26 @@ class RequestErrorsIT {
 
   @ParameterizedTest(name = "408/{0}")
   @MethodSource("stalledBodies")
-  void aStalledBodyAnswers408AndClosesTheConnection(String route, String path, String extraHeaders) throws Exception {
-    String request = "POST " + path + " HTTP/1.1\r\nHost: x\r\n" + extraHeaders + "Content-Length: 100\r\n\r\n{}";
+  void aStalledBodyAnswers408AndClosesTheConnection(String route, String path, String extraHeaders)
+      throws Exception {
+    String request =
+        "POST "
+            + path
+            + " HTTP/1.1\r\nHost: x\r\n"
+            + extraHeaders
+            + "Content-Length: 100\r\n\r\n{}";
     int before = logs.list.size();
     long began = System.nanoTime();
     Answer a = exchange(request, Duration.ofSeconds(20));
     Duration took = Duration.ofNanos(System.nanoTime() - began);
     assertThat(a.closed).as("connection closed").isTrue();
     assertThat(a.text).startsWith("HTTP/1.1 408 ");
-    assertThat(a.text.toLowerCase(java.util.Locale.ROOT)).contains("content-type: application/problem+json").contains("connection: close");
-    assertThat(a.text).contains("\"type\":\"urn:gpki:problem:request-timeout\"").doesNotContain("internal");
+    assertThat(a.text.toLowerCase(java.util.Locale.ROOT))
+        .contains("content-type: application/problem+json")
+        .contains("connection: close");
+    assertThat(a.text)
+        .contains("\"type\":\"urn:gpki:problem:request-timeout\"")
+        .doesNotContain("internal");
     assertThat(took).isGreaterThanOrEqualTo(READ_TIMEOUT).isLessThan(Duration.ofSeconds(15));
     assertThat(since(before)).doesNotContain("onErrorDropped").doesNotContain("500 Server Error");
   }
@@ -97,47 +113,71 @@ class RequestErrorsIT {
   void aBadChunkSizeIsA400AndLogsNoServerError() throws Exception {
     int before = logs.list.size();
     Answer a =
-        exchange("POST /api/v1/validations/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\nzz\r\n", Duration.ofSeconds(20));
+        exchange(
+            "POST /api/v1/validations/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\nzz\r\n",
+            Duration.ofSeconds(20));
     assertThat(a.text).startsWith("HTTP/1.1 400 ");
     assertThat(a.closed).isTrue();
     // The handler still runs on what arrived and then finds the answer already sent; wait for that.
-    await("the handler to finish", () -> since(before).contains("the server already answered"), Duration.ofSeconds(20));
+    await(
+        "the handler to finish",
+        () -> since(before).contains("the server already answered"),
+        Duration.ofSeconds(20));
     assertThat(since(before).lines().filter(l -> l.startsWith("ERROR")))
         .noneMatch(l -> l.contains("already sent") || l.contains("500 Server Error"));
   }
 
   @Test
   void aMalformedPercentEscapeIsA400Problem() throws Exception {
-    Answer a = exchange("GET /crls/search.cgi?iHash=%%%%zz HTTP/1.1\r\nHost: x\r\n\r\n", Duration.ofSeconds(20));
+    Answer a =
+        exchange(
+            "GET /crls/search.cgi?iHash=%%%%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+            Duration.ofSeconds(20));
     assertThat(a.text).startsWith("HTTP/1.1 400 ");
-    assertThat(a.text).contains("\"type\":\"urn:gpki:problem:bad-request\"").contains("malformed request target");
+    assertThat(a.text)
+        .contains("\"type\":\"urn:gpki:problem:bad-request\"")
+        .contains("malformed request target");
   }
 
   @Test
   void aWrongMethodIsA405ProblemWithAllow() throws Exception {
-    Answer a = exchange("GET /api/v1/validations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration.ofSeconds(20));
+    Answer a =
+        exchange(
+            "GET /api/v1/validations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            Duration.ofSeconds(20));
     assertThat(a.text).startsWith("HTTP/1.1 405 ");
     assertThat(a.text.toLowerCase(java.util.Locale.ROOT)).contains("allow: post");
     assertThat(a.text).contains("\"type\":\"urn:gpki:problem:method-not-allowed\"");
-    Answer crl = exchange("DELETE /repository/crl/osca.crl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        Duration.ofSeconds(20));
+    Answer crl =
+        exchange(
+            "DELETE /repository/crl/osca.crl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            Duration.ofSeconds(20));
     assertThat(crl.text).startsWith("HTTP/1.1 405 ");
     assertThat(crl.text.toLowerCase(java.util.Locale.ROOT)).contains("allow: get, head");
   }
 
   @Test
   void anUnknownPathIsA404Problem() throws Exception {
-    Answer a = exchange("GET /no/such/thing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration.ofSeconds(20));
+    Answer a =
+        exchange(
+            "GET /no/such/thing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            Duration.ofSeconds(20));
     assertThat(a.text).startsWith("HTTP/1.1 404 ");
     assertThat(a.text).contains("\"type\":\"urn:gpki:problem:not-found\"");
   }
 
   @Test
   void aMalformedDnNamesTheReason() throws Exception {
-    Answer a = exchange("GET /ldap/foo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration.ofSeconds(20));
+    Answer a =
+        exchange(
+            "GET /ldap/foo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            Duration.ofSeconds(20));
     assertThat(a.text).startsWith("HTTP/1.1 400 ");
-    assertThat(a.text).contains("malformed DN: ").doesNotContain("malformed DN: null").contains("equal sign");
+    assertThat(a.text)
+        .contains("malformed DN: ")
+        .doesNotContain("malformed DN: null")
+        .contains("equal sign");
   }
 
   private String since(int index) {

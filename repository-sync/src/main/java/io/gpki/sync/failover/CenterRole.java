@@ -7,8 +7,8 @@ public enum CenterRole {
   /** Applies the master's change log and serves reads; signs nothing until promoted. */
   BACKUP,
   /**
-   * A former master that must not write: it stopped uncleanly or saw a higher epoch. Leaves this state
-   * only when its peer confirms no higher epoch exists or two operators unfence it.
+   * A former master that must not write: it stopped uncleanly or saw a higher epoch. Leaves this
+   * state only when its peer confirms no higher epoch exists or two operators unfence it.
    */
   FENCED
 }

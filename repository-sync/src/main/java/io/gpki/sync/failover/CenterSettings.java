@@ -6,8 +6,9 @@ package io.gpki.sync.failover;
  * @param centerId this center's id; must match the stored one once the center has started
  * @param initialRole the role at the very first start ({@link CenterRole#MASTER} or {@link
  *     CenterRole#BACKUP}); afterwards the stored role wins (a promoted backup stays master)
- * @param fenceOnUncleanStop whether a master that finds it stopped uncleanly comes up FENCED. True in
- *     every center of a DR pair; false for a single center, which has no peer that could have taken over
+ * @param fenceOnUncleanStop whether a master that finds it stopped uncleanly comes up FENCED. True
+ *     in every center of a DR pair; false for a single center, which has no peer that could have
+ *     taken over
  */
 public record CenterSettings(String centerId, CenterRole initialRole, boolean fenceOnUncleanStop) {
 

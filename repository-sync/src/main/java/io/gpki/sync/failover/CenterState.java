@@ -20,16 +20,16 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * This node's center: its id, role ({@link CenterRole}) and epoch, persisted in {@code center_state}
- * and held in memory so that the signer's guard is a volatile read.
+ * This node's center: its id, role ({@link CenterRole}) and epoch, persisted in {@code
+ * center_state} and held in memory so that the signer's guard is a volatile read.
  *
- * <p>Lifecycle: {@link #start} (JDBC, at startup after the migrations) sets {@code running}; a master
- * that finds it already set stopped uncleanly and comes up FENCED (when {@link
+ * <p>Lifecycle: {@link #start} (JDBC, at startup after the migrations) sets {@code running}; a
+ * master that finds it already set stopped uncleanly and comes up FENCED (when {@link
  * CenterSettings#fenceOnUncleanStop()}). {@link #close} clears it at a clean stop.
  *
- * <p>For replication: call {@link #observeEpoch} with every epoch seen from elsewhere (stream frame,
- * reconnect, peer status). A master that sees a higher epoch is fenced in memory at the moment of the
- * call; the returned publisher persists it. A backup follows the higher epoch.
+ * <p>For replication: call {@link #observeEpoch} with every epoch seen from elsewhere (stream
+ * frame, reconnect, peer status). A master that sees a higher epoch is fenced in memory at the
+ * moment of the call; the returned publisher persists it. A backup follows the higher epoch.
  */
 public final class CenterState implements AutoCloseable {
 
@@ -46,7 +46,8 @@ public final class CenterState implements AutoCloseable {
   private volatile CenterView view;
   private final Sinks.Many<CenterView> changes = Sinks.many().replay().latest();
   private final AtomicBoolean closed = new AtomicBoolean();
-  // Set when this replica fenced itself (observeEpoch); only a persisted unfence or promotion clears it,
+  // Set when this replica fenced itself (observeEpoch); only a persisted unfence or promotion
+  // clears it,
   // so following the shared row never undoes it.
   private volatile boolean fencedHere;
 
@@ -69,7 +70,8 @@ public final class CenterState implements AutoCloseable {
   public static CenterState start(DatabaseCoordinates db, CenterSettings settings, Clock clock) {
     CenterView v = CenterStateJdbc.start(db, settings, clock.instant());
     if (v.role() == CenterRole.FENCED) {
-      LOG.warn("center {} comes up FENCED at epoch {}: {}", v.centerId(), v.epoch(), v.fencedReason());
+      LOG.warn(
+          "center {} comes up FENCED at epoch {}: {}", v.centerId(), v.epoch(), v.fencedReason());
     } else {
       LOG.info("center {} is {} at epoch {}", v.centerId(), v.role(), v.epoch());
     }
@@ -107,7 +109,8 @@ public final class CenterState implements AutoCloseable {
     return switch (v.role()) {
       case MASTER -> null;
       case BACKUP -> "center " + v.centerId() + " is a BACKUP at epoch " + v.epoch();
-      case FENCED -> "center " + v.centerId() + " is FENCED at epoch " + v.epoch() + ": " + v.fencedReason();
+      case FENCED ->
+          "center " + v.centerId() + " is FENCED at epoch " + v.epoch() + ": " + v.fencedReason();
     };
   }
 
@@ -118,8 +121,9 @@ public final class CenterState implements AutoCloseable {
 
   /**
    * An epoch seen elsewhere (a stream frame, a reconnect, the peer's status). A master that sees a
-   * higher epoch than its own is fenced in memory at once, before this returns; subscribe to the result
-   * to persist the fence. A backup moves to the higher epoch. Lower or equal epochs change nothing.
+   * higher epoch than its own is fenced in memory at once, before this returns; subscribe to the
+   * result to persist the fence. A backup moves to the higher epoch. Lower or equal epochs change
+   * nothing.
    *
    * @param observed the epoch seen
    * @param where where it was seen, for the fence reason and the log
@@ -131,66 +135,85 @@ public final class CenterState implements AutoCloseable {
       return Mono.just(now);
     }
     if (now.role() == CenterRole.MASTER) {
-      String reason = "saw epoch " + observed + " above its own " + now.epoch() + " (" + where + ")";
-      CenterView fenced = new CenterView(now.centerId(), CenterRole.FENCED, now.epoch(), reason, clock.instant());
+      String reason =
+          "saw epoch " + observed + " above its own " + now.epoch() + " (" + where + ")";
+      CenterView fenced =
+          new CenterView(now.centerId(), CenterRole.FENCED, now.epoch(), reason, clock.instant());
       fencedHere = true;
       if (install(now, fenced)) {
         LOG.error("center {} FENCED itself: {}", now.centerId(), reason);
       }
       return update(
           "UPDATE center_state SET role = 'FENCED', fenced_reason = :reason, updated_at = :at WHERE id = 1"
-              + " AND role = 'MASTER' RETURNING " + VIEW_COLUMNS,
-          Objects.requireNonNull(view.fencedReason()), null);
+              + " AND role = 'MASTER' RETURNING "
+              + VIEW_COLUMNS,
+          Objects.requireNonNull(view.fencedReason()),
+          null);
     }
     if (now.role() == CenterRole.BACKUP) {
       return update(
           "UPDATE center_state SET epoch = :epoch, updated_at = :at WHERE id = 1 AND role = 'BACKUP'"
-              + " AND epoch < :epoch RETURNING " + VIEW_COLUMNS,
-          null, observed);
+              + " AND epoch < :epoch RETURNING "
+              + VIEW_COLUMNS,
+          null,
+          observed);
     }
     return Mono.just(now);
   }
 
   /**
    * As {@link #observeEpoch(long, String)}, for replication's epoch observer ({@code epoch ->
-   * center.observeEpoch(epoch)}): the fence is in memory when this returns; the publisher persists it.
+   * center.observeEpoch(epoch)}): the fence is in memory when this returns; the publisher persists
+   * it.
    */
   public Mono<Void> observeEpoch(long observed) {
     return observeEpoch(observed, "replication").then();
   }
 
   /**
-   * The peer's epoch, as it reported it. A higher one fences (as {@link #observeEpoch}); a node fenced
-   * for an unclean stop whose peer confirms no higher epoch exists becomes MASTER again. A node fenced
-   * because it saw a higher epoch stays fenced.
+   * The peer's epoch, as it reported it. A higher one fences (as {@link #observeEpoch}); a node
+   * fenced for an unclean stop whose peer confirms no higher epoch exists becomes MASTER again. A
+   * node fenced because it saw a higher epoch stays fenced.
    */
   public Mono<CenterView> peerConfirmsEpoch(long peerEpoch, String peerCenter) {
     CenterView now = view;
     if (peerEpoch > now.epoch()) {
       return observeEpoch(peerEpoch, "peer " + peerCenter);
     }
-    if (now.role() != CenterRole.FENCED || !String.valueOf(now.fencedReason()).startsWith(UNCLEAN_STOP)) {
+    if (now.role() != CenterRole.FENCED
+        || !String.valueOf(now.fencedReason()).startsWith(UNCLEAN_STOP)) {
       return Mono.just(now);
     }
     return noHigherEpochOnRecord(now)
         .then(
             update(
                 "UPDATE center_state SET role = 'MASTER', fenced_reason = NULL, updated_at = :at WHERE id = 1"
-                    + " AND role = 'FENCED' AND epoch = :epoch RETURNING " + VIEW_COLUMNS,
-                null, now.epoch()))
-        .doOnNext(v -> LOG.warn("center {} unfenced: peer {} confirmed no epoch above {}", v.centerId(), peerCenter, v.epoch()));
+                    + " AND role = 'FENCED' AND epoch = :epoch RETURNING "
+                    + VIEW_COLUMNS,
+                null,
+                now.epoch()))
+        .doOnNext(
+            v ->
+                LOG.warn(
+                    "center {} unfenced: peer {} confirmed no epoch above {}",
+                    v.centerId(),
+                    peerCenter,
+                    v.epoch()));
   }
 
   /**
-   * Two operators unfence a FENCED center: it becomes MASTER at its epoch. Refused when the epoch history
-   * on record names a higher epoch (the peer was promoted: rebuild this center from it instead).
+   * Two operators unfence a FENCED center: it becomes MASTER at its epoch. Refused when the epoch
+   * history on record names a higher epoch (the peer was promoted: rebuild this center from it
+   * instead).
    */
   public Mono<CenterView> unfence(String requestedBy, String approvedBy, String reason) {
     return Mono.defer(
         () -> {
           CenterView now = view;
           if (now.role() != CenterRole.FENCED) {
-            return Mono.error(new FailoverException("center " + now.centerId() + " is " + now.role() + ", not FENCED"));
+            return Mono.error(
+                new FailoverException(
+                    "center " + now.centerId() + " is " + now.role() + ", not FENCED"));
           }
           if (requestedBy.equals(approvedBy)) {
             return Mono.error(new FailoverException("unfencing needs two different operators"));
@@ -199,26 +222,35 @@ public final class CenterState implements AutoCloseable {
               .then(
                   update(
                       "UPDATE center_state SET role = 'MASTER', fenced_reason = NULL, updated_at = :at"
-                          + " WHERE id = 1 AND role = 'FENCED' AND epoch = :epoch RETURNING " + VIEW_COLUMNS,
-                      null, now.epoch()))
+                          + " WHERE id = 1 AND role = 'FENCED' AND epoch = :epoch RETURNING "
+                          + VIEW_COLUMNS,
+                      null,
+                      now.epoch()))
               .doOnNext(
                   v -> {
                     if (v.writable()) {
                       fencedHere = false;
                     }
-                    LOG.warn("center {} unfenced by {} and {}: {}", v.centerId(), requestedBy, approvedBy, reason);
+                    LOG.warn(
+                        "center {} unfenced by {} and {}: {}",
+                        v.centerId(),
+                        requestedBy,
+                        approvedBy,
+                        reason);
                   });
         });
   }
 
   /**
-   * Promotes this BACKUP: persists the new epoch (one above every epoch on record) with its fork point
-   * (the last applied sequence number and chain hash of the replication bookmark, else of the local change
-   * log) and makes the center MASTER, in one transaction. Nothing is signed before this commits.
+   * Promotes this BACKUP: persists the new epoch (one above every epoch on record) with its fork
+   * point (the last applied sequence number and chain hash of the replication bookmark, else of the
+   * local change log) and makes the center MASTER, in one transaction. Nothing is signed before
+   * this commits.
    *
    * @param kind {@code FAILOVER} or {@code SWITCHOVER}
    */
-  public Mono<EpochRecord> promote(String kind, String requestedBy, String approvedBy, String reason) {
+  public Mono<EpochRecord> promote(
+      String kind, String requestedBy, String approvedBy, String reason) {
     return new Promotion(sql, tx, clock)
         .persist(centerId(), kind, requestedBy, approvedBy, reason)
         .flatMap(
@@ -228,13 +260,19 @@ public final class CenterState implements AutoCloseable {
                     .one()
                     .doOnNext(v -> install(view, v))
                     .thenReturn(e))
-        .doOnNext(e -> LOG.warn("center {} promoted to MASTER at epoch {} ({})", e.centerId(), e.epoch(), kind));
+        .doOnNext(
+            e ->
+                LOG.warn(
+                    "center {} promoted to MASTER at epoch {} ({})",
+                    e.centerId(),
+                    e.epoch(),
+                    kind));
   }
 
   /**
-   * Follows the shared row every {@code poll}: the replicas of a center share {@code center_state}, so a
-   * fence, promotion or unfence persisted by one replica reaches the others within one poll. A fence this
-   * replica raised itself is never undone by the row.
+   * Follows the shared row every {@code poll}: the replicas of a center share {@code center_state},
+   * so a fence, promotion or unfence persisted by one replica reaches the others within one poll. A
+   * fence this replica raised itself is never undone by the row.
    *
    * @return a handle that stops following
    */
@@ -278,7 +316,10 @@ public final class CenterState implements AutoCloseable {
                 max.isPresent() && max.get() > now.epoch()
                     ? Mono.error(
                         new FailoverException(
-                            "epoch " + max.get() + " is on record, above this center's " + now.epoch()
+                            "epoch "
+                                + max.get()
+                                + " is on record, above this center's "
+                                + now.epoch()
                                 + ": rebuild it from the current master instead"))
                     : Mono.<Void>empty());
   }
@@ -306,10 +347,13 @@ public final class CenterState implements AutoCloseable {
    * Installs a new view unless it would undo a fence: a node fenced in memory stays fenced until a
    * persisted unfence says otherwise.
    */
-  @SuppressWarnings("ReferenceEquality") // identity: has the view been replaced since the caller read it
+  @SuppressWarnings(
+      "ReferenceEquality") // identity: has the view been replaced since the caller read it
   private synchronized boolean install(CenterView before, CenterView next) {
     CenterView current = view;
-    if (current.role() == CenterRole.FENCED && next.role() == CenterRole.MASTER && current != before) {
+    if (current.role() == CenterRole.FENCED
+        && next.role() == CenterRole.MASTER
+        && current != before) {
       return false;
     }
     if (current.equals(next)) {
@@ -330,8 +374,8 @@ public final class CenterState implements AutoCloseable {
   }
 
   /**
-   * Records a clean stop (clears {@code running}) and closes the pool. Blocking (JDBC): called by the
-   * container on its shutdown thread.
+   * Records a clean stop (clears {@code running}) and closes the pool. Blocking (JDBC): called by
+   * the container on its shutdown thread.
    */
   @Override
   public void close() {
@@ -340,7 +384,9 @@ public final class CenterState implements AutoCloseable {
         CenterStateJdbc.stop(db);
         LOG.info("center {} stopped cleanly", centerId());
       } catch (RuntimeException e) {
-        LOG.warn("could not record a clean stop; the next start sees an unclean one: {}", e.getMessage());
+        LOG.warn(
+            "could not record a clean stop; the next start sees an unclean one: {}",
+            e.getMessage());
       } finally {
         pool.dispose();
       }

@@ -12,8 +12,8 @@ import java.util.Properties;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The start and the clean stop of a center, over JDBC: they run once on the main thread (start, after
- * the migrations) and on the shutdown thread (stop), never on an event loop.
+ * The start and the clean stop of a center, over JDBC: they run once on the main thread (start,
+ * after the migrations) and on the shutdown thread (stop), never on an event loop.
  */
 final class CenterStateJdbc {
 
@@ -60,8 +60,11 @@ final class CenterStateJdbc {
       } else {
         if (!stored.centerId().equals(settings.centerId())) {
           throw new IllegalStateException(
-              "gpki.center.id is '" + settings.centerId() + "' but this database belongs to center '"
-                  + stored.centerId() + "'");
+              "gpki.center.id is '"
+                  + settings.centerId()
+                  + "' but this database belongs to center '"
+                  + stored.centerId()
+                  + "'");
         }
         // Another replica of this center still running explains the flag: not an unclean stop.
         boolean unclean = wasRunning(c) && otherReplicas(c) == 0;
@@ -69,8 +72,12 @@ final class CenterStateJdbc {
         if (unclean && stored.role() == CenterRole.MASTER && settings.fenceOnUncleanStop()) {
           view =
               new CenterView(
-                  stored.centerId(), CenterRole.FENCED, stored.epoch(),
-                  "stopped uncleanly (state of " + stored.updatedAt() + "); fenced until the peer confirms"
+                  stored.centerId(),
+                  CenterRole.FENCED,
+                  stored.epoch(),
+                  "stopped uncleanly (state of "
+                      + stored.updatedAt()
+                      + "); fenced until the peer confirms"
                       + " no higher epoch exists or two operators unfence it",
                   now);
         }
@@ -86,24 +93,28 @@ final class CenterStateJdbc {
       c.commit();
       return view;
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read or write the center state of " + db + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read or write the center state of " + db + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Clears {@code running} (the next start knows this stop was clean), unless another replica of this
-   * center still runs (it holds a leader session); this replica's own session is closed by then.
+   * Clears {@code running} (the next start knows this stop was clean), unless another replica of
+   * this center still runs (it holds a leader session); this replica's own session is closed by
+   * then.
    */
   static void stop(DatabaseCoordinates db) {
     try (Connection c = connect(db)) {
       if (otherReplicas(c) > 0) {
         return;
       }
-      try (PreparedStatement ps = c.prepareStatement("UPDATE center_state SET running = false WHERE id = 1")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("UPDATE center_state SET running = false WHERE id = 1")) {
         ps.executeUpdate();
       }
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot record the clean stop of the center: " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot record the clean stop of the center: " + e.getMessage(), e);
     }
   }
 
@@ -120,7 +131,8 @@ final class CenterStateJdbc {
   }
 
   private static boolean wasRunning(Connection c) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT running FROM center_state WHERE id = 1");
+    try (PreparedStatement ps =
+            c.prepareStatement("SELECT running FROM center_state WHERE id = 1");
         ResultSet rs = ps.executeQuery()) {
       return rs.next() && rs.getBoolean(1);
     }
@@ -135,7 +147,10 @@ final class CenterStateJdbc {
         return null;
       }
       return new CenterView(
-          rs.getString(1), CenterRole.valueOf(rs.getString(2)), rs.getLong(3), rs.getString(4),
+          rs.getString(1),
+          CenterRole.valueOf(rs.getString(2)),
+          rs.getLong(3),
+          rs.getString(4),
           rs.getTimestamp(5).toInstant());
     }
   }

@@ -13,7 +13,11 @@ import org.jspecify.annotations.Nullable;
  * @param updatedAt when the state last changed
  */
 public record CenterView(
-    String centerId, CenterRole role, long epoch, @Nullable String fencedReason, Instant updatedAt) {
+    String centerId,
+    CenterRole role,
+    long epoch,
+    @Nullable String fencedReason,
+    Instant updatedAt) {
 
   /** Whether this center may sign and publish: a MASTER. */
   public boolean writable() {

@@ -18,17 +18,18 @@ import reactor.core.publisher.Sinks;
 import reactor.util.retry.Retry;
 
 /**
- * Leader election among the gateway replicas of one center: the leader is the replica whose dedicated
- * database session holds a PostgreSQL session-level advisory lock ({@code pg_try_advisory_lock}). No
- * consensus of our own: PostgreSQL releases the lock the moment the session ends (process killed,
- * connection cut, backend terminated), and another replica's next try takes it.
+ * Leader election among the gateway replicas of one center: the leader is the replica whose
+ * dedicated database session holds a PostgreSQL session-level advisory lock ({@code
+ * pg_try_advisory_lock}). No consensus of our own: PostgreSQL releases the lock the moment the
+ * session ends (process killed, connection cut, backend terminated), and another replica's next try
+ * takes it.
  *
- * <p>The session is one connection outside any pool, kept open and pinged every {@code check}; a failed
- * ping, or one not answered within {@code 4 * check}, ends leadership at once. A replica that has just
- * taken the lock waits {@code 6 * check} before it leads, longer than the former leader can take to
- * notice its loss (a ping interval plus a ping timeout), so two replicas never lead at the same instant
- * as long as pauses stay shorter than one check. The stores' own fences (CRL number reservation, journal
- * row claims) cover what is left.
+ * <p>The session is one connection outside any pool, kept open and pinged every {@code check}; a
+ * failed ping, or one not answered within {@code 4 * check}, ends leadership at once. A replica
+ * that has just taken the lock waits {@code 6 * check} before it leads, longer than the former
+ * leader can take to notice its loss (a ping interval plus a ping timeout), so two replicas never
+ * lead at the same instant as long as pauses stay shorter than one check. The stores' own fences
+ * (CRL number reservation, journal row claims) cover what is left.
  */
 public final class LeaderLock implements AutoCloseable {
 
@@ -49,7 +50,8 @@ public final class LeaderLock implements AutoCloseable {
   private final AtomicReference<@Nullable Instant> lockedAt = new AtomicReference<>();
   private final Disposable loop;
 
-  private LeaderLock(ConnectionFactory connections, long key, Duration check, Clock clock, String name) {
+  private LeaderLock(
+      ConnectionFactory connections, long key, Duration check, Clock clock, String name) {
     this.connections = connections;
     this.key = key;
     this.check = check;
@@ -73,8 +75,10 @@ public final class LeaderLock implements AutoCloseable {
    * @param check how often the session is pinged and the lock is tried
    * @param name this replica's name (PostgreSQL application name, logs)
    */
-  public static LeaderLock start(DatabaseCoordinates db, long key, Duration check, Clock clock, String name) {
-    return new LeaderLock(ConnectionPools.unpooled(db, "gpki-leader-" + name), key, check, clock, name);
+  public static LeaderLock start(
+      DatabaseCoordinates db, long key, Duration check, Clock clock, String name) {
+    return new LeaderLock(
+        ConnectionPools.unpooled(db, "gpki-leader-" + name), key, check, clock, name);
   }
 
   /** Whether this replica leads now. A volatile read. */
@@ -89,14 +93,13 @@ public final class LeaderLock implements AutoCloseable {
 
   private Mono<Void> session() {
     return Mono.usingWhen(
-        connections.create(),
-        this::hold,
-        c -> release(c),
-        (c, e) -> release(c),
-        c -> release(c));
+        connections.create(), this::hold, c -> release(c), (c, e) -> release(c), c -> release(c));
   }
 
-  /** Tries the lock (or pings once held) every {@code check}; ends with an error when the session fails. */
+  /**
+   * Tries the lock (or pings once held) every {@code check}; ends with an error when the session
+   * fails.
+   */
   private Mono<Void> hold(Connection c) {
     return Flux.interval(Duration.ZERO, check)
         .onBackpressureDrop()

@@ -11,7 +11,9 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
-/** Persists a promotion: the new epoch with its fork point, and the MASTER role, in one transaction. */
+/**
+ * Persists a promotion: the new epoch with its fork point, and the MASTER role, in one transaction.
+ */
 final class Promotion {
 
   /** Where the previous epoch ended at this center. */
@@ -27,7 +29,8 @@ final class Promotion {
     this.clock = clock;
   }
 
-  Mono<EpochRecord> persist(String centerId, String kind, String requestedBy, String approvedBy, String reason) {
+  Mono<EpochRecord> persist(
+      String centerId, String kind, String requestedBy, String approvedBy, String reason) {
     if (requestedBy.equals(approvedBy)) {
       return Mono.error(new FailoverException("a promotion needs two different operators"));
     }
@@ -40,7 +43,8 @@ final class Promotion {
                 row -> {
                   if (!"BACKUP".equals(row[0])) {
                     return Mono.error(
-                        new FailoverException("only a BACKUP is promoted; center " + centerId + " is " + row[0]));
+                        new FailoverException(
+                            "only a BACKUP is promoted; center " + centerId + " is " + row[0]));
                   }
                   long stored = (Long) Objects.requireNonNull(row[1]);
                   return Mono.zip(maxEpoch(), forkPoint())
@@ -50,8 +54,16 @@ final class Promotion {
                             ForkPoint fork = t.getT2();
                             EpochRecord e =
                                 new EpochRecord(
-                                    epoch, centerId, fork.lastSeq() + 1, fork.lastSeq(), fork.hash(), kind,
-                                    requestedBy, approvedBy, reason, clock.instant());
+                                    epoch,
+                                    centerId,
+                                    fork.lastSeq() + 1,
+                                    fork.lastSeq(),
+                                    fork.hash(),
+                                    kind,
+                                    requestedBy,
+                                    approvedBy,
+                                    reason,
+                                    clock.instant());
                             return insert(e).then(becomeMaster(epoch, e.startedAt())).thenReturn(e);
                           });
                 });
@@ -64,17 +76,27 @@ final class Promotion {
         .one();
   }
 
-  /** The replication bookmark (what was applied from the master), else the local change-log head. */
+  /**
+   * The replication bookmark (what was applied from the master), else the local change-log head.
+   */
   private Mono<ForkPoint> forkPoint() {
     Mono<ForkPoint> head =
         sql.sql("SELECT last_seq, last_hash FROM change_log_head WHERE id = 1")
-            .map(r -> new ForkPoint(Objects.requireNonNull(r.get("last_seq", Long.class)), bytes(r, "last_hash")))
+            .map(
+                r ->
+                    new ForkPoint(
+                        Objects.requireNonNull(r.get("last_seq", Long.class)),
+                        bytes(r, "last_hash")))
             .one()
             .defaultIfEmpty(new ForkPoint(0, null));
     return sql.sql(
             "SELECT applied_seq, applied_hash FROM replication_bookmark ORDER BY updated_at DESC, applied_seq DESC"
                 + " LIMIT 1")
-        .map(r -> new ForkPoint(Objects.requireNonNull(r.get("applied_seq", Long.class)), bytes(r, "applied_hash")))
+        .map(
+            r ->
+                new ForkPoint(
+                    Objects.requireNonNull(r.get("applied_seq", Long.class)),
+                    bytes(r, "applied_hash")))
         .one()
         .switchIfEmpty(head);
   }
@@ -95,7 +117,10 @@ final class Promotion {
             .bind("reason", Objects.requireNonNull(e.reason()))
             .bind("at", e.startedAt());
     byte[] hash = e.prevChainHash();
-    spec = hash == null ? spec.bindNull("hash", ByteBuffer.class) : spec.bind("hash", ByteBuffer.wrap(hash));
+    spec =
+        hash == null
+            ? spec.bindNull("hash", ByteBuffer.class)
+            : spec.bind("hash", ByteBuffer.wrap(hash));
     return spec.then();
   }
 

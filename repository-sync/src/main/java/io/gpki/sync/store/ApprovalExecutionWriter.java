@@ -9,7 +9,10 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The executor's side of approved actions: pending work, the plan reserved before signing, the result. */
+/**
+ * The executor's side of approved actions: pending work, the plan reserved before signing, the
+ * result.
+ */
 final class ApprovalExecutionWriter {
 
   private final DatabaseClient db;
@@ -17,7 +20,8 @@ final class ApprovalExecutionWriter {
   private final AuditWriter audit;
   private final Clock clock;
 
-  ApprovalExecutionWriter(DatabaseClient db, TransactionalOperator tx, AuditWriter audit, Clock clock) {
+  ApprovalExecutionWriter(
+      DatabaseClient db, TransactionalOperator tx, AuditWriter audit, Clock clock) {
     this.db = db;
     this.tx = tx;
     this.audit = audit;
@@ -26,7 +30,9 @@ final class ApprovalExecutionWriter {
 
   Flux<OperatorApproval> toExecute(int limit) {
     return db.sql(
-            "SELECT " + RegistrationRows.APPROVAL + " FROM operator_approval WHERE execution = 'PENDING'"
+            "SELECT "
+                + RegistrationRows.APPROVAL
+                + " FROM operator_approval WHERE execution = 'PENDING'"
                 + " ORDER BY approved_at, id LIMIT :limit")
         .bind("limit", limit)
         .map(RegistrationRows::approval)
@@ -35,7 +41,8 @@ final class ApprovalExecutionWriter {
 
   Mono<String> plan(String id, String plan, AuditEvent event) {
     Mono<String> work =
-        db.sql("SELECT plan FROM operator_approval WHERE id = :id AND execution = 'PENDING' FOR UPDATE")
+        db.sql(
+                "SELECT plan FROM operator_approval WHERE id = :id AND execution = 'PENDING' FOR UPDATE")
             .bind("id", id)
             .map(r -> java.util.Optional.ofNullable(r.get("plan", String.class)))
             .one()
@@ -58,18 +65,27 @@ final class ApprovalExecutionWriter {
     Mono<OperatorApproval> work =
         db.sql(
                 "UPDATE operator_approval SET execution = :state, result = :result, executed_at = :now"
-                    + " WHERE id = :id AND execution = 'PENDING' RETURNING " + RegistrationRows.APPROVAL)
+                    + " WHERE id = :id AND execution = 'PENDING' RETURNING "
+                    + RegistrationRows.APPROVAL)
             .bind("state", done ? "DONE" : "FAILED")
             .bind("result", result)
             .bind("now", clock.instant())
             .bind("id", id)
             .map(RegistrationRows::approval)
             .one()
-            .flatMap(a -> audit.append(event).then(audit.log().row(ReplicatedTable.APPROVAL, id, id)).thenReturn(a))
+            .flatMap(
+                a ->
+                    audit
+                        .append(event)
+                        .then(audit.log().row(ReplicatedTable.APPROVAL, id, id))
+                        .thenReturn(a))
             .switchIfEmpty(
                 Mono.defer(
                     () ->
-                        db.sql("SELECT " + RegistrationRows.APPROVAL + " FROM operator_approval WHERE id = :id")
+                        db.sql(
+                                "SELECT "
+                                    + RegistrationRows.APPROVAL
+                                    + " FROM operator_approval WHERE id = :id")
                             .bind("id", id)
                             .map(RegistrationRows::approval)
                             .one()));

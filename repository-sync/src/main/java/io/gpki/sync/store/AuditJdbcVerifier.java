@@ -46,11 +46,13 @@ public final class AuditJdbcVerifier {
       }
       return seals(c, hashes, chain);
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot read the audit log of " + db + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read the audit log of " + db + ": " + e.getMessage(), e);
     }
   }
 
-  private static AuditVerification chain(Connection c, Map<Long, byte[]> hashes) throws SQLException {
+  private static AuditVerification chain(Connection c, Map<Long, byte[]> hashes)
+      throws SQLException {
     byte[] prev = AuditChain.genesis();
     long expected = 1;
     try (PreparedStatement st =
@@ -65,15 +67,20 @@ public final class AuditJdbcVerifier {
           Instant at = rs.getObject("recorded_at", java.time.OffsetDateTime.class).toInstant();
           AuditEvent e =
               new AuditEvent(
-                  rs.getString("type"), rs.getString("source"), rs.getString("actor"),
-                  rs.getString("object"), rs.getString("outcome"), rs.getString("detail"));
+                  rs.getString("type"),
+                  rs.getString("source"),
+                  rs.getString("actor"),
+                  rs.getString("object"),
+                  rs.getString("outcome"),
+                  rs.getString("detail"));
           byte[] storedPrev = rs.getBytes("prev_hash");
           byte[] stored = rs.getBytes("hash");
           if (!Arrays.equals(storedPrev, prev)) {
             return broken(seq - 1, seq, "prev_hash does not match the hash of record " + (seq - 1));
           }
           if (!Arrays.equals(AuditChain.hash(prev, seq, at, e), stored)) {
-            return broken(seq - 1, seq, "the record's content does not match its hash (record changed)");
+            return broken(
+                seq - 1, seq, "the record's content does not match its hash (record changed)");
           }
           hashes.put(seq, stored);
           prev = stored;
@@ -81,17 +88,19 @@ public final class AuditJdbcVerifier {
         }
       }
     }
-    try (PreparedStatement st = c.prepareStatement("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
+    try (PreparedStatement st =
+            c.prepareStatement("SELECT last_seq, last_hash FROM audit_head WHERE id = 1");
         ResultSet rs = st.executeQuery()) {
       if (rs.next() && (rs.getLong(1) != expected - 1 || !Arrays.equals(rs.getBytes(2), prev))) {
-        return broken(expected - 1, rs.getLong(1), "records after " + (expected - 1) + " were removed");
+        return broken(
+            expected - 1, rs.getLong(1), "records after " + (expected - 1) + " were removed");
       }
     }
     return new AuditVerification(expected - 1, 0, expected - 1, null, null);
   }
 
-  private static AuditVerification seals(Connection c, Map<Long, byte[]> hashes, AuditVerification chain)
-      throws SQLException {
+  private static AuditVerification seals(
+      Connection c, Map<Long, byte[]> hashes, AuditVerification chain) throws SQLException {
     long count = 0;
     try (PreparedStatement st =
             c.prepareStatement(
@@ -101,11 +110,15 @@ public final class AuditJdbcVerifier {
         long seq = rs.getLong("seq");
         byte[] hash = rs.getBytes("hash");
         if (!Arrays.equals(hashes.get(seq), hash)) {
-          return broken(chain.records(), seq, "seal at " + seq + " names another hash than the chain");
+          return broken(
+              chain.records(), seq, "seal at " + seq + " names another hash than the chain");
         }
         Instant at = rs.getObject("sealed_at", java.time.OffsetDateTime.class).toInstant();
-        if (!signatureValid(rs.getString("algorithm"), rs.getBytes("public_key"),
-            AuditChain.sealedBytes(seq, hash, at), rs.getBytes("signature"))) {
+        if (!signatureValid(
+            rs.getString("algorithm"),
+            rs.getBytes("public_key"),
+            AuditChain.sealedBytes(seq, hash, at),
+            rs.getBytes("signature"))) {
           return broken(chain.records(), seq, "the seal signature at " + seq + " does not verify");
         }
         count++;

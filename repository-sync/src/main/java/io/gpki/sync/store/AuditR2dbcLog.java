@@ -15,7 +15,8 @@ import reactor.core.publisher.Mono;
 /** The audit log over R2DBC. */
 public final class AuditR2dbcLog implements AuditLog {
 
-  private static final String SEAL_COLUMNS = "seq, sealed_at, hash, key_id, algorithm, public_key, signature";
+  private static final String SEAL_COLUMNS =
+      "seq, sealed_at, hash, key_id, algorithm, public_key, signature";
 
   private final DatabaseClient db;
   private final TransactionalOperator tx;
@@ -42,7 +43,9 @@ public final class AuditR2dbcLog implements AuditLog {
   @Override
   public Mono<AuditRecord> lastOfType(String type) {
     return db.sql(
-            "SELECT " + AuditWriter.COLUMNS + " FROM audit_log WHERE type = :type ORDER BY seq DESC LIMIT 1")
+            "SELECT "
+                + AuditWriter.COLUMNS
+                + " FROM audit_log WHERE type = :type ORDER BY seq DESC LIMIT 1")
         .bind("type", type)
         .map(AuditWriter::record)
         .one();
@@ -54,16 +57,22 @@ public final class AuditR2dbcLog implements AuditLog {
         .map(
             r ->
                 new AuditSeal(
-                    Objects.requireNonNull(r.get("seq", Long.class)), Rows.instant(r, "sealed_at"),
-                    Rows.bytes(r, "hash"), Rows.str(r, "key_id"), Rows.str(r, "algorithm"),
-                    Rows.bytes(r, "public_key"), Rows.bytes(r, "signature")))
+                    Objects.requireNonNull(r.get("seq", Long.class)),
+                    Rows.instant(r, "sealed_at"),
+                    Rows.bytes(r, "hash"),
+                    Rows.str(r, "key_id"),
+                    Rows.str(r, "algorithm"),
+                    Rows.bytes(r, "public_key"),
+                    Rows.bytes(r, "signature")))
         .one();
   }
 
   @Override
   public Mono<AuditSeal> seal(AuditSeal s) {
     return db.sql(
-            "INSERT INTO audit_seal (" + SEAL_COLUMNS + ") VALUES (:seq, :at, :hash, :key, :alg, :pub, :sig)"
+            "INSERT INTO audit_seal ("
+                + SEAL_COLUMNS
+                + ") VALUES (:seq, :at, :hash, :key, :alg, :pub, :sig)"
                 + " ON CONFLICT (seq) DO NOTHING")
         .bind("seq", s.seq())
         .bind("at", s.sealedAt())
@@ -74,8 +83,11 @@ public final class AuditR2dbcLog implements AuditLog {
         .bind("sig", s.signature())
         .fetch()
         .rowsUpdated()
-        .flatMap(n -> n == 0 ? Mono.<Long>empty()
-            : writer.log().row(ReplicatedTable.AUDIT_SEAL, Long.toString(s.seq()), s.seq()))
+        .flatMap(
+            n ->
+                n == 0
+                    ? Mono.<Long>empty()
+                    : writer.log().row(ReplicatedTable.AUDIT_SEAL, Long.toString(s.seq()), s.seq()))
         .as(tx::transactional)
         .thenReturn(s);
   }

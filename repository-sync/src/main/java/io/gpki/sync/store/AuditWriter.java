@@ -14,7 +14,8 @@ import reactor.core.publisher.Mono;
  */
 final class AuditWriter {
 
-  static final String COLUMNS = "seq, recorded_at, type, source, actor, object, outcome, detail, prev_hash, hash";
+  static final String COLUMNS =
+      "seq, recorded_at, type, source, actor, object, outcome, detail, prev_hash, hash";
 
   private final DatabaseClient db;
   private final Clock clock;
@@ -34,37 +35,42 @@ final class AuditWriter {
   /** Appends one record; must run inside a transaction. */
   Mono<AuditRecord> append(AuditEvent e) {
     // change_log_head before audit_head, in every transaction (see ChangeLogWriter#lockHead).
-    return log.lockHead().then(db.sql("SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE")
-        .map(r -> new Object[] {r.get(0, Long.class), Rows.bytes(r, "last_hash")})
-        .one()
-        .flatMap(
-            head -> {
-              long seq = (Long) head[0] + 1;
-              byte[] prev = (byte[]) head[1];
-              Instant now = AuditChain.stored(clock.instant());
-              byte[] hash = AuditChain.hash(prev, seq, now, e);
-              return db.sql(
-                      "INSERT INTO audit_log (" + COLUMNS + ") VALUES (:seq, :at, :type, :source, :actor,"
-                          + " :object, :outcome, :detail, :prev, :hash)")
-                  .bind("seq", seq)
-                  .bind("at", now)
-                  .bind("type", e.type())
-                  .bind("source", e.source())
-                  .bind("actor", e.actor())
-                  .bind("object", e.object())
-                  .bind("outcome", e.outcome())
-                  .bind("detail", e.detail())
-                  .bind("prev", prev)
-                  .bind("hash", hash)
-                  .then()
-                  .then(
-                      db.sql("UPDATE audit_head SET last_seq = :seq, last_hash = :hash WHERE id = 1")
+    return log.lockHead()
+        .then(
+            db.sql("SELECT last_seq, last_hash FROM audit_head WHERE id = 1 FOR UPDATE")
+                .map(r -> new Object[] {r.get(0, Long.class), Rows.bytes(r, "last_hash")})
+                .one()
+                .flatMap(
+                    head -> {
+                      long seq = (Long) head[0] + 1;
+                      byte[] prev = (byte[]) head[1];
+                      Instant now = AuditChain.stored(clock.instant());
+                      byte[] hash = AuditChain.hash(prev, seq, now, e);
+                      return db.sql(
+                              "INSERT INTO audit_log ("
+                                  + COLUMNS
+                                  + ") VALUES (:seq, :at, :type, :source, :actor,"
+                                  + " :object, :outcome, :detail, :prev, :hash)")
                           .bind("seq", seq)
+                          .bind("at", now)
+                          .bind("type", e.type())
+                          .bind("source", e.source())
+                          .bind("actor", e.actor())
+                          .bind("object", e.object())
+                          .bind("outcome", e.outcome())
+                          .bind("detail", e.detail())
+                          .bind("prev", prev)
                           .bind("hash", hash)
-                          .then())
-                  .then(log.row(ReplicatedTable.AUDIT, Long.toString(seq), seq))
-                  .thenReturn(new AuditRecord(seq, now, e, prev, hash));
-            }));
+                          .then()
+                          .then(
+                              db.sql(
+                                      "UPDATE audit_head SET last_seq = :seq, last_hash = :hash WHERE id = 1")
+                                  .bind("seq", seq)
+                                  .bind("hash", hash)
+                                  .then())
+                          .then(log.row(ReplicatedTable.AUDIT, Long.toString(seq), seq))
+                          .thenReturn(new AuditRecord(seq, now, e, prev, hash));
+                    }));
   }
 
   static AuditRecord record(io.r2dbc.spi.Readable r) {
@@ -72,8 +78,12 @@ final class AuditWriter {
         java.util.Objects.requireNonNull(r.get("seq", Long.class)),
         Rows.instant(r, "recorded_at"),
         new AuditEvent(
-            Rows.str(r, "type"), Rows.str(r, "source"), Rows.str(r, "actor"), Rows.str(r, "object"),
-            Rows.str(r, "outcome"), Rows.str(r, "detail")),
+            Rows.str(r, "type"),
+            Rows.str(r, "source"),
+            Rows.str(r, "actor"),
+            Rows.str(r, "object"),
+            Rows.str(r, "outcome"),
+            Rows.str(r, "detail")),
         Rows.bytes(r, "prev_hash"),
         Rows.bytes(r, "hash"));
   }

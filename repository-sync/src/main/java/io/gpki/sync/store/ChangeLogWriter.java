@@ -9,16 +9,17 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Mono;
 
 /**
- * Appends to the change log inside the caller's transaction. The sequence comes from a single counter
- * row, so concurrent writers serialise on it and a rollback leaves no gap. Each entry is chained:
- * {@code hash} covers the previous entry's hash (see {@link ChangeLogChain}), and the head row keeps
- * the last hash, updated in the same transaction.
+ * Appends to the change log inside the caller's transaction. The sequence comes from a single
+ * counter row, so concurrent writers serialise on it and a rollback leaves no gap. Each entry is
+ * chained: {@code hash} covers the previous entry's hash (see {@link ChangeLogChain}), and the head
+ * row keeps the last hash, updated in the same transaction.
  *
- * <p>Every entry carries a row image of the entity's table ({@link ReplicatedTable}), read in the same
- * statement that takes the sequence number, so the backup applies an entry alone. Only a MASTER center
- * (or a database without a {@code center_state} row) appends: at a BACKUP or FENCED center a write
- * that would append fails with {@link StoreException.ReadOnly}, except the center's own audit records,
- * which stay local (the backup keeps its own audit chain; the log there is the master's).
+ * <p>Every entry carries a row image of the entity's table ({@link ReplicatedTable}), read in the
+ * same statement that takes the sequence number, so the backup applies an entry alone. Only a
+ * MASTER center (or a database without a {@code center_state} row) appends: at a BACKUP or FENCED
+ * center a write that would append fails with {@link StoreException.ReadOnly}, except the center's
+ * own audit records, which stay local (the backup keeps its own audit chain; the log there is the
+ * master's).
  */
 final class ChangeLogWriter {
 
@@ -45,26 +46,33 @@ final class ChangeLogWriter {
     return db.sql("SELECT last_seq FROM change_log_head WHERE id = 1 FOR UPDATE").then();
   }
 
-  /** Appends the current row of {@code table} with key {@code pk} (payload {@code {"row": ...}}). */
+  /**
+   * Appends the current row of {@code table} with key {@code pk} (payload {@code {"row": ...}}).
+   */
   Mono<Long> row(ReplicatedTable table, String entityKey, Object... pk) {
     Mono<Long> appended = append(table.name(), table, entityKey, "{}", "UPSERT", pk);
     if (table != ReplicatedTable.SERVER_KEY) {
       return appended;
     }
     // The PKCS#12 rides as this record's attachment while it exists, and is erased with it.
-    return appended.flatMap(seq -> db.sql("DELETE FROM change_log_secret WHERE request_id = :id")
-        .bind("id", pk[0])
-        .then()
-        .then(db.sql("INSERT INTO change_log_secret (seq, request_id, content) SELECT :seq, request_id, pkcs12"
-                + " FROM registration_server_key WHERE request_id = :id AND pkcs12 IS NOT NULL")
-            .bind("seq", seq)
-            .bind("id", pk[0])
-            .then())
-        .thenReturn(seq));
+    return appended.flatMap(
+        seq ->
+            db.sql("DELETE FROM change_log_secret WHERE request_id = :id")
+                .bind("id", pk[0])
+                .then()
+                .then(
+                    db.sql(
+                            "INSERT INTO change_log_secret (seq, request_id, content) SELECT :seq, request_id, pkcs12"
+                                + " FROM registration_server_key WHERE request_id = :id AND pkcs12 IS NOT NULL")
+                        .bind("seq", seq)
+                        .bind("id", pk[0])
+                        .then())
+                .thenReturn(seq));
   }
 
   /** Appends an UPSERT of an entity with schema-1 fields {@code base} plus the row image. */
-  Mono<Long> upsert(String entity, ReplicatedTable table, String entityKey, String base, Object... pk) {
+  Mono<Long> upsert(
+      String entity, ReplicatedTable table, String entityKey, String base, Object... pk) {
     return append(entity, table, entityKey, base, "UPSERT", pk);
   }
 
@@ -79,13 +87,26 @@ final class ChangeLogWriter {
    * @param base the entity's JSON fields (schema 1 consumers read them); the row image is added
    * @param pk the table's key values, in {@link ReplicatedTable#key} order
    */
-  private Mono<Long> append(String entity, ReplicatedTable table, String entityKey, String base, String op, Object... pk) {
+  private Mono<Long> append(
+      String entity,
+      ReplicatedTable table,
+      String entityKey,
+      String base,
+      String op,
+      Object... pk) {
     Instant now = clock.instant();
     String image =
         "DELETE".equals(op)
             ? "CAST(:base AS jsonb)"
-            : "(SELECT " + table.image() + " FROM " + table.table + " WHERE " + table.keyPredicate() + ")";
-    DatabaseClient.GenericExecuteSpec head = db.sql(HEAD.replace("IMAGE", image)).bind("base", base);
+            : "(SELECT "
+                + table.image()
+                + " FROM "
+                + table.table
+                + " WHERE "
+                + table.keyPredicate()
+                + ")";
+    DatabaseClient.GenericExecuteSpec head =
+        db.sql(HEAD.replace("IMAGE", image)).bind("base", base);
     if (!"DELETE".equals(op)) {
       for (int i = 0; i < pk.length; i++) {
         head = head.bind("k" + i, pk[i]);
@@ -107,14 +128,18 @@ final class ChangeLogWriter {
                         ? Mono.just(0L)
                         : Mono.error(
                             new StoreException.ReadOnly(
-                                "this center is not the master: " + entity + " " + entityKey
+                                "this center is not the master: "
+                                    + entity
+                                    + " "
+                                    + entityKey
                                     + " must be written at the master center"))));
   }
 
   private Mono<Long> insert(Head h, Instant now, String entity, String entityKey, String op) {
     byte[] prev = h.lastHash == null ? ChangeLogChain.genesis() : h.lastHash;
     int version = ChangeLogChain.SCHEMA_V2;
-    byte[] hash = ChangeLogChain.hash(version, h.epoch, h.seq, prev, entity, entityKey, op, h.payload);
+    byte[] hash =
+        ChangeLogChain.hash(version, h.epoch, h.seq, prev, entity, entityKey, op, h.payload);
     return db.sql(
             "WITH ins AS (INSERT INTO change_log (seq, recorded_at, entity, entity_key, op, payload, epoch,"
                 + " schema_version, prev_hash, hash) VALUES (:seq, :at, :entity, :key, :op, CAST(:payload AS jsonb),"

@@ -20,7 +20,8 @@ public final class ConnectionPools {
    * @param initialSize connections opened at once
    * @param maxSize pool size
    */
-  public static ConnectionPool open(DatabaseCoordinates db, String name, int initialSize, int maxSize) {
+  public static ConnectionPool open(
+      DatabaseCoordinates db, String name, int initialSize, int maxSize) {
     return new ConnectionPool(
         ConnectionPoolConfiguration.builder(unpooled(db, name))
             .name(name)

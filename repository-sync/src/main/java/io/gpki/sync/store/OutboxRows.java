@@ -28,8 +28,14 @@ final class OutboxRows {
    */
   static Mono<Integer> insertAll(DatabaseClient db, ChangeLogWriter log, List<OutboxEvent> events) {
     return Flux.fromIterable(events)
-        .concatMap(e -> insert(db, e)
-            .flatMap(n -> n == 0 ? Mono.just(0) : log.row(ReplicatedTable.OUTBOX, e.id(), e.id()).thenReturn(n)))
+        .concatMap(
+            e ->
+                insert(db, e)
+                    .flatMap(
+                        n ->
+                            n == 0
+                                ? Mono.just(0)
+                                : log.row(ReplicatedTable.OUTBOX, e.id(), e.id()).thenReturn(n)))
         .reduce(0, Integer::sum);
   }
 
@@ -80,13 +86,20 @@ final class OutboxRows {
 
   static LraNotificationSettings settings(Readable r) {
     return new LraNotificationSettings(
-        Rows.str(r, "lra_id"), r.get("webhook_url", String.class), r.get("contact_email", String.class),
-        Rows.instant(r, "updated_at"), Rows.str(r, "updated_by"));
+        Rows.str(r, "lra_id"),
+        r.get("webhook_url", String.class),
+        r.get("contact_email", String.class),
+        Rows.instant(r, "updated_at"),
+        Rows.str(r, "updated_by"));
   }
 
   static ExpiringCertificate expiring(Readable r) {
     return new ExpiringCertificate(
-        Rows.str(r, "lra_id"), Rows.str(r, "request_id"), Rows.str(r, "issuer_ca_id"), Rows.str(r, "serial_hex"),
-        Rows.instant(r, "not_after"), Rows.bytes(r, "der"));
+        Rows.str(r, "lra_id"),
+        Rows.str(r, "request_id"),
+        Rows.str(r, "issuer_ca_id"),
+        Rows.str(r, "serial_hex"),
+        Rows.instant(r, "not_after"),
+        Rows.bytes(r, "der"));
   }
 }

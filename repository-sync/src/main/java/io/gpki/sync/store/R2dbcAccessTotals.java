@@ -48,7 +48,8 @@ public final class R2dbcAccessTotals implements AccessTotals {
   }
 
   @Override
-  public Flux<AccessCount> between(@Nullable LocalDate from, @Nullable LocalDate to, String excludedInstance) {
+  public Flux<AccessCount> between(
+      @Nullable LocalDate from, @Nullable LocalDate to, String excludedInstance) {
     return db.sql(
             "SELECT day, interface, kind, outcome, sum(requests) AS requests, sum(response_nanos) AS nanos"
                 + " FROM repository_access WHERE day >= :from AND day <= :to AND instance <> :instance"
@@ -59,8 +60,10 @@ public final class R2dbcAccessTotals implements AccessTotals {
         .map(
             r ->
                 new AccessCount(
-                    r.get("day", LocalDate.class), r.get("interface", String.class),
-                    r.get("kind", String.class), r.get("outcome", String.class),
+                    r.get("day", LocalDate.class),
+                    r.get("interface", String.class),
+                    r.get("kind", String.class),
+                    r.get("outcome", String.class),
                     r.get("requests", BigDecimal.class).longValueExact(),
                     r.get("nanos", BigDecimal.class).longValueExact()))
         .all();

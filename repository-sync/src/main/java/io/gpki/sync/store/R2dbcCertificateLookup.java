@@ -44,12 +44,17 @@ public final class R2dbcCertificateLookup
     this.keys = keys;
   }
 
-  /** The version to store with a certificate indexed now, or {@code null} when there is no key function. */
+  /**
+   * The version to store with a certificate indexed now, or {@code null} when there is no key
+   * function.
+   */
   @Nullable Short version() {
     return keys.version() == 0 ? null : (short) keys.version();
   }
 
-  /** Inserts the keys of stored certificates; runs in the caller's transaction when there is one. */
+  /**
+   * Inserts the keys of stored certificates; runs in the caller's transaction when there is one.
+   */
   Mono<Void> insert(List<CertificateRecord> stored) {
     if (keys.version() == 0 || stored.isEmpty()) {
       return Mono.empty();
@@ -79,12 +84,19 @@ public final class R2dbcCertificateLookup
         .then();
   }
 
-  /** The keys; a certificate the function cannot parse gets none (it is still stored and served by id). */
+  /**
+   * The keys; a certificate the function cannot parse gets none (it is still stored and served by
+   * id).
+   */
   private List<CertificateLookupKey> derive(CertificateRecord c) {
     try {
       return keys.keys(c);
     } catch (RuntimeException e) {
-      LOG.warn("no RFC 4387 lookup keys for certificate {}/{}: {}", c.issuerCaId(), c.serialHex(), e.toString());
+      LOG.warn(
+          "no RFC 4387 lookup keys for certificate {}/{}: {}",
+          c.issuerCaId(),
+          c.serialHex(),
+          e.toString());
       return List.of();
     }
   }
@@ -95,7 +107,9 @@ public final class R2dbcCertificateLookup
       return Flux.empty();
     }
     return db.sql(
-            "SELECT " + Rows.CERT_COLUMNS + " FROM certificate WHERE id IN (SELECT certificate_id FROM"
+            "SELECT "
+                + Rows.CERT_COLUMNS
+                + " FROM certificate WHERE id IN (SELECT certificate_id FROM"
                 + " certificate_lookup WHERE attribute = :attr AND value = :value) ORDER BY id LIMIT :limit")
         .bind("attr", attribute)
         .bind("value", value)
@@ -107,7 +121,8 @@ public final class R2dbcCertificateLookup
   @Override
   public Flux<CertificateLookupKey> sharedWithUnlabelled() {
     // The published set is the snapshot's: CA certificates and labelled end-entity certificates
-    // (R2dbcRepositoryStore.load). LATERAL ... LIMIT 1 keeps it one probe of the key index per key of
+    // (R2dbcRepositoryStore.load). LATERAL ... LIMIT 1 keeps it one probe of the key index per key
+    // of
     // theirs, never a join over every end-entity certificate's keys.
     return db.sql(
             "SELECT p.attribute, p.value FROM (SELECT DISTINCT k.attribute, k.value FROM certificate pc"
@@ -115,7 +130,10 @@ public final class R2dbcCertificateLookup
                 + " CROSS JOIN LATERAL (SELECT 1 FROM certificate_lookup o JOIN certificate oc ON oc.id ="
                 + " o.certificate_id WHERE o.attribute = p.attribute AND o.value = p.value AND NOT oc.is_ca"
                 + " AND oc.label IS NULL LIMIT 1) u")
-        .map(r -> new CertificateLookupKey(r.get("attribute", String.class), r.get("value", String.class)))
+        .map(
+            r ->
+                new CertificateLookupKey(
+                    r.get("attribute", String.class), r.get("value", String.class)))
         .all();
   }
 
@@ -127,7 +145,9 @@ public final class R2dbcCertificateLookup
     }
     Mono<Long> work =
         db.sql(
-                "SELECT " + Rows.CERT_COLUMNS + " FROM certificate WHERE id > :after AND"
+                "SELECT "
+                    + Rows.CERT_COLUMNS
+                    + " FROM certificate WHERE id > :after AND"
                     + " (lookup_version IS NULL OR lookup_version < :version) ORDER BY id LIMIT :batch"
                     + " FOR UPDATE SKIP LOCKED")
             .bind("after", afterId)
@@ -140,12 +160,14 @@ public final class R2dbcCertificateLookup
             .flatMap(
                 rows -> {
                   Long[] ids = rows.stream().map(CertificateRecord::id).toArray(Long[]::new);
-                  return db.sql("DELETE FROM certificate_lookup WHERE certificate_id = ANY(:ids::bigint[])")
+                  return db.sql(
+                          "DELETE FROM certificate_lookup WHERE certificate_id = ANY(:ids::bigint[])")
                       .bind("ids", ids)
                       .then()
                       .then(insert(rows))
                       .then(
-                          db.sql("UPDATE certificate SET lookup_version = :version WHERE id = ANY(:ids::bigint[])")
+                          db.sql(
+                                  "UPDATE certificate SET lookup_version = :version WHERE id = ANY(:ids::bigint[])")
                               .bind("version", version)
                               .bind("ids", ids)
                               .then())

@@ -14,9 +14,10 @@ import org.springframework.transaction.support.DefaultTransactionDefinition;
 import reactor.core.publisher.Flux;
 
 /**
- * The certificate status snapshot over R2DBC: the change-log head and the certificate rows read in one
- * read-only REPEATABLE READ transaction, so both come from the same database snapshot. A mutation and
- * its change-log entry commit together, hence the rows hold exactly the changes up to that head.
+ * The certificate status snapshot over R2DBC: the change-log head and the certificate rows read in
+ * one read-only REPEATABLE READ transaction, so both come from the same database snapshot. A
+ * mutation and its change-log entry commit together, hence the rows hold exactly the changes up to
+ * that head.
  */
 public final class R2dbcCertificateStatusReader implements CertificateStatusReader {
 

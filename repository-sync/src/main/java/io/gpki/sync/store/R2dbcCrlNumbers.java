@@ -12,9 +12,10 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /**
- * {@link CrlNumbers} over {@code crl_number_state}. One transaction: lock the CA row (conflicting with the
- * archive's lock), read the highest archived number (so a deployment numbered 1, 2, 3 ... before V7 moves
- * above its last list), then upsert {@code t} and refuse a lower epoch than the stored one.
+ * {@link CrlNumbers} over {@code crl_number_state}. One transaction: lock the CA row (conflicting
+ * with the archive's lock), read the highest archived number (so a deployment numbered 1, 2, 3 ...
+ * before V7 moves above its last list), then upsert {@code t} and refuse a lower epoch than the
+ * stored one.
  */
 public final class R2dbcCrlNumbers implements CrlNumbers {
 
@@ -35,8 +36,10 @@ public final class R2dbcCrlNumbers implements CrlNumbers {
     }
     BigInteger base = CrlNumbers.number(epoch, BigInteger.ZERO);
     Mono<BigInteger> work =
-        // NO KEY UPDATE: excludes the archive (FOR UPDATE) and other reservations, but not the FOR KEY
-        // SHARE that certificate inserts take through their foreign key, so issuance never waits on it.
+        // NO KEY UPDATE: excludes the archive (FOR UPDATE) and other reservations, but not the FOR
+        // KEY
+        // SHARE that certificate inserts take through their foreign key, so issuance never waits on
+        // it.
         db.sql("SELECT id FROM ca WHERE id = :id FOR NO KEY UPDATE")
             .bind("id", caId)
             .map(r -> r.get(0, String.class))
@@ -53,11 +56,14 @@ public final class R2dbcCrlNumbers implements CrlNumbers {
                   // t must put the number above every archived list (replicated ones included).
                   BigInteger floor = BigInteger.valueOf(Math.max(0, nowMillis));
                   if (max.isPresent()) {
-                    BigInteger above = max.get().toBigIntegerExact().subtract(base).add(BigInteger.ONE);
+                    BigInteger above =
+                        max.get().toBigIntegerExact().subtract(base).add(BigInteger.ONE);
                     floor = floor.max(above);
                   }
                   if (floor.compareTo(MAX_T) > 0) {
-                    return Mono.error(stale(caId, scope, epoch, "an archived list has a number of a higher epoch"));
+                    return Mono.error(
+                        stale(
+                            caId, scope, epoch, "an archived list has a number of a higher epoch"));
                   }
                   return db.sql(
                           "INSERT INTO crl_number_state (ca_id, scope, epoch, last_t) VALUES (:ca, :scope,"
@@ -71,17 +77,22 @@ public final class R2dbcCrlNumbers implements CrlNumbers {
                       .map(r -> r.get(0, BigDecimal.class).toBigIntegerExact())
                       .one()
                       .switchIfEmpty(
-                          Mono.error(() -> stale(caId, scope, epoch, "its numbers belong to a higher epoch")));
+                          Mono.error(
+                              () ->
+                                  stale(
+                                      caId, scope, epoch, "its numbers belong to a higher epoch")));
                 })
             .flatMap(
                 t ->
                     t.compareTo(MAX_T) > 0
-                        ? Mono.error(stale(caId, scope, epoch, "the epoch's number range is exhausted"))
+                        ? Mono.error(
+                            stale(caId, scope, epoch, "the epoch's number range is exhausted"))
                         : Mono.just(CrlNumbers.number(epoch, t)));
     return tx.transactional(work);
   }
 
-  private static StoreException.StaleEpoch stale(String caId, String scope, long epoch, String why) {
+  private static StoreException.StaleEpoch stale(
+      String caId, String scope, long epoch, String why) {
     return new StoreException.StaleEpoch(
         "no " + scope + " number of " + caId + " for epoch " + epoch + ": " + why);
   }

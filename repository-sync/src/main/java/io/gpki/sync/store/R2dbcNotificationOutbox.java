@@ -35,7 +35,9 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
   public Mono<LraNotificationSettings> saveSettings(LraNotificationSettings s, AuditEvent event) {
     Mono<LraNotificationSettings> work =
         db.sql(
-                "INSERT INTO lra_notification (" + OutboxRows.SETTINGS + ") VALUES (:lra, :url, :mail, :at, :by)"
+                "INSERT INTO lra_notification ("
+                    + OutboxRows.SETTINGS
+                    + ") VALUES (:lra, :url, :mail, :at, :by)"
                     + " ON CONFLICT (lra_id) DO UPDATE SET webhook_url = EXCLUDED.webhook_url,"
                     + " contact_email = EXCLUDED.contact_email, updated_at = EXCLUDED.updated_at,"
                     + " updated_by = EXCLUDED.updated_by")
@@ -61,14 +63,19 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
 
   @Override
   public Mono<Integer> enqueue(List<OutboxEvent> events) {
-    return events.isEmpty() ? Mono.just(0) : tx.transactional(OutboxRows.insertAll(db, audit.log(), events));
+    return events.isEmpty()
+        ? Mono.just(0)
+        : tx.transactional(OutboxRows.insertAll(db, audit.log(), events));
   }
 
   @Override
   public Flux<OutboxEvent> dueWebhooks(Instant now, int limit) {
     // The head of each LRA's queue only: a later event never overtakes one still being retried.
     return db.sql(
-            "SELECT " + OutboxRows.EVENT + " FROM (SELECT DISTINCT ON (lra_id) " + OutboxRows.EVENT
+            "SELECT "
+                + OutboxRows.EVENT
+                + " FROM (SELECT DISTINCT ON (lra_id) "
+                + OutboxRows.EVENT
                 + " FROM notification_outbox WHERE channel = 'WEBHOOK' AND state = 'PENDING' ORDER BY lra_id, seq)"
                 + " head WHERE next_attempt_at <= :now ORDER BY seq LIMIT :limit")
         .bind("now", now)
@@ -80,7 +87,9 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
   @Override
   public Flux<OutboxEvent> dueMails(Instant now, int limit) {
     return db.sql(
-            "SELECT " + OutboxRows.EVENT + " FROM notification_outbox WHERE channel = 'EMAIL' AND state = 'PENDING'"
+            "SELECT "
+                + OutboxRows.EVENT
+                + " FROM notification_outbox WHERE channel = 'EMAIL' AND state = 'PENDING'"
                 + " AND next_attempt_at <= :now ORDER BY seq LIMIT :limit")
         .bind("now", now)
         .bind("limit", limit)
@@ -151,7 +160,9 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
   @Override
   public Flux<OutboxEvent> events(String lraId, OutboxEvent.@Nullable State state, int limit) {
     return db.sql(
-            "SELECT " + OutboxRows.EVENT + " FROM notification_outbox WHERE lra_id = :lra"
+            "SELECT "
+                + OutboxRows.EVENT
+                + " FROM notification_outbox WHERE lra_id = :lra"
                 + " AND (CAST(:state AS text) IS NULL OR state = :state) ORDER BY seq DESC LIMIT :limit")
         .bind("lra", lraId)
         .bind("state", OutboxRows.text(state == null ? null : state.name()))
@@ -162,15 +173,20 @@ public final class R2dbcNotificationOutbox implements NotificationOutbox {
 
   @Override
   public Mono<Map<String, Long>> counts() {
-    return db.sql("SELECT channel, state, count(*) AS n FROM notification_outbox GROUP BY channel, state")
-        .map(r -> Map.entry(Rows.str(r, "channel") + "/" + Rows.str(r, "state"),
-            Objects.requireNonNull(r.get("n", Long.class))))
+    return db.sql(
+            "SELECT channel, state, count(*) AS n FROM notification_outbox GROUP BY channel, state")
+        .map(
+            r ->
+                Map.entry(
+                    Rows.str(r, "channel") + "/" + Rows.str(r, "state"),
+                    Objects.requireNonNull(r.get("n", Long.class))))
         .all()
         .collectMap(Map.Entry::getKey, Map.Entry::getValue);
   }
 
   @Override
-  public Flux<ExpiringCertificate> expiringWithout(Instant now, Instant until, String dedupePrefix, int limit) {
+  public Flux<ExpiringCertificate> expiringWithout(
+      Instant now, Instant until, String dedupePrefix, int limit) {
     return db.sql(
             "SELECT r.lra_id, r.id AS request_id, c.issuer_ca_id, c.serial_hex, c.not_after, c.der"
                 + " FROM registration_request r JOIN certificate c ON c.issuer_ca_id = r.ca_id"

@@ -37,11 +37,14 @@ public final class R2dbcReferralStore implements ReferralStore {
   public Mono<Referral> put(Referral r) {
     Mono<Referral> work =
         db.sql(
-                "INSERT INTO referral (" + COLUMNS + ") VALUES (:id, :dn, :key, :ldap, :http, :created,"
+                "INSERT INTO referral ("
+                    + COLUMNS
+                    + ") VALUES (:id, :dn, :key, :ldap, :http, :created,"
                     + " :updated) ON CONFLICT (id) DO UPDATE SET base_dn = EXCLUDED.base_dn,"
                     + " base_dn_key = EXCLUDED.base_dn_key, ldap_url = EXCLUDED.ldap_url,"
                     + " http_url = EXCLUDED.http_url, updated_at = EXCLUDED.updated_at"
-                    + " RETURNING " + COLUMNS)
+                    + " RETURNING "
+                    + COLUMNS)
             .bind("id", r.id())
             .bind("dn", r.baseDn())
             .bind("key", r.baseDnKey())
@@ -51,7 +54,15 @@ public final class R2dbcReferralStore implements ReferralStore {
             .bind("updated", r.updatedAt())
             .map(R2dbcReferralStore::row)
             .one()
-            .flatMap(saved -> log.upsert("REFERRAL", ReplicatedTable.REFERRAL, saved.id(), payload(saved), saved.id()).thenReturn(saved));
+            .flatMap(
+                saved ->
+                    log.upsert(
+                            "REFERRAL",
+                            ReplicatedTable.REFERRAL,
+                            saved.id(),
+                            payload(saved),
+                            saved.id())
+                        .thenReturn(saved));
     return tx.transactional(work)
         .onErrorMap(
             e ->
@@ -69,7 +80,11 @@ public final class R2dbcReferralStore implements ReferralStore {
             .one()
             .flatMap(
                 gone ->
-                    log.delete("REFERRAL", ReplicatedTable.REFERRAL, gone, Json.object().put("id", gone).build())
+                    log.delete(
+                            "REFERRAL",
+                            ReplicatedTable.REFERRAL,
+                            gone,
+                            Json.object().put("id", gone).build())
                         .thenReturn(Boolean.TRUE))
             .defaultIfEmpty(Boolean.FALSE);
     return tx.transactional(work);
@@ -77,7 +92,9 @@ public final class R2dbcReferralStore implements ReferralStore {
 
   @Override
   public Flux<Referral> referrals() {
-    return db.sql("SELECT " + COLUMNS + " FROM referral ORDER BY id").map(R2dbcReferralStore::row).all();
+    return db.sql("SELECT " + COLUMNS + " FROM referral ORDER BY id")
+        .map(R2dbcReferralStore::row)
+        .all();
   }
 
   private static Referral row(Readable r) {

@@ -30,10 +30,11 @@ import reactor.core.publisher.Mono;
 
 /**
  * The registration journal, LRA registry and approvals over R2DBC. Every state change commits with
- * its audit record in one transaction. Certificates are only read here; they are written through the
- * repository store.
+ * its audit record in one transaction. Certificates are only read here; they are written through
+ * the repository store.
  */
-public final class R2dbcRegistrationStore implements RegistrationJournal, LraRegistry, OperatorApprovals {
+public final class R2dbcRegistrationStore
+    implements RegistrationJournal, LraRegistry, OperatorApprovals {
 
   private final DatabaseClient db;
   private final TransactionalOperator tx;
@@ -74,7 +75,8 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
             "INSERT INTO registration_request (id, lra_id, operator_id, idempotency_key, kind, priority,"
                 + " ca_id, request_json, request_sha256, evidence, state, accepted_at) VALUES (:id, :lra,"
                 + " :op, :key, :kind, :prio, :ca, :json, :sha, :evidence, 'ACCEPTED', :at)"
-                + " ON CONFLICT (lra_id, idempotency_key) DO NOTHING RETURNING " + RegistrationRows.JOURNAL)
+                + " ON CONFLICT (lra_id, idempotency_key) DO NOTHING RETURNING "
+                + RegistrationRows.JOURNAL)
         .bind("id", e.id())
         .bind("lra", e.lraId())
         .bind("op", e.operatorId())
@@ -91,7 +93,9 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
         .flatMap(saved -> journalRow(saved.id()).thenReturn(saved));
   }
 
-  /** Appends the journal row's current state to the change log (inside the caller's transaction). */
+  /**
+   * Appends the journal row's current state to the change log (inside the caller's transaction).
+   */
   Mono<Long> journalRow(String id) {
     return audit.log().row(ReplicatedTable.JOURNAL, id, id);
   }
@@ -103,7 +107,8 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
 
   private Mono<JournalEntry> byKey(String lraId, String key) {
     return db.sql(
-            "SELECT " + RegistrationRows.JOURNAL
+            "SELECT "
+                + RegistrationRows.JOURNAL
                 + " FROM registration_request WHERE lra_id = :lra AND idempotency_key = :key")
         .bind("lra", lraId)
         .bind("key", key)
@@ -113,7 +118,8 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
 
   @Override
   public Mono<JournalEntry> find(String id) {
-    return db.sql("SELECT " + RegistrationRows.JOURNAL + " FROM registration_request WHERE id = :id")
+    return db.sql(
+            "SELECT " + RegistrationRows.JOURNAL + " FROM registration_request WHERE id = :id")
         .bind("id", id)
         .map(RegistrationRows::journal)
         .one();
@@ -122,7 +128,9 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
   @Override
   public Flux<JournalEntry> pending(int limit) {
     return db.sql(
-            "SELECT " + RegistrationRows.JOURNAL + " FROM registration_request WHERE state = 'ACCEPTED'"
+            "SELECT "
+                + RegistrationRows.JOURNAL
+                + " FROM registration_request WHERE state = 'ACCEPTED'"
                 + " ORDER BY priority, seq LIMIT :limit")
         .bind("limit", limit)
         .map(RegistrationRows::journal)
@@ -131,32 +139,40 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
 
   @Override
   public Mono<String> reserveSerial(String id, String serialHex, AuditEvent event) {
-    Mono<String> work = db.sql(
-            "UPDATE registration_request SET reserved_serial = COALESCE(reserved_serial, :serial)"
-                + " WHERE id = :id RETURNING reserved_serial")
-        .bind("serial", serialHex)
-        .bind("id", id)
-        .map(r -> Rows.str(r, "reserved_serial"))
-        .one()
-        .switchIfEmpty(Mono.error(new StoreException.NotFound("no request " + id)))
-        .flatMap(reserved -> audit.append(event).then(journalRow(id)).thenReturn(reserved));
+    Mono<String> work =
+        db.sql(
+                "UPDATE registration_request SET reserved_serial = COALESCE(reserved_serial, :serial)"
+                    + " WHERE id = :id RETURNING reserved_serial")
+            .bind("serial", serialHex)
+            .bind("id", id)
+            .map(r -> Rows.str(r, "reserved_serial"))
+            .one()
+            .switchIfEmpty(Mono.error(new StoreException.NotFound("no request " + id)))
+            .flatMap(reserved -> audit.append(event).then(journalRow(id)).thenReturn(reserved));
     return tx.transactional(work);
   }
 
   @Override
-  public Mono<JournalEntry> complete(String id, String resultSerial, AuditEvent event, List<OutboxEvent> notices) {
+  public Mono<JournalEntry> complete(
+      String id, String resultSerial, AuditEvent event, List<OutboxEvent> notices) {
     return finish(id, "DONE", resultSerial, null, event, notices);
   }
 
   @Override
-  public Mono<JournalEntry> reject(String id, String error, AuditEvent event, List<OutboxEvent> notices) {
+  public Mono<JournalEntry> reject(
+      String id, String error, AuditEvent event, List<OutboxEvent> notices) {
     return finish(id, "REJECTED", null, error, event, notices);
   }
 
   private Mono<JournalEntry> finish(
-      String id, String state, @Nullable String serial, @Nullable String error, AuditEvent event,
+      String id,
+      String state,
+      @Nullable String serial,
+      @Nullable String error,
+      AuditEvent event,
       List<OutboxEvent> notices) {
-    // The audit record comes first: its seq is taken under the audit head's row lock, held to commit,
+    // The audit record comes first: its seq is taken under the audit head's row lock, held to
+    // commit,
     // so done_seq orders completions by commit and the feed cursor never skips one.
     Mono<JournalEntry> work =
         db.sql("SELECT state FROM registration_request WHERE id = :id FOR UPDATE")
@@ -166,26 +182,40 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
             .filter("ACCEPTED"::equals)
             .flatMap(
                 pending ->
-                    audit.append(event)
+                    audit
+                        .append(event)
                         .flatMap(
                             record ->
                                 db.sql(
                                         "UPDATE registration_request SET state = :state, result_serial = :serial,"
                                             + " error = :error, completed_at = :now, done_seq = :seq WHERE id = :id"
-                                            + " RETURNING " + RegistrationRows.JOURNAL)
+                                            + " RETURNING "
+                                            + RegistrationRows.JOURNAL)
                                     .bind("state", state)
-                                    .bind("serial", serial == null ? Parameters.in(String.class) : serial)
-                                    .bind("error", error == null ? Parameters.in(String.class) : error)
+                                    .bind(
+                                        "serial",
+                                        serial == null ? Parameters.in(String.class) : serial)
+                                    .bind(
+                                        "error",
+                                        error == null ? Parameters.in(String.class) : error)
                                     .bind("now", clock.instant())
                                     .bind("seq", record.seq())
                                     .bind("id", id)
                                     .map(RegistrationRows::journal)
                                     .one()
-                                    // The notifications commit with the completion: none is lost, none doubled.
-                                    .flatMap(done -> OutboxRows.insertAll(db, audit.log(), notices).thenReturn(done))
-                                    .flatMap(done -> "REJECTED".equals(state)
-                                        ? serverKeys.discardInTransaction(id).thenReturn(done)
-                                        : Mono.just(done))
+                                    // The notifications commit with the completion: none is lost,
+                                    // none doubled.
+                                    .flatMap(
+                                        done ->
+                                            OutboxRows.insertAll(db, audit.log(), notices)
+                                                .thenReturn(done))
+                                    .flatMap(
+                                        done ->
+                                            "REJECTED".equals(state)
+                                                ? serverKeys
+                                                    .discardInTransaction(id)
+                                                    .thenReturn(done)
+                                                : Mono.just(done))
                                     .flatMap(done -> journalRow(id).thenReturn(done))))
             .switchIfEmpty(Mono.defer(() -> find(id)));
     return tx.transactional(work);
@@ -246,7 +276,8 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
   }
 
   @Override
-  public Flux<RegistrationCertificateRef> activeWithSubject(String caId, byte[] subjectDer, Instant at) {
+  public Flux<RegistrationCertificateRef> activeWithSubject(
+      String caId, byte[] subjectDer, Instant at) {
     return db.sql(
             "SELECT issuer_ca_id, serial_hex, subject_dn FROM certificate WHERE issuer_ca_id = :ca AND"
                 + " subject_der = :dn AND revoked_at IS NULL AND not_after > :at AND NOT is_ca ORDER BY id")
@@ -258,7 +289,8 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
   }
 
   @Override
-  public Flux<RegistrationCertificateRef> revocableOf(String caId, @Nullable Integer generation, Instant at) {
+  public Flux<RegistrationCertificateRef> revocableOf(
+      String caId, @Nullable Integer generation, Instant at) {
     return db.sql(
             "SELECT issuer_ca_id, serial_hex, subject_dn FROM certificate WHERE issuer_ca_id = :ca AND"
                 + " revoked_at IS NULL AND not_after > :at AND kind IN ('END_ENTITY', 'CROSS')"
@@ -276,7 +308,9 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
   public Mono<LraRecord> registerLra(LraRecord l, AuditEvent event) {
     Mono<LraRecord> work =
         db.sql(
-                "INSERT INTO lra (" + RegistrationRows.LRA + ") VALUES (:id, :name, :ca, :base, :profiles,"
+                "INSERT INTO lra ("
+                    + RegistrationRows.LRA
+                    + ") VALUES (:id, :name, :ca, :base, :profiles,"
                     + " :dns, :sources, :at)")
             .bind("id", l.id())
             .bind("name", l.displayName())
@@ -297,7 +331,9 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
   public Mono<OperatorRecord> registerOperator(OperatorRecord o, AuditEvent event) {
     Mono<OperatorRecord> work =
         db.sql(
-                "INSERT INTO operator (" + RegistrationRows.OPERATOR + ") VALUES (:id, :lra, :name, :roles,"
+                "INSERT INTO operator ("
+                    + RegistrationRows.OPERATOR
+                    + ") VALUES (:id, :lra, :name, :roles,"
                     + " :sha, :ca, :serial, :enabled, :at)")
             .bind("id", o.id())
             .bind("lra", o.lraId() == null ? Parameters.in(String.class) : o.lraId())
@@ -356,13 +392,18 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
 
   @Override
   public Mono<OperatorApproval> approve(
-      String id, String approverId, byte[] evidence, List<JournalEntry> released, AuditEvent event) {
+      String id,
+      String approverId,
+      byte[] evidence,
+      List<JournalEntry> released,
+      AuditEvent event) {
     return new RegistrationApprovalWriter(db, tx, audit, this, clock)
         .approve(id, approverId, evidence, released, event);
   }
 
   @Override
-  public Mono<OperatorApproval> approveForExecution(String id, String approverId, byte[] evidence, AuditEvent event) {
+  public Mono<OperatorApproval> approveForExecution(
+      String id, String approverId, byte[] evidence, AuditEvent event) {
     return new RegistrationApprovalWriter(db, tx, audit, this, clock)
         .approve(id, approverId, evidence, List.of(), true, event);
   }
@@ -389,7 +430,9 @@ public final class R2dbcRegistrationStore implements RegistrationJournal, LraReg
 
   static <T> Mono<T> conflicts(Mono<T> work, String message) {
     return work.onErrorMap(
-        e -> e instanceof DataIntegrityViolationException || e instanceof R2dbcDataIntegrityViolationException,
+        e ->
+            e instanceof DataIntegrityViolationException
+                || e instanceof R2dbcDataIntegrityViolationException,
         e -> new StoreException.Conflict(message, e));
   }
 }

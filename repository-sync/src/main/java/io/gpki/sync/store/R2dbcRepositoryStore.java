@@ -33,7 +33,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The repository store over R2DBC. Each mutation and its change-log entry commit in one transaction.
+ * The repository store over R2DBC. Each mutation and its change-log entry commit in one
+ * transaction.
  */
 public final class R2dbcRepositoryStore
     implements CaRegistry,
@@ -51,13 +52,17 @@ public final class R2dbcRepositoryStore
   private final R2dbcCertificateLookup lookup;
 
   public R2dbcRepositoryStore(ConnectionFactory connections, Clock clock) {
-    this(connections, clock, new R2dbcCertificateLookup(connections, io.gpki.sync.CertificateLookupKeys.NONE));
+    this(
+        connections,
+        clock,
+        new R2dbcCertificateLookup(connections, io.gpki.sync.CertificateLookupKeys.NONE));
   }
 
   /**
    * @param lookup writes each stored certificate's RFC 4387 keys in the inserting transaction
    */
-  public R2dbcRepositoryStore(ConnectionFactory connections, Clock clock, R2dbcCertificateLookup lookup) {
+  public R2dbcRepositoryStore(
+      ConnectionFactory connections, Clock clock, R2dbcCertificateLookup lookup) {
     this.lookup = lookup;
     this.db = DatabaseClient.create(connections);
     R2dbcTransactionManager tm = new R2dbcTransactionManager(connections);
@@ -76,7 +81,9 @@ public final class R2dbcRepositoryStore
   public Mono<CaRecord> createCa(CaRecord ca, CaKeyRecord firstKey) {
     Mono<CaRecord> work =
         db.sql(
-                "INSERT INTO ca (" + Rows.CA_COLUMNS + ") VALUES (:id, :name, :role, :dn, :der, :policy,"
+                "INSERT INTO ca ("
+                    + Rows.CA_COLUMNS
+                    + ") VALUES (:id, :name, :role, :dn, :der, :policy,"
                     + " :gen, :created, :updated)")
             .bind("id", ca.id())
             .bind("name", ca.displayName())
@@ -101,14 +108,18 @@ public final class R2dbcRepositoryStore
             .then(
                 db.sql(
                         "UPDATE ca SET current_generation = :gen, updated_at = :now WHERE id = :id"
-                            + " RETURNING " + Rows.CA_COLUMNS)
+                            + " RETURNING "
+                            + Rows.CA_COLUMNS)
                     .bind("gen", key.generation())
                     .bind("now", clock.instant())
                     .bind("id", key.caId())
                     .map(Rows::ca)
                     .one())
             .switchIfEmpty(Mono.error(new StoreException.NotFound("no CA " + key.caId())))
-            .flatMap(ca -> log.upsert("CA", ReplicatedTable.CA, ca.id(), Payloads.ca(ca), ca.id()).thenReturn(ca));
+            .flatMap(
+                ca ->
+                    log.upsert("CA", ReplicatedTable.CA, ca.id(), Payloads.ca(ca), ca.id())
+                        .thenReturn(ca));
     return conflicts(tx.transactional(work), "key generation exists");
   }
 
@@ -123,26 +134,34 @@ public final class R2dbcRepositoryStore
         db.sql(
                 "UPDATE ca SET current_generation = :gen, updated_at = :now WHERE id = :id"
                     + " AND current_generation <> :gen AND EXISTS (SELECT 1 FROM ca_key WHERE ca_id = :id"
-                    + " AND generation = :gen) RETURNING " + Rows.CA_COLUMNS)
+                    + " AND generation = :gen) RETURNING "
+                    + Rows.CA_COLUMNS)
             .bind("gen", generation)
             .bind("now", clock.instant())
             .bind("id", caId)
             .map(Rows::ca)
             .one()
-            .flatMap(ca -> log.upsert("CA", ReplicatedTable.CA, ca.id(), Payloads.ca(ca), ca.id()).thenReturn(ca))
+            .flatMap(
+                ca ->
+                    log.upsert("CA", ReplicatedTable.CA, ca.id(), Payloads.ca(ca), ca.id())
+                        .thenReturn(ca))
             .switchIfEmpty(
                 Mono.defer(
                     () ->
                         ca(caId)
                             .filter(ca -> ca.currentGeneration() == generation)
-                            .switchIfEmpty(Mono.error(new StoreException.NotFound(
-                                "no key generation " + generation + " of CA " + caId)))));
+                            .switchIfEmpty(
+                                Mono.error(
+                                    new StoreException.NotFound(
+                                        "no key generation " + generation + " of CA " + caId)))));
     return tx.transactional(work);
   }
 
   private Mono<Void> insertKey(CaKeyRecord k) {
     return db.sql(
-            "INSERT INTO ca_key (" + Rows.KEY_COLUMNS + ") VALUES (:ca, :gen, :keyId, :source, :pub,"
+            "INSERT INTO ca_key ("
+                + Rows.KEY_COLUMNS
+                + ") VALUES (:ca, :gen, :keyId, :source, :pub,"
                 + " :ident, :created)")
         .bind("ca", k.caId())
         .bind("gen", k.generation())
@@ -152,7 +171,14 @@ public final class R2dbcRepositoryStore
         .bind("ident", k.keyIdentifier())
         .bind("created", k.createdAt())
         .then()
-        .then(log.upsert("CA_KEY", ReplicatedTable.CA_KEY, k.caId() + "/" + k.generation(), Payloads.key(k), k.caId(), k.generation()))
+        .then(
+            log.upsert(
+                "CA_KEY",
+                ReplicatedTable.CA_KEY,
+                k.caId() + "/" + k.generation(),
+                Payloads.key(k),
+                k.caId(),
+                k.generation()))
         .then();
   }
 
@@ -171,7 +197,8 @@ public final class R2dbcRepositoryStore
 
   @Override
   public Flux<CaKeyRecord> keys(String caId) {
-    return db.sql("SELECT " + Rows.KEY_COLUMNS + " FROM ca_key WHERE ca_id = :id ORDER BY generation")
+    return db.sql(
+            "SELECT " + Rows.KEY_COLUMNS + " FROM ca_key WHERE ca_id = :id ORDER BY generation")
         .bind("id", caId)
         .map(Rows::key)
         .all();
@@ -212,12 +239,19 @@ public final class R2dbcRepositoryStore
             .map(r -> r.get(0, Long.class))
             .one()
             .map(c::withId)
-            // The RFC 4387 lookup keys commit with the certificate: a certificate is findable as soon
+            // The RFC 4387 lookup keys commit with the certificate: a certificate is findable as
+            // soon
             // as it is stored. Derived data, so not in the change-log payload.
             .flatMap(saved -> lookup.insert(java.util.List.of(saved)).thenReturn(saved))
             .flatMap(
                 saved ->
-                    log.upsert("CERTIFICATE", ReplicatedTable.CERTIFICATE, key(saved), Payloads.certificate(saved), saved.id()).thenReturn(saved));
+                    log.upsert(
+                            "CERTIFICATE",
+                            ReplicatedTable.CERTIFICATE,
+                            key(saved),
+                            Payloads.certificate(saved),
+                            saved.id())
+                        .thenReturn(saved));
     return conflicts(
         tx.transactional(work), "serial " + c.serialHex() + " already used by " + c.issuerCaId());
   }
@@ -228,17 +262,27 @@ public final class R2dbcRepositoryStore
         db.sql(
                 "UPDATE certificate SET revoked_at = :at, revocation_reason = :reason,"
                     + " invalidity_date = :inv WHERE issuer_ca_id = :issuer AND serial_hex = :serial"
-                    + " AND revoked_at IS NULL RETURNING " + Rows.CERT_COLUMNS)
+                    + " AND revoked_at IS NULL RETURNING "
+                    + Rows.CERT_COLUMNS)
             .bind("at", r.revokedAt())
             .bind("reason", (short) r.reason())
-            .bind("inv", r.invalidityDate() == null ? io.r2dbc.spi.Parameters.in(Instant.class) : r.invalidityDate())
+            .bind(
+                "inv",
+                r.invalidityDate() == null
+                    ? io.r2dbc.spi.Parameters.in(Instant.class)
+                    : r.invalidityDate())
             .bind("issuer", issuerCaId)
             .bind("serial", serialHex)
             .map(Rows::certificate)
             .one()
             .flatMap(
                 revoked ->
-                    log.upsert("REVOCATION", ReplicatedTable.CERTIFICATE, key(revoked), Payloads.certificate(revoked), revoked.id())
+                    log.upsert(
+                            "REVOCATION",
+                            ReplicatedTable.CERTIFICATE,
+                            key(revoked),
+                            Payloads.certificate(revoked),
+                            revoked.id())
                         .thenReturn(revoked))
             .switchIfEmpty(
                 find(issuerCaId, serialHex)
@@ -252,7 +296,8 @@ public final class R2dbcRepositoryStore
   @Override
   public Mono<CertificateRecord> find(String issuerCaId, String serialHex) {
     return db.sql(
-            "SELECT " + Rows.CERT_COLUMNS
+            "SELECT "
+                + Rows.CERT_COLUMNS
                 + " FROM certificate WHERE issuer_ca_id = :issuer AND serial_hex = :serial")
         .bind("issuer", issuerCaId)
         .bind("serial", serialHex)
@@ -273,7 +318,9 @@ public final class R2dbcRepositoryStore
   @Override
   public Flux<CertificateRecord> revokedUnexpired(String issuerCaId, boolean ca, Instant at) {
     return db.sql(
-            "SELECT " + Rows.CERT_COLUMNS + " FROM certificate WHERE issuer_ca_id = :issuer"
+            "SELECT "
+                + Rows.CERT_COLUMNS
+                + " FROM certificate WHERE issuer_ca_id = :issuer"
                 + " AND is_ca = :ca AND revoked_at IS NOT NULL AND not_after > :at ORDER BY id")
         .bind("issuer", issuerCaId)
         .bind("ca", ca)
@@ -291,7 +338,11 @@ public final class R2dbcRepositoryStore
         .bind("issuer", issuerCaId)
         .bind("ca", ca)
         .bind("at", at)
-        .map(r -> new RevokedEntry(Rows.str(r, "serial_hex"), java.util.Objects.requireNonNull(Rows.revocation(r))))
+        .map(
+            r ->
+                new RevokedEntry(
+                    Rows.str(r, "serial_hex"),
+                    java.util.Objects.requireNonNull(Rows.revocation(r))))
         .all();
   }
 
@@ -313,11 +364,17 @@ public final class R2dbcRepositoryStore
                     .one())
             .flatMap(
                 max -> {
-                  if (max.isPresent() && max.get().toBigIntegerExact().compareTo(crl.number()) >= 0) {
+                  if (max.isPresent()
+                      && max.get().toBigIntegerExact().compareTo(crl.number()) >= 0) {
                     return Mono.error(
                         new StoreException.Conflict(
-                            crl.scope() + " number " + crl.number() + " of " + crl.caId()
-                                + " does not exceed the last issued " + max.get(),
+                            crl.scope()
+                                + " number "
+                                + crl.number()
+                                + " of "
+                                + crl.caId()
+                                + " does not exceed the last issued "
+                                + max.get(),
                             null));
                   }
                   return insertCrl(crl);
@@ -344,18 +401,32 @@ public final class R2dbcRepositoryStore
         .map(
             id ->
                 new CrlRecord(
-                    id, c.caId(), c.scope(), c.number(), c.thisUpdate(), c.nextUpdate(),
-                    c.signerKeyId(), c.entryCount(), c.sha256(), c.der()))
+                    id,
+                    c.caId(),
+                    c.scope(),
+                    c.number(),
+                    c.thisUpdate(),
+                    c.nextUpdate(),
+                    c.signerKeyId(),
+                    c.entryCount(),
+                    c.sha256(),
+                    c.der()))
         .flatMap(
             saved ->
-                log.upsert("CRL", ReplicatedTable.CRL, saved.caId() + "/" + saved.scope() + "/" + saved.number(), Payloads.crl(saved), saved.id())
+                log.upsert(
+                        "CRL",
+                        ReplicatedTable.CRL,
+                        saved.caId() + "/" + saved.scope() + "/" + saved.number(),
+                        Payloads.crl(saved),
+                        saved.id())
                     .thenReturn(saved));
   }
 
   @Override
   public Mono<CrlRecord> latest(String caId, String scope) {
     return db.sql(
-            "SELECT " + Rows.CRL_COLUMNS
+            "SELECT "
+                + Rows.CRL_COLUMNS
                 + " FROM crl WHERE ca_id = :ca AND scope = :scope ORDER BY crl_number DESC LIMIT 1")
         .bind("ca", caId)
         .bind("scope", scope)
@@ -366,7 +437,8 @@ public final class R2dbcRepositoryStore
   @Override
   public Mono<CrlRecord> byNumber(String caId, String scope, BigInteger number) {
     return db.sql(
-            "SELECT " + Rows.CRL_COLUMNS
+            "SELECT "
+                + Rows.CRL_COLUMNS
                 + " FROM crl WHERE ca_id = :ca AND scope = :scope AND crl_number = :n")
         .bind("ca", caId)
         .bind("scope", scope)
@@ -381,19 +453,31 @@ public final class R2dbcRepositoryStore
   public Mono<CrossPairRecord> put(CrossPairRecord p) {
     Mono<CrossPairRecord> work =
         db.sql(
-                "INSERT INTO cross_pair (" + Rows.PAIR_COLUMNS + ") VALUES (:id, :owner, :peer, :fwd,"
+                "INSERT INTO cross_pair ("
+                    + Rows.PAIR_COLUMNS
+                    + ") VALUES (:id, :owner, :peer, :fwd,"
                     + " :rev, :der, :at) ON CONFLICT (id) DO UPDATE SET forward_cert_id ="
                     + " EXCLUDED.forward_cert_id, reverse_cert_id = EXCLUDED.reverse_cert_id, der ="
                     + " EXCLUDED.der, updated_at = EXCLUDED.updated_at")
             .bind("id", p.id())
             .bind("owner", p.ownerCaId())
             .bind("peer", p.peerCaId())
-            .bind("fwd", p.forwardCertId() == null ? io.r2dbc.spi.Parameters.in(Long.class) : p.forwardCertId())
-            .bind("rev", p.reverseCertId() == null ? io.r2dbc.spi.Parameters.in(Long.class) : p.reverseCertId())
+            .bind(
+                "fwd",
+                p.forwardCertId() == null
+                    ? io.r2dbc.spi.Parameters.in(Long.class)
+                    : p.forwardCertId())
+            .bind(
+                "rev",
+                p.reverseCertId() == null
+                    ? io.r2dbc.spi.Parameters.in(Long.class)
+                    : p.reverseCertId())
             .bind("der", p.der())
             .bind("at", p.updatedAt())
             .then()
-            .then(log.upsert("CROSS_PAIR", ReplicatedTable.CROSS_PAIR, p.id(), Payloads.pair(p), p.id()))
+            .then(
+                log.upsert(
+                    "CROSS_PAIR", ReplicatedTable.CROSS_PAIR, p.id(), Payloads.pair(p), p.id()))
             .thenReturn(p);
     return conflicts(tx.transactional(work), "cross pair " + p.id() + " conflicts");
   }
@@ -410,7 +494,9 @@ public final class R2dbcRepositoryStore
   @Override
   public Flux<ChangeLogEntry> after(long afterSeq, int limit) {
     return db.sql(
-            "SELECT " + Rows.LOG_COLUMNS + " FROM change_log WHERE seq > :after ORDER BY seq LIMIT :limit")
+            "SELECT "
+                + Rows.LOG_COLUMNS
+                + " FROM change_log WHERE seq > :after ORDER BY seq LIMIT :limit")
         .bind("after", afterSeq)
         .bind("limit", limit)
         .map(Rows::logEntry)
@@ -434,13 +520,15 @@ public final class R2dbcRepositoryStore
                     .all()
                     .collectList(),
                 db.sql(
-                        "SELECT " + Rows.CERT_COLUMNS
+                        "SELECT "
+                            + Rows.CERT_COLUMNS
                             + " FROM certificate WHERE NOT is_ca AND label IS NOT NULL ORDER BY id")
                     .map(Rows::certificate)
                     .all()
                     .collectList(),
                 db.sql(
-                        "SELECT DISTINCT ON (ca_id, scope) " + Rows.CRL_COLUMNS
+                        "SELECT DISTINCT ON (ca_id, scope) "
+                            + Rows.CRL_COLUMNS
                             + " FROM crl ORDER BY ca_id, scope, crl_number DESC")
                     .map(Rows::crl)
                     .all()
@@ -452,7 +540,8 @@ public final class R2dbcRepositoryStore
             .map(
                 t ->
                     new RepositoryContent(
-                        t.getT1(), t.getT2(), t.getT3(), t.getT4(), t.getT5(), t.getT6(), t.getT7()));
+                        t.getT1(), t.getT2(), t.getT3(), t.getT4(), t.getT5(), t.getT6(),
+                        t.getT7()));
     return readTx.transactional(work);
   }
 

@@ -28,7 +28,11 @@ final class R2dbcServerKeyStore implements ServerKeyStore {
   private final Clock clock;
 
   R2dbcServerKeyStore(
-      DatabaseClient db, TransactionalOperator tx, AuditWriter audit, R2dbcRegistrationStore journal, Clock clock) {
+      DatabaseClient db,
+      TransactionalOperator tx,
+      AuditWriter audit,
+      R2dbcRegistrationStore journal,
+      Clock clock) {
     this.db = db;
     this.tx = tx;
     this.audit = audit;
@@ -37,7 +41,8 @@ final class R2dbcServerKeyStore implements ServerKeyStore {
   }
 
   @Override
-  public Mono<JournalAcceptance> accept(JournalEntry entry, GeneratedKey key, byte[] pkcs12, AuditEvent event) {
+  public Mono<JournalAcceptance> accept(
+      JournalEntry entry, GeneratedKey key, byte[] pkcs12, AuditEvent event) {
     Mono<JournalAcceptance> work =
         journal
             .insertInTransaction(entry)
@@ -79,17 +84,25 @@ final class R2dbcServerKeyStore implements ServerKeyStore {
         db.sql(
                 "SELECT pkcs12, delivered_at FROM registration_server_key WHERE request_id = :id FOR UPDATE")
             .bind("id", requestId)
-            .map(r -> new Held(r.get("pkcs12") == null ? null : Rows.bytes(r, "pkcs12"),
-                Rows.nullableInstant(r, "delivered_at")))
+            .map(
+                r ->
+                    new Held(
+                        r.get("pkcs12") == null ? null : Rows.bytes(r, "pkcs12"),
+                        Rows.nullableInstant(r, "delivered_at")))
             .one()
-            .switchIfEmpty(Mono.error(new StoreException.NotFound("request " + requestId + " has no generated key")))
+            .switchIfEmpty(
+                Mono.error(
+                    new StoreException.NotFound("request " + requestId + " has no generated key")))
             .flatMap(
                 held -> {
                   if (held.pkcs12() == null) {
-                    String why = held.deliveredAt() == null ? "is gone (the request was rejected)"
-                        : "was already delivered at " + held.deliveredAt();
-                    return Mono.error(new StoreException.Conflict("the PKCS#12 " + why,
-                        new IllegalStateException(why)));
+                    String why =
+                        held.deliveredAt() == null
+                            ? "is gone (the request was rejected)"
+                            : "was already delivered at " + held.deliveredAt();
+                    return Mono.error(
+                        new StoreException.Conflict(
+                            "the PKCS#12 " + why, new IllegalStateException(why)));
                   }
                   return db.sql(
                           "UPDATE registration_server_key SET pkcs12 = NULL, delivered_at = :now,"
@@ -122,9 +135,14 @@ final class R2dbcServerKeyStore implements ServerKeyStore {
 
   private static GeneratedKey row(Readable r) {
     return new GeneratedKey(
-        Rows.str(r, "request_id"), Rows.str(r, "algorithm"), Rows.bytes(r, "public_key"),
-        Rows.bytes(r, "secret_sha256"), Rows.instant(r, "created_at"), Rows.nullableInstant(r, "delivered_at"),
-        r.get("delivered_by", String.class), Boolean.TRUE.equals(r.get("available", Boolean.class)));
+        Rows.str(r, "request_id"),
+        Rows.str(r, "algorithm"),
+        Rows.bytes(r, "public_key"),
+        Rows.bytes(r, "secret_sha256"),
+        Rows.instant(r, "created_at"),
+        Rows.nullableInstant(r, "delivered_at"),
+        r.get("delivered_by", String.class),
+        Boolean.TRUE.equals(r.get("available", Boolean.class)));
   }
 
   private record Held(byte @Nullable [] pkcs12, @Nullable Instant deliveredAt) {}

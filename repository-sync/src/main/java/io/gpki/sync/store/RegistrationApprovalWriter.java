@@ -22,7 +22,11 @@ final class RegistrationApprovalWriter {
   private final Clock clock;
 
   RegistrationApprovalWriter(
-      DatabaseClient db, TransactionalOperator tx, AuditWriter audit, R2dbcRegistrationStore store, Clock clock) {
+      DatabaseClient db,
+      TransactionalOperator tx,
+      AuditWriter audit,
+      R2dbcRegistrationStore store,
+      Clock clock) {
     this.db = db;
     this.tx = tx;
     this.audit = audit;
@@ -33,7 +37,9 @@ final class RegistrationApprovalWriter {
   Mono<OperatorApproval> request(OperatorApproval a, byte[] evidence, AuditEvent event) {
     Mono<OperatorApproval> work =
         db.sql(
-                "INSERT INTO operator_approval (" + RegistrationRows.APPROVAL + ", evidence) VALUES (:id,"
+                "INSERT INTO operator_approval ("
+                    + RegistrationRows.APPROVAL
+                    + ", evidence) VALUES (:id,"
                     + " :action, :target, :json, :by, :at, :expires, :key, 'PENDING', NULL, NULL, NULL, NULL, NULL,"
                     + " :evidence)"
                     + " ON CONFLICT (requested_by, idempotency_key) DO NOTHING RETURNING "
@@ -54,7 +60,9 @@ final class RegistrationApprovalWriter {
                 Mono.defer(
                     () ->
                         db.sql(
-                                "SELECT " + RegistrationRows.APPROVAL + " FROM operator_approval"
+                                "SELECT "
+                                    + RegistrationRows.APPROVAL
+                                    + " FROM operator_approval"
                                     + " WHERE requested_by = :by AND idempotency_key = :key")
                             .bind("by", a.requestedBy())
                             .bind("key", a.idempotencyKey())
@@ -64,17 +72,30 @@ final class RegistrationApprovalWriter {
   }
 
   Mono<OperatorApproval> approve(
-      String id, String approverId, byte[] evidence, List<JournalEntry> released, AuditEvent event) {
+      String id,
+      String approverId,
+      byte[] evidence,
+      List<JournalEntry> released,
+      AuditEvent event) {
     return approve(id, approverId, evidence, released, false, event);
   }
 
-  /** @param execute record the work in the approval ({@code execution = PENDING}) for the executor */
+  /**
+   * @param execute record the work in the approval ({@code execution = PENDING}) for the executor
+   */
   Mono<OperatorApproval> approve(
-      String id, String approverId, byte[] evidence, List<JournalEntry> released, boolean execute,
+      String id,
+      String approverId,
+      byte[] evidence,
+      List<JournalEntry> released,
+      boolean execute,
       AuditEvent event) {
     Instant now = clock.instant();
     Mono<OperatorApproval> work =
-        db.sql("SELECT " + RegistrationRows.APPROVAL + " FROM operator_approval WHERE id = :id FOR UPDATE")
+        db.sql(
+                "SELECT "
+                    + RegistrationRows.APPROVAL
+                    + " FROM operator_approval WHERE id = :id FOR UPDATE")
             .bind("id", id)
             .map(RegistrationRows::approval)
             .one()
@@ -93,8 +114,10 @@ final class RegistrationApprovalWriter {
                   return db.sql(
                           "UPDATE operator_approval SET state = 'APPROVED', approved_by = :by,"
                               + " approved_at = :now, evidence = evidence || :evidence"
-                              + (execute ? ", execution = 'PENDING'" : "") + " WHERE id = :id"
-                              + " RETURNING " + RegistrationRows.APPROVAL)
+                              + (execute ? ", execution = 'PENDING'" : "")
+                              + " WHERE id = :id"
+                              + " RETURNING "
+                              + RegistrationRows.APPROVAL)
                       .bind("by", approverId)
                       .bind("now", now)
                       .bind("evidence", evidence)
@@ -110,12 +133,15 @@ final class RegistrationApprovalWriter {
                                   .thenReturn(approved));
                 });
     return tx.transactional(work)
-        .onErrorResume(Expired.class, e -> expire(id, approverId).then(Mono.error(conflict(String.valueOf(e.getMessage())))));
+        .onErrorResume(
+            Expired.class,
+            e -> expire(id, approverId).then(Mono.error(conflict(String.valueOf(e.getMessage())))));
   }
 
   private Mono<Void> expire(String id, String approverId) {
     Mono<Void> work =
-        db.sql("UPDATE operator_approval SET state = 'EXPIRED' WHERE id = :id AND state = 'PENDING'")
+        db.sql(
+                "UPDATE operator_approval SET state = 'EXPIRED' WHERE id = :id AND state = 'PENDING'")
             .bind("id", id)
             .fetch()
             .rowsUpdated()
@@ -123,9 +149,16 @@ final class RegistrationApprovalWriter {
                 n ->
                     n == 0
                         ? Mono.empty()
-                        : audit.append(
-                            new AuditEvent("APPROVAL", "operations", approverId, id, "EXPIRED",
-                                "approval came after the request expired")).then(row(id)))
+                        : audit
+                            .append(
+                                new AuditEvent(
+                                    "APPROVAL",
+                                    "operations",
+                                    approverId,
+                                    id,
+                                    "EXPIRED",
+                                    "approval came after the request expired"))
+                            .then(row(id)))
             .then();
     return tx.transactional(work);
   }

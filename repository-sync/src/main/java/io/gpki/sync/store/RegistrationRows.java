@@ -49,32 +49,56 @@ final class RegistrationRows {
 
   static LraRecord lra(Readable r) {
     return new LraRecord(
-        Rows.str(r, "id"), Rows.str(r, "display_name"), Rows.str(r, "ca_id"),
-        Rows.str(r, "subject_base_dn"), list(r, "allowed_profiles"), list(r, "dns_suffixes"),
-        list(r, "allowed_sources"), Rows.instant(r, "created_at"));
+        Rows.str(r, "id"),
+        Rows.str(r, "display_name"),
+        Rows.str(r, "ca_id"),
+        Rows.str(r, "subject_base_dn"),
+        list(r, "allowed_profiles"),
+        list(r, "dns_suffixes"),
+        list(r, "allowed_sources"),
+        Rows.instant(r, "created_at"));
   }
 
   static OperatorRecord operator(Readable r) {
     return new OperatorRecord(
-        Rows.str(r, "id"), r.get("lra_id", String.class), Rows.str(r, "display_name"), list(r, "roles"),
-        Rows.bytes(r, "cert_sha256"), Rows.str(r, "cert_issuer_ca_id"), Rows.str(r, "cert_serial_hex"),
-        Boolean.TRUE.equals(r.get("enabled", Boolean.class)), Rows.instant(r, "created_at"));
+        Rows.str(r, "id"),
+        r.get("lra_id", String.class),
+        Rows.str(r, "display_name"),
+        list(r, "roles"),
+        Rows.bytes(r, "cert_sha256"),
+        Rows.str(r, "cert_issuer_ca_id"),
+        Rows.str(r, "cert_serial_hex"),
+        Boolean.TRUE.equals(r.get("enabled", Boolean.class)),
+        Rows.instant(r, "created_at"));
   }
 
   static OperatorApproval approval(Readable r) {
     return new OperatorApproval(
-        Rows.str(r, "id"), Rows.str(r, "action"), Rows.str(r, "target"), Rows.str(r, "request_json"),
-        Rows.str(r, "requested_by"), Rows.instant(r, "requested_at"), Rows.instant(r, "expires_at"),
-        Rows.str(r, "idempotency_key"), Rows.str(r, "state"), r.get("approved_by", String.class),
-        Rows.nullableInstant(r, "approved_at"), r.get("execution", String.class), r.get("plan", String.class),
+        Rows.str(r, "id"),
+        Rows.str(r, "action"),
+        Rows.str(r, "target"),
+        Rows.str(r, "request_json"),
+        Rows.str(r, "requested_by"),
+        Rows.instant(r, "requested_at"),
+        Rows.instant(r, "expires_at"),
+        Rows.str(r, "idempotency_key"),
+        Rows.str(r, "state"),
+        r.get("approved_by", String.class),
+        Rows.nullableInstant(r, "approved_at"),
+        r.get("execution", String.class),
+        r.get("plan", String.class),
         r.get("result", String.class));
   }
 
   static RegistrationFeedEvent feedEvent(Readable r) {
     return new RegistrationFeedEvent(
-        Objects.requireNonNull(r.get("done_seq", Long.class)), Rows.str(r, "id"),
-        JournalEntry.Kind.valueOf(Rows.str(r, "kind")), JournalEntry.State.valueOf(Rows.str(r, "state")),
-        Rows.str(r, "ca_id"), r.get("result_serial", String.class), r.get("error", String.class),
+        Objects.requireNonNull(r.get("done_seq", Long.class)),
+        Rows.str(r, "id"),
+        JournalEntry.Kind.valueOf(Rows.str(r, "kind")),
+        JournalEntry.State.valueOf(Rows.str(r, "state")),
+        Rows.str(r, "ca_id"),
+        r.get("result_serial", String.class),
+        r.get("error", String.class),
         Rows.instant(r, "completed_at"));
   }
 

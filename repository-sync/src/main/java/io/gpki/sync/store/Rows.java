@@ -59,7 +59,10 @@ final class Rows {
         instant(r, "created_at"));
   }
 
-  /** The row's revocation ({@code revoked_at}, reason, invalidity date), or {@code null} when not revoked. */
+  /**
+   * The row's revocation ({@code revoked_at}, reason, invalidity date), or {@code null} when not
+   * revoked.
+   */
   static @Nullable Revocation revocation(Readable r) {
     Instant revokedAt = nullableInstant(r, "revoked_at");
     return revokedAt == null

@@ -22,6 +22,7 @@ public final class SchemaMigrator {
     ChangeLogSealer.seal(db);
     return result.targetSchemaVersion != null
         ? result.targetSchemaVersion
-        : String.valueOf(flyway.info().current() == null ? "none" : flyway.info().current().getVersion());
+        : String.valueOf(
+            flyway.info().current() == null ? "none" : flyway.info().current().getVersion());
   }
 }

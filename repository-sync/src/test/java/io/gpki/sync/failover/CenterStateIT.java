@@ -18,12 +18,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
-/** A center's role and epoch against a real PostgreSQL: start, unclean stop, fencing, unfence, promotion. */
+/**
+ * A center's role and epoch against a real PostgreSQL: start, unclean stop, fencing, unfence,
+ * promotion.
+ */
 class CenterStateIT {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final CenterSettings DR_MASTER = new CenterSettings("tokyo", CenterRole.MASTER, true);
-  private static final CenterSettings DR_BACKUP = new CenterSettings("osaka", CenterRole.BACKUP, true);
+  private static final CenterSettings DR_MASTER =
+      new CenterSettings("tokyo", CenterRole.MASTER, true);
+  private static final CenterSettings DR_BACKUP =
+      new CenterSettings("osaka", CenterRole.BACKUP, true);
 
   private DatabaseCoordinates db;
   private final List<CenterState> opened = new ArrayList<>();
@@ -77,10 +82,13 @@ class CenterStateIT {
     assertThat(first.view().role()).isEqualTo(CenterRole.MASTER);
     assertThat(first.epoch()).isEqualTo(1);
     assertThat(first.refusal()).isNull();
-    assertThat(count("SELECT count(*) FROM epoch_history WHERE epoch = 1 AND kind = 'INITIAL'")).isEqualTo(1);
+    assertThat(count("SELECT count(*) FROM epoch_history WHERE epoch = 1 AND kind = 'INITIAL'"))
+        .isEqualTo(1);
     crash(first);
     CenterState again = start(CenterSettings.standalone());
-    assertThat(again.role()).as("no peer could have taken over: no fencing").isEqualTo(CenterRole.MASTER);
+    assertThat(again.role())
+        .as("no peer could have taken over: no fencing")
+        .isEqualTo(CenterRole.MASTER);
   }
 
   @Test
@@ -103,18 +111,30 @@ class CenterStateIT {
   }
 
   @Test
-  void aSecondReplicaOfARunningMasterIsNotFencedAndTheFirstsStopLeavesTheFlagToIt() throws Exception {
+  void aSecondReplicaOfARunningMasterIsNotFencedAndTheFirstsStopLeavesTheFlagToIt()
+      throws Exception {
     CenterState first = start(DR_MASTER);
-    try (LeaderLock firstSession = LeaderLock.start(db, LeaderLock.WRITERS, Duration.ofMillis(500), Clock.systemUTC(), "tokyo-1")) {
-      StepVerifier.create(firstSession.leadership().filter(x -> x).next()).expectNext(true).expectComplete().verify(WAIT);
+    try (LeaderLock firstSession =
+        LeaderLock.start(
+            db, LeaderLock.WRITERS, Duration.ofMillis(500), Clock.systemUTC(), "tokyo-1")) {
+      StepVerifier.create(firstSession.leadership().filter(x -> x).next())
+          .expectNext(true)
+          .expectComplete()
+          .verify(WAIT);
       CenterState second = start(DR_MASTER);
-      assertThat(second.role()).as("the flag is the first replica's, which is alive").isEqualTo(CenterRole.MASTER);
-      try (LeaderLock secondSession = LeaderLock.start(db, LeaderLock.WRITERS, Duration.ofMillis(500), Clock.systemUTC(), "tokyo-2")) {
+      assertThat(second.role())
+          .as("the flag is the first replica's, which is alive")
+          .isEqualTo(CenterRole.MASTER);
+      try (LeaderLock secondSession =
+          LeaderLock.start(
+              db, LeaderLock.WRITERS, Duration.ofMillis(500), Clock.systemUTC(), "tokyo-2")) {
         awaitSessions(2);
         firstSession.close();
         first.close();
         opened.remove(first);
-        assertThat(count("SELECT count(*) FROM center_state WHERE running")).as("the second replica still runs").isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM center_state WHERE running"))
+            .as("the second replica still runs")
+            .isEqualTo(1);
       }
     }
   }
@@ -124,10 +144,15 @@ class CenterStateIT {
     StepVerifier.create(
             reactor.core.publisher.Flux.interval(Duration.ofMillis(100))
                 .onBackpressureDrop()
-                .concatMap(t -> reactor.core.publisher.Mono.fromCallable(
-                        () -> count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                            + " AND application_name LIKE 'gpki-leader-%'"))
-                    .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()), 1)
+                .concatMap(
+                    t ->
+                        reactor.core.publisher.Mono.fromCallable(
+                                () ->
+                                    count(
+                                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                            + " AND application_name LIKE 'gpki-leader-%'"))
+                            .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()),
+                    1)
                 .filter(c -> c >= n)
                 .next())
         .expectNextCount(1)
@@ -138,7 +163,9 @@ class CenterStateIT {
   @Test
   void anotherCentersDatabaseStopsStartup() {
     start(DR_MASTER);
-    assertThatThrownBy(() -> start(DR_BACKUP)).isInstanceOf(IllegalStateException.class).hasMessageContaining("tokyo");
+    assertThatThrownBy(() -> start(DR_BACKUP))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("tokyo");
   }
 
   @Test
@@ -147,12 +174,19 @@ class CenterStateIT {
     var persist = master.observeEpoch(2, "stream reconnect");
     assertThat(master.role()).as("fenced before anything subscribes").isEqualTo(CenterRole.FENCED);
     assertThat(master.refusal()).contains("saw epoch 2");
-    StepVerifier.create(persist).assertNext(v -> assertThat(v.role()).isEqualTo(CenterRole.FENCED)).expectComplete().verify(WAIT);
-    StepVerifier.create(master.observeEpoch(1, "old frame")).assertNext(v -> assertThat(v.role()).isEqualTo(CenterRole.FENCED))
-        .expectComplete().verify(WAIT);
+    StepVerifier.create(persist)
+        .assertNext(v -> assertThat(v.role()).isEqualTo(CenterRole.FENCED))
+        .expectComplete()
+        .verify(WAIT);
+    StepVerifier.create(master.observeEpoch(1, "old frame"))
+        .assertNext(v -> assertThat(v.role()).isEqualTo(CenterRole.FENCED))
+        .expectComplete()
+        .verify(WAIT);
     // The peer's confirmation of a lower epoch does not unfence a node that saw a higher one.
-    StepVerifier.create(master.peerConfirmsEpoch(1, "osaka")).assertNext(v -> assertThat(v.role()).isEqualTo(CenterRole.FENCED))
-        .expectComplete().verify(WAIT);
+    StepVerifier.create(master.peerConfirmsEpoch(1, "osaka"))
+        .assertNext(v -> assertThat(v.role()).isEqualTo(CenterRole.FENCED))
+        .expectComplete()
+        .verify(WAIT);
     master.close();
     opened.remove(master);
     assertThat(start(DR_MASTER).role()).isEqualTo(CenterRole.FENCED);
@@ -168,7 +202,10 @@ class CenterStateIT {
         .expectComplete()
         .verify(WAIT);
     assertThat(fenced.refusal()).isNull();
-    assertThat(count("SELECT count(*) FROM center_state WHERE role = 'MASTER' AND fenced_reason IS NULL")).isEqualTo(1);
+    assertThat(
+            count(
+                "SELECT count(*) FROM center_state WHERE role = 'MASTER' AND fenced_reason IS NULL"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -178,9 +215,12 @@ class CenterStateIT {
     StepVerifier.create(fenced.unfence("alice", "alice", "checked"))
         .expectError(FailoverException.class)
         .verify(WAIT);
-    exec("INSERT INTO epoch_history (epoch, center_id, first_seq, kind, started_at) VALUES (2, 'osaka', 10, 'FAILOVER', now())");
+    exec(
+        "INSERT INTO epoch_history (epoch, center_id, first_seq, kind, started_at) VALUES (2, 'osaka', 10, 'FAILOVER', now())");
     StepVerifier.create(fenced.unfence("alice", "bob", "checked"))
-        .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(FailoverException.class).hasMessageContaining("epoch 2"))
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e).isInstanceOf(FailoverException.class).hasMessageContaining("epoch 2"))
         .verify(WAIT);
     assertThat(fenced.role()).isEqualTo(CenterRole.FENCED);
     exec("DELETE FROM epoch_history WHERE epoch = 2");
@@ -188,7 +228,9 @@ class CenterStateIT {
         .assertNext(v -> assertThat(v.role()).isEqualTo(CenterRole.MASTER))
         .expectComplete()
         .verify(WAIT);
-    StepVerifier.create(fenced.unfence("alice", "bob", "again")).expectError(FailoverException.class).verify(WAIT);
+    StepVerifier.create(fenced.unfence("alice", "bob", "again"))
+        .expectError(FailoverException.class)
+        .verify(WAIT);
   }
 
   @Test
@@ -197,25 +239,30 @@ class CenterStateIT {
     assertThat(backup.role()).isEqualTo(CenterRole.BACKUP);
     assertThat(backup.refusal()).contains("BACKUP");
     StepVerifier.create(backup.observeEpoch(3, "stream"))
-        .assertNext(v -> {
-          assertThat(v.role()).isEqualTo(CenterRole.BACKUP);
-          assertThat(v.epoch()).isEqualTo(3);
-        })
+        .assertNext(
+            v -> {
+              assertThat(v.role()).isEqualTo(CenterRole.BACKUP);
+              assertThat(v.epoch()).isEqualTo(3);
+            })
         .expectComplete()
         .verify(WAIT);
-    exec("INSERT INTO replication_bookmark (source_center, epoch, applied_seq, applied_hash, updated_at)"
-        + " VALUES ('tokyo', 3, 41, '\\x0a0b0c'::bytea, now())");
-    StepVerifier.create(backup.promote("FAILOVER", "alice", "alice", "tokyo lost")).expectError(FailoverException.class).verify(WAIT);
+    exec(
+        "INSERT INTO replication_bookmark (source_center, epoch, applied_seq, applied_hash, updated_at)"
+            + " VALUES ('tokyo', 3, 41, '\\x0a0b0c'::bytea, now())");
+    StepVerifier.create(backup.promote("FAILOVER", "alice", "alice", "tokyo lost"))
+        .expectError(FailoverException.class)
+        .verify(WAIT);
     StepVerifier.create(backup.promote("FAILOVER", "alice", "bob", "tokyo lost"))
-        .assertNext(e -> {
-          assertThat(e.epoch()).isEqualTo(4);
-          assertThat(e.centerId()).isEqualTo("osaka");
-          assertThat(e.prevLastSeq()).isEqualTo(41);
-          assertThat(e.firstSeq()).isEqualTo(42);
-          assertThat(e.prevChainHash()).containsExactly(0x0a, 0x0b, 0x0c);
-          assertThat(e.requestedBy()).isEqualTo("alice");
-          assertThat(e.approvedBy()).isEqualTo("bob");
-        })
+        .assertNext(
+            e -> {
+              assertThat(e.epoch()).isEqualTo(4);
+              assertThat(e.centerId()).isEqualTo("osaka");
+              assertThat(e.prevLastSeq()).isEqualTo(41);
+              assertThat(e.firstSeq()).isEqualTo(42);
+              assertThat(e.prevChainHash()).containsExactly(0x0a, 0x0b, 0x0c);
+              assertThat(e.requestedBy()).isEqualTo("alice");
+              assertThat(e.approvedBy()).isEqualTo("bob");
+            })
         .expectComplete()
         .verify(WAIT);
     assertThat(backup.role()).isEqualTo(CenterRole.MASTER);
@@ -225,8 +272,11 @@ class CenterStateIT {
         .assertNext(l -> assertThat(l).containsExactly(4L))
         .expectComplete()
         .verify(WAIT);
-    StepVerifier.create(backup.promote("FAILOVER", "alice", "bob", "twice")).expectError(FailoverException.class).verify(WAIT);
-    // Restarted (cleanly), the promoted center stays master at its epoch whatever the initial role says.
+    StepVerifier.create(backup.promote("FAILOVER", "alice", "bob", "twice"))
+        .expectError(FailoverException.class)
+        .verify(WAIT);
+    // Restarted (cleanly), the promoted center stays master at its epoch whatever the initial role
+    // says.
     backup.close();
     opened.remove(backup);
     CenterState restarted = start(DR_BACKUP);

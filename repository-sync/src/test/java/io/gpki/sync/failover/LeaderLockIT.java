@@ -32,8 +32,10 @@ class LeaderLockIT {
     RepositoryStore.migrate(db);
     AtomicInteger leading = new AtomicInteger();
     AtomicInteger most = new AtomicInteger();
-    try (LeaderLock a = LeaderLock.start(db, LeaderLock.WRITERS, CHECK, Clock.systemUTC(), "replica-a");
-        LeaderLock b = LeaderLock.start(db, LeaderLock.WRITERS, CHECK, Clock.systemUTC(), "replica-b")) {
+    try (LeaderLock a =
+            LeaderLock.start(db, LeaderLock.WRITERS, CHECK, Clock.systemUTC(), "replica-a");
+        LeaderLock b =
+            LeaderLock.start(db, LeaderLock.WRITERS, CHECK, Clock.systemUTC(), "replica-b")) {
       Disposable watch =
           Flux.merge(a.leadership().skip(1), b.leadership().skip(1))
               .subscribe(
@@ -53,12 +55,18 @@ class LeaderLockIT {
         assertThat(sessions(db)).as("both replicas keep a session").isEqualTo(2);
 
         terminate(db, first == a ? "replica-a" : "replica-b");
-        StepVerifier.create(second.leadership().filter(x -> x).next()).expectNext(true).expectComplete().verify(WAIT);
+        StepVerifier.create(second.leadership().filter(x -> x).next())
+            .expectNext(true)
+            .expectComplete()
+            .verify(WAIT);
         assertThat(first.isLeader()).as("the killed session's replica stopped leading").isFalse();
 
         // The former leader comes back as a follower, and closing the leader hands over again.
         second.close();
-        StepVerifier.create(first.leadership().filter(x -> x).next()).expectNext(true).expectComplete().verify(WAIT);
+        StepVerifier.create(first.leadership().filter(x -> x).next())
+            .expectNext(true)
+            .expectComplete()
+            .verify(WAIT);
         assertThat(most.get()).as("never two leaders at once").isEqualTo(1);
       } finally {
         watch.dispose();
@@ -84,7 +92,9 @@ class LeaderLockIT {
         ResultSet rs =
             s.executeQuery(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
-                    + " AND application_name = 'gpki-leader-" + replica + "'")) {
+                    + " AND application_name = 'gpki-leader-"
+                    + replica
+                    + "'")) {
       rs.next();
       assertThat(rs.getLong(1)).isEqualTo(1);
     }

@@ -47,7 +47,8 @@ class CrlNumbersIT {
   }
 
   private static void ca(String id) {
-    store.cas()
+    store
+        .cas()
         .createCa(
             new CaRecord(id, id, "GOVERNMENT", "CN=" + id, new byte[] {1}, null, 1, NOW, NOW),
             new CaKeyRecord(id, 1, id + "-g1", "soft", new byte[] {3}, new byte[] {4}, NOW))
@@ -69,7 +70,9 @@ class CrlNumbersIT {
     long t = NOW.toEpochMilli();
     BigInteger first = reserve("n-ms", "CRL", 1, t);
     assertThat(first).isEqualTo(RANGE.add(BigInteger.valueOf(t)));
-    assertThat(reserve("n-ms", "CRL", 1, t)).as("same millisecond: last + 1").isEqualTo(first.add(BigInteger.ONE));
+    assertThat(reserve("n-ms", "CRL", 1, t))
+        .as("same millisecond: last + 1")
+        .isEqualTo(first.add(BigInteger.ONE));
     assertThat(reserve("n-ms", "ARL", 1, t)).as("each scope has its own sequence").isEqualTo(first);
     assertThat(CrlNumbers.epochOf(first)).isEqualTo(1);
   }
@@ -109,7 +112,10 @@ class CrlNumbersIT {
   @Test
   void aListReplicatedFromAHigherEpochFencesTheLowerEpochsWriter() {
     ca("n-repl");
-    store.crls().archive(list("n-repl", "CRL", CrlNumbers.number(4, BigInteger.valueOf(1000)))).block(WAIT);
+    store
+        .crls()
+        .archive(list("n-repl", "CRL", CrlNumbers.number(4, BigInteger.valueOf(1000))))
+        .block(WAIT);
     StepVerifier.create(numbers.reserve("n-repl", "CRL", 3, NOW.toEpochMilli()))
         .expectError(StoreException.StaleEpoch.class)
         .verify(WAIT);
@@ -124,8 +130,12 @@ class CrlNumbersIT {
     assertThat(first).isGreaterThan(BigInteger.valueOf(41));
     assertThat(CrlNumbers.epochOf(first)).isEqualTo(1);
     // Even a legacy number inside epoch 1's range (a bigger counter) is exceeded.
-    store.crls().archive(list("n-legacy", "CRL", RANGE.add(BigInteger.valueOf(Long.MAX_VALUE)))).block(WAIT);
-    assertThat(reserve("n-legacy", "CRL", 1, 1)).isEqualTo(RANGE.add(BigInteger.valueOf(Long.MAX_VALUE)).add(BigInteger.ONE));
+    store
+        .crls()
+        .archive(list("n-legacy", "CRL", RANGE.add(BigInteger.valueOf(Long.MAX_VALUE))))
+        .block(WAIT);
+    assertThat(reserve("n-legacy", "CRL", 1, 1))
+        .isEqualTo(RANGE.add(BigInteger.valueOf(Long.MAX_VALUE)).add(BigInteger.ONE));
   }
 
   @Test
@@ -133,7 +143,10 @@ class CrlNumbersIT {
     ca("n-race");
     long t = NOW.toEpochMilli();
     List<BigInteger> got =
-        Flux.range(0, 40).flatMap(i -> numbers.reserve("n-race", "CRL", 1, t), 8).collectList().block(WAIT);
+        Flux.range(0, 40)
+            .flatMap(i -> numbers.reserve("n-race", "CRL", 1, t), 8)
+            .collectList()
+            .block(WAIT);
     Set<BigInteger> distinct = new HashSet<>(got);
     assertThat(distinct).hasSize(40);
   }
@@ -151,7 +164,9 @@ class CrlNumbersIT {
     ca("n-fence");
     BigInteger n = reserve("n-fence", "CRL", 2, NOW.toEpochMilli());
     store.crls().archive(list("n-fence", "CRL", n)).block(WAIT);
-    for (BigInteger stale : List.of(n, n.subtract(BigInteger.ONE), CrlNumbers.number(1, RANGE.subtract(BigInteger.ONE)))) {
+    for (BigInteger stale :
+        List.of(
+            n, n.subtract(BigInteger.ONE), CrlNumbers.number(1, RANGE.subtract(BigInteger.ONE)))) {
       StepVerifier.create(store.crls().archive(list("n-fence", "CRL", stale)))
           .expectError(StoreException.Conflict.class)
           .verify(WAIT);

@@ -29,7 +29,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
-/** The store against a real PostgreSQL: change log, uniqueness and ordering rules, snapshot reads. */
+/**
+ * The store against a real PostgreSQL: change log, uniqueness and ordering rules, snapshot reads.
+ */
 class RepositoryStoreIT {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -56,13 +58,32 @@ class RepositoryStoreIT {
     return new CaKeyRecord(id, gen, id + "-g" + gen, "soft", new byte[] {3}, new byte[] {4}, NOW);
   }
 
-  private static CertificateRecord cert(String issuer, String serial, boolean isCa, Instant notAfter) {
+  private static CertificateRecord cert(
+      String issuer, String serial, boolean isCa, Instant notAfter) {
     byte[] unique = new byte[32];
     ThreadLocalRandom.current().nextBytes(unique);
     return new CertificateRecord(
-        0, issuer, 1, serial, isCa ? CertificateKind.CROSS : CertificateKind.END_ENTITY, "P", null,
-        isCa, "CN=s", new byte[] {5}, "CN=" + issuer, NOW.minusSeconds(60), notAfter, new byte[] {6},
-        new byte[] {7}, new byte[] {8}, unique, new byte[] {9}, NOW, isCa ? null : "demo: x", null);
+        0,
+        issuer,
+        1,
+        serial,
+        isCa ? CertificateKind.CROSS : CertificateKind.END_ENTITY,
+        "P",
+        null,
+        isCa,
+        "CN=s",
+        new byte[] {5},
+        "CN=" + issuer,
+        NOW.minusSeconds(60),
+        notAfter,
+        new byte[] {6},
+        new byte[] {7},
+        new byte[] {8},
+        unique,
+        new byte[] {9},
+        NOW,
+        isCa ? null : "demo: x",
+        null);
   }
 
   @Test
@@ -71,13 +92,19 @@ class RepositoryStoreIT {
     // 20 concurrent writers, some failing (duplicate serial): the log must stay gap-free.
     StepVerifier.create(store.cas().createCa(ca("log-ca"), key("log-ca", 1)))
         .expectNextCount(1)
-        .expectComplete().verify(Duration.ofSeconds(30));
+        .expectComplete()
+        .verify(Duration.ofSeconds(30));
     Flux.range(0, 20)
         .flatMap(
             i ->
                 store
                     .certificates()
-                    .store(cert("log-ca", Integer.toHexString(i % 15 + 1), false, NOW.plusSeconds(3600)))
+                    .store(
+                        cert(
+                            "log-ca",
+                            Integer.toHexString(i % 15 + 1),
+                            false,
+                            NOW.plusSeconds(3600)))
                     .onErrorResume(StoreException.Conflict.class, e -> Mono.empty()),
             8)
         .blockLast(WAIT);
@@ -99,15 +126,20 @@ class RepositoryStoreIT {
   void serialIsUniquePerCaButNotAcrossCas() {
     store.cas().createCa(ca("ser-a"), key("ser-a", 1)).block(WAIT);
     store.cas().createCa(ca("ser-b"), key("ser-b", 1)).block(WAIT);
-    StepVerifier.create(store.certificates().store(cert("ser-a", "abc", false, NOW.plusSeconds(60))))
+    StepVerifier.create(
+            store.certificates().store(cert("ser-a", "abc", false, NOW.plusSeconds(60))))
         .expectNextMatches(c -> c.id() > 0)
-        .expectComplete().verify(Duration.ofSeconds(30));
-    StepVerifier.create(store.certificates().store(cert("ser-a", "abc", false, NOW.plusSeconds(60))))
+        .expectComplete()
+        .verify(Duration.ofSeconds(30));
+    StepVerifier.create(
+            store.certificates().store(cert("ser-a", "abc", false, NOW.plusSeconds(60))))
         .expectError(StoreException.Conflict.class)
         .verify(WAIT);
-    StepVerifier.create(store.certificates().store(cert("ser-b", "abc", false, NOW.plusSeconds(60))))
+    StepVerifier.create(
+            store.certificates().store(cert("ser-b", "abc", false, NOW.plusSeconds(60))))
         .expectNextCount(1)
-        .expectComplete().verify(Duration.ofSeconds(30));
+        .expectComplete()
+        .verify(Duration.ofSeconds(30));
     assertThat(store.certificates().serialExists("ser-a", "abc").block(WAIT)).isTrue();
     assertThat(store.certificates().serialExists("ser-a", "abd").block(WAIT)).isFalse();
   }
@@ -119,7 +151,8 @@ class RepositoryStoreIT {
     store.certificates().store(cert("rev-ca", "2", false, NOW.plusSeconds(3600))).block(WAIT);
     store.certificates().store(cert("rev-ca", "3", true, NOW.plusSeconds(3600))).block(WAIT);
     Revocation first = new Revocation(NOW, 1, NOW.minusSeconds(3600));
-    assertThat(store.certificates().revoke("rev-ca", "1", first).block(WAIT).revocation()).isEqualTo(first);
+    assertThat(store.certificates().revoke("rev-ca", "1", first).block(WAIT).revocation())
+        .isEqualTo(first);
     Revocation second = new Revocation(NOW.plusSeconds(5), 4, null);
     assertThat(store.certificates().revoke("rev-ca", "1", second).block(WAIT).revocation())
         .as("a second revocation keeps the first")
@@ -129,11 +162,28 @@ class RepositoryStoreIT {
         .expectError(StoreException.NotFound.class)
         .verify(WAIT);
 
-    assertThat(store.certificates().revokedUnexpired("rev-ca", false, NOW).map(CertificateRecord::serialHex).collectList().block(WAIT))
+    assertThat(
+            store
+                .certificates()
+                .revokedUnexpired("rev-ca", false, NOW)
+                .map(CertificateRecord::serialHex)
+                .collectList()
+                .block(WAIT))
         .containsExactly("1");
-    assertThat(store.certificates().revokedUnexpired("rev-ca", true, NOW).map(CertificateRecord::serialHex).collectList().block(WAIT))
+    assertThat(
+            store
+                .certificates()
+                .revokedUnexpired("rev-ca", true, NOW)
+                .map(CertificateRecord::serialHex)
+                .collectList()
+                .block(WAIT))
         .containsExactly("3");
-    assertThat(store.certificates().revokedUnexpired("rev-ca", false, NOW.plusSeconds(7200)).collectList().block(WAIT))
+    assertThat(
+            store
+                .certificates()
+                .revokedUnexpired("rev-ca", false, NOW.plusSeconds(7200))
+                .collectList()
+                .block(WAIT))
         .as("expired certificates leave the list")
         .isEmpty();
   }
@@ -154,7 +204,8 @@ class RepositoryStoreIT {
         .verify(WAIT);
     store.crls().archive(crl("crl-ca", "ARL", 1)).block(WAIT);
     assertThat(store.crls().latest("crl-ca", "CRL").block(WAIT).number()).isEqualTo(BigInteger.TWO);
-    assertThat(store.crls().byNumber("crl-ca", "CRL", BigInteger.ONE).block(WAIT).der()).isEqualTo(one.der());
+    assertThat(store.crls().byNumber("crl-ca", "CRL", BigInteger.ONE).block(WAIT).der())
+        .isEqualTo(one.der());
     assertThat(store.crls().latest("crl-ca", "ARL").block(WAIT).number()).isEqualTo(BigInteger.ONE);
   }
 
@@ -163,24 +214,43 @@ class RepositoryStoreIT {
     store.cas().createCa(ca("view-a"), key("view-a", 1)).block(WAIT);
     store.cas().createCa(ca("view-b"), key("view-b", 1)).block(WAIT);
     store.cas().addKeyGeneration(key("view-a", 2)).block(WAIT);
-    CertificateRecord x = store.certificates().store(cert("view-a", "77", true, NOW.plusSeconds(60))).block(WAIT);
-    store.crossPairs()
-        .put(new CrossPairRecord("view-a-view-b", "view-a", "view-b", null, x.id(), new byte[] {1}, NOW))
+    CertificateRecord x =
+        store.certificates().store(cert("view-a", "77", true, NOW.plusSeconds(60))).block(WAIT);
+    store
+        .crossPairs()
+        .put(
+            new CrossPairRecord(
+                "view-a-view-b", "view-a", "view-b", null, x.id(), new byte[] {1}, NOW))
         .block(WAIT);
     store.crls().archive(crl("view-a", "ARL", 5)).block(WAIT);
     RepositoryContent content = store.content().load().block(WAIT);
     assertThat(content.changeLogHead()).isEqualTo(store.changeLog().head().block(WAIT));
     assertThat(content.cas()).extracting(CaRecord::id).contains("view-a", "view-b");
-    assertThat(content.cas().stream().filter(c -> c.id().equals("view-a")).findFirst().orElseThrow().currentGeneration())
+    assertThat(
+            content.cas().stream()
+                .filter(c -> c.id().equals("view-a"))
+                .findFirst()
+                .orElseThrow()
+                .currentGeneration())
         .isEqualTo(2);
     assertThat(content.caCertificates()).extracting(CertificateRecord::serialHex).contains("77");
     assertThat(content.crossPairs()).extracting(CrossPairRecord::id).contains("view-a-view-b");
-    assertThat(content.latestCrls()).anyMatch(c -> c.caId().equals("view-a") && c.number().intValue() == 5);
+    assertThat(content.latestCrls())
+        .anyMatch(c -> c.caId().equals("view-a") && c.number().intValue() == 5);
   }
 
   private static CrlRecord crl(String ca, String scope, int number) {
     byte[] der = new byte[] {(byte) number, 1, 2, 3};
     return new CrlRecord(
-        0, ca, scope, BigInteger.valueOf(number), NOW, NOW.plusSeconds(3600), ca + "-g1", 0, der, der);
+        0,
+        ca,
+        scope,
+        BigInteger.valueOf(number),
+        NOW,
+        NOW.plusSeconds(3600),
+        ca + "-g1",
+        0,
+        der,
+        der);
   }
 }

@@ -60,15 +60,21 @@ public final class TestDatabase {
       Chosen chosen = choose();
       server = chosen.admin();
       // One hook, so the databases are dropped before the embedded server stops.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        dropCreated(chosen.admin());
-        chosen.atExit().run();
-      }, "gpki-test-db-cleanup"));
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    dropCreated(chosen.admin());
+                    chosen.atExit().run();
+                  },
+                  "gpki-test-db-cleanup"));
     }
     return server;
   }
 
-  /** Creates a new, empty, uniquely named database on {@link #server()} and returns its coordinates. */
+  /**
+   * Creates a new, empty, uniquely named database on {@link #server()} and returns its coordinates.
+   */
   public static DatabaseCoordinates freshDatabase() {
     DatabaseCoordinates admin = server();
     byte[] suffix = new byte[6];
@@ -131,7 +137,8 @@ public final class TestDatabase {
   private static boolean dockerAvailable() {
     try {
       return DockerClientFactory.instance().isDockerAvailable();
-    } catch (Throwable e) { // no Docker must never fail the tests: fall through to the embedded server
+    } catch (
+        Throwable e) { // no Docker must never fail the tests: fall through to the embedded server
       log.debug("no Docker engine: {}", e.toString());
       return false;
     }
@@ -142,8 +149,13 @@ public final class TestDatabase {
     static DatabaseCoordinates start() {
       PostgreSQLContainer container = new PostgreSQLContainer("postgres:17");
       container.start();
-      DatabaseCoordinates coordinates = new DatabaseCoordinates(container.getHost(),
-          container.getMappedPort(5432), "postgres", container.getUsername(), container.getPassword());
+      DatabaseCoordinates coordinates =
+          new DatabaseCoordinates(
+              container.getHost(),
+              container.getMappedPort(5432),
+              "postgres",
+              container.getUsername(),
+              container.getPassword());
       log.info("test PostgreSQL: {} in a Testcontainers postgres:17 container", coordinates);
       return coordinates;
     }
@@ -151,27 +163,36 @@ public final class TestDatabase {
 
   /**
    * The embedded server, shared by the JVMs of one user: each holds a shared lock on {@code
-   * users.lock} while it uses the server, and at exit the JVM that can take the lock exclusively (the
-   * last user) stops the server.
+   * users.lock} while it uses the server, and at exit the JVM that can take the lock exclusively
+   * (the last user) stops the server.
    */
   private static final class Embedded {
     static Chosen start() {
-      Path dir = Path.of(System.getProperty("java.io.tmpdir"), "gpki-test-pg-" + System.getProperty("user.name"));
+      Path dir =
+          Path.of(
+              System.getProperty("java.io.tmpdir"),
+              "gpki-test-pg-" + System.getProperty("user.name"));
       try {
         Files.createDirectories(dir);
-        FileChannel users = FileChannel.open(dir.resolve("users.lock"), StandardOpenOption.CREATE,
-            StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel users =
+            FileChannel.open(
+                dir.resolve("users.lock"),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         FileLock shared = lockShared(users);
         EmbeddedDatabase db = EmbeddedDatabases.start(dir, port(dir));
         log.info("test PostgreSQL: {} embedded, data in {}", db.coordinates(), dir);
-        return new Chosen(db.coordinates().withDatabase("postgres"), () -> stopIfLast(db, users, shared));
+        return new Chosen(
+            db.coordinates().withDatabase("postgres"), () -> stopIfLast(db, users, shared));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
 
     private static FileLock lockShared(FileChannel users) throws IOException {
-      long deadline = System.nanoTime() + 180_000_000_000L; // another JVM may be stopping the server
+      long deadline =
+          System.nanoTime() + 180_000_000_000L; // another JVM may be stopping the server
       while (true) {
         FileLock lock = users.tryLock(0, Long.MAX_VALUE, true);
         if (lock != null) {

@@ -33,7 +33,9 @@ class TestDatabaseTest {
         ResultSet rows = statement.executeQuery("SELECT to_regclass('only_in_first') IS NULL")) {
       assertThat(currentDatabase(b)).isEqualTo(second.database());
       assertThat(rows.next()).isTrue();
-      assertThat(rows.getBoolean(1)).as("table of the first database is absent in the second").isTrue();
+      assertThat(rows.getBoolean(1))
+          .as("table of the first database is absent in the second")
+          .isTrue();
     }
   }
 

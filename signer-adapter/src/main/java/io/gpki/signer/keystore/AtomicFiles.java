@@ -25,9 +25,9 @@ final class AtomicFiles {
   private AtomicFiles() {}
 
   /**
-   * Writes {@code target} via a temp file in the same directory: write, fsync, atomic rename, fsync the
-   * directory. The file is created 0600 where the file system is POSIX, so the key material is never
-   * readable by others, not even for a moment.
+   * Writes {@code target} via a temp file in the same directory: write, fsync, atomic rename, fsync
+   * the directory. The file is created 0600 where the file system is POSIX, so the key material is
+   * never readable by others, not even for a moment.
    */
   static void writeOwnerOnly(Path target, Writer writer) throws Exception {
     Path dir = target.toAbsolutePath().getParent();

@@ -28,12 +28,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link KeySource} backed by one PKCS#12 file that holds several private keys; the alias is the key
- * id.
+ * A {@link KeySource} backed by one PKCS#12 file that holds several private keys; the alias is the
+ * key id.
  *
- * <p>The password comes from {@link KeySourceSpec.Pkcs12#passwordFile()} (first line, trimmed) or the
- * environment variable {@link KeySourceSpec.Pkcs12#passwordEnv()}; it is never logged. The file is
- * created on the first {@link #generate}, and every write replaces it atomically with mode 0600.
+ * <p>The password comes from {@link KeySourceSpec.Pkcs12#passwordFile()} (first line, trimmed) or
+ * the environment variable {@link KeySourceSpec.Pkcs12#passwordEnv()}; it is never logged. The file
+ * is created on the first {@link #generate}, and every write replaces it atomically with mode 0600.
  * Loaded private keys are cached in memory only. Meant for development, the demo PKI and small
  * deployments without an HSM.
  */
@@ -121,8 +121,7 @@ public final class Pkcs12KeySource implements KeySource {
               Kind.REJECTED, "key id '" + keyId + "' already exists in key source " + name());
         }
         KeyPair pair = newKeyPair(keySpec);
-        Certificate cert =
-            PlaceholderCertificates.selfSigned(keyId, pair, keySpec, null, clock);
+        Certificate cert = PlaceholderCertificates.selfSigned(keyId, pair, keySpec, null, clock);
         ks.setKeyEntry(keyId, pair.getPrivate(), password, new Certificate[] {cert});
         try {
           AtomicFiles.writeOwnerOnly(spec.path(), out -> ks.store(out, password));
@@ -206,7 +205,10 @@ public final class Pkcs12KeySource implements KeySource {
       if (e.getCause() instanceof UnrecoverableKeyException) {
         throw new SignerException(
             Kind.UNAVAILABLE,
-            "cannot open PKCS#12 keystore " + spec.path() + " of key source " + name()
+            "cannot open PKCS#12 keystore "
+                + spec.path()
+                + " of key source "
+                + name()
                 + ": wrong password",
             e);
       }

@@ -14,8 +14,8 @@ final class Pkcs12Password {
   private Pkcs12Password() {}
 
   /**
-   * The password; the caller wipes the array. Read on every use so a rotated secret file takes effect
-   * without a restart. Error messages name the file or variable, never the value.
+   * The password; the caller wipes the array. Read on every use so a rotated secret file takes
+   * effect without a restart. Error messages name the file or variable, never the value.
    */
   static char[] read(KeySourceSpec.Pkcs12 spec) throws Exception {
     Path file = spec.passwordFile();
@@ -23,10 +23,15 @@ final class Pkcs12Password {
       if (!Files.isRegularFile(file)) {
         throw new SignerException(
             Kind.UNAVAILABLE,
-            "password file " + file + " of key source " + spec.name() + " does not exist"
+            "password file "
+                + file
+                + " of key source "
+                + spec.name()
+                + " does not exist"
                 + (Files.exists(spec.path())
                     ? ""
-                    : " (and neither does keystore " + spec.path()
+                    : " (and neither does keystore "
+                        + spec.path()
                         + "; create the password file first, e.g. via the demo bootstrap)"));
       }
       try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -25,9 +25,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>PKCS#12 and the SunPKCS11 key store only keep a private key together with a certificate chain,
  * so every generated key gets one of these. It is deliberately not usable as a PKI certificate: the
- * subject says what it is, {@code basicConstraints cA=false} is critical and it carries no key usage
- * that a relying party would accept for a CA. The real CA certificate is issued elsewhere. Shared with
- * the {@code pkcs11} key source.
+ * subject says what it is, {@code basicConstraints cA=false} is critical and it carries no key
+ * usage that a relying party would accept for a CA. The real CA certificate is issued elsewhere.
+ * Shared with the {@code pkcs11} key source.
  */
 public final class PlaceholderCertificates {
 
@@ -44,8 +44,8 @@ public final class PlaceholderCertificates {
    * @param keyId the key id; becomes {@code CN=<keyId> key holder}
    * @param keyPair the freshly generated key pair
    * @param spec the key's kind, which picks the signature algorithm
-   * @param signingProvider the provider holding the private key (a PKCS#11 provider for token keys),
-   *     or {@code null} for the JCA default
+   * @param signingProvider the provider holding the private key (a PKCS#11 provider for token
+   *     keys), or {@code null} for the JCA default
    * @param clock the time source for the validity period
    * @return the self-signed certificate
    * @throws Exception when signing or encoding fails

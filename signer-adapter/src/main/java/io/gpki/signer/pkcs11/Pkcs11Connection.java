@@ -54,14 +54,22 @@ final class Pkcs11Connection {
    * <p>Generated keys are token objects, sensitive and not extractable, so they live only in the
    * token. {@code destroyTokenAfterLogout} makes {@link #close()} close every session of the
    * provider right away instead of leaving them to the garbage collector, which would otherwise
-   * close them by handle number later, possibly after a library re-initialisation reused the number.
+   * close them by handle number later, possibly after a library re-initialisation reused the
+   * number.
    */
   static String config(String name, String library, long slot) {
     return "--"
-        + "name = gpki-" + name.replaceAll("[^A-Za-z0-9_-]", "_") + "\n"
-        // Quoted so a path with spaces parses; the JDK keys its loaded libraries by this exact string.
-        + "library = \"" + library + "\"\n"
-        + "slot = " + slot + "\n"
+        + "name = gpki-"
+        + name.replaceAll("[^A-Za-z0-9_-]", "_")
+        + "\n"
+        // Quoted so a path with spaces parses; the JDK keys its loaded libraries by this exact
+        // string.
+        + "library = \""
+        + library
+        + "\"\n"
+        + "slot = "
+        + slot
+        + "\n"
         + "destroyTokenAfterLogout = true\n"
         + "attributes(generate, CKO_PRIVATE_KEY, *) = {\n"
         + "  CKA_TOKEN = true\n"
@@ -86,7 +94,9 @@ final class Pkcs11Connection {
     return keyStore;
   }
 
-  /** The private key handle for an alias, or {@code null}; cached because lookups are C_FindObjects. */
+  /**
+   * The private key handle for an alias, or {@code null}; cached because lookups are C_FindObjects.
+   */
   @Nullable PrivateKey privateKey(String alias) throws Exception {
     PrivateKey cached = privateKeys.get(alias);
     if (cached != null) {

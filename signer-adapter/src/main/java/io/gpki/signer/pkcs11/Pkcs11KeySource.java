@@ -1,6 +1,5 @@
 package io.gpki.signer.pkcs11;
 
-import java.util.Optional;
 import io.gpki.signer.KeySource;
 import io.gpki.signer.KeySourceSpec;
 import io.gpki.signer.KeySpec;
@@ -23,6 +22,7 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.locks.Lock;
@@ -34,13 +34,14 @@ import org.slf4j.LoggerFactory;
  * A {@link KeySource} on a PKCS#11 token (an HSM; SoftHSM2 in tests) through the JDK's SunPKCS11
  * provider. The key id is the key's alias in the PKCS#11 key store, i.e. its {@code CKA_LABEL}.
  *
- * <p>The token is found by its label, and the user PIN is read from the PIN file on every login. Keys
- * are generated on the token as sensitive, non-extractable token objects.
+ * <p>The token is found by its label, and the user PIN is read from the PIN file on every login.
+ * Keys are generated on the token as sensitive, non-extractable token objects.
  *
- * <p>Recovery: {@link #reset()} drops the provider and builds a fresh one (new sessions, new login).
- * When that fails, it re-initialises the PKCS#11 library ({@link Pkcs11Module#reinitialize()}),
- * because some libraries, SoftHSM2 among them, only reconnect a token in {@code C_Initialize}. This
- * needs the JVM flag {@value Pkcs11Module#OPENS_FLAG}, as does finding the token by label.
+ * <p>Recovery: {@link #reset()} drops the provider and builds a fresh one (new sessions, new
+ * login). When that fails, it re-initialises the PKCS#11 library ({@link
+ * Pkcs11Module#reinitialize()}), because some libraries, SoftHSM2 among them, only reconnect a
+ * token in {@code C_Initialize}. This needs the JVM flag {@value Pkcs11Module#OPENS_FLAG}, as does
+ * finding the token by label.
  */
 public final class Pkcs11KeySource implements KeySource {
 
@@ -166,7 +167,10 @@ public final class Pkcs11KeySource implements KeySource {
     } catch (Exception first) {
       LOG.warn(
           "pkcs11.reconnect source={} token={} outcome=FAILED error={}; re-initialising library {}",
-          name(), spec.tokenLabel(), first.toString(), spec.library());
+          name(),
+          spec.tokenLabel(),
+          first.toString(),
+          spec.library());
       try {
         module.reinitialize();
         onToken(this::check);
@@ -211,7 +215,10 @@ public final class Pkcs11KeySource implements KeySource {
         if (MessageDigest.isEqual(fingerprint, rejectedPin)) {
           throw new SignerException(
               Kind.UNAVAILABLE,
-              "token '" + spec.tokenLabel() + "' rejected the PIN in " + spec.pinFile()
+              "token '"
+                  + spec.tokenLabel()
+                  + "' rejected the PIN in "
+                  + spec.pinFile()
                   + "; not retried until the file changes, so the token does not lock the PIN");
         }
         try {
@@ -255,7 +262,8 @@ public final class Pkcs11KeySource implements KeySource {
       String line = reader.readLine();
       if (line == null || line.isBlank()) {
         throw new SignerException(
-            Kind.UNAVAILABLE, "PIN file " + spec.pinFile() + " of key source " + name() + " is empty");
+            Kind.UNAVAILABLE,
+            "PIN file " + spec.pinFile() + " of key source " + name() + " is empty");
       }
       return line.trim().toCharArray();
     }

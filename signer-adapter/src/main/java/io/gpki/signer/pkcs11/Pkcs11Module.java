@@ -1,11 +1,11 @@
 package io.gpki.signer.pkcs11;
 
-import java.util.Objects;
 import io.gpki.signer.SignerException;
 import io.gpki.signer.SignerException.Kind;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -17,17 +17,17 @@ import org.jspecify.annotations.Nullable;
 /**
  * One loaded PKCS#11 library, shared by every key source that uses it.
  *
- * <p>The JDK loads and {@code C_Initialize}s a library once per JVM and path and never finalizes it,
- * so building a new SunPKCS11 provider does not reconnect the library. SoftHSM2, for one, marks a
- * token invalid for good once its files vanish and only re-reads its token directory (and
- * {@code SOFTHSM2_CONF}) in {@code C_Initialize}. Two things therefore go through the JDK's internal
+ * <p>The JDK loads and {@code C_Initialize}s a library once per JVM and path and never finalizes
+ * it, so building a new SunPKCS11 provider does not reconnect the library. SoftHSM2, for one, marks
+ * a token invalid for good once its files vanish and only re-reads its token directory (and {@code
+ * SOFTHSM2_CONF}) in {@code C_Initialize}. Two things therefore go through the JDK's internal
  * wrapper {@code sun.security.pkcs11.wrapper.PKCS11}, which needs {@value #OPENS_FLAG}: finding the
  * slot by token label (SunPKCS11 only accepts a slot id or list index) and re-initialising the
  * library ({@code C_Finalize} + {@code C_Initialize}) after an outage.
  *
- * <p>Calls on any token of the library hold the shared side of {@link #lock}; re-initialisation holds
- * the exclusive side and first makes every key source on the library drop its provider, so no stale
- * session handle of the old library instance is ever used or closed afterwards.
+ * <p>Calls on any token of the library hold the shared side of {@link #lock}; re-initialisation
+ * holds the exclusive side and first makes every key source on the library drop its provider, so no
+ * stale session handle of the old library instance is ever used or closed afterwards.
  */
 final class Pkcs11Module {
 
@@ -78,7 +78,8 @@ final class Pkcs11Module {
   long slotOf(String label) throws Exception {
     Wrapper wrapper = Wrapper.get();
     Object p11 = wrapper.instance(library);
-    for (long slot : (long[]) Objects.requireNonNull(wrapper.call(p11, wrapper.getSlotList, true))) {
+    for (long slot :
+        (long[]) Objects.requireNonNull(wrapper.call(p11, wrapper.getSlotList, true))) {
       Object info = wrapper.call(p11, wrapper.getTokenInfo, slot);
       String tokenLabel = new String((char[]) wrapper.label.get(info)).trim();
       if (tokenLabel.equals(label)) {
@@ -89,8 +90,8 @@ final class Pkcs11Module {
   }
 
   /**
-   * Asks the library for the token's info ({@code C_GetTokenInfo}), which fails as soon as the token
-   * is gone, even while a provider's cached objects would still answer.
+   * Asks the library for the token's info ({@code C_GetTokenInfo}), which fails as soon as the
+   * token is gone, even while a provider's cached objects would still answer.
    */
   void checkToken(long slot, String label) throws Exception {
     Wrapper wrapper = Wrapper.get();
@@ -98,7 +99,8 @@ final class Pkcs11Module {
     String tokenLabel = new String((char[]) wrapper.label.get(info)).trim();
     if (!tokenLabel.equals(label)) {
       throw new SignerException(
-          Kind.UNAVAILABLE, "slot " + slot + " holds token '" + tokenLabel + "', not '" + label + "'");
+          Kind.UNAVAILABLE,
+          "slot " + slot + " holds token '" + tokenLabel + "', not '" + label + "'");
     }
   }
 
@@ -169,8 +171,7 @@ final class Pkcs11Module {
       pkcs11 = Class.forName(pkg + "PKCS11");
       initArgsClass = Class.forName(pkg + "CK_C_INITIALIZE_ARGS");
       getInstance =
-          pkcs11.getMethod(
-              "getInstance", String.class, String.class, initArgsClass, boolean.class);
+          pkcs11.getMethod("getInstance", String.class, String.class, initArgsClass, boolean.class);
       getSlotList = pkcs11.getMethod("C_GetSlotList", boolean.class);
       getTokenInfo = pkcs11.getMethod("C_GetTokenInfo", long.class);
       finalize = pkcs11.getMethod("C_Finalize", Object.class);
@@ -178,9 +179,10 @@ final class Pkcs11Module {
       initialize = pkcs11.getDeclaredMethod("C_Initialize", Object.class);
       label = Class.forName(pkg + "CK_TOKEN_INFO").getField("label");
       errorCodeMethod = Class.forName(pkg + "PKCS11Exception").getMethod("getErrorCode");
-      for (var member : new java.lang.reflect.AccessibleObject[] {
-        getInstance, getSlotList, getTokenInfo, finalize, initialize, label, errorCodeMethod
-      }) {
+      for (var member :
+          new java.lang.reflect.AccessibleObject[] {
+            getInstance, getSlotList, getTokenInfo, finalize, initialize, label, errorCodeMethod
+          }) {
         member.setAccessible(true);
       }
     }
@@ -197,7 +199,8 @@ final class Pkcs11Module {
             w = new Wrapper();
           } catch (Exception | LinkageError e) {
             throw new IllegalStateException(
-                "the JDK's PKCS#11 wrapper is not accessible; start the JVM with " + OPENS_FLAG
+                "the JDK's PKCS#11 wrapper is not accessible; start the JVM with "
+                    + OPENS_FLAG
                     + " (needed to find a token by label and to reconnect after an HSM outage)",
                 e);
           }
@@ -209,7 +212,8 @@ final class Pkcs11Module {
 
     /** The JDK's cached library instance, created and initialised the way SunPKCS11 does it. */
     Object instance(String library) throws Exception {
-      return Objects.requireNonNull(call(null, getInstance, library, "C_GetFunctionList", initArgs(), false));
+      return Objects.requireNonNull(
+          call(null, getInstance, library, "C_GetFunctionList", initArgs(), false));
     }
 
     Object initArgs() throws Exception {
@@ -219,7 +223,8 @@ final class Pkcs11Module {
       return args;
     }
 
-    @Nullable Object call(@Nullable Object target, Method method, @Nullable Object... args) throws Exception {
+    @Nullable Object call(@Nullable Object target, Method method, @Nullable Object... args)
+        throws Exception {
       try {
         return method.invoke(target, args);
       } catch (InvocationTargetException e) {

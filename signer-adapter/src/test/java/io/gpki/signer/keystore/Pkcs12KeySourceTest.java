@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class Pkcs12KeySourceTest {
 
   private static final byte[] DATA = "to be signed".getBytes(StandardCharsets.UTF_8);
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
 
   @TempDir Path dir;
   private Path keystore;
@@ -48,7 +49,9 @@ class Pkcs12KeySourceTest {
   }
 
   @ParameterizedTest(name = "signature verifies/{0}")
-  @EnumSource(value = KeySpec.class, names = {"RSA_2048", "EC_P256"})
+  @EnumSource(
+      value = KeySpec.class,
+      names = {"RSA_2048", "EC_P256"})
   void generatedKeySignsAndSurvivesReopening(KeySpec spec) throws Exception {
     PublicKey generated;
     try (Pkcs12KeySource source = source(passwordFile)) {
@@ -107,7 +110,8 @@ class Pkcs12KeySourceTest {
       PublicKey first = source.generate("ca-1", KeySpec.EC_P256);
       assertThatThrownBy(() -> source.generate("ca-1", KeySpec.RSA_2048))
           .isInstanceOfSatisfying(
-              SignerException.class, e -> assertThat(e.kind()).isEqualTo(SignerException.Kind.REJECTED))
+              SignerException.class,
+              e -> assertThat(e.kind()).isEqualTo(SignerException.Kind.REJECTED))
           .hasMessageContaining("already exists");
       assertThat(source.publicKey("ca-1")).isEqualTo(first);
     }

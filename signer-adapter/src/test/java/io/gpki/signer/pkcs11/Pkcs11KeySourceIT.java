@@ -61,7 +61,9 @@ class Pkcs11KeySourceIT {
   }
 
   @ParameterizedTest(name = "signature verifies/{0}")
-  @EnumSource(value = KeySpec.class, names = {"RSA_2048", "EC_P256"})
+  @EnumSource(
+      value = KeySpec.class,
+      names = {"RSA_2048", "EC_P256"})
   void keyGeneratedOnTokenSignsAndStaysOnToken(KeySpec keySpec) throws Exception {
     String keyId = "ca-" + keySpec.name().toLowerCase(Locale.ROOT);
     PublicKey generated;
@@ -71,7 +73,10 @@ class Pkcs11KeySourceIT {
           .assertNext(signature -> assertThat(verifies(generated, keySpec, signature)).isTrue())
           .expectComplete()
           .verify(WAIT);
-      StepVerifier.create(signer.publicKey(keyId)).expectNext(generated).expectComplete().verify(WAIT);
+      StepVerifier.create(signer.publicKey(keyId))
+          .expectNext(generated)
+          .expectComplete()
+          .verify(WAIT);
     }
 
     // The private key is a sensitive token object: its value cannot be read out.
@@ -121,7 +126,12 @@ class Pkcs11KeySourceIT {
     java.nio.file.Files.writeString(wrongPin, "000000\n");
     KeySourceSpec.Pkcs11 spec =
         new KeySourceSpec.Pkcs11(
-            "pin", SoftHsm.LIBRARY, other.label(), wrongPin, 1, KeySourceSpec.Resilience.defaults());
+            "pin",
+            SoftHsm.LIBRARY,
+            other.label(),
+            wrongPin,
+            1,
+            KeySourceSpec.Resilience.defaults());
     try (Pkcs11KeySource source = new Pkcs11KeySource(spec)) {
       assertThatThrownBy(source::keyIds)
           .isInstanceOf(SignerException.class)
@@ -174,8 +184,11 @@ class Pkcs11KeySourceIT {
       for (int i = 0; i < 5; i++) {
         StepVerifier.create(signer.sign("ca-recover", "SHA256withECDSA", DATA))
             .expectErrorSatisfies(
-                e -> assertThat(e).isInstanceOfSatisfying(
-                    SignerException.class, se -> assertThat(se.kind()).isEqualTo(Kind.UNAVAILABLE)))
+                e ->
+                    assertThat(e)
+                        .isInstanceOfSatisfying(
+                            SignerException.class,
+                            se -> assertThat(se.kind()).isEqualTo(Kind.UNAVAILABLE)))
             .verify(WAIT);
         Thread.sleep(200);
       }

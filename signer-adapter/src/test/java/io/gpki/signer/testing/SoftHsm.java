@@ -22,9 +22,9 @@ import java.util.stream.Stream;
  * and this class writes the file it names. Tests are skipped when the library, the tool or the
  * variable is missing (e.g. when run from an IDE without it).
  *
- * <p>SoftHSM2 scans the token directory only in {@code C_Initialize}: create every token a test class
- * needs before its first PKCS#11 call (e.g. in {@code @BeforeAll}); a token created later is seen only
- * after the library is re-initialised.
+ * <p>SoftHSM2 scans the token directory only in {@code C_Initialize}: create every token a test
+ * class needs before its first PKCS#11 call (e.g. in {@code @BeforeAll}); a token created later is
+ * seen only after the library is re-initialised.
  *
  * <p>{@link #makeUnavailable()} moves the whole token directory away, which is how SoftHSM2 sees an
  * HSM outage; {@link #makeAvailable()} moves it back.
@@ -56,7 +56,9 @@ public final class SoftHsm {
     Files.createDirectories(tokens);
     Files.writeString(
         config,
-        "directories.tokendir = " + tokens + "\n"
+        "directories.tokendir = "
+            + tokens
+            + "\n"
             + "objectstore.backend = file\n"
             + "log.level = ERROR\n"
             + "slots.removable = false\n",
@@ -78,8 +80,8 @@ public final class SoftHsm {
   }
 
   /**
-   * Initialises a new token with a unique label starting with {@code prefix} and a random PIN, written
-   * to a PIN file.
+   * Initialises a new token with a unique label starting with {@code prefix} and a random PIN,
+   * written to a PIN file.
    */
   public Token createToken(String prefix) throws Exception {
     String label = prefix + "-" + HexFormat.of().formatHex(randomBytes(4));
@@ -87,7 +89,14 @@ public final class SoftHsm {
     String soPin = HexFormat.of().formatHex(randomBytes(6));
     run(
         List.of(
-            "softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin",
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            label,
+            "--pin",
+            pin,
+            "--so-pin",
             soPin));
     Path pinFile = home.resolve(label + ".pin");
     Files.writeString(pinFile, pin + "\n", StandardCharsets.UTF_8);

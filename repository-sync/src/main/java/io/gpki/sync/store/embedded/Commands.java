@@ -27,7 +27,8 @@ final class Commands {
    * @param logDir where each step's output goes ({@code <step>.log})
    * @param workDir the working directory (must be reachable by the user the commands run as, since
    *     initdb and pg_ctl fail when they cannot resolve their current directory)
-   * @param prefix prepended to every command, e.g. {@code setpriv --reuid=..}; empty to run directly
+   * @param prefix prepended to every command, e.g. {@code setpriv --reuid=..}; empty to run
+   *     directly
    */
   Commands(Path logDir, Path workDir, List<String> prefix) {
     this.logDir = logDir;
@@ -44,26 +45,42 @@ final class Commands {
     List<String> full = new ArrayList<>(prefix);
     full.addAll(command);
     Path log = logFile(step);
-    ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true).directory(workDir.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(full).redirectErrorStream(true).directory(workDir.toFile());
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     builder.environment().put("LC_ALL", "C");
     builder.environment().put("LANG", "C");
     try {
-      Files.writeString(log, "\n$ " + String.join(" ", full) + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          log,
+          "\n$ " + String.join(" ", full) + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
       Process process = builder.start();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
         process.waitFor(5, TimeUnit.SECONDS);
         throw new IllegalStateException(
-            "embedded PostgreSQL: '" + String.join(" ", command) + "' did not finish within "
-                + timeout.toSeconds() + " s; see " + log + tail(log));
+            "embedded PostgreSQL: '"
+                + String.join(" ", command)
+                + "' did not finish within "
+                + timeout.toSeconds()
+                + " s; see "
+                + log
+                + tail(log));
       }
       return process.exitValue();
     } catch (IOException e) {
-      throw new UncheckedIOException("embedded PostgreSQL: cannot run " + full.get(0) + " (" + e.getMessage()
-          + "); see " + log, e);
+      throw new UncheckedIOException(
+          "embedded PostgreSQL: cannot run "
+              + full.get(0)
+              + " ("
+              + e.getMessage()
+              + "); see "
+              + log,
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("embedded PostgreSQL: interrupted while running " + step, e);
@@ -75,8 +92,15 @@ final class Commands {
     int exit = run(step, timeout, command);
     if (exit != 0) {
       throw new IllegalStateException(
-          "embedded PostgreSQL: '" + String.join(" ", command) + "' failed (exit " + exit + "). " + advice
-              + " Log: " + logFile(step) + tail(logFile(step)));
+          "embedded PostgreSQL: '"
+              + String.join(" ", command)
+              + "' failed (exit "
+              + exit
+              + "). "
+              + advice
+              + " Log: "
+              + logFile(step)
+              + tail(logFile(step)));
     }
   }
 
@@ -85,19 +109,29 @@ final class Commands {
     Path out = logDir.resolve(step + ".out");
     List<String> full = new ArrayList<>(prefix);
     full.addAll(command);
-    ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true).directory(workDir.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(full).redirectErrorStream(true).directory(workDir.toFile());
     builder.redirectOutput(out.toFile());
     try {
       Process process = builder.start();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();
-        throw new IllegalStateException("embedded PostgreSQL: '" + String.join(" ", full)
-            + "' did not finish within " + timeout.toSeconds() + " s");
+        throw new IllegalStateException(
+            "embedded PostgreSQL: '"
+                + String.join(" ", full)
+                + "' did not finish within "
+                + timeout.toSeconds()
+                + " s");
       }
       String text = Files.readString(out, StandardCharsets.UTF_8);
       if (process.exitValue() != 0) {
-        throw new IllegalStateException("embedded PostgreSQL: '" + String.join(" ", full) + "' failed (exit "
-            + process.exitValue() + "): " + text.strip());
+        throw new IllegalStateException(
+            "embedded PostgreSQL: '"
+                + String.join(" ", full)
+                + "' failed (exit "
+                + process.exitValue()
+                + "): "
+                + text.strip());
       }
       return text;
     } catch (IOException e) {

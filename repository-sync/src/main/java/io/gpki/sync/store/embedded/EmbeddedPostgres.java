@@ -43,24 +43,34 @@ public final class EmbeddedPostgres {
     try {
       Files.createDirectories(dir);
       // Two JVMs on one data dir (e.g. parallel test runs) take turns starting.
-      try (FileChannel lockFile = FileChannel.open(dir.resolve(".start.lock"),
-              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try (FileChannel lockFile =
+              FileChannel.open(
+                  dir.resolve(".start.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock lock = lockFile.lock()) {
         RunningPostgres running = startLocked(dir, port);
-        log.info("embedded PostgreSQL ready at {} (data {}) in {} ms", running.coordinates(), dir,
+        log.info(
+            "embedded PostgreSQL ready at {} (data {}) in {} ms",
+            running.coordinates(),
+            dir,
             (System.nanoTime() - started) / 1_000_000);
         return running;
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("embedded PostgreSQL: I/O error in " + dir + " (" + e
-          + "). Fix the permissions or free disk space there, or set GPKI_DB_URL to an external PostgreSQL.", e);
+      throw new UncheckedIOException(
+          "embedded PostgreSQL: I/O error in "
+              + dir
+              + " ("
+              + e
+              + "). Fix the permissions or free disk space there, or set GPKI_DB_URL to an external PostgreSQL.",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("embedded PostgreSQL: interrupted while starting", e);
     }
   }
 
-  private static RunningPostgres startLocked(Path dir, int port) throws IOException, InterruptedException {
+  private static RunningPostgres startLocked(Path dir, int port)
+      throws IOException, InterruptedException {
     Path logDir = dir.resolve("pg-logs");
     Files.createDirectories(logDir);
     RunAs runAs = RunAs.forThisJvm(new Commands(logDir, dir, List.of()));
@@ -70,15 +80,19 @@ public final class EmbeddedPostgres {
     PostgresCluster cluster = new PostgresCluster(dir, binaries, logDir, runAs);
     String password = cluster.initIfAbsent();
     DatabaseCoordinates admin =
-        new DatabaseCoordinates(PostgresCluster.LOOPBACK, port, "postgres", PostgresCluster.SUPERUSER, password);
+        new DatabaseCoordinates(
+            PostgresCluster.LOOPBACK, port, "postgres", PostgresCluster.SUPERUSER, password);
     if (cluster.isRunning()) {
       OptionalInt runningPort = cluster.runningPort();
       if (runningPort.isPresent() && runningPort.getAsInt() == port && answers(admin)) {
-        log.info("reusing the embedded PostgreSQL that an earlier run left running on port {}", port);
+        log.info(
+            "reusing the embedded PostgreSQL that an earlier run left running on port {}", port);
         return new RunningPostgres(cluster, admin.withDatabase(APP_DATABASE));
       }
-      log.info("stopping the embedded PostgreSQL left running on port {} to start it on port {}",
-          runningPort.isPresent() ? runningPort.getAsInt() : "?", port);
+      log.info(
+          "stopping the embedded PostgreSQL left running on port {} to start it on port {}",
+          runningPort.isPresent() ? runningPort.getAsInt() : "?",
+          port);
       cluster.stop();
     }
     cluster.start(port);
@@ -86,10 +100,18 @@ public final class EmbeddedPostgres {
       PostgresCluster.ensureDatabase(admin, APP_DATABASE);
     } catch (SQLException e) {
       cluster.stop();
-      throw new IllegalStateException("embedded PostgreSQL: the server started on port " + port
-          + " but did not accept a login with the password in " + dir.resolve("pg-password") + " ("
-          + e.getMessage() + "). Restore that file or delete " + cluster.pgData() + " to create a new cluster;"
-          + " or set GPKI_DB_URL to an external PostgreSQL.", e);
+      throw new IllegalStateException(
+          "embedded PostgreSQL: the server started on port "
+              + port
+              + " but did not accept a login with the password in "
+              + dir.resolve("pg-password")
+              + " ("
+              + e.getMessage()
+              + "). Restore that file or delete "
+              + cluster.pgData()
+              + " to create a new cluster;"
+              + " or set GPKI_DB_URL to an external PostgreSQL.",
+          e);
     }
     return new RunningPostgres(cluster, admin.withDatabase(APP_DATABASE));
   }
@@ -99,7 +121,9 @@ public final class EmbeddedPostgres {
       PostgresCluster.ensureDatabase(admin, APP_DATABASE);
       return true;
     } catch (SQLException e) {
-      log.warn("the embedded PostgreSQL left running does not answer ({}); restarting it", e.getMessage());
+      log.warn(
+          "the embedded PostgreSQL left running does not answer ({}); restarting it",
+          e.getMessage());
       return false;
     }
   }

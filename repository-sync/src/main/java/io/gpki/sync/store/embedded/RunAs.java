@@ -53,10 +53,15 @@ record RunAs(@Nullable String user, int uid, int gid, List<String> prefix) {
       entry = passwdEntry(tools, "nobody");
     }
     if (entry == null) {
-      throw new IllegalStateException("embedded PostgreSQL: the JVM runs as root, PostgreSQL refuses to run as"
-          + " root, and neither user '" + USER + "' nor 'nobody' exists or could be created. Create one with"
-          + " 'useradd --system --no-create-home --shell /usr/sbin/nologin " + USER + "', run as a non-root"
-          + " user, or set GPKI_DB_URL to an external PostgreSQL.");
+      throw new IllegalStateException(
+          "embedded PostgreSQL: the JVM runs as root, PostgreSQL refuses to run as"
+              + " root, and neither user '"
+              + USER
+              + "' nor 'nobody' exists or could be created. Create one with"
+              + " 'useradd --system --no-create-home --shell /usr/sbin/nologin "
+              + USER
+              + "', run as a non-root"
+              + " user, or set GPKI_DB_URL to an external PostgreSQL.");
     }
     String name = entry[0];
     int userId = Integer.parseInt(entry[2]);
@@ -65,15 +70,28 @@ record RunAs(@Nullable String user, int uid, int gid, List<String> prefix) {
     Path setpriv = findTool("setpriv");
     Path runuser = findTool("runuser");
     if (setpriv != null) {
-      prefix = List.of(setpriv.toString(), "--reuid=" + userId, "--regid=" + groupId, "--clear-groups", "--");
+      prefix =
+          List.of(
+              setpriv.toString(),
+              "--reuid=" + userId,
+              "--regid=" + groupId,
+              "--clear-groups",
+              "--");
     } else if (runuser != null) {
       prefix = List.of(runuser.toString(), "-u", name, "--");
     } else {
-      throw new IllegalStateException("embedded PostgreSQL: the JVM runs as root and needs setpriv or runuser"
-          + " (util-linux) to run PostgreSQL as user '" + name + "'. Install util-linux, run as a non-root user,"
-          + " or set GPKI_DB_URL to an external PostgreSQL.");
+      throw new IllegalStateException(
+          "embedded PostgreSQL: the JVM runs as root and needs setpriv or runuser"
+              + " (util-linux) to run PostgreSQL as user '"
+              + name
+              + "'. Install util-linux, run as a non-root user,"
+              + " or set GPKI_DB_URL to an external PostgreSQL.");
     }
-    log.info("JVM runs as root: embedded PostgreSQL runs as user {} (uid {}) via {}", name, userId, prefix.get(0));
+    log.info(
+        "JVM runs as root: embedded PostgreSQL runs as user {} (uid {}) via {}",
+        name,
+        userId,
+        prefix.get(0));
     return new RunAs(name, userId, groupId, prefix);
   }
 
@@ -91,8 +109,9 @@ record RunAs(@Nullable String user, int uid, int gid, List<String> prefix) {
   }
 
   /**
-   * Checks that the database user can reach {@code dataDir}: every ancestor must be searchable by it.
-   * The data dir itself gets search permission for others if it lacks it (its secrets are 0600).
+   * Checks that the database user can reach {@code dataDir}: every ancestor must be searchable by
+   * it. The data dir itself gets search permission for others if it lacks it (its secrets are
+   * 0600).
    */
   void checkTraversable(Path dataDir) throws IOException {
     if (!switchesUser()) {
@@ -106,10 +125,19 @@ record RunAs(@Nullable String user, int uid, int gid, List<String> prefix) {
     }
     for (Path dir = real.getParent(); dir != null; dir = dir.getParent()) {
       if (!searchable(dir)) {
-        throw new IllegalStateException("embedded PostgreSQL: the data dir " + dataDir + " is below " + dir
-            + ", which user '" + user + "' (uid " + uid + ", PostgreSQL runs as it because the JVM is root)"
-            + " cannot enter. Set GPKI_DATA_DIR to a path such as /var/lib/gpki, or 'chmod o+x " + dir
-            + "', or run as a non-root user, or set GPKI_DB_URL to an external PostgreSQL.");
+        throw new IllegalStateException(
+            "embedded PostgreSQL: the data dir "
+                + dataDir
+                + " is below "
+                + dir
+                + ", which user '"
+                + user
+                + "' (uid "
+                + uid
+                + ", PostgreSQL runs as it because the JVM is root)"
+                + " cannot enter. Set GPKI_DATA_DIR to a path such as /var/lib/gpki, or 'chmod o+x "
+                + dir
+                + "', or run as a non-root user, or set GPKI_DB_URL to an external PostgreSQL.");
       }
     }
   }
@@ -148,10 +176,17 @@ record RunAs(@Nullable String user, int uid, int gid, List<String> prefix) {
 
   private static void createSystemUser(Commands tools) {
     try {
-      int exit = tools.run("useradd", TIMEOUT,
-          List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER));
+      int exit =
+          tools.run(
+              "useradd",
+              TIMEOUT,
+              List.of(
+                  "useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER));
       if (exit != 0) {
-        log.warn("useradd {} failed (exit {}); falling back to user nobody. See {}", USER, exit,
+        log.warn(
+            "useradd {} failed (exit {}); falling back to user nobody. See {}",
+            USER,
+            exit,
             tools.logFile("useradd"));
       }
     } catch (IllegalStateException | UncheckedIOException e) {

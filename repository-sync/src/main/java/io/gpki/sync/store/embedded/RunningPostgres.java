@@ -30,7 +30,9 @@ final class RunningPostgres implements EmbeddedDatabase {
     if (closed.get() || cluster.isRunning()) {
       return false;
     }
-    log.warn("embedded PostgreSQL in {} is not running; starting it again on port {}", cluster.pgData(),
+    log.warn(
+        "embedded PostgreSQL in {} is not running; starting it again on port {}",
+        cluster.pgData(),
         coordinates.port());
     try {
       cluster.start(coordinates.port());
@@ -38,9 +40,11 @@ final class RunningPostgres implements EmbeddedDatabase {
       throw new IllegalStateException("embedded PostgreSQL: could not start it again: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("embedded PostgreSQL: interrupted while starting it again", e);
+      throw new IllegalStateException(
+          "embedded PostgreSQL: interrupted while starting it again", e);
     }
-    log.info("embedded PostgreSQL in {} running again on port {}", cluster.pgData(), coordinates.port());
+    log.info(
+        "embedded PostgreSQL in {} running again on port {}", cluster.pgData(), coordinates.port());
     return true;
   }
 

@@ -66,24 +66,32 @@ class EmbeddedDatabaseIT {
     assertThat(Files.readString(dataDir.resolve("pg-password"), StandardCharsets.UTF_8).strip())
         .isEqualTo(coordinates.password());
     if (isRoot()) {
-      int owner = (Integer) Files.getAttribute(dataDir.resolve("pg"), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int owner =
+          (Integer)
+              Files.getAttribute(dataDir.resolve("pg"), "unix:uid", LinkOption.NOFOLLOW_LINKS);
       assertThat(owner).as("cluster owned by an unprivileged user").isNotZero();
     }
-    execute(coordinates, "CREATE TABLE kept (note text)", "INSERT INTO kept VALUES ('before restart')");
+    execute(
+        coordinates, "CREATE TABLE kept (note text)", "INSERT INTO kept VALUES ('before restart')");
     first.close();
 
     EmbeddedDatabase second = start("second start (same dir)");
     assertThat(second.coordinates()).isEqualTo(coordinates);
     assertThat(query(second.coordinates(), "SELECT note FROM kept")).isEqualTo("before restart");
-    assertThat(query(second.coordinates(), "SELECT current_setting('server_encoding')")).isEqualTo("UTF8");
+    assertThat(query(second.coordinates(), "SELECT current_setting('server_encoding')"))
+        .isEqualTo("UTF8");
     second.close();
   }
 
   @Test
   void recoversAfterThePostmasterIsKilled() throws Exception {
     EmbeddedDatabase first = start("first start (unpack + initdb)");
-    execute(first.coordinates(), "CREATE TABLE kept (note text)", "INSERT INTO kept VALUES ('committed')");
-    long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
+    execute(
+        first.coordinates(),
+        "CREATE TABLE kept (note text)",
+        "INSERT INTO kept VALUES ('committed')");
+    long pid =
+        Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
     ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
     assertThat(postmaster.destroyForcibly()).as("SIGKILL sent").isTrue();
     postmaster.onExit().get(30, TimeUnit.SECONDS);
@@ -98,8 +106,10 @@ class EmbeddedDatabaseIT {
   void ensureRunningStartsAKilledServerAgain() throws Exception {
     EmbeddedDatabase db = start("first start (unpack + initdb)");
     assertThat(db.ensureRunning()).as("nothing to do while it runs").isFalse();
-    execute(db.coordinates(), "CREATE TABLE kept (note text)", "INSERT INTO kept VALUES ('committed')");
-    long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
+    execute(
+        db.coordinates(), "CREATE TABLE kept (note text)", "INSERT INTO kept VALUES ('committed')");
+    long pid =
+        Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
     ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
     assertThat(postmaster.destroyForcibly()).as("SIGKILL sent").isTrue();
     postmaster.onExit().get(30, TimeUnit.SECONDS);
@@ -114,10 +124,12 @@ class EmbeddedDatabaseIT {
   @Test
   void reusesAServerLeftRunningByAnEarlierRun() throws Exception {
     EmbeddedDatabase first = start("first start (unpack + initdb)");
-    long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
+    long pid =
+        Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
     // Not closing 'first' is what a JVM killed with SIGKILL leaves behind.
     EmbeddedDatabase second = start("start with the server still running");
-    long pidAfter = Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
+    long pidAfter =
+        Long.parseLong(Files.readAllLines(dataDir.resolve("pg/postmaster.pid")).get(0).strip());
     assertThat(pidAfter).isEqualTo(pid);
     assertThat(query(second.coordinates(), "SELECT 'up'")).isEqualTo("up");
     assertThat(first.coordinates()).isEqualTo(second.coordinates());
