@@ -1,3 +1,7 @@
+/**
+ * LRA intake over mutual TLS: format check, the durable journal and its worker, server-generated
+ * keys, notifications and the LRA client.
+ */
 @NullMarked
 package io.gpki.gateway.registration;
 

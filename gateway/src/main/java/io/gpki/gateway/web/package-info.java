@@ -1,3 +1,7 @@
+/**
+ * Routing, admission limits and the Netty fast path, and the one mapping of errors to RFC 9457
+ * problem bodies.
+ */
 @NullMarked
 package io.gpki.gateway.web;
 

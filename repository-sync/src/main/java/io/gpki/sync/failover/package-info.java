@@ -1,3 +1,6 @@
+/**
+ * Centers, roles and epochs: fencing, the writer leader lock, CRL number reservation and promotion.
+ */
 @NullMarked
 package io.gpki.sync.failover;
 

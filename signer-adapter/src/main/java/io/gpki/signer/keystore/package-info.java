@@ -1,3 +1,4 @@
+/** The PKCS#12 software key source, reached only through the CaSigner port. */
 @NullMarked
 package io.gpki.signer.keystore;
 
