@@ -66,7 +66,7 @@ public class OperationsConfig {
       CrlPublisher crls,
       WriterGate gate,
       OcspResponder ocsp) {
-    return new DrPromotion(center, store, signer, crls, gate, ocsp::refresh);
+    return new DrPromotion(center, store.cas(), store.crls(), signer, crls, gate, ocsp::refresh);
   }
 
   @Bean

