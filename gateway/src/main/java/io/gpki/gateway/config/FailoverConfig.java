@@ -23,8 +23,25 @@ public class FailoverConfig {
    */
   @Bean(destroyMethod = "close")
   CenterState centerState(
-      DatabaseCoordinates db, RepositoryStore migratedStore, CenterProperties props, Clock clock) {
-    return CenterState.start(db, props.settings(), clock);
+      DatabaseCoordinates db,
+      RepositoryStore migratedStore,
+      CenterProperties props,
+      ReplicationProperties replication,
+      Clock clock) {
+    io.gpki.sync.failover.CenterSettings settings = props.settings();
+    if (replication.enabled()) {
+      // One identity per center: with replication on, its settings name the center and its first
+      // role
+      // (the replication module seeds center_state from the same values).
+      settings =
+          new io.gpki.sync.failover.CenterSettings(
+              replication.centerId(),
+              replication.backup()
+                  ? io.gpki.sync.failover.CenterRole.BACKUP
+                  : io.gpki.sync.failover.CenterRole.MASTER,
+              settings.fenceOnUncleanStop());
+    }
+    return CenterState.start(db, settings, clock);
   }
 
   /**
