@@ -47,11 +47,12 @@ class DatabaseOutageIT {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static TcpProxy database;
+  private static DatabaseCoordinates db;
   private static Path dataDir;
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) throws IOException {
-    DatabaseCoordinates db = TestDatabase.freshDatabase();
+    db = TestDatabase.freshDatabase();
     database = new TcpProxy(db.host(), db.port());
     dataDir = Files.createTempDirectory("gpki-db-outage");
     registry.add("gpki.data-dir", dataDir::toString);
@@ -92,7 +93,9 @@ class DatabaseOutageIT {
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
     await("the LRA listener", () -> listener.port() > 0, WAIT);
     LraClient lra = lraClient(listener.port());
-    String archived = "/repository/crl/osca/1.crl"; // the demo's revocations made list 2 current
+    // The first list of osca is archived (the demo's revocations made a later one current); numbers
+    // are epoch-major, so read it from the store.
+    String archived = "/repository/crl/osca/" + firstListNumber("osca") + ".crl";
     String unknownCert = "/repository/certs/osca/abcdef0123456789.cer";
     assertThat(status(http, archived)).isEqualTo(200);
     assertThat(status(http, unknownCert)).isEqualTo(404);
@@ -172,5 +175,18 @@ class DatabaseOutageIT {
             .build();
     return LraClient.issueJson(
         key, "OFFICIAL_SIGNING", LraClient.csr(LraClient.ecKeyPair(), subject), List.of());
+  }
+
+  private static String firstListNumber(String caId) throws java.sql.SQLException {
+    try (java.sql.Connection c = TestDatabase.connect(db);
+        java.sql.PreparedStatement st =
+            c.prepareStatement(
+                "SELECT min(crl_number) FROM crl WHERE ca_id = ? AND scope = 'CRL'")) {
+      st.setString(1, caId);
+      try (java.sql.ResultSet rows = st.executeQuery()) {
+        assertThat(rows.next()).isTrue();
+        return rows.getBigDecimal(1).toBigIntegerExact().toString();
+      }
+    }
   }
 }
