@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
@@ -39,6 +40,8 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.netty.NettyPipeline;
+import reactor.netty.channel.ChannelOperations;
+import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * A Netty handler placed right after the HTTP codec, ahead of Reactor Netty's request handling and
@@ -222,6 +225,15 @@ public final class FastPath extends ChannelDuplexHandler {
 
   private int deferredBytes;
 
+  /**
+   * A request that ends the connection ({@code Connection: close}, HTTP/1.0 without keep-alive) and
+   * its parts, held while the previous exchange with the server is still bound to the channel. See
+   * {@link #passToServer}.
+   */
+  private final List<Object> closing = new ArrayList<>();
+
+  private int closingBytes;
+
   /** Inside a read batch (between channelRead and channelReadComplete). */
   private boolean reading;
 
@@ -247,6 +259,10 @@ public final class FastPath extends ChannelDuplexHandler {
     }
     if (later != null) {
       defer(ctx, msg);
+      return;
+    }
+    if (!closing.isEmpty()) {
+      holdClosing(ctx, msg);
       return;
     }
     if (!held.isEmpty()) {
@@ -462,7 +478,59 @@ public final class FastPath extends ChannelDuplexHandler {
 
   private void pass(ChannelHandlerContext ctx, Object msg) {
     pendingSlow++;
+    passToServer(ctx, msg);
+  }
+
+  /**
+   * Hands a request on, unless it ends the connection and the previous exchange is still bound to
+   * the channel (its response is written, but Reactor Netty has not yet terminated it: that happens
+   * on a later turn of the loop). Reactor Netty 1.3.8 queues such a request and, having marked the
+   * connection non-persistent, never takes it out of the queue when the previous exchange ends: the
+   * client waits until its timeout. So it waits here instead, and goes on once the server side says
+   * the exchange ended (a user event, {@link #userEventTriggered}).
+   */
+  private void passToServer(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request
+        && !HttpUtil.isKeepAlive(request)
+        && ChannelOperations.get(ctx.channel()) instanceof HttpServerRequest) {
+      consumed = true;
+      closingBytes = 0;
+      closing.add(msg);
+      return;
+    }
     ctx.fireChannelRead(msg);
+  }
+
+  @SuppressWarnings(
+      "FutureReturnValueIgnored") // Netty: closing needs no follow-up; channelInactive cleans up
+  private void holdClosing(ChannelHandlerContext ctx, Object msg) {
+    closing.add(msg);
+    consumed = true;
+    if (msg instanceof HttpContent content) {
+      closingBytes += content.content().readableBytes();
+    }
+    if (closingBytes > MAX_DEFERRED) {
+      ctx.close(); // a large body behind a request that ends the connection anyway
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    ctx.fireUserEventTriggered(evt);
+    if (closing.isEmpty()
+        || ChannelOperations.get(ctx.channel()) instanceof HttpServerRequest
+        || !ctx.channel().isActive()) {
+      return;
+    }
+    // The previous exchange ended (the server side has seen the event first): the closing request
+    // goes on as if it had just been read.
+    List<Object> parts = new ArrayList<>(closing);
+    closing.clear();
+    closingBytes = 0;
+    parts.forEach(ctx::fireChannelRead);
+    if (!reading) {
+      ctx.fireChannelReadComplete();
+    }
   }
 
   @Override
@@ -480,6 +548,8 @@ public final class FastPath extends ChannelDuplexHandler {
     }
     deferred.forEach(ReferenceCountUtil::release);
     deferred.clear();
+    closing.forEach(ReferenceCountUtil::release);
+    closing.clear();
     ctx.fireChannelInactive();
   }
 
