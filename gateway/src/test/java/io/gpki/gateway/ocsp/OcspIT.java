@@ -10,6 +10,7 @@ import io.gpki.gateway.web.FastPath;
 import io.gpki.sync.CertificateRecord;
 import io.gpki.sync.RepositoryStore;
 import io.gpki.sync.Revocation;
+import io.gpki.sync.testing.Await;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.math.BigInteger;
@@ -106,14 +107,11 @@ class OcspIT {
     GatewayTestSupport.awaitReady(client, Duration.ofSeconds(120));
     index = JSON.readTree(get("/repository"));
     // The pre-signer follows the change log; wait until the demo certificates have answers.
-    Instant deadline = Instant.now().plusSeconds(60);
-    while (Instant.now().isBefore(deadline)) {
-      if (ocspOk(demo("private-demo", "REVOKED")) && ocspOk(demo("osca", "VALID"))) {
-        return;
-      }
-      Thread.sleep(300);
-    }
-    throw new AssertionError("ocsp responder not ready");
+    Await.until(
+        "the responder answers the demo certificates",
+        () -> ocspOk(demo("private-demo", "REVOKED")) && ocspOk(demo("osca", "VALID")),
+        Boolean::booleanValue,
+        Duration.ofSeconds(60));
   }
 
   private boolean ocspOk(JsonNode ee) throws Exception {
@@ -372,16 +370,17 @@ class OcspIT {
         .block(Duration.ofSeconds(30));
     // From the commit on, no answer may say good: either revoked (from the store) or a cache miss.
     // tryLater is a correct fail-closed answer while the change is being applied; good never is.
-    SingleResp after = null;
-    for (int i = 0; i < 50 && after == null; i++) {
-      OCSPResp answer = post(request(valid, CertificateID.HASH_SHA1, null));
-      if (answer.getStatus() == OCSPResp.TRY_LATER) {
-        Thread.sleep(100);
-        continue;
-      }
-      after = single(verified(answer, "lgpki-demo"));
-    }
-    assertThat(after).as("an answer other than tryLater within 5 s").isNotNull();
+    SingleResp after =
+        Await.until(
+            "an answer other than tryLater",
+            () -> {
+              OCSPResp answer = post(request(valid, CertificateID.HASH_SHA1, null));
+              return answer.getStatus() == OCSPResp.TRY_LATER
+                  ? null
+                  : single(verified(answer, "lgpki-demo"));
+            },
+            java.util.Objects::nonNull,
+            Duration.ofSeconds(5));
     assertThat(after.getCertStatus()).isInstanceOf(RevokedStatus.class);
     assertThat(((RevokedStatus) after.getCertStatus()).getRevocationTime().toInstant())
         .isEqualTo(revokedAt);
@@ -403,11 +402,7 @@ class OcspIT {
             clock,
             meters)) {
       restarted.start(changes.changes());
-      Instant deadline = Instant.now().plusSeconds(60);
-      while (!restarted.ready() && Instant.now().isBefore(deadline)) {
-        Thread.sleep(100);
-      }
-      assertThat(restarted.ready()).as("restarted responder ready").isTrue();
+      Await.await("the restarted responder ready", restarted::ready, Duration.ofSeconds(60));
       for (String status : List.of("VALID", "REVOKED")) {
         byte[] der = request(demo("isca", status), CertificateID.HASH_SHA1, null);
         OcspResult.Answered a = presigned(restarted, der, Duration.ofSeconds(30));
@@ -466,25 +461,29 @@ class OcspIT {
           .revoke("isca", issued.serialHex(), new Revocation(revokedAt, 1, null))
           .block(Duration.ofSeconds(30));
       // Never good from here on; revoked from the cache within seconds.
-      OcspResult.Answered after = null;
-      for (int i = 0; i < 100; i++) {
-        OcspResult r =
-            restarted
-                .chain()
-                .answer(OcspQuery.of(OCSPRequest.getInstance(der).getTbsRequest()))
-                .block(Duration.ofSeconds(10));
-        if (r instanceof OcspResult.Answered a) {
-          assertThat(single(verified(new OCSPResp(a.response().der()), "isca")).getCertStatus())
-              .as("never good after the revocation")
-              .isInstanceOf(RevokedStatus.class);
-          if (a.origin() == OcspResult.Origin.PRESIGNED) {
-            after = a;
-            break;
-          }
-        }
-        Thread.sleep(100);
-      }
-      assertThat(after).as("a pre-signed revoked answer within 10 s").isNotNull();
+      OcspResult.Answered after =
+          (OcspResult.Answered)
+              Await.until(
+                  "a pre-signed revoked answer",
+                  () -> {
+                    OcspResult r =
+                        restarted
+                            .chain()
+                            .answer(OcspQuery.of(OCSPRequest.getInstance(der).getTbsRequest()))
+                            .block(Duration.ofSeconds(10));
+                    if (r instanceof OcspResult.Answered a) {
+                      assertThat(
+                              single(verified(new OCSPResp(a.response().der()), "isca"))
+                                  .getCertStatus())
+                          .as("never good after the revocation")
+                          .isInstanceOf(RevokedStatus.class);
+                    }
+                    return r;
+                  },
+                  r ->
+                      r instanceof OcspResult.Answered a
+                          && a.origin() == OcspResult.Origin.PRESIGNED,
+                  Duration.ofSeconds(10));
       RevokedStatus rs =
           (RevokedStatus)
               single(verified(new OCSPResp(after.response().der()), "isca")).getCertStatus();
@@ -495,19 +494,16 @@ class OcspIT {
   /** Waits for the pre-signed answer of a responder's chain to a request. */
   private static OcspResult.Answered presigned(OcspResponder responder, byte[] der, Duration wait)
       throws Exception {
-    Instant deadline = Instant.now().plus(wait);
-    while (Instant.now().isBefore(deadline)) {
-      OcspResult r =
-          responder
-              .chain()
-              .answer(OcspQuery.of(OCSPRequest.getInstance(der).getTbsRequest()))
-              .block(Duration.ofSeconds(10));
-      if (r instanceof OcspResult.Answered a && a.origin() == OcspResult.Origin.PRESIGNED) {
-        return a;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no pre-signed answer within " + wait);
+    return (OcspResult.Answered)
+        Await.until(
+            "a pre-signed answer",
+            () ->
+                responder
+                    .chain()
+                    .answer(OcspQuery.of(OCSPRequest.getInstance(der).getTbsRequest()))
+                    .block(Duration.ofSeconds(10)),
+            r -> r instanceof OcspResult.Answered a && a.origin() == OcspResult.Origin.PRESIGNED,
+            wait);
   }
 
   @Test

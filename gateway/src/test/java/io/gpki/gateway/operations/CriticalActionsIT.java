@@ -15,6 +15,7 @@ import io.gpki.sync.DatabaseCoordinates;
 import io.gpki.sync.OperatorApproval;
 import io.gpki.sync.RegistrationStores;
 import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.testing.Await;
 import io.gpki.sync.testing.TestDatabase;
 import java.math.BigInteger;
 import java.net.URI;
@@ -28,7 +29,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -96,11 +96,7 @@ class CriticalActionsIT {
             .responseTimeout(WAIT)
             .build();
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
-    Instant deadline = Instant.now().plusSeconds(120);
-    while (listener.port() <= 0) {
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    GatewayTestSupport.awaitPort("the LRA listener", listener::port, Duration.ofSeconds(120));
     senior1 = client("ca-senior-1");
     senior2 = client("ca-senior-2");
     lraOperator = client("lra-operator-1");
@@ -147,16 +143,14 @@ class CriticalActionsIT {
   }
 
   private JsonNode awaitExecuted(String id) throws Exception {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (true) {
-      JsonNode n = json(senior1.get(ApprovalHandler.APPROVALS + "/" + id));
-      if (n.has("execution") && !n.get("execution").asString().equals("PENDING")) {
-        assertThat(n.get("execution").asString()).as(n.toString()).isEqualTo("DONE");
-        return n;
-      }
-      assertThat(Instant.now()).as("approval " + id + " executed: " + n).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    JsonNode n =
+        Await.until(
+            "approval " + id + " executed",
+            () -> json(senior1.get(ApprovalHandler.APPROVALS + "/" + id)),
+            a -> a.has("execution") && !a.get("execution").asString().equals("PENDING"),
+            WAIT);
+    assertThat(n.get("execution").asString()).as(n.toString()).isEqualTo("DONE");
+    return n;
   }
 
   private byte[] get(String path) {
@@ -261,23 +255,23 @@ class CriticalActionsIT {
         Pkcs12Files.x509(get(RepositoryUrls.certificatePath("osca", serials.get(2))));
     newWithOld.verify(g2); // the new key, certified by the old one
     assertThat(newWithOld.getPublicKey()).isEqualTo(g3);
-    Instant deadline = Instant.now().plus(WAIT);
-    while (true) { // the caIssuers bundle of osca serves the new certificates once the snapshot has
-      // them
-      List<BigInteger> bundled = new ArrayList<>();
-      for (Object h :
-          new org.bouncycastle.cms.CMSSignedData(get(RepositoryUrls.caIssuersPath("osca")))
-              .getCertificates()
-              .getMatches(null)) {
-        bundled.add(((org.bouncycastle.cert.X509CertificateHolder) h).getSerialNumber());
-      }
-      if (bundled.containsAll(
-          List.of(newWithOld.getSerialNumber(), oldWithNew.getSerialNumber()))) {
-        break;
-      }
-      assertThat(Instant.now()).as("osca.p7c holds both links: " + bundled).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    // The caIssuers bundle of osca serves the new certificates once the snapshot has them.
+    Await.until(
+        "osca.p7c holds both links",
+        () -> {
+          List<BigInteger> bundled = new ArrayList<>();
+          for (Object h :
+              new org.bouncycastle.cms.CMSSignedData(get(RepositoryUrls.caIssuersPath("osca")))
+                  .getCertificates()
+                  .getMatches(null)) {
+            bundled.add(((org.bouncycastle.cert.X509CertificateHolder) h).getSerialNumber());
+          }
+          return bundled;
+        },
+        bundled ->
+            bundled.containsAll(
+                List.of(newWithOld.getSerialNumber(), oldWithNew.getSerialNumber())),
+        WAIT);
     assertThat(serials).hasSize(3);
     assertThat(done.get("result").asString()).contains(serials.toArray(String[]::new));
     long before = count("SELECT count(*) FROM certificate WHERE issuer_ca_id = 'osca'");
@@ -315,7 +309,7 @@ class CriticalActionsIT {
                 ApprovalHandler.APPROVALS, k, action("CA_KEY_GENERATE", k, "isca").toString()))
             .get("id")
             .asString();
-    Thread.sleep(6500);
+    Await.pause(Duration.ofMillis(6500)); // past the request's expiry
     LraClient.Answer late =
         senior2.post(
             ApprovalHandler.APPROVALS + "/" + id + "/approve",
@@ -348,23 +342,20 @@ class CriticalActionsIT {
     crossSerial = result.replaceAll("^cross-certificate bca/([0-9a-f]+) to lgpki-demo.*$", "$1");
     assertThat(crossSerial).matches("[0-9a-f]+");
 
-    Instant deadline = Instant.now().plus(WAIT);
-    CertificatePair pair;
-    while (true) {
-      pair =
-          CertificatePair.getInstance(
-              org.bouncycastle.asn1.ASN1Primitive.fromByteArray(
-                  get(RepositoryUrls.crossPairPath("bca-lgpki-demo"))));
-      if (pair.getReverse() != null
-          && pair.getReverse()
-              .getSerialNumber()
-              .getValue()
-              .equals(new BigInteger(crossSerial, 16))) {
-        break;
-      }
-      assertThat(Instant.now()).as("the pair serves the new cross-certificate").isBefore(deadline);
-      Thread.sleep(200);
-    }
+    CertificatePair pair =
+        Await.until(
+            "the pair serves the new cross-certificate",
+            () ->
+                CertificatePair.getInstance(
+                    org.bouncycastle.asn1.ASN1Primitive.fromByteArray(
+                        get(RepositoryUrls.crossPairPath("bca-lgpki-demo")))),
+            p ->
+                p.getReverse() != null
+                    && p.getReverse()
+                        .getSerialNumber()
+                        .getValue()
+                        .equals(new BigInteger(crossSerial, 16)),
+            WAIT);
     assertThat(pair.getForward()).as("the other direction is kept").isNotNull();
     X509Certificate cross = Pkcs12Files.x509(pair.getReverse().getEncoded());
     assertThat(cross.getExtensionValue("2.5.29.30")).as("name constraints").isNotNull();
@@ -422,15 +413,11 @@ class CriticalActionsIT {
     String k2 = "xr-" + UUID.randomUUID();
     askAndApprove(
         action("CROSS_CERTIFICATE_REVOKE", k2, "bca").put("serial", crossSerial).put("reason", 5));
-    Instant deadline = Instant.now().plus(WAIT);
-    while (true) {
-      X509CRLHolder arl = new X509CRLHolder(get(RepositoryUrls.listPath("bca", CrlScope.ARL)));
-      if (arl.getRevokedCertificate(new BigInteger(crossSerial, 16)) != null) {
-        break;
-      }
-      assertThat(Instant.now()).as("bca's ARL lists the cross-certificate").isBefore(deadline);
-      Thread.sleep(200);
-    }
+    Await.until(
+        "bca's ARL lists the cross-certificate",
+        () -> new X509CRLHolder(get(RepositoryUrls.listPath("bca", CrlScope.ARL))),
+        arl -> arl.getRevokedCertificate(new BigInteger(crossSerial, 16)) != null,
+        WAIT);
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.gpki.gateway.registration.RegistrationListener;
 import io.gpki.gateway.testing.GatewayTestSupport;
 import io.gpki.sync.DatabaseCoordinates;
 import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.testing.Await;
 import io.gpki.sync.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,7 +19,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -75,11 +75,7 @@ class OperationsIT {
             .responseTimeout(WAIT)
             .build(),
         Duration.ofSeconds(120));
-    Instant deadline = Instant.now().plusSeconds(120);
-    while (listener.port() <= 0) {
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    GatewayTestSupport.awaitPort("the LRA listener", listener::port, Duration.ofSeconds(120));
     senior1 = client("ca-senior-1");
     senior2 = client("ca-senior-2");
     lraOperator = client("lra-operator-1");
@@ -132,18 +128,14 @@ class OperationsIT {
     assertThat(json(ok).get("state").asString()).isEqualTo("APPROVED");
     assertThat(json(ok).get("approvedBy").asString()).isEqualTo("ca-senior-2");
 
-    Instant deadline = Instant.now().plus(WAIT);
-    while (true) {
-      long unrevoked =
-          count(
-              "SELECT count(*) FROM certificate WHERE issuer_ca_id = 'isca' AND kind = 'END_ENTITY'"
-                  + " AND revoked_at IS NULL AND not_after > now()");
-      if (unrevoked == 0) {
-        break;
-      }
-      assertThat(Instant.now()).as("every isca certificate revoked").isBefore(deadline);
-      Thread.sleep(200);
-    }
+    Await.until(
+        "every isca certificate revoked",
+        () ->
+            count(
+                "SELECT count(*) FROM certificate WHERE issuer_ca_id = 'isca' AND kind = 'END_ENTITY'"
+                    + " AND revoked_at IS NULL AND not_after > now()"),
+        unrevoked -> unrevoked == 0,
+        WAIT);
     assertThat(
             count(
                 "SELECT count(*) FROM certificate WHERE issuer_ca_id = 'isca' AND revocation_reason = 2"))
@@ -158,7 +150,7 @@ class OperationsIT {
         json(senior1.post(ApprovalHandler.APPROVALS, k, emergency(k, "private-demo")))
             .get("id")
             .asString();
-    Thread.sleep(3500);
+    Await.pause(Duration.ofMillis(3500)); // past the request's expiry
     LraClient.Answer late =
         senior2.post(
             ApprovalHandler.APPROVALS + "/" + id + "/approve",
@@ -176,12 +168,13 @@ class OperationsIT {
   @Test
   @Order(3)
   void theAuditLogRecordsEverythingAndVerifies() throws Exception {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (count("SELECT count(*) FROM audit_seal") == 0
-        || count("SELECT count(*) FROM audit_log WHERE type = 'CRL_ISSUED'") == 0) {
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    Await.until(
+        "a seal and an issued CRL in the audit log",
+        () ->
+            count("SELECT count(*) FROM audit_seal") > 0
+                && count("SELECT count(*) FROM audit_log WHERE type = 'CRL_ISSUED'") > 0,
+        Boolean::booleanValue,
+        WAIT);
     List<String> types = new ArrayList<>();
     try (Connection c = TestDatabase.connect(db);
         Statement st = c.createStatement();

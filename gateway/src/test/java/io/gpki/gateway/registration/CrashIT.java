@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gpki.sync.AuditVerification;
 import io.gpki.sync.DatabaseCoordinates;
 import io.gpki.sync.RegistrationStores;
+import io.gpki.sync.testing.Await;
 import io.gpki.sync.testing.TestDatabase;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,13 +129,11 @@ class CrashIT {
           .isEqualTo(REVOKES);
 
       // the CRL lists every revocation (after the last restart, within seconds)
-      Instant deadline = Instant.now().plusSeconds(30);
-      Set<String> missing = new HashSet<>(revokedSerials);
-      while (!missing.isEmpty()) {
-        assertThat(Instant.now()).as("CRL still misses %s", missing.size()).isBefore(deadline);
-        Thread.sleep(300);
-        missing = missingFromLatestCrl(db, revokedSerials);
-      }
+      Await.until(
+          "the latest CRL lists every revocation",
+          () -> missingFromLatestCrl(db, revokedSerials),
+          Set::isEmpty,
+          Duration.ofSeconds(30));
       AuditVerification audit = RegistrationStores.verifyAudit(db);
       assertThat(audit.ok()).as("%s", audit).isTrue();
     } finally {
@@ -168,11 +166,13 @@ class CrashIT {
     for (int k = 0; k < kills; k++) {
       // kill while requests flow: after some acceptances since the last start, at a random moment
       int before = acceptedIds.size();
-      Instant wait = Instant.now().plusSeconds(60);
-      while (acceptedIds.size() < before + 20 && Instant.now().isBefore(wait)) {
-        Thread.sleep(20);
+      try {
+        Await.await(
+            "20 more acceptances", () -> acceptedIds.size() >= before + 20, Duration.ofSeconds(60));
+      } catch (AssertionError slow) {
+        LOG.info("fewer than 20 acceptances in 60 s; killing anyway");
       }
-      Thread.sleep(random.nextInt(1500));
+      Await.pause(Duration.ofMillis(random.nextInt(1500))); // a random moment within the flow
       gateway.kill();
       LOG.info(
           "SIGKILL {} of this phase; {} requests accepted so far (all phases)",
@@ -186,33 +186,31 @@ class CrashIT {
   }
 
   private void send(LraClient client, String key, byte[] signed) throws Exception {
-    Instant deadline = Instant.now().plusSeconds(300);
-    while (true) {
-      try {
-        LraClient.Answer a = client.postSigned(LraHandler.REQUESTS, key, signed);
-        if (a.status() == 202) {
-          String id = LraTestKit.json(a).get("id").asString();
-          String before = acceptedIds.putIfAbsent(key, id);
-          assertThat(before == null || before.equals(id))
-              .as("a repeat answers the first id")
-              .isTrue();
-          return;
-        }
-        assertThat(a.status()).as(a.body()).isIn(503, 500);
-      } catch (IOException e) {
-        // the process is down or was killed mid-request: the same signed request is sent again
-      }
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    // Resent until accepted: an IOException (the process is down or was killed mid-request) counts
+    // as "not yet"; any answer but 202, 503 or 500 fails at once.
+    LraClient.Answer a =
+        Await.until(
+            "request " + key + " accepted",
+            () -> {
+              LraClient.Answer answer = client.postSigned(LraHandler.REQUESTS, key, signed);
+              if (answer.status() != 202) {
+                assertThat(answer.status()).as(answer.body()).isIn(503, 500);
+              }
+              return answer;
+            },
+            answer -> answer.status() == 202,
+            Duration.ofSeconds(300));
+    String id = LraTestKit.json(a).get("id").asString();
+    String before = acceptedIds.putIfAbsent(key, id);
+    assertThat(before == null || before.equals(id)).as("a repeat answers the first id").isTrue();
   }
 
   private static void awaitAllFinal(DatabaseCoordinates db) throws Exception {
-    Instant deadline = Instant.now().plusSeconds(120);
-    while (count(db, "SELECT count(*) FROM registration_request WHERE state = 'ACCEPTED'") > 0) {
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    Await.until(
+        "no request left ACCEPTED",
+        () -> count(db, "SELECT count(*) FROM registration_request WHERE state = 'ACCEPTED'"),
+        accepted -> accepted == 0,
+        Duration.ofSeconds(120));
   }
 
   private static Set<String> missingFromLatestCrl(DatabaseCoordinates db, List<String> serials)

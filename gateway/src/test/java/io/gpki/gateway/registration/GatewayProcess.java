@@ -1,6 +1,7 @@
 package io.gpki.gateway.registration;
 
 import io.gpki.sync.DatabaseCoordinates;
+import io.gpki.sync.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -67,28 +68,27 @@ final class GatewayProcess implements AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
             .start();
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    Instant deadline = begin.plus(limit);
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new AssertionError("gateway exited with " + process.exitValue() + "; log: " + tail());
-      }
-      try {
-        HttpResponse<String> r =
-            http.send(
+    try {
+      Await.until(
+          "the gateway's LRA listener",
+          () -> {
+            if (!process.isAlive()) {
+              throw new AssertionError(
+                  "gateway exited with " + process.exitValue() + "; log: " + tail());
+            }
+            return http.send(
                 HttpRequest.newBuilder(
                         URI.create("http://localhost:" + httpPort + DemoLraEndpoint.PATH))
                     .timeout(Duration.ofSeconds(2))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200 && r.body().contains("\"listening\":true")) {
-          return Duration.between(begin, Instant.now());
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      Thread.sleep(100);
+          },
+          r -> r.statusCode() == 200 && r.body().contains("\"listening\":true"),
+          limit);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; log: " + tail(), e);
     }
-    throw new AssertionError("gateway not ready within " + limit + "; log: " + tail());
+    return Duration.between(begin, Instant.now());
   }
 
   /** SIGKILL: no shutdown hook, no flush, nothing. */

@@ -1,10 +1,10 @@
 package io.gpki.gateway.registration;
 
+import io.gpki.sync.testing.Await;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -52,17 +52,12 @@ final class LraTestKit {
 
   /** Polls the request until it leaves ACCEPTED. */
   static JsonNode awaitFinal(LraClient client, String id, Duration limit) throws Exception {
-    Instant deadline = Instant.now().plus(limit);
-    while (true) {
-      LraClient.Answer a = client.get(LraHandler.REQUESTS + "/" + id);
-      JsonNode n = json(a);
-      if (a.status() == 200 && !n.get("state").asString().equals("ACCEPTED")) {
-        return n;
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("request " + id + " still " + a.body());
-      }
-      Thread.sleep(100);
-    }
+    LraClient.Answer done =
+        Await.until(
+            "request " + id + " leaves ACCEPTED",
+            () -> client.get(LraHandler.REQUESTS + "/" + id),
+            a -> a.status() == 200 && !json(a).get("state").asString().equals("ACCEPTED"),
+            limit);
+    return json(done);
   }
 }

@@ -1,5 +1,6 @@
 package io.gpki.gateway.registration;
 
+import static io.gpki.sync.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
@@ -7,6 +8,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 import io.gpki.gateway.testing.GatewayTestSupport;
 import io.gpki.sync.OutboxEvent;
 import io.gpki.sync.RegistrationStores;
+import io.gpki.sync.testing.Await;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.file.Path;
@@ -15,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -185,7 +186,8 @@ class NotificationsIT {
     notifications.stop();
     JsonNode issued = complete(issueJson("Restart Person", List.of(), null));
     String serial = issued.get("serial").asString();
-    Thread.sleep(1000);
+    // An absence: give a (wrongly) running dispatcher a second to deliver, then check none came.
+    Await.pause(Duration.ofSeconds(1));
     assertThat(accepted(serial)).isEmpty();
     JsonNode pending = LraTestKit.json(op1.get(NotificationHandler.EVENTS + "?state=PENDING"));
     assertThat(
@@ -230,7 +232,8 @@ class NotificationsIT {
         "expiry mail",
         () -> mailsFor(serial).stream().anyMatch(m -> subject(m).contains("expires")),
         WAIT);
-    Thread.sleep(500);
+    // No second delivery: give a duplicate half a second to show up.
+    Await.pause(Duration.ofMillis(500));
     assertThat(accepted(serial).stream().filter(e -> e.get("type").asString().equals("expiring")))
         .hasSize(1);
   }
@@ -381,14 +384,5 @@ class NotificationsIT {
         .filter(e -> e.get("id").asString().equals(id))
         .findFirst()
         .orElseThrow();
-  }
-
-  private static void await(String what, BooleanSupplier condition, Duration limit)
-      throws InterruptedException {
-    Instant deadline = Instant.now().plus(limit);
-    while (!condition.getAsBoolean()) {
-      assertThat(Instant.now()).as(what).isBefore(deadline);
-      Thread.sleep(100);
-    }
   }
 }

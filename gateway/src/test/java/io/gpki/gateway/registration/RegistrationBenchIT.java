@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gpki.gateway.testing.GatewayTestSupport;
 import io.gpki.signer.CaSigner;
 import io.gpki.sync.DatabaseCoordinates;
+import io.gpki.sync.testing.Await;
 import io.gpki.sync.testing.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -62,9 +63,7 @@ class RegistrationBenchIT {
             .responseTimeout(Duration.ofSeconds(30))
             .build(),
         Duration.ofSeconds(180));
-    while (listener.port() <= 0) {
-      Thread.sleep(200);
-    }
+    GatewayTestSupport.awaitPort("the LRA listener", listener::port, Duration.ofSeconds(120));
     LraClient client = LraTestKit.client(dataDir, "lra-operator-1", listener.port());
     List<String[]> requests = new ArrayList<>();
     for (int i = 0; i < N; i++) {
@@ -86,11 +85,13 @@ class RegistrationBenchIT {
       assertThat(a.get().status()).as(a.get().body()).isEqualTo(202);
     }
     Duration accepted = Duration.between(t0, Instant.now());
-    while (count(
-            "SELECT count(*) FROM registration_request WHERE state = 'DONE' AND idempotency_key LIKE 'bench-%'")
-        < N) {
-      Thread.sleep(50);
-    }
+    Await.until(
+        "every benchmark request DONE",
+        () ->
+            count(
+                "SELECT count(*) FROM registration_request WHERE state = 'DONE' AND idempotency_key LIKE 'bench-%'"),
+        done -> done >= N,
+        Duration.ofMinutes(10));
     Duration done = Duration.between(t0, Instant.now());
     pool.shutdown();
 

@@ -8,6 +8,7 @@ import io.gpki.sync.CaKeyRecord;
 import io.gpki.sync.DatabaseCoordinates;
 import io.gpki.sync.RegistrationStores;
 import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.testing.Await;
 import io.gpki.sync.testing.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -75,11 +76,7 @@ class RegistrationHsmIT {
             .responseTimeout(WAIT)
             .build(),
         Duration.ofSeconds(180));
-    Instant deadline = Instant.now().plusSeconds(120);
-    while (listener.port() <= 0) {
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    GatewayTestSupport.awaitPort("the LRA listener", listener::port, Duration.ofSeconds(120));
     op1 = LraTestKit.client(dataDir, "lra-operator-1", listener.port());
   }
 
@@ -111,11 +108,11 @@ class RegistrationHsmIT {
                 .get("state")
                 .asString())
         .isEqualTo("DONE");
-    Instant deadline = Instant.now().plus(WAIT);
-    while (count("SELECT count(*) FROM audit_seal WHERE key_id = 'audit-g1'") == 0) {
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    Await.until(
+        "an audit seal by the HSM key",
+        () -> count("SELECT count(*) FROM audit_seal WHERE key_id = 'audit-g1'"),
+        seals -> seals > 0,
+        WAIT);
     assertThat(signer.hasKey("audit-g1").block(WAIT)).isTrue();
     assertThat(RegistrationStores.verifyAudit(db).ok()).isTrue();
   }
@@ -142,11 +139,13 @@ class RegistrationHsmIT {
     for (Future<LraClient.Answer> f : answers) {
       assertThat(f.get().status()).as(f.get().body()).isEqualTo(202);
     }
-    while (count(
-            "SELECT count(*) FROM registration_request WHERE state = 'DONE' AND idempotency_key LIKE 'hsm-bench-%'")
-        < n) {
-      Thread.sleep(50);
-    }
+    Await.until(
+        "every benchmark request DONE",
+        () ->
+            count(
+                "SELECT count(*) FROM registration_request WHERE state = 'DONE' AND idempotency_key LIKE 'hsm-bench-%'"),
+        done -> done >= n,
+        Duration.ofMinutes(10));
     Duration done = Duration.between(t0, Instant.now());
     pool.shutdown();
     byte[] tbs = new byte[800];

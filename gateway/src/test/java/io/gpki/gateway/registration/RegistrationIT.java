@@ -10,6 +10,7 @@ import io.gpki.sync.AuditEvent;
 import io.gpki.sync.OperatorRecord;
 import io.gpki.sync.RegistrationStores;
 import io.gpki.sync.Revocation;
+import io.gpki.sync.testing.Await;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -76,11 +77,7 @@ class RegistrationIT {
             .responseTimeout(WAIT)
             .build();
     GatewayTestSupport.awaitReady(http, Duration.ofSeconds(120));
-    Instant deadline = Instant.now().plusSeconds(120);
-    while (listener.port() <= 0) {
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    GatewayTestSupport.awaitPort("the LRA listener", listener::port, Duration.ofSeconds(120));
     op1 = LraTestKit.client(dataDir, "lra-operator-1", listener.port());
     op2 = LraTestKit.client(dataDir, "lra-operator-2", listener.port());
   }
@@ -114,23 +111,20 @@ class RegistrationIT {
             LraTestKit.awaitFinal(op1, revoke.get("id").asString(), WAIT).get("state").asString())
         .isEqualTo("DONE");
     BigInteger serial = cert.getSerialNumber();
-    Instant deadline = Instant.now().plus(WAIT);
-    while (true) {
-      byte[] der =
-          http.get()
-              .uri("/repository/crl/osca.crl")
-              .exchange()
-              .expectStatus()
-              .isOk()
-              .expectBody(byte[].class)
-              .returnResult()
-              .getResponseBody();
-      if (new X509CRLHolder(der).getRevokedCertificate(serial) != null) {
-        break;
-      }
-      assertThat(Instant.now()).as("CRL lists the revocation").isBefore(deadline);
-      Thread.sleep(100);
-    }
+    Await.until(
+        "the CRL lists the revocation",
+        () ->
+            new X509CRLHolder(
+                http.get()
+                    .uri("/repository/crl/osca.crl")
+                    .exchange()
+                    .expectStatus()
+                    .isOk()
+                    .expectBody(byte[].class)
+                    .returnResult()
+                    .getResponseBody()),
+        crl -> crl.getRevokedCertificate(serial) != null,
+        WAIT);
     assertThat(Duration.between(accepted2, Instant.now())).isLessThan(Duration.ofSeconds(10));
     // The time from the revocation's acceptance to the list that contains it is a metric.
     var publication = meters.find("gpki.revocation.publication").tag("scope", "crl").timer();
@@ -344,14 +338,17 @@ class RegistrationIT {
             new AuditEvent("OPERATOR_REGISTERED", "test", "test", "it-mixed", "DONE", ""))
         .block(WAIT);
     LraClient mixedClient = new LraClient(base, mixed, LraClient.trust(trust));
-    Instant until = Instant.now().plus(WAIT);
-    LraClient.Answer refused;
-    do {
-      // until the repository view has the CRL that lists the revocation
-      String k4 = key();
-      refused = mixedClient.post(LraHandler.REQUESTS, k4, LraTestKit.issueJson(k4, "Mixed Up"));
-      Thread.sleep(200);
-    } while (refused.status() != 403 && Instant.now().isBefore(until));
+    // Refused once the repository view has the CRL that lists the revocation.
+    LraClient.Answer refused =
+        Await.until(
+            "the revoked operator refused",
+            () -> {
+              String k4 = key();
+              return mixedClient.post(
+                  LraHandler.REQUESTS, k4, LraTestKit.issueJson(k4, "Mixed Up"));
+            },
+            answer -> answer.status() == 403,
+            WAIT);
     assertThat(refused.status()).as(refused.body()).isEqualTo(403);
     assertThat(refused.body()).contains("client certificate does not validate: INVALID REVOKED");
 

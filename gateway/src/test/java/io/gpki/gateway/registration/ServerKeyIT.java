@@ -81,11 +81,7 @@ class ServerKeyIT {
             .responseTimeout(WAIT)
             .build(),
         Duration.ofSeconds(120));
-    Instant deadline = Instant.now().plusSeconds(120);
-    while (listener.port() <= 0) {
-      assertThat(Instant.now()).isBefore(deadline);
-      Thread.sleep(200);
-    }
+    GatewayTestSupport.awaitPort("the LRA listener", listener::port, Duration.ofSeconds(120));
     op1 = LraTestKit.client(dataDir, "lra-operator-1", listener.port());
     op2 = LraTestKit.client(dataDir, "lra-operator-2", listener.port());
     senior = LraTestKit.client(dataDir, "ca-senior-1", listener.port());

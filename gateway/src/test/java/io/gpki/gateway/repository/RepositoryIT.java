@@ -8,6 +8,7 @@ import io.gpki.gateway.ca.DemoPki;
 import io.gpki.gateway.testing.GatewayTestSupport;
 import io.gpki.gateway.testing.OpenSsl;
 import io.gpki.sync.Revocation;
+import io.gpki.sync.testing.Await;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -417,13 +418,11 @@ class RepositoryIT {
   void listsAreReissuedOnScheduleWithStrictlyIncreasingNumbersAndArchived() throws Exception {
     String url = path(ca(index(), "isca").get("arl").get("url").asString());
     BigInteger first = crlNumber((get(url)));
-    BigInteger later = first;
-    Instant deadline = Instant.now().plusSeconds(30);
-    while (later.compareTo(first) <= 0 && Instant.now().isBefore(deadline)) {
-      Thread.sleep(500);
-      later = crlNumber((get(url)));
-    }
-    assertThat(later).as("ARL reissued with nothing changed").isGreaterThan(first);
+    Await.until(
+        "the ARL reissued with nothing changed",
+        () -> crlNumber(get(url)),
+        later -> later.compareTo(first) > 0,
+        Duration.ofSeconds(30));
     byte[] archived = get("/repository/arl/isca/" + first + ".crl");
     assertThat(crlNumber((archived))).isEqualTo(first);
   }
@@ -443,16 +442,11 @@ class RepositoryIT {
     engine
         .revoke("lgpki-demo", serial, new Revocation(Instant.now(), 3, null))
         .block(Duration.ofSeconds(30));
-    Instant deadline = Instant.now().plusSeconds(20);
-    boolean listed = false;
-    while (!listed && Instant.now().isBefore(deadline)) {
-      X509CRLHolder crl = new X509CRLHolder(get(crlUrl));
-      listed = crl.getRevokedCertificate(new BigInteger(serial, 16)) != null;
-      if (!listed) {
-        Thread.sleep(200);
-      }
-    }
-    assertThat(listed).as("revoked serial on the published CRL").isTrue();
+    Await.until(
+        "the revoked serial on the published CRL",
+        () -> new X509CRLHolder(get(crlUrl)),
+        crl -> crl.getRevokedCertificate(new BigInteger(serial, 16)) != null,
+        Duration.ofSeconds(20));
   }
 
   @Test

@@ -10,10 +10,10 @@ import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
 import io.gpki.gateway.testing.GatewayTestSupport;
+import io.gpki.sync.testing.Await;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -532,12 +532,12 @@ class RepositoryInterfacesIT {
     awaitStatus(target, 404);
   }
 
-  private void awaitStatus(String path, int status) throws InterruptedException {
-    Instant deadline = Instant.now().plusSeconds(15);
-    while (exchange(path).getStatus().value() != status) {
-      assertThat(Instant.now()).as("status " + status + " for " + path).isBefore(deadline);
-      Thread.sleep(100);
-    }
+  private void awaitStatus(String path, int status) {
+    Await.until(
+        "status " + status + " for " + path,
+        () -> exchange(path).getStatus().value(),
+        s -> s == status,
+        Duration.ofSeconds(15));
   }
 
   @Test

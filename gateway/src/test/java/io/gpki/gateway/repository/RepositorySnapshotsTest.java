@@ -9,6 +9,7 @@ import io.gpki.sync.Referral;
 import io.gpki.sync.ReferralStore;
 import io.gpki.sync.RepositoryContent;
 import io.gpki.sync.RepositoryContentSource;
+import io.gpki.sync.testing.Await;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -187,20 +188,17 @@ class RepositorySnapshotsTest {
     store.head.set(2); // the log moved, but the content cannot be read
     Disposable refresher = snapshots.start(Flux.never(), Duration.ofMillis(50));
     try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (store.failedLoads.get() < 3 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(store.failedLoads.get())
-          .as("refresh attempts kept going after failures")
-          .isGreaterThanOrEqualTo(3);
+      Await.await(
+          "refresh attempts kept going after failures",
+          () -> store.failedLoads.get() >= 3,
+          Duration.ofSeconds(10));
       assertThat(snapshots.current()).isSameAs(first);
 
       store.down.set(false);
-      while (snapshots.current().changeLogHead() != 2 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertThat(snapshots.current().changeLogHead()).isEqualTo(2);
+      Await.await(
+          "the snapshot at head 2",
+          () -> snapshots.current().changeLogHead() == 2,
+          Duration.ofSeconds(10));
       assertThat(snapshots.current().loaded()).isTrue();
     } finally {
       refresher.dispose();

@@ -6,6 +6,7 @@ import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.testing.GatewayTestSupport;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.sync.CertificateRecord;
+import io.gpki.sync.testing.Await;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -203,12 +204,10 @@ class Rfc4387StoreSearchIT {
   void aSnapshotAnswerSharedWithAnUnlabelledCertificateIncludesIt() throws Exception {
     // The demo's labelled "Taro Kasumigaseki" is in the snapshot; an unlabelled namesake is not.
     CertificateRecord namesake = issue(person("Taro Kasumigaseki", null), List.of());
-    Instant deadline = Instant.now().plusSeconds(20);
-    while (!snapshots.current().lookups().shared("cn", "taro kasumigaseki")
-        && Instant.now().isBefore(deadline)) {
-      Thread.sleep(100);
-    }
-    assertThat(snapshots.current().lookups().shared("cn", "taro kasumigaseki")).isTrue();
+    Await.await(
+        "the snapshot shares the namesake's answer",
+        () -> snapshots.current().lookups().shared("cn", "taro kasumigaseki"),
+        Duration.ofSeconds(20));
     assertThat(snapshots.current().lookups().completeCertificate("cn", "taro kasumigaseki"))
         .isNull();
     List<byte[]> both = found(search("cn=taro%20kasumigaseki"));

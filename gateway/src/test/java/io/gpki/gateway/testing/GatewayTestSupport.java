@@ -1,6 +1,7 @@
 package io.gpki.gateway.testing;
 
 import io.gpki.sync.DatabaseCoordinates;
+import io.gpki.sync.testing.Await;
 import io.gpki.sync.testing.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.IntSupplier;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -87,18 +89,26 @@ public final class GatewayTestSupport {
   }
 
   /** Waits until the repository index answers 200 (the demo PKI is up), at most {@code limit}. */
-  public static void awaitReady(WebTestClient client, Duration limit) throws InterruptedException {
+  public static void awaitReady(WebTestClient client, Duration limit) {
     Instant deadline = Instant.now().plus(limit);
-    while (Instant.now().isBefore(deadline)) {
-      int status =
-          client.get().uri("/repository").exchange().returnResult(byte[].class).getStatus().value();
-      if (status == 200) {
-        awaitQuiet(client, deadline);
-        return;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("gateway not ready within " + limit);
+    Await.until(
+        "the repository index answers 200",
+        () ->
+            client
+                .get()
+                .uri("/repository")
+                .exchange()
+                .returnResult(byte[].class)
+                .getStatus()
+                .value(),
+        status -> status == 200,
+        limit);
+    awaitQuiet(client, deadline);
+  }
+
+  /** Waits until a listener that starts with the context has its port, and returns it. */
+  public static int awaitPort(String what, IntSupplier port, Duration limit) {
+    return Await.until(what + " listening", port::getAsInt, p -> p > 0, limit);
   }
 
   /**
@@ -106,8 +116,7 @@ public final class GatewayTestSupport {
    * issues lists (first issue, lists after the demo's revocations), and a test comparing two reads
    * of one list would race with that.
    */
-  private static void awaitQuiet(WebTestClient client, Instant readyDeadline)
-      throws InterruptedException {
+  private static void awaitQuiet(WebTestClient client, Instant readyDeadline) {
     // Bounded: a context with a seconds-long CRL period never goes quiet, and that is fine.
     Instant deadline = Instant.now().plusSeconds(10);
     if (readyDeadline.isBefore(deadline)) {
@@ -139,23 +148,8 @@ public final class GatewayTestSupport {
       String seq = m.find() ? m.group(1) : "";
       stable = seq.equals(last) ? stable + 1 : 0;
       last = seq;
-      Thread.sleep(500);
-    }
-  }
-
-  /**
-   * Waits until {@code condition} holds, at most {@code limit} (then fails naming {@code what}):
-   * the one way a test waits for something another thread does.
-   */
-  public static void await(
-      String what, java.util.function.BooleanSupplier condition, Duration limit)
-      throws InterruptedException {
-    Instant deadline = Instant.now().plus(limit);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("not within " + limit + ": " + what);
-      }
-      Thread.sleep(20);
+      // Quiet means unchanged across four reads half a second apart.
+      Await.pause(Duration.ofMillis(500));
     }
   }
 }

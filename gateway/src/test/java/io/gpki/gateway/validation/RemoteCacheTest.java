@@ -8,6 +8,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.gpki.sync.testing.Await;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
@@ -83,15 +84,11 @@ class RemoteCacheTest {
     server.files.put("/soon.crl", crl(2, Instant.now().plus(Duration.ofHours(2))));
     Disposable refresh = cache.startRefresh();
     try {
-      Instant deadline = Instant.now().plusSeconds(10);
-      BigInteger seen = BigInteger.ONE;
-      while (Instant.now().isBefore(deadline) && seen.equals(BigInteger.ONE)) {
-        Thread.sleep(100);
-        seen = cache.crl(url).block(Duration.ofSeconds(10)).number();
-      }
-      assertThat(seen)
-          .as("refreshed ahead of nextUpdate without a request waiting")
-          .isEqualTo(BigInteger.TWO);
+      Await.until(
+          "refreshed ahead of nextUpdate without a request waiting",
+          () -> cache.crl(url).block(Duration.ofSeconds(10)).number(),
+          BigInteger.TWO::equals,
+          Duration.ofSeconds(10));
     } finally {
       refresh.dispose();
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import io.gpki.gateway.ca.DemoPki;
 import io.gpki.gateway.testing.GatewayTestSupport;
 import io.gpki.gateway.testing.OpenSsl;
+import io.gpki.sync.testing.Await;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
@@ -18,7 +19,6 @@ import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -174,7 +174,7 @@ class ValidationIT {
               .exchangeToMono(
                   r -> r.bodyToMono(String.class).map(b -> r.statusCode().value() + " " + b))
               .toFuture();
-      GatewayTestSupport.await(
+      Await.await(
           "the request waits for a slot",
           () -> admission.gate().queued() == 1,
           Duration.ofSeconds(30));
@@ -275,19 +275,11 @@ class ValidationIT {
    * starts with the server and signs its first round shortly after).
    */
   private JsonNode withOwnOcsp(ObjectNode body) {
-    Instant deadline = Instant.now().plusSeconds(60);
-    while (true) {
-      JsonNode r = post(body, 200);
-      if (ownOcspEvidenceOrNull(r) != null || Instant.now().isAfter(deadline)) {
-        return r;
-      }
-      try {
-        Thread.sleep(250);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    return Await.until(
+        "our responder's pre-signed answer in the verdict",
+        () -> post(body, 200),
+        r -> ownOcspEvidenceOrNull(r) != null,
+        Duration.ofSeconds(60));
   }
 
   private static JsonNode ownOcspEvidenceOrNull(JsonNode r) {
