@@ -106,6 +106,9 @@ class ValidationAdmissionTest {
                         }))
             .cache();
     late.subscribe();
+    // The first request is on its worker (it checks its wait there) before the clock moves on.
+    io.gpki.sync.testing.Await.await(
+        "the first request admitted", () -> count("admitted") == 1.0, Duration.ofSeconds(5));
     now.set(Duration.ofMillis(600).toNanos());
     first.tryEmitValue("first");
     StepVerifier.create(late).expectError(InterfaceGate.Busy.class).verify(Duration.ofSeconds(5));
