@@ -113,6 +113,7 @@ public final class RepositoryTrafficFilter implements WebFilter, Ordered {
     ServerHttpResponse response = exchange.getResponse();
     response.setStatusCode(HttpStatus.valueOf(type.status()));
     response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+    response.getHeaders().setCacheControl(Problems.NO_STORE);
     if (type.status() == 503) {
       response.getHeaders().set("Retry-After", "1");
     }

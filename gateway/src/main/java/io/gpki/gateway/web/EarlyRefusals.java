@@ -88,6 +88,7 @@ final class EarlyRefusals {
     response
         .headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "application/problem+json")
+        .set(HttpHeaderNames.CACHE_CONTROL, Problems.NO_STORE)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

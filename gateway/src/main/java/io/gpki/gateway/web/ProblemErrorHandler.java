@@ -64,6 +64,7 @@ public class ProblemErrorHandler implements ErrorWebExceptionHandler {
     response.setStatusCode(HttpStatus.valueOf(problem.status()));
     HttpHeaders headers = response.getHeaders();
     headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+    headers.setCacheControl(Problems.NO_STORE);
     if (problem.status() == 503) {
       headers.set(HttpHeaders.RETRY_AFTER, "1");
     }

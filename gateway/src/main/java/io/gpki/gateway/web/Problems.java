@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -24,6 +25,12 @@ import reactor.core.publisher.Mono;
 public final class Problems {
 
   private Problems() {}
+
+  /**
+   * The Cache-Control of every problem answer: an error (a 503 above all) must never be kept by a
+   * cache in front of the repository in place of the object it stands for.
+   */
+  public static final String NO_STORE = "no-store";
 
   /** A problem as ordered fields: type, title, status, detail, instance. */
   public record Problem(ErrorType type, int status, String detail) {
@@ -133,7 +140,8 @@ public final class Problems {
     Problem p = new Problem(type, type.status(), detail == null ? type.title() : detail);
     ServerResponse.BodyBuilder b =
         ServerResponse.status(HttpStatus.valueOf(type.status()))
-            .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+            .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+            .header(HttpHeaders.CACHE_CONTROL, NO_STORE);
     if (type.status() == 503) {
       b.header("Retry-After", "1");
     }

@@ -105,6 +105,7 @@ public class UnmatchedRoutes extends AbstractHandlerMapping {
               .json(request.path());
       return ServerResponse.status(HttpStatus.METHOD_NOT_ALLOWED)
           .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+          .header(HttpHeaders.CACHE_CONTROL, Problems.NO_STORE)
           .header(HttpHeaders.ALLOW, allow)
           .bodyValue(body);
     };

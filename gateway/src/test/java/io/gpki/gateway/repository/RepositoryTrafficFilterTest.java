@@ -86,6 +86,7 @@ class RepositoryTrafficFilterTest {
                 r -> {
                   if (r.getStatus().value() == 503) {
                     assertThat(r.getResponseHeaders().getFirst("Retry-After")).isEqualTo("1");
+                    assertThat(r.getResponseHeaders().getCacheControl()).isEqualTo("no-store");
                   }
                   return r.getStatus().value();
                 })

@@ -106,6 +106,7 @@ class DatabaseOutageIT {
       EntityExchangeResult<String> r = get(http, path);
       assertThat(r.getStatus().value()).as(path + ": " + r.getResponseBody()).isEqualTo(503);
       assertThat(r.getResponseHeaders().getFirst(HttpHeaders.RETRY_AFTER)).as(path).isNotBlank();
+      assertThat(r.getResponseHeaders().getCacheControl()).as(path).isEqualTo("no-store");
       assertThat(r.getResponseHeaders().getContentType()).hasToString("application/problem+json");
       assertThat(r.getResponseBody()).contains("urn:gpki:problem:service-unavailable");
     }

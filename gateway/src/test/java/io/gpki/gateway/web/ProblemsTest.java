@@ -146,6 +146,7 @@ class ProblemsTest {
         .verify(Duration.ofSeconds(5));
     assertThat(down.getResponse().getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
     assertThat(down.getResponse().getHeaders().getFirst("Retry-After")).isEqualTo("1");
+    assertThat(down.getResponse().getHeaders().getCacheControl()).isEqualTo("no-store");
     StepVerifier.create(down.getResponse().getBodyAsString())
         .assertNext(
             b ->
