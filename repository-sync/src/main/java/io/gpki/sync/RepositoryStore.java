@@ -4,6 +4,7 @@ import io.gpki.sync.store.ConnectionPools;
 import io.gpki.sync.store.R2dbcAccessTotals;
 import io.gpki.sync.store.R2dbcCertificateLookup;
 import io.gpki.sync.store.R2dbcCertificateStatusReader;
+import io.gpki.sync.store.R2dbcChangeLogRetention;
 import io.gpki.sync.store.R2dbcCrlNumbers;
 import io.gpki.sync.store.R2dbcReferralStore;
 import io.gpki.sync.store.R2dbcRepositoryStore;
@@ -32,6 +33,7 @@ public final class RepositoryStore implements AutoCloseable {
   private final R2dbcAccessTotals accessTotals;
   private final R2dbcCertificateStatusReader statuses;
   private final R2dbcCrlNumbers crlNumbers;
+  private final R2dbcChangeLogRetention retention;
 
   private RepositoryStore(ConnectionPool pool, Clock clock, CertificateLookupKeys keys) {
     this.pool = pool;
@@ -41,6 +43,7 @@ public final class RepositoryStore implements AutoCloseable {
     this.accessTotals = new R2dbcAccessTotals(pool, clock);
     this.statuses = new R2dbcCertificateStatusReader(pool);
     this.crlNumbers = new R2dbcCrlNumbers(pool);
+    this.retention = new R2dbcChangeLogRetention(pool);
   }
 
   /**
@@ -102,6 +105,11 @@ public final class RepositoryStore implements AutoCloseable {
   /** The change log. */
   public ChangeLogReader changeLog() {
     return store;
+  }
+
+  /** Pruning of old change-log entries (a writer task of the master). */
+  public ChangeLogRetention changeLogRetention() {
+    return retention;
   }
 
   /** Every certificate's current status with the change-log position it reflects. */
