@@ -39,6 +39,15 @@ public final class TestStream implements AutoCloseable {
    */
   public static TestStream start(DatabaseCoordinates masterDb, DatabaseCoordinates backupDb)
       throws Exception {
+    return start(masterDb, backupDb, Duration.ofMillis(20));
+  }
+
+  /**
+   * As {@link #start(DatabaseCoordinates, DatabaseCoordinates)}, the master's idle stream looking
+   * for new entries every {@code poll} (production default 100 ms).
+   */
+  public static TestStream start(
+      DatabaseCoordinates masterDb, DatabaseCoordinates backupDb, Duration poll) throws Exception {
     ReplicationNode.declareRole(backupDb, "center-b", "BACKUP");
     TestPki pki = new TestPki();
     ReplicationNode master =
@@ -50,7 +59,7 @@ public final class TestStream implements AutoCloseable {
             master.centerState(),
             e -> Mono.empty(),
             Set.of("center-b"),
-            Duration.ofMillis(20),
+            poll,
             Duration.ofMillis(500));
     source
         .start("127.0.0.1", 0, pki.replicationTls("center-a"), Schedulers.boundedElastic())
