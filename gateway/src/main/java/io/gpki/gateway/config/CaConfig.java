@@ -1,5 +1,6 @@
 package io.gpki.gateway.config;
 
+import io.gpki.gateway.PublicationHold;
 import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.CrlPublisher;
 import io.gpki.gateway.ca.DemoPki;
@@ -12,8 +13,11 @@ import io.gpki.gateway.repository.RepositoryProperties;
 import io.gpki.gateway.repository.RepositorySnapshots;
 import io.gpki.signer.CaSigner;
 import io.gpki.sync.RepositoryStore;
+import io.gpki.sync.failover.CenterRole;
+import io.gpki.sync.replication.PublicationGate;
 import java.time.Clock;
 import java.util.function.Function;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -21,6 +25,7 @@ import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -104,13 +109,37 @@ public class CaConfig {
     return new DemoPki(engine, store.cas(), store.crossPairs(), clock, keyGenerationScheduler);
   }
 
+  /**
+   * "Publish only what the backup holds" at the exposure points (snapshot, revocation DONE,
+   * pre-signed OCSP): on the replication's publication gate when replication is on, else none.
+   */
+  @Bean
+  PublicationHold publicationHold(
+      ObjectProvider<PublicationGate> gate,
+      io.gpki.sync.failover.CenterState center,
+      RepositoryStore store) {
+    PublicationGate g = gate.getIfAvailable();
+    if (g == null) {
+      return PublicationHold.none();
+    }
+    return PublicationHold.on(
+        g, () -> center.role() != CenterRole.BACKUP, () -> store.changeLog().head());
+  }
+
+  /** Runs the hold's waits (nothing without replication). */
+  @Bean(destroyMethod = "dispose")
+  Disposable publicationHoldWaits(PublicationHold hold) {
+    return hold.start();
+  }
+
   @Bean
   RepositorySnapshots repositorySnapshots(
       RepositoryStore store,
       RepositoryUrls urls,
       RepositoryInterfaces interfaces,
       RepositoryProperties repositoryProperties,
-      Clock clock) {
+      Clock clock,
+      PublicationHold hold) {
     return new RepositorySnapshots(
         store.content(),
         store.changeLog(),
@@ -119,7 +148,8 @@ public class CaConfig {
         interfaces,
         repositoryProperties.maxResults(),
         clock,
-        store.certificateLookupOverlap());
+        store.certificateLookupOverlap(),
+        hold);
   }
 
   @Bean

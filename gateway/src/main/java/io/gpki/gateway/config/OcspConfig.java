@@ -56,13 +56,14 @@ public class OcspConfig {
       ResponderCertificates responderCertificates,
       Function<String, String> keySourceOfCa,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      io.gpki.gateway.PublicationHold hold) {
     // Read ports only; the one write is ResponderCertificates.
     OcspResponder.StorePorts reads =
         new OcspResponder.StorePorts(
             store.certificates(), store.cas(), store.certificateStatus(), store.changeLog());
     return OcspResponder.create(
-        props, signer, reads, responderCertificates, keySourceOfCa, clock, meters);
+        props, signer, reads, responderCertificates, keySourceOfCa, clock, meters, hold);
   }
 
   /**

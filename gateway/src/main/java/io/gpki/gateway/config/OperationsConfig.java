@@ -96,8 +96,9 @@ public class OperationsConfig {
       OperatorAuthenticator authenticator,
       CallAudit calls,
       CenterState center,
-      LeaderLock leadership) {
-    return new CenterHandler(authenticator, calls, center, leadership);
+      LeaderLock leadership,
+      io.gpki.gateway.PublicationHold hold) {
+    return new CenterHandler(authenticator, calls, center, leadership, hold);
   }
 
   /** Runs the executor of approved CA actions (at start it finishes what a crash left). */

@@ -68,7 +68,8 @@ public class RegistrationConfig {
       MeterRegistry meters,
       Notices notices,
       @Qualifier("webhookDispatcher") OutboxDispatcher webhooks,
-      @Qualifier("mailDispatcher") OutboxDispatcher mails) {
+      @Qualifier("mailDispatcher") OutboxDispatcher mails,
+      io.gpki.gateway.PublicationHold hold) {
     return new JournalWorker(
         stores.journal(),
         engine,
@@ -84,7 +85,8 @@ public class RegistrationConfig {
         () -> {
           webhooks.wake();
           mails.wake();
-        });
+        },
+        hold);
   }
 
   @Bean

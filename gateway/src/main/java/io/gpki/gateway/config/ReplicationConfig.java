@@ -1,5 +1,6 @@
 package io.gpki.gateway.config;
 
+import io.gpki.gateway.BackgroundLoop;
 import io.gpki.gateway.registration.Enrolment;
 import io.gpki.gateway.repository.CertificateSearchKeys;
 import io.gpki.gateway.repository.RepositorySnapshots;
@@ -12,6 +13,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -20,6 +22,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
@@ -49,7 +52,8 @@ public class ReplicationConfig {
   }
 
   /**
-   * "Publish only what the backup holds"; the CRL publisher waits on it (TODO(#11) at the merge).
+   * "Publish only what the backup holds": the gateway's {@link io.gpki.gateway.PublicationHold}
+   * (CaConfig) waits on it at the repository snapshot, revocation DONE and pre-signed OCSP.
    */
   @Bean
   PublicationGate publicationGate(
@@ -63,7 +67,23 @@ public class ReplicationConfig {
             "gpki.dr.unprotected.publications", gate, PublicationGate::unprotectedCount)
         .description("publications that went out without the backup's acknowledgement")
         .register(meters);
+    Gauge.builder("gpki.dr.unprotected.high.water", gate, PublicationGate::unprotectedHighWater)
+        .description("the highest change-log seq published without the backup's acknowledgement")
+        .register(meters);
     return gate;
+  }
+
+  /**
+   * While DR-unprotected, reads the backup's acknowledgement every second (another replica may have
+   * received it), so the gauge and status clear when the backup catches up even if nothing is
+   * published meanwhile.
+   */
+  @Bean(destroyMethod = "dispose")
+  Disposable drProtectionFollowing(PublicationGate gate) {
+    return BackgroundLoop.start(
+        "DR protection follow",
+        BackgroundLoop.every(Duration.ofSeconds(1)),
+        () -> gate.unprotected() ? gate.refreshAcknowledged() : Mono.empty());
   }
 
   @Bean(destroyMethod = "close")

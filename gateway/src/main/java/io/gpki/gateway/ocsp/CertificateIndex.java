@@ -76,8 +76,13 @@ final class CertificateIndex {
    * @param changed certificates added or changed
    * @param revoked certificates revoked (their cached answers must go at once)
    * @param issuersChanged whether CAs or CA keys changed
+   * @param revokedAtSeq the change-log seq of the change that revoked each of {@code revoked}
    */
-  record Sync(Set<String> changed, Set<String> revoked, boolean issuersChanged) {}
+  record Sync(
+      Set<String> changed,
+      Set<String> revoked,
+      boolean issuersChanged,
+      Map<String, Long> revokedAtSeq) {}
 
   private final CertificateStatusReader statuses;
   private final ChangeLogReader log;
@@ -142,15 +147,20 @@ final class CertificateIndex {
 
   private Mono<Sync> follow() {
     Set<String> changed = new HashSet<>();
-    Set<String> revoked = new HashSet<>();
+    Map<String, Long> revoked = new java.util.HashMap<>();
     boolean[] issuers = {false};
     return page(changed, revoked, issuers)
         .then(
             Mono.fromSupplier(
-                () -> new Sync(Set.copyOf(changed), Set.copyOf(revoked), issuers[0])));
+                () ->
+                    new Sync(
+                        Set.copyOf(changed),
+                        Set.copyOf(revoked.keySet()),
+                        issuers[0],
+                        Map.copyOf(revoked))));
   }
 
-  private Mono<Void> page(Set<String> changed, Set<String> revoked, boolean[] issuers) {
+  private Mono<Void> page(Set<String> changed, Map<String, Long> revoked, boolean[] issuers) {
     return log.after(seq, PAGE)
         .collectList()
         // Parsing certificates is CPU work: off the database's event loop.
@@ -166,14 +176,14 @@ final class CertificateIndex {
   }
 
   private void apply(
-      ChangeLogEntry e, Set<String> changed, Set<String> revoked, boolean[] issuers) {
+      ChangeLogEntry e, Set<String> changed, Map<String, Long> revoked, boolean[] issuers) {
     switch (e.entity()) {
       case "CA", "CA_KEY" -> issuers[0] = true;
       case "CERTIFICATE", "REVOCATION" -> {
         Entry entry = put(parse(e.payload()));
         changed.add(entry.key());
         if (entry.revocation() != null) {
-          revoked.add(entry.key());
+          revoked.put(entry.key(), e.seq());
         }
       }
       default -> {

@@ -4,6 +4,7 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.gpki.gateway.PublicationHold;
 import io.gpki.gateway.validation.OwnOcsp;
 import io.gpki.gateway.web.FastPath;
 import io.gpki.signer.CaSigner;
@@ -69,7 +70,8 @@ public final class OcspResponder implements AutoCloseable {
       ResponderCertificates responderCertificates,
       Function<String, String> keySourceOfCa,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      PublicationHold hold) {
     this.props = props;
     this.clock = clock;
     ResponseSigner responseSigner = new ResponseSigner(signer);
@@ -127,7 +129,8 @@ public final class OcspResponder implements AutoCloseable {
             clock,
             props.validity(),
             props.period(),
-            props.presignConcurrency());
+            props.presignConcurrency(),
+            hold);
     this.handler = new OcspHandler(chain, clock, props, meters);
   }
 
@@ -140,8 +143,32 @@ public final class OcspResponder implements AutoCloseable {
       Function<String, String> keySourceOfCa,
       Clock clock,
       MeterRegistry meters) {
+    return create(
+        props,
+        signer,
+        store,
+        responderCertificates,
+        keySourceOfCa,
+        clock,
+        meters,
+        PublicationHold.none());
+  }
+
+  /**
+   * Builds the responder whose pre-signed answers revealing a revocation wait for {@code hold}
+   * (docs/replication.md, "Publish only what the backup holds").
+   */
+  public static OcspResponder create(
+      OcspProperties props,
+      CaSigner signer,
+      StorePorts store,
+      ResponderCertificates responderCertificates,
+      Function<String, String> keySourceOfCa,
+      Clock clock,
+      MeterRegistry meters,
+      PublicationHold hold) {
     return new OcspResponder(
-        props, signer, store, responderCertificates, keySourceOfCa, clock, meters);
+        props, signer, store, responderCertificates, keySourceOfCa, clock, meters, hold);
   }
 
   /** POST {@code /ocsp} (and {@code /ocsp/}), GET {@code /ocsp/<request>}. */

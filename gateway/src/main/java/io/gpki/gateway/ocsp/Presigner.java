@@ -1,6 +1,7 @@
 package io.gpki.gateway.ocsp;
 
 import io.gpki.gateway.BackgroundLoop;
+import io.gpki.gateway.PublicationHold;
 import io.gpki.sync.Revocation;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +25,10 @@ import reactor.core.publisher.Mono;
  * the new answer is signed); ensure the responders; then sign, for every unexpired certificate and
  * every CertID hash we support, an answer that is new (issued or changed) or older than {@code
  * period}. Rounds run one at a time: on a local change signal and every {@code interval}.
+ *
+ * <p>With the publication hold active, the answer that reveals a revocation is signed into the
+ * cache only once the hold released the change-log seq of the revocation (the backup acknowledged
+ * it, or the timeout passed); the release triggers a round.
  */
 final class Presigner {
 
@@ -40,6 +45,9 @@ final class Presigner {
   private final int concurrency;
   // When each certificate's answers were last signed, and by which responder key.
   private final Map<String, Signed> signed = new ConcurrentHashMap<>();
+  private final PublicationHold hold;
+  // Revoked certificates whose revealing answer waits for the hold: key -> revocation's seq.
+  private final Map<String, Long> held = new ConcurrentHashMap<>();
 
   private record Signed(Instant at, String responderKeyId, Instant responderNotAfter) {}
 
@@ -52,7 +60,9 @@ final class Presigner {
       Clock clock,
       Duration validity,
       Duration period,
-      int concurrency) {
+      int concurrency,
+      PublicationHold hold) {
+    this.hold = hold;
     this.index = index;
     this.responders = responders;
     this.cache = cache;
@@ -74,7 +84,11 @@ final class Presigner {
   Disposable start(Flux<Boolean> localChanges, Duration interval, Duration roundTimeout) {
     return BackgroundLoop.start(
         "ocsp pre-signing round",
-        Flux.merge(BackgroundLoop.every(interval), localChanges.sample(Duration.ofMillis(50))),
+        Flux.merge(
+            BackgroundLoop.every(interval),
+            localChanges.sample(Duration.ofMillis(50)),
+            // A held revocation was released: sign its answer now.
+            hold.releases()),
         () -> round().timeout(roundTimeout));
   }
 
@@ -91,6 +105,7 @@ final class Presigner {
                   sync -> {
                     evict(sync.revoked());
                     sync.changed().forEach(signed::remove);
+                    holdRevealing(sync.revokedAtSeq());
                     return responders.reconcile(index);
                   })
               .flatMap(
@@ -102,6 +117,39 @@ final class Presigner {
                     return presignDue();
                   });
         });
+  }
+
+  /** Revoked certificates whose revealing answer must wait for the hold. */
+  private void holdRevealing(Map<String, Long> revokedAtSeq) {
+    if (!hold.active()) {
+      held.clear();
+      return;
+    }
+    revokedAtSeq.forEach(
+        (key, seq) -> {
+          if (!hold.released(seq)) {
+            held.merge(key, seq, Math::max);
+            hold.request(seq);
+          }
+        });
+  }
+
+  /** Whether the certificate's answer may be signed now (its revocation, if held, released). */
+  private boolean releasedNow(CertificateIndex.Entry e) {
+    Long seq = held.get(e.key());
+    if (seq == null) {
+      return true;
+    }
+    if (hold.released(seq)) {
+      held.remove(e.key(), seq);
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether a revoked certificate's answer is held back now (tests). */
+  boolean holding(String key) {
+    return held.containsKey(key);
   }
 
   /** Drops every cached answer of the given certificates. */
@@ -128,7 +176,7 @@ final class Presigner {
         .flatMap(
             e -> {
               Issuer issuer = dir.find(e.caId(), e.generation());
-              if (issuer == null || !due(e, issuer, now)) {
+              if (issuer == null || !due(e, issuer, now) || !releasedNow(e)) {
                 return Mono.empty();
               }
               return presign(e, issuer).doOnSuccess(x -> count.incrementAndGet());

@@ -1,5 +1,6 @@
 package io.gpki.gateway.operations;
 
+import io.gpki.gateway.PublicationHold;
 import io.gpki.gateway.registration.CallAudit;
 import io.gpki.gateway.registration.OperatorAuthenticator;
 import io.gpki.gateway.registration.RegistrationJson;
@@ -23,7 +24,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * {@code GET /api/v1/operations/center} on the mutual-TLS listener: this center's id, role, epoch
  * (and why it is fenced), whether this replica leads the writers, and the epoch history with the
- * fork point of every promotion. Any authenticated operator may read it.
+ * fork point of every promotion, and its DR protection ("publish only what the backup holds":
+ * DR-unprotected, the high-water mark). Any authenticated operator may read it.
  */
 public final class CenterHandler {
 
@@ -36,12 +38,15 @@ public final class CenterHandler {
   private final CallAudit calls;
   private final CenterState center;
   private final LeaderLock leadership;
+  private final PublicationHold hold;
 
   public CenterHandler(
       OperatorAuthenticator authenticator,
       CallAudit calls,
       CenterState center,
-      LeaderLock leadership) {
+      LeaderLock leadership,
+      PublicationHold hold) {
+    this.hold = hold;
     this.authenticator = authenticator;
     this.calls = calls;
     this.center = center;
@@ -56,14 +61,29 @@ public final class CenterHandler {
   Mono<ServerResponse> status(ServerRequest request) {
     return authenticator
         .authenticate(request, null)
-        .flatMap(caller -> center.history().collectList())
-        .map(history -> body(center.view(), leadership.isLeader(), history))
+        .flatMap(caller -> Mono.zip(center.history().collectList(), hold.protection()))
+        .map(
+            t -> {
+              ObjectNode b = body(center.view(), leadership.isLeader(), t.getT1());
+              protection(b.putObject("drProtection"), t.getT2());
+              return b;
+            })
         .flatMap(
             b ->
                 ServerResponse.ok()
                     .contentType(MediaType.APPLICATION_JSON)
                     .bodyValue(JSON.writeValueAsBytes(b)))
         .onErrorResume(e -> calls.refused(request, "CENTER", e));
+  }
+
+  static void protection(ObjectNode n, PublicationHold.Protection p) {
+    n.put("enabled", p.enabled());
+    n.put("state", !p.enabled() ? "OFF" : p.unprotected() ? "DR_UNPROTECTED" : "PROTECTED");
+    n.put("drUnprotected", p.unprotected());
+    n.put("unprotectedHighWater", p.unprotectedHighWater());
+    n.put("acknowledgedSeq", p.acknowledgedSeq());
+    n.put("unprotectedPublications", p.unprotectedPublications());
+    n.put("timeoutMillis", p.timeout().toMillis());
   }
 
   static ObjectNode body(CenterView v, boolean leader, List<EpochRecord> history) {

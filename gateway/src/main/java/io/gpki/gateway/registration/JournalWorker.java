@@ -2,6 +2,7 @@ package io.gpki.gateway.registration;
 
 import io.gpki.gateway.BackgroundLoop;
 import io.gpki.gateway.PkiException;
+import io.gpki.gateway.PublicationHold;
 import io.gpki.gateway.ca.CaEngine;
 import io.gpki.gateway.ca.Certificates;
 import io.gpki.gateway.ca.RepositoryChanges;
@@ -36,6 +37,11 @@ import reactor.core.publisher.Mono;
  * reserves its serial in its journal row before it is signed, so a retry finds the certificate
  * already stored (or signs the same serial, which the store's unique (issuer, serial) admits once);
  * revocation is idempotent in the store. A request is marked done only after its effect is stored.
+ *
+ * <p>With the publication hold active (replication on at a master), a revocation is marked done,
+ * and its LRA notified, only after the backup acknowledged the change that stored it, or the hold's
+ * timeout passed (then the center is DR-unprotected). The wait does not hold up the CA's queue: the
+ * next request's effect proceeds while earlier revocations wait for their acknowledgement.
  */
 public final class JournalWorker {
 
@@ -55,10 +61,12 @@ public final class JournalWorker {
   private final ServiceCalendar calendar;
   private final Notices notices;
   private final Runnable notify;
+  private final PublicationHold hold;
 
   /**
    * @param notices the notifications each completion stores with it (same transaction)
    * @param notify wakes the notification dispatchers after a completion
+   * @param hold a revocation is done only once released by it (none: a lone center)
    */
   public JournalWorker(
       RegistrationJournal journal,
@@ -72,7 +80,9 @@ public final class JournalWorker {
       MeterRegistry meters,
       ServiceCalendar calendar,
       Notices notices,
-      Runnable notify) {
+      Runnable notify,
+      PublicationHold hold) {
+    this.hold = hold;
     this.calendar = calendar;
     this.notices = notices;
     this.notify = notify;
@@ -130,12 +140,15 @@ public final class JournalWorker {
             });
   }
 
-  /** One round: up to {@code batch} requests, sequential per CA. Emits how many completed. */
+  /**
+   * One round: up to {@code batch} requests, their effects sequential per CA (a revocation's wait
+   * for the backup runs beside the next effects). Emits how many completed.
+   */
   Mono<Integer> drainOnce() {
     return journal
         .pending(batch)
         .groupBy(JournalEntry::caId)
-        .flatMap(perCa -> perCa.concatMap(this::process))
+        .flatMap(perCa -> perCa.concatMap(this::carryOut).flatMap(completion -> completion))
         .filter(Boolean::booleanValue)
         .count()
         .map(Long::intValue);
@@ -143,10 +156,35 @@ public final class JournalWorker {
 
   /** Carries out one request; emits whether it reached a final state. */
   Mono<Boolean> process(JournalEntry e) {
+    return carryOut(e).flatMap(completion -> completion);
+  }
+
+  /**
+   * Stores one request's effect; emits, once it is stored, the step that brings the request to its
+   * final state and emits whether it did. Without an active hold that step is already done.
+   */
+  private Mono<Mono<Boolean>> carryOut(JournalEntry e) {
     if (e.kind() == JournalEntry.Kind.ISSUE && !calendar.isOpen(clock.instant())) {
-      return Mono.just(false); // queued until service hours; revocations are always served
+      // Queued until service hours; revocations are always served.
+      return Mono.just(Mono.just(false));
     }
-    Mono<JournalEntry> work = e.kind() == JournalEntry.Kind.REVOKE ? revoke(e) : issue(e);
+    if (e.kind() == JournalEntry.Kind.ISSUE || !hold.active()) {
+      Mono<JournalEntry> work = e.kind() == JournalEntry.Kind.REVOKE ? revoke(e) : issue(e);
+      return outcome(e, work).map(Mono::just);
+    }
+    return revoked(e)
+        .map(
+            revoked ->
+                outcome(
+                    e,
+                    // DONE (and the LRA's notification) only once the backup holds the revocation.
+                    hold.awaitCommitted()
+                        .then(Mono.defer(() -> done(e, revoked.cert(), revoked.detail())))))
+        .onErrorResume(ex -> outcome(e, Mono.error(ex)).map(Mono::just));
+  }
+
+  /** Whether {@code work} brought the request to a final state; a permanent failure rejects it. */
+  private Mono<Boolean> outcome(JournalEntry e, Mono<JournalEntry> work) {
     return work.map(done -> done.state() != JournalEntry.State.ACCEPTED)
         .onErrorResume(
             ex -> {
@@ -294,15 +332,25 @@ public final class JournalWorker {
   }
 
   private Mono<JournalEntry> revoke(JournalEntry e) {
-    LraRequest.Revoke req =
-        (LraRequest.Revoke) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
-    return engine
-        .revoke(
-            e.caId(),
-            req.serialHex(),
-            new Revocation(clock.instant(), req.reason(), req.invalidityDate()),
-            e.acceptedAt())
-        .flatMap(cert -> done(e, cert, "revoked " + e.caId() + "/" + req.serialHex()));
+    return revoked(e).flatMap(r -> done(e, r.cert(), r.detail()));
+  }
+
+  private record Revoked(CertificateRecord cert, String detail) {}
+
+  /** Stores the revocation (committed when this emits). */
+  private Mono<Revoked> revoked(JournalEntry e) {
+    return Mono.defer(
+        () -> {
+          LraRequest.Revoke req =
+              (LraRequest.Revoke) parser.parse(e.requestJson().getBytes(StandardCharsets.UTF_8));
+          return engine
+              .revoke(
+                  e.caId(),
+                  req.serialHex(),
+                  new Revocation(clock.instant(), req.reason(), req.invalidityDate()),
+                  e.acceptedAt())
+              .map(cert -> new Revoked(cert, "revoked " + e.caId() + "/" + req.serialHex()));
+        });
   }
 
   private Mono<JournalEntry> done(JournalEntry e, CertificateRecord cert, String detail) {

@@ -73,6 +73,8 @@ public final class RepositoryHandler {
     if (archived.matches()) {
       String scope = archived.group(1).toUpperCase(Locale.ROOT);
       return crls.byNumber(archived.group(2), scope, new BigInteger(archived.group(3)))
+          // A list the publication hold withholds is not served by its number either.
+          .filter(snapshots::exposed)
           .flatMap(
               l ->
                   respond(

@@ -13,7 +13,9 @@ import reactor.core.publisher.Mono;
  * (replication_ack), at most a timeout (default 2 s). Past it the caller publishes anyway and the
  * center is DR-unprotected until an acknowledgement catches up; the high-water mark of what was
  * published unprotected is kept. The in-process ack signal answers at once; a read of
- * replication_ack every 100 ms covers acks another replica of the center received.
+ * replication_ack every 100 ms covers acks another replica of the center received. That read is
+ * shared by every wait in flight (one query per 100 ms however many publications wait), and a
+ * failed read only skips a tick: the wait still ends at its timeout.
  */
 public final class PublicationGate {
 
@@ -31,11 +33,44 @@ public final class PublicationGate {
   private final Duration timeout;
   private final AtomicLong unprotectedHighWater = new AtomicLong();
   private final AtomicLong unprotectedCount = new AtomicLong();
+  // One poll of replication_ack for all waits in flight; it stops when the last wait ends.
+  private final Flux<Long> polled;
 
   public PublicationGate(R2dbcReplication store, AckSignal acks, Duration timeout) {
     this.store = store;
     this.acks = acks;
     this.timeout = timeout;
+    this.polled =
+        Flux.interval(Duration.ZERO, DB_POLL).concatMap(i -> readAcknowledged(), 1).share();
+  }
+
+  private Mono<Long> readAcknowledged() {
+    return store
+        .maxAcknowledged()
+        .doOnNext(acks::acknowledgedQuietly)
+        .onErrorResume(
+            e -> {
+              LOG.debug("could not read replication_ack: {}", e.toString());
+              return Mono.empty();
+            });
+  }
+
+  /** The configured wait. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /**
+   * Reads the highest acknowledgement from replication_ack (an ack another replica received) and
+   * emits the highest known; keeps {@link #unprotected()} current while nothing waits.
+   */
+  public Mono<Long> refreshAcknowledged() {
+    return readAcknowledged().then(Mono.fromSupplier(acks::highest));
+  }
+
+  /** The highest seq a backup is known to have acknowledged (in memory). */
+  public long acknowledged() {
+    return acks.highest();
   }
 
   /** Waits for an acknowledgement of {@code seq} with the configured timeout. */
@@ -48,10 +83,7 @@ public final class PublicationGate {
     if (acks.highest() >= seq) {
       return Mono.just(Protection.PROTECTED);
     }
-    Flux<Long> fromDb =
-        Flux.interval(Duration.ZERO, DB_POLL).concatMap(i -> store.maxAcknowledged(), 1);
-    return Flux.merge(acks.changes(), fromDb)
-        .doOnNext(acks::acknowledgedQuietly)
+    return Flux.merge(acks.changes(), polled)
         .filter(acked -> acked >= seq)
         .next()
         .map(acked -> Protection.PROTECTED)
