@@ -1,6 +1,6 @@
 package io.gpki.gateway;
 
-import static io.gpki.gateway.testing.Await.await;
+import static io.gpki.sync.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gpki.gateway.ca.CaEngine;
