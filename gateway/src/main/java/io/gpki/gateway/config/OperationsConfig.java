@@ -96,8 +96,20 @@ public class OperationsConfig {
       OperatorAuthenticator authenticator,
       CallAudit calls,
       CenterState center,
-      LeaderLock leadership) {
-    return new CenterHandler(authenticator, calls, center, leadership);
+      LeaderLock leadership,
+      org.springframework.beans.factory.ObjectProvider<ReplicationStartup> replication) {
+    // Looked up per request: the replication beans exist only with gpki.replication.enabled.
+    return new CenterHandler(
+        authenticator,
+        calls,
+        center,
+        leadership,
+        () -> {
+          ReplicationStartup startup = replication.getIfAvailable();
+          return startup == null
+              ? reactor.core.publisher.Mono.just(java.util.Map.of())
+              : startup.position();
+        });
   }
 
   /** Runs the executor of approved CA actions (at start it finishes what a crash left). */

@@ -22,8 +22,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code GET /api/v1/operations/center} on the mutual-TLS listener: this center's id, role, epoch
- * (and why it is fenced), whether this replica leads the writers, and the epoch history with the
- * fork point of every promotion. Any authenticated operator may read it.
+ * (and why it is fenced), whether this replica leads the writers, the replication position (the
+ * master's head and the backup's acknowledgement, or the backup's applied sequence and the master's
+ * head as last heard: what a failover now would lose), and the epoch history with the fork point of
+ * every promotion. Any authenticated operator may read it.
  */
 public final class CenterHandler {
 
@@ -36,16 +38,39 @@ public final class CenterHandler {
   private final CallAudit calls;
   private final CenterState center;
   private final LeaderLock leadership;
+  private final ReplicationPosition replication;
+
+  /**
+   * This center's replication position, shown as {@code "replication"} (an empty map: left out).
+   */
+  @FunctionalInterface
+  public interface ReplicationPosition {
+    /** The position's fields (names and numbers), in display order. */
+    Mono<java.util.Map<String, Object>> read();
+  }
 
   public CenterHandler(
       OperatorAuthenticator authenticator,
       CallAudit calls,
       CenterState center,
       LeaderLock leadership) {
+    this(authenticator, calls, center, leadership, () -> Mono.just(java.util.Map.of()));
+  }
+
+  /**
+   * @param replication the replication position (a center without replication: an empty map)
+   */
+  public CenterHandler(
+      OperatorAuthenticator authenticator,
+      CallAudit calls,
+      CenterState center,
+      LeaderLock leadership,
+      ReplicationPosition replication) {
     this.authenticator = authenticator;
     this.calls = calls;
     this.center = center;
     this.leadership = leadership;
+    this.replication = replication;
   }
 
   /** The routes. */
@@ -56,8 +81,23 @@ public final class CenterHandler {
   Mono<ServerResponse> status(ServerRequest request) {
     return authenticator
         .authenticate(request, null)
-        .flatMap(caller -> center.history().collectList())
-        .map(history -> body(center.view(), leadership.isLeader(), history))
+        .flatMap(
+            caller ->
+                Mono.zip(
+                    center.history().collectList(),
+                    replication
+                        .read()
+                        .onErrorResume(
+                            e -> Mono.just(java.util.Map.of("error", e.getClass().getSimpleName())))
+                        .defaultIfEmpty(java.util.Map.of())))
+        .map(
+            t -> {
+              ObjectNode b = body(center.view(), leadership.isLeader(), t.getT1());
+              if (!t.getT2().isEmpty()) {
+                b.set("replication", JSON.valueToTree(t.getT2()));
+              }
+              return b;
+            })
         .flatMap(
             b ->
                 ServerResponse.ok()
