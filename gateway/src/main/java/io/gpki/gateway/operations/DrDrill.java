@@ -53,9 +53,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * Prints the figures as text, or as one JSON object with {@code --json}. Exit 0 when the failover
  * republished the CRL (and issued, if asked) within {@code --timeout} seconds. Blocking by design
- * (a command line). Withdrawing the master (DNS, HSM) is the operators' part, as in a real
- * failover: a master still running sees the promoted epoch when the backup's stream reconnects and
- * fences itself.
+ * (a command line). Withdrawing the master (stop it, switch DNS, deactivate its HSM) before the
+ * drill is the operators' part, as in a real failover; the drill does not stop it.
  */
 public final class DrDrill {
 
@@ -246,9 +245,7 @@ public final class DrDrill {
                 ApprovalHandler.APPROVALS,
                 key,
                 DrCli.failoverJson(
-                    key,
-                    "dr drill",
-                    "drill: the master is withdrawn (or fences itself on the promoted epoch)")),
+                    key, "dr drill", "drill: the master center is withdrawn by the operators")),
             202,
             "failover request");
     String id = asked.get("id").asString();
