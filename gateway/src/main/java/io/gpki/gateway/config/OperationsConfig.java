@@ -97,8 +97,21 @@ public class OperationsConfig {
       CallAudit calls,
       CenterState center,
       LeaderLock leadership,
-      io.gpki.gateway.PublicationHold hold) {
-    return new CenterHandler(authenticator, calls, center, leadership, hold);
+      io.gpki.gateway.PublicationHold hold,
+      org.springframework.beans.factory.ObjectProvider<ReplicationStartup> replication) {
+    // Looked up per request: the replication beans exist only with gpki.replication.enabled.
+    return new CenterHandler(
+        authenticator,
+        calls,
+        center,
+        leadership,
+        hold,
+        () -> {
+          ReplicationStartup startup = replication.getIfAvailable();
+          return startup == null
+              ? reactor.core.publisher.Mono.just(java.util.Map.of())
+              : startup.position();
+        });
   }
 
   /** Runs the executor of approved CA actions (at start it finishes what a crash left). */

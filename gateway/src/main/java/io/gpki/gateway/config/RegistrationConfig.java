@@ -260,7 +260,9 @@ public class RegistrationConfig {
           routes.filter(
               io.gpki.gateway.web.BackupWrites.filter(
                   java.util.Objects.requireNonNull(replication.masterCenter()),
-                  java.util.Objects.requireNonNull(replication.masterUrl())));
+                  java.util.Objects.requireNonNull(replication.masterUrl()),
+                  // Until a failover promotes this center: then it takes the writes.
+                  () -> center.role() == io.gpki.sync.failover.CenterRole.BACKUP));
     }
     // Approvals (FAILOVER is requested and approved at the backup) and the center status stay open
     // at a

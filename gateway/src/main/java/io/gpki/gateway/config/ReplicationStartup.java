@@ -157,6 +157,38 @@ final class ReplicationStartup
     return s == null ? null : s.status();
   }
 
+  /**
+   * The replication position for the center status: at a backup the subscriber's bookmark and the
+   * master's head as last heard (their difference is what a failover now would lose); at a master
+   * its change-log head and the backup's acknowledgement.
+   */
+  Mono<java.util.Map<String, Object>> position() {
+    ReplicationSubscriber b = subscriber;
+    return node.head()
+        .zipWith(b == null ? node.acknowledged() : Mono.just(-1L))
+        .map(
+            t -> {
+              java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
+              p.put("centerId", props.centerId());
+              p.put("headSeq", t.getT1());
+              if (b == null) {
+                p.put("stream", "SOURCE");
+                p.put("peers", props.peers());
+                p.put("ackedSeq", t.getT2());
+                return p;
+              }
+              ReplicationStatus s = b.status();
+              p.put("stream", "SUBSCRIBER");
+              p.put("masterCenter", String.valueOf(props.masterCenter()));
+              p.put("state", s.state().name());
+              p.put("appliedSeq", s.appliedSeq());
+              p.put("masterHeadSeq", s.masterHeadSeq());
+              p.put("lagSeq", s.lagSeq());
+              p.put("lagSeconds", s.lagSeconds());
+              return p;
+            });
+  }
+
   /** Tables that differed from the master's at the last comparable anti-entropy round. */
   int divergentTables() {
     return divergentTables.get();

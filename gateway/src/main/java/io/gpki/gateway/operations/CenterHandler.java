@@ -23,9 +23,11 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code GET /api/v1/operations/center} on the mutual-TLS listener: this center's id, role, epoch
- * (and why it is fenced), whether this replica leads the writers, and the epoch history with the
- * fork point of every promotion, and its DR protection ("publish only what the backup holds":
- * DR-unprotected, the high-water mark). Any authenticated operator may read it.
+ * (and why it is fenced), whether this replica leads the writers, the replication position (the
+ * master's head and the backup's acknowledgement, or the backup's applied sequence and the master's
+ * head as last heard: what a failover now would lose), the epoch history with the fork point of
+ * every promotion, and its DR protection ("publish only what the backup holds": DR-unprotected, the
+ * high-water mark). Any authenticated operator may read it.
  */
 public final class CenterHandler {
 
@@ -39,14 +41,26 @@ public final class CenterHandler {
   private final CenterState center;
   private final LeaderLock leadership;
   private final PublicationHold hold;
+  private final ReplicationPosition replication;
+
+  /**
+   * This center's replication position, shown as {@code "replication"} (an empty map: left out).
+   */
+  @FunctionalInterface
+  public interface ReplicationPosition {
+    /** The position's fields (names and numbers), in display order. */
+    Mono<java.util.Map<String, Object>> read();
+  }
 
   public CenterHandler(
       OperatorAuthenticator authenticator,
       CallAudit calls,
       CenterState center,
       LeaderLock leadership,
-      PublicationHold hold) {
+      PublicationHold hold,
+      ReplicationPosition replication) {
     this.hold = hold;
+    this.replication = replication;
     this.authenticator = authenticator;
     this.calls = calls;
     this.center = center;
@@ -61,11 +75,23 @@ public final class CenterHandler {
   Mono<ServerResponse> status(ServerRequest request) {
     return authenticator
         .authenticate(request, null)
-        .flatMap(caller -> Mono.zip(center.history().collectList(), hold.protection()))
+        .flatMap(
+            caller ->
+                Mono.zip(
+                    center.history().collectList(),
+                    hold.protection(),
+                    replication
+                        .read()
+                        .onErrorResume(
+                            e -> Mono.just(java.util.Map.of("error", e.getClass().getSimpleName())))
+                        .defaultIfEmpty(java.util.Map.of())))
         .map(
             t -> {
               ObjectNode b = body(center.view(), leadership.isLeader(), t.getT1());
               protection(b.putObject("drProtection"), t.getT2());
+              if (!t.getT3().isEmpty()) {
+                b.set("replication", JSON.valueToTree(t.getT3()));
+              }
               return b;
             })
         .flatMap(

@@ -23,17 +23,19 @@ import tools.jackson.databind.json.JsonMapper;
  *                  --attestation "DNS switched to osaka; tokyo HSM deactivated"
  * gpki dr approve  --url ... --p12 dr2.p12 --trust ... --id &lt;approval id&gt;
  * gpki dr unfence  --url ... --p12 dr1.p12 --trust ... --reason "osaka confirms it was not promoted"
+ * gpki dr drill    --backup-url ... --backup-repository ... --p12 dr1.p12 --approver-p12 dr2.p12 ...
  * </pre>
  *
  * {@code failover} and {@code unfence} store a request for two-person control; a different operator
  * runs {@code approve}. The password is read from {@code <p12>.pass} unless {@code --password-file}
- * names another file.
+ * names another file. {@code drill} (a timed failover) is {@link DrDrill}.
  */
 public final class DrCli {
 
   private static final JsonMapper JSON = RegistrationJson.mapper();
   private static final String USAGE =
-      "usage: gpki dr status|failover|approve|unfence --url U --p12 F --trust PEM [--reason R] [--attestation A] [--id ID]";
+      "usage: gpki dr status|failover|approve|unfence --url U --p12 F --trust PEM [--reason R] [--attestation A] [--id ID]"
+          + " | gpki dr drill ...";
 
   private DrCli() {}
 
@@ -44,6 +46,9 @@ public final class DrCli {
 
   /** Runs one command; the exit code (2: usage). */
   public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    if (args.length > 0 && args[0].equals("drill")) {
+      return DrDrill.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     Map<String, List<String>> opt = new HashMap<>();
     for (int i = 1; i + 1 < args.length; i += 2) {
       opt.computeIfAbsent(args[i].replaceFirst("^--", ""), k -> new ArrayList<>()).add(args[i + 1]);

@@ -26,6 +26,7 @@ import reactor.netty.http.server.HttpServer;
 public final class RegistrationListener implements AutoCloseable {
 
   private volatile @Nullable DisposableServer server;
+  private volatile @Nullable FollowingTrust trust;
 
   /**
    * Starts the listener.
@@ -50,12 +51,15 @@ public final class RegistrationListener implements AutoCloseable {
       return Mono.error(new IllegalStateException("no trust anchors for the LRA listener"));
     }
     return Mono.fromCallable(
-            () ->
-                SslContextBuilder.forServer(credential.key(), credential.chain())
-                    .trustManager(trustManagers(trustAnchors))
-                    .clientAuth(ClientAuth.REQUIRE)
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .build())
+            () -> {
+              FollowingTrust t = new FollowingTrust(trustAnchors);
+              trust = t;
+              return SslContextBuilder.forServer(credential.key(), credential.chain())
+                  .trustManager(t)
+                  .clientAuth(ClientAuth.REQUIRE)
+                  .protocols("TLSv1.3", "TLSv1.2")
+                  .build();
+            })
         .subscribeOn(blocking)
         .flatMap(
             (SslContext ssl) ->
@@ -70,18 +74,14 @@ public final class RegistrationListener implements AutoCloseable {
         .doOnNext(s -> server = s);
   }
 
-  private static javax.net.ssl.TrustManagerFactory trustManagers(List<X509Certificate> anchors)
-      throws Exception {
-    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    for (int i = 0; i < anchors.size(); i++) {
-      ks.setCertificateEntry("anchor-" + i, anchors.get(i));
-    }
-    javax.net.ssl.TrustManagerFactory tmf =
-        javax.net.ssl.TrustManagerFactory.getInstance(
-            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
-    return tmf;
+  /**
+   * Trusts client certificates chaining to {@code anchors} from now on (a backup follows the
+   * replicated trust CA); whether they changed.
+   */
+  public boolean updateTrustAnchors(List<X509Certificate> anchors)
+      throws java.security.GeneralSecurityException {
+    FollowingTrust t = trust;
+    return t != null && t.update(anchors);
   }
 
   /** The bound port, or -1 before start. */

@@ -109,6 +109,21 @@ public final class RegistrationStartup
                         .anchors(props.trustCa())
                         .map(RegistrationStartup::x509)
                         .collectList()
+                        // At a backup the trust CA arrives by replication, possibly after the
+                        // first snapshot: wait for it rather than fail for good.
+                        .filter(anchors -> !anchors.isEmpty())
+                        .repeatWhenEmpty(
+                            tries ->
+                                tries
+                                    .doOnNext(
+                                        n -> {
+                                          if (n == 0) {
+                                            LOG.info(
+                                                "LRA listener waits for the certificates of {}",
+                                                props.trustCa());
+                                          }
+                                        })
+                                    .delayElements(Duration.ofMillis(250)))
                         .flatMap(
                             anchors ->
                                 listener.start(
@@ -127,8 +142,45 @@ public final class RegistrationStartup
                       server.port());
                   writers.run(
                       "journal-worker", () -> worker.start(props.pollInterval(), listWindow));
+                  running.add(followAnchors());
                 },
                 e -> LOG.error("LRA registration could not start", e)));
+  }
+
+  /**
+   * While this center does not write (a backup, a fenced node), the trust CA's certificates arrive
+   * by replication: whenever the repository snapshot moves, the listener trusts the current set.
+   */
+  private reactor.core.Disposable followAnchors() {
+    return Flux.interval(Duration.ofSeconds(1))
+        .onBackpressureDrop()
+        .filter(t -> !writers.mayWrite())
+        .map(t -> snapshots.current().changeLogHead())
+        .distinctUntilChanged()
+        .concatMap(
+            head ->
+                enrolment
+                    .anchors(props.trustCa())
+                    .map(RegistrationStartup::x509)
+                    .collectList()
+                    .flatMap(
+                        anchors ->
+                            Mono.fromCallable(() -> listener.updateTrustAnchors(anchors))
+                                .subscribeOn(blocking)
+                                .filter(Boolean::booleanValue)
+                                .doOnNext(
+                                    changed ->
+                                        LOG.info(
+                                            "LRA listener trusts {} certificate(s) of {} (replicated)",
+                                            anchors.size(),
+                                            props.trustCa())))
+                    .onErrorResume(
+                        e -> {
+                          LOG.warn("LRA listener anchors not refreshed: {}", e.toString());
+                          return Mono.empty();
+                        }),
+            1)
+        .subscribe();
   }
 
   private static X509Certificate x509(CertificateRecord c) {

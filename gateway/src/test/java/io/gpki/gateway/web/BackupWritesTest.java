@@ -60,6 +60,31 @@ class BackupWritesTest {
   }
 
   @Test
+  void writesPassOnceTheCenterIsNoLongerABackup() {
+    java.util.concurrent.atomic.AtomicBoolean backup =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    WebTestClient promotable =
+        WebTestClient.bindToRouterFunction(
+                RouterFunctions.route()
+                    .POST(
+                        "/api/v1/lra/requests",
+                        r -> ServerResponse.accepted().bodyValue("accepted"))
+                    .build()
+                    .filter(BackupWrites.filter("center-a", "https://a:9443", backup::get)))
+            .build();
+    promotable.post().uri("/api/v1/lra/requests").exchange().expectStatus().isEqualTo(503);
+    backup.set(false); // a failover promoted this center
+    promotable
+        .post()
+        .uri("/api/v1/lra/requests")
+        .exchange()
+        .expectStatus()
+        .isEqualTo(202)
+        .expectBody(String.class)
+        .isEqualTo("accepted");
+  }
+
+  @Test
   void theStoresRefusalIsTheSameProblemWithItsDetailShown() {
     Problems.Problem p =
         Problems.of(new StoreException.ReadOnly("this center is not the master: LRA x"));

@@ -77,7 +77,10 @@ final class ApprovalExecutionWriter {
                 a ->
                     audit
                         .append(event)
-                        .then(audit.log().row(ReplicatedTable.APPROVAL, id, id))
+                        .then(
+                            RegistrationApprovalWriter.centerAction(a.action())
+                                ? audit.log().centerRow(ReplicatedTable.APPROVAL, id, id)
+                                : audit.log().row(ReplicatedTable.APPROVAL, id, id))
                         .thenReturn(a))
             .switchIfEmpty(
                 Mono.defer(

@@ -18,8 +18,8 @@ import reactor.core.publisher.Mono;
  * same statement that takes the sequence number, so the backup applies an entry alone. Only a
  * MASTER center (or a database without a {@code center_state} row) appends: at a BACKUP or FENCED
  * center a write that would append fails with {@link StoreException.ReadOnly}, except the center's
- * own audit records, which stay local (the backup keeps its own audit chain; the log there is the
- * master's).
+ * own audit records and its own center actions ({@link #centerRow}), which stay local (the backup
+ * keeps its own audit chain and decides its own failover; the log there is the master's).
  */
 final class ChangeLogWriter {
 
@@ -50,7 +50,7 @@ final class ChangeLogWriter {
    * Appends the current row of {@code table} with key {@code pk} (payload {@code {"row": ...}}).
    */
   Mono<Long> row(ReplicatedTable table, String entityKey, Object... pk) {
-    Mono<Long> appended = append(table.name(), table, entityKey, "{}", "UPSERT", pk);
+    Mono<Long> appended = append(table.name(), table, entityKey, "{}", "UPSERT", false, pk);
     if (table != ReplicatedTable.SERVER_KEY) {
       return appended;
     }
@@ -70,21 +70,33 @@ final class ChangeLogWriter {
                 .thenReturn(seq));
   }
 
+  /**
+   * Appends the current row like {@link #row}, but at a BACKUP or FENCED center the row stays local
+   * (emits 0, nothing appended): for the center's own actions, which only a non-master can take (a
+   * FAILOVER requested and approved at the backup, an UNFENCE at a fenced center). The backup's log
+   * is the master's, so an own entry there would break the chain it continues after promotion; once
+   * the center is MASTER again, the next write of the row (its execution) logs the whole row.
+   */
+  Mono<Long> centerRow(ReplicatedTable table, String entityKey, Object... pk) {
+    return append(table.name(), table, entityKey, "{}", "UPSERT", true, pk);
+  }
+
   /** Appends an UPSERT of an entity with schema-1 fields {@code base} plus the row image. */
   Mono<Long> upsert(
       String entity, ReplicatedTable table, String entityKey, String base, Object... pk) {
-    return append(entity, table, entityKey, base, "UPSERT", pk);
+    return append(entity, table, entityKey, base, "UPSERT", false, pk);
   }
 
   /** Appends a DELETE; {@code keyJson} names the row by its key columns and is the image. */
   Mono<Long> delete(String entity, ReplicatedTable table, String entityKey, String keyJson) {
-    return append(entity, table, entityKey, keyJson, "DELETE");
+    return append(entity, table, entityKey, keyJson, "DELETE", false);
   }
 
   /**
    * Appends one entry; must run inside a transaction together with the mutation it records.
    *
    * @param base the entity's JSON fields (schema 1 consumers read them); the row image is added
+   * @param localAtNonMaster at a BACKUP or FENCED center, keep the row local instead of failing
    * @param pk the table's key values, in {@link ReplicatedTable#key} order
    */
   private Mono<Long> append(
@@ -93,6 +105,7 @@ final class ChangeLogWriter {
       String entityKey,
       String base,
       String op,
+      boolean localAtNonMaster,
       Object... pk) {
     Instant now = clock.instant();
     String image =
@@ -124,7 +137,9 @@ final class ChangeLogWriter {
         .switchIfEmpty(
             Mono.defer(
                 () ->
-                    table == ReplicatedTable.AUDIT || table == ReplicatedTable.AUDIT_SEAL
+                    localAtNonMaster
+                            || table == ReplicatedTable.AUDIT
+                            || table == ReplicatedTable.AUDIT_SEAL
                         ? Mono.just(0L)
                         : Mono.error(
                             new StoreException.ReadOnly(

@@ -55,7 +55,9 @@ final class RegistrationApprovalWriter {
             .bind("evidence", evidence)
             .map(RegistrationRows::approval)
             .one()
-            .flatMap(saved -> audit.append(event).then(row(saved.id())).thenReturn(saved))
+            .flatMap(
+                saved ->
+                    audit.append(event).then(row(saved.id(), saved.action())).thenReturn(saved))
             .switchIfEmpty(
                 Mono.defer(
                     () ->
@@ -129,7 +131,7 @@ final class RegistrationApprovalWriter {
                               Flux.fromIterable(released)
                                   .concatMap(store::insertInTransaction)
                                   .then(audit.append(event))
-                                  .then(row(id))
+                                  .then(row(id, approved.action()))
                                   .thenReturn(approved));
                 });
     return tx.transactional(work)
@@ -141,30 +143,39 @@ final class RegistrationApprovalWriter {
   private Mono<Void> expire(String id, String approverId) {
     Mono<Void> work =
         db.sql(
-                "UPDATE operator_approval SET state = 'EXPIRED' WHERE id = :id AND state = 'PENDING'")
+                "UPDATE operator_approval SET state = 'EXPIRED' WHERE id = :id AND state = 'PENDING'"
+                    + " RETURNING action")
             .bind("id", id)
-            .fetch()
-            .rowsUpdated()
+            .map(r -> java.util.Objects.requireNonNull(r.get("action", String.class)))
+            .one()
             .flatMap(
-                n ->
-                    n == 0
-                        ? Mono.empty()
-                        : audit
-                            .append(
-                                new AuditEvent(
-                                    "APPROVAL",
-                                    "operations",
-                                    approverId,
-                                    id,
-                                    "EXPIRED",
-                                    "approval came after the request expired"))
-                            .then(row(id)))
+                action ->
+                    audit
+                        .append(
+                            new AuditEvent(
+                                "APPROVAL",
+                                "operations",
+                                approverId,
+                                id,
+                                "EXPIRED",
+                                "approval came after the request expired"))
+                        .then(row(id, action)))
             .then();
     return tx.transactional(work);
   }
 
-  private Mono<Long> row(String id) {
-    return audit.log().row(ReplicatedTable.APPROVAL, id, id);
+  private Mono<Long> row(String id, String action) {
+    return centerAction(action)
+        ? audit.log().centerRow(ReplicatedTable.APPROVAL, id, id)
+        : audit.log().row(ReplicatedTable.APPROVAL, id, id);
+  }
+
+  /**
+   * The center's own actions, requested and approved where the center is not the master (a FAILOVER
+   * at the backup, an UNFENCE at a fenced center): their approval rows stay local there.
+   */
+  static boolean centerAction(String action) {
+    return action.equals("FAILOVER") || action.equals("UNFENCE");
   }
 
   private static StoreException.Conflict conflict(String message) {

@@ -475,6 +475,79 @@ class ReplicationIT {
   }
 
   @Test
+  void aBackupKeepsItsOwnFailoverApprovalLocalAndRefusesOtherApprovals() {
+    Center backup = center("center-b");
+    backup.sql(
+        "INSERT INTO center_state (id, center_id, role, epoch, updated_at) VALUES (1, 'center-b', 'BACKUP', 1,"
+            + " now())");
+    // The operators as replicated from the master (CA-side: no LRA).
+    for (String op : List.of("dr-1", "dr-2")) {
+      backup.sql(
+          "INSERT INTO operator (id, lra_id, display_name, roles, cert_sha256, cert_issuer_ca_id,"
+              + " cert_serial_hex, enabled, created_at) VALUES ('"
+              + op
+              + "', NULL, '"
+              + op
+              + "', ARRAY['SENIOR_CA_OPERATOR'], sha256('"
+              + op
+              + "'::bytea), 'osca', '1', true, now())");
+    }
+    java.time.Instant now = java.time.Instant.now();
+    io.gpki.sync.OperatorApproval failover =
+        io.gpki.sync.OperatorApproval.requested(
+            "fo-1", "FAILOVER", "center-b/epoch-2", "{}", "dr-1", now, now.plusSeconds(600), "k-1");
+    // Requested and approved at the backup: stored, audited, and not in the log (the backup's log
+    // is the master's).
+    backup
+        .reg
+        .approvals()
+        .request(failover, new byte[] {1}, Center.audit("APPROVAL", "fo-1"))
+        .block(WAIT);
+    io.gpki.sync.OperatorApproval approved =
+        backup
+            .reg
+            .approvals()
+            .approveForExecution("fo-1", "dr-2", new byte[] {2}, Center.audit("APPROVAL", "fo-1"))
+            .block(WAIT);
+    assertThat(approved.state()).isEqualTo("APPROVED");
+    assertThat(backup.reg.approvals().toExecute(4).collectList().block(WAIT))
+        .extracting(io.gpki.sync.OperatorApproval::id)
+        .containsExactly("fo-1");
+    assertThat(backup.head()).isZero();
+    assertThat(backup.column("SELECT count(*) FROM audit_log")).containsExactly("2");
+    // Any other action still has to be written at the master.
+    assertThatThrownBy(
+            () ->
+                backup
+                    .reg
+                    .approvals()
+                    .request(
+                        io.gpki.sync.OperatorApproval.requested(
+                            "kg-1",
+                            "CA_KEY_GENERATE",
+                            "osca/new-key",
+                            "{}",
+                            "dr-1",
+                            now,
+                            now.plusSeconds(600),
+                            "k-2"),
+                        new byte[] {1},
+                        Center.audit("APPROVAL", "kg-1"))
+                    .block(WAIT))
+        .isInstanceOf(StoreException.ReadOnly.class);
+    assertThat(backup.column("SELECT id FROM operator_approval")).containsExactly("fo-1");
+    // Once promoted, the execution's write logs the whole row for the next backup.
+    backup.sql("UPDATE center_state SET role = 'MASTER', epoch = 2");
+    backup
+        .reg
+        .approvals()
+        .executed("fo-1", true, "promoted", Center.audit("APPROVAL", "fo-1"))
+        .block(WAIT);
+    assertThat(backup.column("SELECT entity_key FROM change_log WHERE entity = 'APPROVAL'"))
+        .containsExactly("fo-1");
+  }
+
+  @Test
   void withoutAnAcknowledgementPublicationIsUnprotectedAfterTheTimeout() throws Exception {
     Center master = center("center-a");
     master.writeWorkload(pki, 1);
