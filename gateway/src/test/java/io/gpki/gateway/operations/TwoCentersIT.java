@@ -8,7 +8,7 @@ import io.gpki.gateway.registration.LraClient;
 import io.gpki.gateway.registration.LraHandler;
 import io.gpki.gateway.registration.Pkcs12Files;
 import io.gpki.gateway.registration.RegistrationListener;
-import io.gpki.gateway.testing.Await;
+import io.gpki.sync.testing.Await;
 import io.gpki.signer.CrlScope;
 import io.gpki.sync.CrlNumbers;
 import io.gpki.sync.DatabaseCoordinates;
