@@ -1,6 +1,7 @@
 package io.gpki.sync.failover;
 
 import io.gpki.sync.DatabaseCoordinates;
+import io.gpki.sync.DemotionToken;
 import io.gpki.sync.store.ConnectionPools;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Readable;
@@ -267,6 +268,138 @@ public final class CenterState implements AutoCloseable {
                     e.centerId(),
                     e.epoch(),
                     kind));
+  }
+
+  /**
+   * Switchover, at the MASTER: stops writing here and hands over to {@code target}. In this order:
+   * the signer refuses from the moment this is called (the view is FENCED in memory before anything
+   * else); then one transaction records the demotion token (this epoch's last seq and chain hash,
+   * taken under the change-log head's lock, so nothing is appended after it) in this epoch's {@code
+   * epoch_history} row, makes the center BACKUP, and bookmarks {@code target} as its replication
+   * source at the token. The token then travels as the final frame of the replication stream to
+   * {@code target} only.
+   *
+   * <p>Run again for the same approval (a retry, a restart), it answers the token on record. When
+   * the transaction fails, the center stays FENCED in memory (it signs nothing) and MASTER on disk:
+   * run it again, or restart (a master that stopped uncleanly comes up fenced in a DR pair).
+   */
+  public Mono<DemotionToken> demote(
+      String target, String approvalId, String requestedBy, String approvedBy) {
+    return Mono.defer(
+        () -> {
+          CenterView now = view;
+          if (requestedBy.equals(approvedBy)) {
+            return Mono.error(new FailoverException("a switchover needs two different operators"));
+          }
+          if (target.equals(now.centerId())) {
+            return Mono.error(new FailoverException("a center does not hand over to itself"));
+          }
+          if (now.role() != CenterRole.MASTER) {
+            return demotion()
+                .filter(t -> t.approvalId().equals(approvalId) && t.epoch() == now.epoch())
+                .switchIfEmpty(
+                    Mono.error(
+                        () ->
+                            new FailoverException(
+                                "center "
+                                    + now.centerId()
+                                    + " is "
+                                    + now.role()
+                                    + " at epoch "
+                                    + now.epoch()
+                                    + "; only the MASTER hands over")));
+          }
+          String reason =
+              "handing over to " + target + " (switchover " + approvalId + "): writes stopped";
+          fencedHere = true;
+          install(
+              now,
+              new CenterView(
+                  now.centerId(), CenterRole.FENCED, now.epoch(), reason, clock.instant()));
+          LOG.warn("center {} stops signing: {}", now.centerId(), reason);
+          return new Demotion(sql, tx, clock)
+              .persist(now.centerId(), now.epoch(), target, approvalId, requestedBy, approvedBy)
+              .flatMap(
+                  t ->
+                      sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
+                          .map(CenterState::row)
+                          .one()
+                          .doOnNext(
+                              v -> {
+                                fencedHere = false;
+                                install(view, v);
+                              })
+                          .thenReturn(t))
+              .doOnNext(t -> LOG.warn("center {} is a BACKUP: {}", t.fromCenter(), t.summary()));
+        });
+  }
+
+  /** The demotion token of the highest epoch that ended by a switchover at this center, if any. */
+  public Mono<DemotionToken> demotion() {
+    return Demotion.latest(sql);
+  }
+
+  /**
+   * Switchover, at the target BACKUP: promotes this center with the old master's demotion token.
+   * Refused unless this center applied the old master's log exactly up to the token's seq, with the
+   * same chain hash, and the new epoch is exactly the token's plus one; the epoch history records
+   * the token as the fork point (kind {@code SWITCHOVER}). Run again after a crash, it answers the
+   * epoch it already started.
+   */
+  public Mono<EpochRecord> takeOver(DemotionToken token) {
+    return Mono.defer(
+        () -> {
+          if (!token.toCenter().equals(centerId())) {
+            return Mono.error(
+                new FailoverException(
+                    "the demotion token names " + token.toCenter() + ", not " + centerId()));
+          }
+          if (role() == CenterRole.MASTER) {
+            return history()
+                .filter(
+                    e ->
+                        e.epoch() == token.epoch() + 1
+                            && e.epoch() == epoch()
+                            && e.kind().equals("SWITCHOVER")
+                            && Long.valueOf(token.lastSeq()).equals(e.prevLastSeq()))
+                .next()
+                .switchIfEmpty(
+                    Mono.error(
+                        () ->
+                            new FailoverException(
+                                "center "
+                                    + centerId()
+                                    + " is MASTER at epoch "
+                                    + epoch()
+                                    + "; this token did not promote it")));
+          }
+          return new Promotion(sql, tx, clock)
+              .persist(
+                  centerId(),
+                  "SWITCHOVER",
+                  token.requestedBy(),
+                  token.approvedBy(),
+                  "switchover from "
+                      + token.fromCenter()
+                      + " (approval "
+                      + token.approvalId()
+                      + ")",
+                  token)
+              .flatMap(
+                  e ->
+                      sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
+                          .map(CenterState::row)
+                          .one()
+                          .doOnNext(v -> install(view, v))
+                          .thenReturn(e))
+              .doOnNext(
+                  e ->
+                      LOG.warn(
+                          "center {} promoted to MASTER at epoch {} by switchover: {}",
+                          e.centerId(),
+                          e.epoch(),
+                          token.summary()));
+        });
   }
 
   /**
