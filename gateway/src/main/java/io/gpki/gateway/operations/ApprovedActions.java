@@ -209,8 +209,11 @@ public final class ApprovedActions {
     }
     if (action instanceof CaAction.Switchover sw && center != null) {
       io.gpki.sync.failover.CenterView v = center.view();
-      if (!a.target().equals(CaActionApprovals.switchoverTarget(v, sw.target()))
-          || v.role() != io.gpki.sync.failover.CenterRole.MASTER) {
+      boolean handing =
+          v.role() == io.gpki.sync.failover.CenterRole.MASTER
+              // a demotion whose transaction failed: fenced in memory, still MASTER on disk
+              || String.valueOf(v.fencedReason()).startsWith("handing over to " + sw.target());
+      if (!a.target().equals(CaActionApprovals.switchoverTarget(v, sw.target())) || !handing) {
         // Not for this center now: the target (which holds a replicated copy of the approval) or
         // this center after it handed over. The new master records the execution (takeOver).
         return Mono.empty();

@@ -105,6 +105,9 @@ public final class DrQuarantine {
         opt.containsKey("db-password-file")
             ? Files.readString(Path.of(req(opt, "db-password-file"))).strip()
             : null;
+    if (password != null && password.isEmpty()) {
+      password = null;
+    }
     DatabaseCoordinates db =
         DatabaseCoordinates.parse(req(opt, "db"), req(opt, "db-user"), password);
     JsonNode history = fromMaster ? epochHistory(opt) : null;

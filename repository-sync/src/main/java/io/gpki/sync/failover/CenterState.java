@@ -294,7 +294,10 @@ public final class CenterState implements AutoCloseable {
           if (target.equals(now.centerId())) {
             return Mono.error(new FailoverException("a center does not hand over to itself"));
           }
-          if (now.role() != CenterRole.MASTER) {
+          String reason =
+              "handing over to " + target + " (switchover " + approvalId + "): writes stopped";
+          boolean retry = now.role() == CenterRole.FENCED && reason.equals(now.fencedReason());
+          if (now.role() != CenterRole.MASTER && !retry) {
             return demotion()
                 .filter(t -> t.approvalId().equals(approvalId) && t.epoch() == now.epoch())
                 .switchIfEmpty(
@@ -309,8 +312,6 @@ public final class CenterState implements AutoCloseable {
                                     + now.epoch()
                                     + "; only the MASTER hands over")));
           }
-          String reason =
-              "handing over to " + target + " (switchover " + approvalId + "): writes stopped";
           fencedHere = true;
           install(
               now,

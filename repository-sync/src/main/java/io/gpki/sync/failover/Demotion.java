@@ -44,7 +44,8 @@ final class Demotion {
       String approvalId,
       String requestedBy,
       String approvedBy) {
-    Instant at = clock.instant();
+    // PostgreSQL keeps microseconds: the token read back must equal the one handed out.
+    Instant at = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     Mono<DemotionToken> work =
         sql.sql("SELECT role, epoch FROM center_state WHERE id = 1 FOR UPDATE")
             .map(r -> r.get("role", String.class) + "/" + r.get("epoch", Long.class))

@@ -227,10 +227,17 @@ public final class ReplicationSource implements AutoCloseable {
                                         .concatWith(heartbeat());
                                   }))
                   .switchIfEmpty(
-                      Flux.error(
-                          () ->
-                              new IllegalStateException(
-                                  "this center is no longer MASTER (" + center.role() + ")")));
+                      Flux.defer(
+                          () -> {
+                            // Fenced, or handing over and the token not yet committed: end the
+                            // stream; the peer reconnects and gets the token or a 503.
+                            done.set(true);
+                            LOG.info(
+                                "center is no longer MASTER ({}): ending the stream to {}",
+                                center.role(),
+                                peer);
+                            return Flux.empty();
+                          }));
             })
         .repeat(() -> !done.get());
   }
