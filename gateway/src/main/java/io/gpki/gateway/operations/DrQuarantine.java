@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -113,9 +112,11 @@ public final class DrQuarantine {
     JsonNode history = fromMaster ? epochHistory(opt) : null;
     java.util.function.LongFunction<QuarantineReport.ForkPoint> fork =
         local -> history == null ? explicit(opt) : after(history, local);
+    // A command line (main's thread): it waits for the report, as DrCli waits for its answer.
     QuarantineReport report =
-        Objects.requireNonNull(
-            QuarantineReport.collect(db, fork, Clock.systemUTC()).block(Duration.ofMinutes(10)));
+        QuarantineReport.collect(db, fork, Clock.systemUTC())
+            .toFuture()
+            .get(10, java.util.concurrent.TimeUnit.MINUTES);
     Path signP12 = Path.of(req(opt, "sign-p12"));
     Pkcs12Files.Credential key =
         Pkcs12Files.read(

@@ -148,7 +148,8 @@ class FailbackIT {
                   bothWritable.incrementAndGet();
                 }
                 samples.incrementAndGet();
-                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(
+                    20_000); // sample, leave the cores to the burst
               }
             },
             "role-sampler");
