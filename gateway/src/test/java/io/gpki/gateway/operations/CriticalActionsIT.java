@@ -509,11 +509,16 @@ class CriticalActionsIT {
         JSON.createObjectNode().put("approve", id).put("idempotencyKey", "ap-" + id).toString();
     LraClient.Answer ok = senior2.post(path, "ap-" + UUID.randomUUID(), approve);
     assertThat(ok.status()).as(ok.body()).isEqualTo(200);
-    Instant deadline = Instant.now().plus(WAIT);
-    while (count("SELECT count(*) FROM center_state WHERE role = 'BACKUP'") == 0) {
-      assertThat(Instant.now()).as("the master demoted").isBefore(deadline);
-      Thread.sleep(200);
-    }
+    io.gpki.gateway.testing.Await.await(
+        "the master demoted",
+        () -> {
+          try {
+            return count("SELECT count(*) FROM center_state WHERE role = 'BACKUP'") == 1;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        WAIT);
     assertThat(
             count(
                 "SELECT count(*) FROM epoch_history WHERE epoch = 1 AND handed_to = 'tokyo'"
