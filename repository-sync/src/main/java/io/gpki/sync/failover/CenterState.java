@@ -285,54 +285,7 @@ public final class CenterState implements AutoCloseable {
    */
   public Mono<DemotionToken> demote(
       String target, String approvalId, String requestedBy, String approvedBy) {
-    return Mono.defer(
-        () -> {
-          CenterView now = view;
-          if (requestedBy.equals(approvedBy)) {
-            return Mono.error(new FailoverException("a switchover needs two different operators"));
-          }
-          if (target.equals(now.centerId())) {
-            return Mono.error(new FailoverException("a center does not hand over to itself"));
-          }
-          String reason =
-              "handing over to " + target + " (switchover " + approvalId + "): writes stopped";
-          boolean retry = now.role() == CenterRole.FENCED && reason.equals(now.fencedReason());
-          if (now.role() != CenterRole.MASTER && !retry) {
-            return demotion()
-                .filter(t -> t.approvalId().equals(approvalId) && t.epoch() == now.epoch())
-                .switchIfEmpty(
-                    Mono.error(
-                        () ->
-                            new FailoverException(
-                                "center "
-                                    + now.centerId()
-                                    + " is "
-                                    + now.role()
-                                    + " at epoch "
-                                    + now.epoch()
-                                    + "; only the MASTER hands over")));
-          }
-          fencedHere = true;
-          install(
-              now,
-              new CenterView(
-                  now.centerId(), CenterRole.FENCED, now.epoch(), reason, clock.instant()));
-          LOG.warn("center {} stops signing: {}", now.centerId(), reason);
-          return new Demotion(sql, tx, clock)
-              .persist(now.centerId(), now.epoch(), target, approvalId, requestedBy, approvedBy)
-              .flatMap(
-                  t ->
-                      sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
-                          .map(CenterState::row)
-                          .one()
-                          .doOnNext(
-                              v -> {
-                                fencedHere = false;
-                                install(view, v);
-                              })
-                          .thenReturn(t))
-              .doOnNext(t -> LOG.warn("center {} is a BACKUP: {}", t.fromCenter(), t.summary()));
-        });
+    return new Switchover(this, sql, tx, clock).demote(target, approvalId, requestedBy, approvedBy);
   }
 
   /** The demotion token of the highest epoch that ended by a switchover at this center, if any. */
@@ -348,59 +301,26 @@ public final class CenterState implements AutoCloseable {
    * epoch it already started.
    */
   public Mono<EpochRecord> takeOver(DemotionToken token) {
-    return Mono.defer(
-        () -> {
-          if (!token.toCenter().equals(centerId())) {
-            return Mono.error(
-                new FailoverException(
-                    "the demotion token names " + token.toCenter() + ", not " + centerId()));
-          }
-          if (role() == CenterRole.MASTER) {
-            return history()
-                .filter(
-                    e ->
-                        e.epoch() == token.epoch() + 1
-                            && e.epoch() == epoch()
-                            && e.kind().equals("SWITCHOVER")
-                            && Long.valueOf(token.lastSeq()).equals(e.prevLastSeq()))
-                .next()
-                .switchIfEmpty(
-                    Mono.error(
-                        () ->
-                            new FailoverException(
-                                "center "
-                                    + centerId()
-                                    + " is MASTER at epoch "
-                                    + epoch()
-                                    + "; this token did not promote it")));
-          }
-          return new Promotion(sql, tx, clock)
-              .persist(
-                  centerId(),
-                  "SWITCHOVER",
-                  token.requestedBy(),
-                  token.approvedBy(),
-                  "switchover from "
-                      + token.fromCenter()
-                      + " (approval "
-                      + token.approvalId()
-                      + ")",
-                  token)
-              .flatMap(
-                  e ->
-                      sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
-                          .map(CenterState::row)
-                          .one()
-                          .doOnNext(v -> install(view, v))
-                          .thenReturn(e))
-              .doOnNext(
-                  e ->
-                      LOG.warn(
-                          "center {} promoted to MASTER at epoch {} by switchover: {}",
-                          e.centerId(),
-                          e.epoch(),
-                          token.summary()));
-        });
+    return new Switchover(this, sql, tx, clock).takeOver(token);
+  }
+
+  /** Marks (or clears) a fence this replica raised itself: following the shared row keeps it. */
+  void fenceHere(boolean fenced) {
+    fencedHere = fenced;
+  }
+
+  /** Reads the persisted row and installs it (after a switchover's transaction). */
+  Mono<CenterView> reread(boolean clearOwnFence) {
+    return sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
+        .map(CenterState::row)
+        .one()
+        .doOnNext(
+            v -> {
+              if (clearOwnFence) {
+                fencedHere = false;
+              }
+              install(view, v);
+            });
   }
 
   /**
@@ -483,7 +403,7 @@ public final class CenterState implements AutoCloseable {
    */
   @SuppressWarnings(
       "ReferenceEquality") // identity: has the view been replaced since the caller read it
-  private synchronized boolean install(CenterView before, CenterView next) {
+  synchronized boolean install(CenterView before, CenterView next) {
     CenterView current = view;
     if (current.role() == CenterRole.FENCED
         && next.role() == CenterRole.MASTER
