@@ -250,6 +250,47 @@ class FailbackIT {
     assertThat(sa.role()).isEqualTo(CenterRole.BACKUP);
   }
 
+  /**
+   * The race the demotion closes: a writer that is already waiting for the change-log head when the
+   * demotion commits must not append after the token (its role check runs after the head's lock).
+   */
+  @Test
+  void aWriterWaitingForTheHeadWhileTheMasterDemotesIsRefused() throws Exception {
+    Center a = center("center-a");
+    CenterState sa = state(a, CenterRole.MASTER);
+    a.writeWorkload(pki, 1);
+    long before = a.head();
+    try (java.sql.Connection d =
+        java.sql.DriverManager.getConnection(a.db.jdbcUrl(), a.db.user(), a.db.password())) {
+      // The demotion's locks, held by hand: center_state, then the change-log head.
+      d.setAutoCommit(false);
+      try (java.sql.Statement st = d.createStatement()) {
+        st.execute("SELECT role FROM center_state WHERE id = 1 FOR UPDATE");
+        st.execute("SELECT last_seq FROM change_log_head WHERE id = 1 FOR UPDATE");
+      }
+      CompletableFuture<CertificateRecord> writer =
+          Mono.fromCallable(() -> pki.endEntity(77, pki.caKey.getPrivate()))
+              .flatMap(c -> a.repo.certificates().store(c))
+              .toFuture();
+      await(
+          "the writer waits for the head",
+          () ->
+              !a.column(
+                      "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                          + " AND wait_event_type = 'Lock'")
+                  .isEmpty(),
+          WAIT);
+      try (java.sql.Statement st = d.createStatement()) {
+        st.execute("UPDATE center_state SET role = 'BACKUP' WHERE id = 1");
+      }
+      d.commit();
+      assertThatThrownBy(() -> writer.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .hasCauseInstanceOf(StoreException.ReadOnly.class);
+    }
+    assertThat(a.head()).as("nothing appended after the demotion").isEqualTo(before);
+    assertThat(sa.role()).as("the in-memory view plays no part here").isEqualTo(CenterRole.MASTER);
+  }
+
   @Test
   void aTokenThatDoesNotMatchWhatTheTargetAppliedIsRefused() throws Exception {
     Center b = center("center-b");
