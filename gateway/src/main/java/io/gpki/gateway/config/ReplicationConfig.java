@@ -95,7 +95,13 @@ public class ReplicationConfig {
       RepositorySnapshots snapshots,
       @Qualifier("keyGenerationScheduler") Scheduler blocking,
       MeterRegistry meters,
-      io.gpki.sync.failover.CenterState center) {
+      io.gpki.sync.failover.CenterState center,
+      org.springframework.beans.factory.ObjectProvider<io.gpki.gateway.operations.ApprovedActions>
+          actions) {
+    // Switchover target: the old master's demotion token promotes this center (DrPromotion), and
+    // the switchover approval is recorded as executed here.
+    io.gpki.sync.replication.HandoverListener handover =
+        token -> actions.getObject().takeOver(token).then();
     ReplicationStartup startup =
         new ReplicationStartup(
             props,
@@ -103,7 +109,8 @@ public class ReplicationConfig {
             new ReplicationCredentials(enrolment, blocking, gateway.dataDir()),
             snapshots,
             blocking,
-            center);
+            center,
+            handover);
     Gauge.builder(
             "gpki.replication.lag.seq", startup, s -> s.status() == null ? 0 : s.status().lagSeq())
         .description("change-log entries the backup has not applied")

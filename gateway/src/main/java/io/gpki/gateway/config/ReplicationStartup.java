@@ -4,6 +4,7 @@ import io.gpki.gateway.repository.RepositorySnapshots;
 import io.gpki.sync.failover.CenterState;
 import io.gpki.sync.replication.EpochObserver;
 import io.gpki.sync.replication.EpochSource;
+import io.gpki.sync.replication.HandoverListener;
 import io.gpki.sync.replication.ReplicationNode;
 import io.gpki.sync.replication.ReplicationSource;
 import io.gpki.sync.replication.ReplicationStatus;
@@ -37,6 +38,7 @@ final class ReplicationStartup
   private final Scheduler blocking;
   private final EpochObserver observer;
   private final EpochSource epochs;
+  private final HandoverListener handover;
   private final Disposable.Composite running = Disposables.composite();
   private volatile @Nullable ReplicationSource source;
   private volatile @Nullable ReplicationSubscriber subscriber;
@@ -49,7 +51,9 @@ final class ReplicationStartup
       ReplicationCredentials credentials,
       RepositorySnapshots snapshots,
       Scheduler blocking,
-      CenterState center) {
+      CenterState center,
+      HandoverListener handover) {
+    this.handover = handover;
     this.props = props;
     this.node = node;
     this.credentials = credentials;
@@ -77,7 +81,8 @@ final class ReplicationStartup
               java.util.Objects.requireNonNull(props.masterUrl()),
               props.minBackoff(),
               props.maxBackoff(),
-              props.heartbeatTimeout());
+              props.heartbeatTimeout(),
+              handover);
       subscriber = s;
       running.add(
           credentials

@@ -207,12 +207,74 @@ public final class ApprovedActions {
                   a.requestedBy(), actor, f.reason() + " | master withdrawn: " + f.attestation()))
           .map(DrPromotion.Result::summary);
     }
+    if (action instanceof CaAction.Switchover sw && center != null) {
+      io.gpki.sync.failover.CenterView v = center.view();
+      boolean handing =
+          v.role() == io.gpki.sync.failover.CenterRole.MASTER
+              // a demotion whose transaction failed: fenced in memory, still MASTER on disk
+              || String.valueOf(v.fencedReason()).startsWith("handing over to " + sw.target());
+      if (!a.target().equals(CaActionApprovals.switchoverTarget(v, sw.target())) || !handing) {
+        // Not for this center now: the target (which holds a replicated copy of the approval) or
+        // this center after it handed over. The new master records the execution (takeOver).
+        return Mono.empty();
+      }
+      return audit
+          .append(
+              new AuditEvent(
+                  "CENTER",
+                  "operations",
+                  actor,
+                  a.target(),
+                  "SWITCHOVER STARTED",
+                  sw.summary() + "; requested by " + a.requestedBy()))
+          .then(center.demote(sw.target(), a.id(), a.requestedBy(), actor))
+          .map(t -> "handed over: " + t.summary());
+    }
     if (action instanceof CaAction.Unfence u && center != null) {
       return center
           .unfence(a.requestedBy(), actor, u.reason())
           .map(v -> "center " + v.centerId() + " is " + v.role() + " again at epoch " + v.epoch());
     }
     return Mono.error(new IllegalArgumentException(action.action() + " is not executed here"));
+  }
+
+  /**
+   * At the switchover's target, when the old master's demotion token arrived over the replication
+   * stream: promotes this center (epoch + 1, lists republished, OCSP refreshed, writers opened),
+   * then records the switchover approval as executed (the old master could not: it stopped writing
+   * before). Idempotent for one token.
+   */
+  public Mono<String> takeOver(io.gpki.sync.DemotionToken token) {
+    if (promotion == null) {
+      return Mono.error(new IllegalStateException("no promotion configured at this node"));
+    }
+    return promotion
+        .switchover(token)
+        .map(DrPromotion.Result::summary)
+        .flatMap(
+            summary ->
+                approvals
+                    .executed(
+                        token.approvalId(),
+                        true,
+                        summary + "; " + token.summary(),
+                        new AuditEvent(
+                            "APPROVAL",
+                            "operations",
+                            token.approvedBy(),
+                            token.approvalId(),
+                            "EXECUTED",
+                            "SWITCHOVER " + token.summary() + ": " + summary))
+                    .thenReturn(summary)
+                    .onErrorResume(
+                        StoreException.NotFound.class,
+                        e -> {
+                          LOG.warn(
+                              "switchover approval {} is not on record here as pending: {}",
+                              token.approvalId(),
+                              e.getMessage());
+                          return Mono.just(summary);
+                        }));
   }
 
   private Mono<String> generate(OperatorApproval a, CaAction.KeyGenerate g, String actor) {

@@ -31,9 +31,10 @@ sealed interface CaAction {
           "CROSS_CERTIFICATE_ISSUE",
           "CROSS_CERTIFICATE_REVOKE",
           "FAILOVER",
-          "UNFENCE");
+          "UNFENCE",
+          "SWITCHOVER");
 
-  /** No CA: the action concerns the center (FAILOVER, UNFENCE). */
+  /** No CA: the action concerns the center (FAILOVER, UNFENCE, SWITCHOVER). */
   String CENTER = "";
 
   /**
@@ -72,6 +73,29 @@ sealed interface CaAction {
     @Override
     public String summary() {
       return "unfence this center: " + reason;
+    }
+  }
+
+  /**
+   * Hands the master role over to {@code target}, this center's caught-up BACKUP (failback after
+   * the old master center is restored, or a planned move): this MASTER stops writing and sends its
+   * demotion token over the replication stream; the target applies exactly up to it and promotes
+   * itself at epoch + 1.
+   */
+  record Switchover(String target, String reason) implements CaAction {
+    @Override
+    public String action() {
+      return "SWITCHOVER";
+    }
+
+    @Override
+    public String caId() {
+      return CENTER;
+    }
+
+    @Override
+    public String summary() {
+      return "hand the master role over to " + target + ": " + reason;
     }
   }
 
@@ -179,6 +203,13 @@ sealed interface CaAction {
     }
     if (action.equals("UNFENCE")) {
       return new Unfence(text(body, "reason"));
+    }
+    if (action.equals("SWITCHOVER")) {
+      String target = text(body, "target");
+      if (!Pattern.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}", target)) {
+        throw bad("target", "must be a center id");
+      }
+      return new Switchover(target, text(body, "reason"));
     }
     String ca = body.path("ca").asString("");
     if (ca.isBlank()) {

@@ -70,6 +70,25 @@ final class CaActionApprovals {
       }
       return Mono.just(v.centerId() + "/epoch-" + (v.epoch() + 1));
     }
+    if (action instanceof CaAction.Switchover sw) {
+      if (v.role() != CenterRole.MASTER) {
+        return Mono.error(
+            new PkiException(
+                ErrorType.CONFLICT,
+                "action: SWITCHOVER is requested at the MASTER center; center "
+                    + v.centerId()
+                    + " is "
+                    + v.role()
+                    + " at epoch "
+                    + v.epoch()));
+      }
+      if (sw.target().equals(v.centerId())) {
+        return Mono.error(
+            new PkiException(
+                ErrorType.BAD_REQUEST, "target: a center does not hand over to itself"));
+      }
+      return Mono.just(switchoverTarget(v, sw.target()));
+    }
     if (action instanceof CaAction.Unfence) {
       if (v.role() != CenterRole.FENCED) {
         return Mono.error(
@@ -157,6 +176,15 @@ final class CaActionApprovals {
                                   + r.serialHex())))
                   .map(cert -> ca.id() + "/" + r.serialHex());
             });
+  }
+
+  /**
+   * The approval's target of a switchover: the handing center and epoch, so that only that center,
+   * while MASTER at that epoch, executes it (the approval replicates to the target, which must
+   * not).
+   */
+  static String switchoverTarget(CenterView v, String target) {
+    return v.centerId() + "/epoch-" + v.epoch() + "/switchover-to-" + target;
   }
 
   /**

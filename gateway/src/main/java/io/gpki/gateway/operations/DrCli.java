@@ -24,6 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
  * gpki dr approve  --url ... --p12 dr2.p12 --trust ... --id &lt;approval id&gt;
  * gpki dr unfence  --url ... --p12 dr1.p12 --trust ... --reason "osaka confirms it was not promoted"
  * gpki dr drill    --backup-url ... --backup-repository ... --p12 dr1.p12 --approver-p12 dr2.p12 ...
+ * gpki dr switchover --url https://master:8443 ... --target tokyo --reason "tokyo restored"
+ * gpki dr quarantine ...   (see {@link DrQuarantine})
  * </pre>
  *
  * {@code failover} and {@code unfence} store a request for two-person control; a different operator
@@ -34,7 +36,7 @@ public final class DrCli {
 
   private static final JsonMapper JSON = RegistrationJson.mapper();
   private static final String USAGE =
-      "usage: gpki dr status|failover|approve|unfence --url U --p12 F --trust PEM [--reason R] [--attestation A] [--id ID]"
+      "usage: gpki dr status|failover|switchover|approve|unfence|quarantine --url U --p12 F --trust PEM [--reason R] [--attestation A] [--target CENTER] [--id ID]"
           + " | gpki dr drill ...";
 
   private DrCli() {}
@@ -54,11 +56,15 @@ public final class DrCli {
       opt.computeIfAbsent(args[i].replaceFirst("^--", ""), k -> new ArrayList<>()).add(args[i + 1]);
     }
     String command = args.length == 0 ? "" : args[0];
+    if (command.equals("quarantine")) {
+      return DrQuarantine.run(args, out, err);
+    }
     List<String> missing = new ArrayList<>(List.of("url", "p12", "trust"));
     switch (command) {
       case "status" -> {}
       case "failover" -> missing.addAll(List.of("reason", "attestation"));
       case "unfence" -> missing.add("reason");
+      case "switchover" -> missing.addAll(List.of("target", "reason"));
       case "approve" -> missing.add("id");
       default -> {
         err.println(USAGE);
@@ -90,6 +96,16 @@ public final class DrCli {
                   ApprovalHandler.APPROVALS,
                   key,
                   failoverJson(key, one(opt, "reason"), one(opt, "attestation")));
+          case "switchover" ->
+              client.post(
+                  ApprovalHandler.APPROVALS,
+                  key,
+                  JSON.createObjectNode()
+                      .put("action", "SWITCHOVER")
+                      .put("idempotencyKey", key)
+                      .put("target", one(opt, "target"))
+                      .put("reason", one(opt, "reason"))
+                      .toString());
           case "unfence" ->
               client.post(
                   ApprovalHandler.APPROVALS,

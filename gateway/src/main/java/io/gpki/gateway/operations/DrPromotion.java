@@ -93,10 +93,25 @@ public final class DrPromotion {
    * @param reason the reason and the attestation that the master is withdrawn
    */
   public Mono<Result> failover(String requestedBy, String approvedBy, String reason) {
+    return promote(() -> epoch(requestedBy, approvedBy, reason));
+  }
+
+  /**
+   * Switchover (failback) at the target: step 1 is the promotion with the old master's demotion
+   * token ({@link CenterState#takeOver}: applied exactly up to its seq, same chain hash, epoch +
+   * 1), then steps 2 to 4 as for a failover. Run again with the same token after a crash, it skips
+   * step 1 and repeats the others.
+   */
+  public Mono<Result> switchover(io.gpki.sync.DemotionToken token) {
+    return promote(() -> center.takeOver(token));
+  }
+
+  private Mono<Result> promote(Supplier<Mono<EpochRecord>> step1) {
     return Mono.defer(
         () -> {
           gate.promoting(true);
-          return epoch(requestedBy, approvedBy, reason)
+          return step1
+              .get()
               .flatMap(e -> republishAll().collectList().map(lists -> new Result(e, lists)))
               .flatMap(
                   r ->

@@ -91,7 +91,22 @@ class CaActionTest {
             400,
             "attestation:"),
         Arguments.of(
-            "400/unfence without reason", "{\"action\":\"UNFENCE\"," + k + "}", 400, "reason:"));
+            "400/unfence without reason", "{\"action\":\"UNFENCE\"," + k + "}", 400, "reason:"),
+        Arguments.of(
+            "400/switchover without target",
+            "{\"action\":\"SWITCHOVER\"," + k + ",\"reason\":\"tokyo restored\"}",
+            400,
+            "target:"),
+        Arguments.of(
+            "400/switchover to a name that is no center id",
+            "{\"action\":\"SWITCHOVER\"," + k + ",\"target\":\"../x y\",\"reason\":\"r\"}",
+            400,
+            "target:"),
+        Arguments.of(
+            "400/switchover without reason",
+            "{\"action\":\"SWITCHOVER\"," + k + ",\"target\":\"tokyo\"}",
+            400,
+            "reason:"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -145,5 +160,14 @@ class CaActionTest {
                     + KEY
                     + "\",\"reason\":\"osaka confirms no failover\"}");
     assertThat(u.summary()).contains("osaka confirms");
+    CaAction.Switchover sw =
+        (CaAction.Switchover)
+            parse(
+                "{\"action\":\"SWITCHOVER\",\"idempotencyKey\":\""
+                    + KEY
+                    + "\",\"target\":\"tokyo\",\"reason\":\"tokyo restored\"}");
+    assertThat(sw.target()).isEqualTo("tokyo");
+    assertThat(sw.caId()).as("a center action names no CA").isEmpty();
+    assertThat(sw.summary()).contains("over to tokyo");
   }
 }

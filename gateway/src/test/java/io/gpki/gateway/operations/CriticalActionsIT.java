@@ -443,6 +443,88 @@ class CriticalActionsIT {
     return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(k.publicKey()));
   }
 
+  /**
+   * Last: a switchover (failback) requested with the DR command line and approved by another
+   * operator; the executor demotes this master: it signs nothing more, writes are refused, and the
+   * demotion token is on record for the target (the target's side runs in FailbackIT).
+   */
+  @Test
+  @Order(100)
+  void anApprovedSwitchoverStopsThisMasterAndRecordsTheDemotionToken() throws Exception {
+    Path dir = dataDir.resolve("demo-lra");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    String self = "sw-" + UUID.randomUUID();
+    assertThat(
+            senior1
+                .post(
+                    ApprovalHandler.APPROVALS,
+                    self,
+                    JSON.createObjectNode()
+                        .put("action", "SWITCHOVER")
+                        .put("idempotencyKey", self)
+                        .put("target", "center-1")
+                        .put("reason", "to itself")
+                        .toString())
+                .status())
+        .as("no switchover to itself")
+        .isEqualTo(400);
+    int code =
+        DrCli.run(
+            new String[] {
+              "switchover",
+              "--url",
+              "https://localhost:" + listener.port(),
+              "--p12",
+              dir.resolve("ca-senior-1.p12").toString(),
+              "--trust",
+              dir.resolve("trust-osca.pem").toString(),
+              "--target",
+              "tokyo",
+              "--reason",
+              "tokyo restored and caught up"
+            },
+            new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+            new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    String answer = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(code).as(answer + err).isZero();
+    JsonNode asked = JSON.readTree(answer.substring(4));
+    String id = asked.get("id").asString();
+    assertThat(asked.get("target").asString()).isEqualTo("center-1/epoch-1/switchover-to-tokyo");
+    String path = ApprovalHandler.APPROVALS + "/" + id + "/approve";
+    String approve =
+        JSON.createObjectNode().put("approve", id).put("idempotencyKey", "ap-" + id).toString();
+    LraClient.Answer ok = senior2.post(path, "ap-" + UUID.randomUUID(), approve);
+    assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    io.gpki.gateway.testing.Await.await(
+        "the master demoted",
+        () -> {
+          try {
+            return count("SELECT count(*) FROM center_state WHERE role = 'BACKUP'") == 1;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        WAIT);
+    assertThat(
+            count(
+                "SELECT count(*) FROM epoch_history WHERE epoch = 1 AND handed_to = 'tokyo'"
+                    + " AND handover_approval = '"
+                    + id
+                    + "' AND handover_requested_by = 'ca-senior-1'"
+                    + " AND handover_approved_by = 'ca-senior-2'"
+                    + " AND ended_seq = (SELECT last_seq FROM change_log_head)"))
+        .isEqualTo(1);
+    // Nothing is written after the token: a write here is refused.
+    String k = "after-" + UUID.randomUUID();
+    LraClient.Answer refused =
+        senior1.post(
+            ApprovalHandler.APPROVALS,
+            k,
+            action("CA_KEY_GENERATE", k, "osca").put("keySpec", "EC-P256").toString());
+    assertThat(refused.status()).as(refused.body()).isIn(409, 503);
+  }
+
   private long count(String sql) throws Exception {
     try (Connection c = TestDatabase.connect(db);
         Statement st = c.createStatement();

@@ -1,6 +1,7 @@
 package io.gpki.sync.failover;
 
 import io.gpki.sync.DatabaseCoordinates;
+import io.gpki.sync.DemotionToken;
 import io.gpki.sync.store.ConnectionPools;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.spi.Readable;
@@ -270,6 +271,59 @@ public final class CenterState implements AutoCloseable {
   }
 
   /**
+   * Switchover, at the MASTER: stops writing here and hands over to {@code target}. In this order:
+   * the signer refuses from the moment this is called (the view is FENCED in memory before anything
+   * else); then one transaction records the demotion token (this epoch's last seq and chain hash,
+   * taken under the change-log head's lock, so nothing is appended after it) in this epoch's {@code
+   * epoch_history} row, makes the center BACKUP, and bookmarks {@code target} as its replication
+   * source at the token. The token then travels as the final frame of the replication stream to
+   * {@code target} only.
+   *
+   * <p>Run again for the same approval (a retry, a restart), it answers the token on record. When
+   * the transaction fails, the center stays FENCED in memory (it signs nothing) and MASTER on disk:
+   * run it again, or restart (a master that stopped uncleanly comes up fenced in a DR pair).
+   */
+  public Mono<DemotionToken> demote(
+      String target, String approvalId, String requestedBy, String approvedBy) {
+    return new Switchover(this, sql, tx, clock).demote(target, approvalId, requestedBy, approvedBy);
+  }
+
+  /** The demotion token of the highest epoch that ended by a switchover at this center, if any. */
+  public Mono<DemotionToken> demotion() {
+    return Demotion.latest(sql);
+  }
+
+  /**
+   * Switchover, at the target BACKUP: promotes this center with the old master's demotion token.
+   * Refused unless this center applied the old master's log exactly up to the token's seq, with the
+   * same chain hash, and the new epoch is exactly the token's plus one; the epoch history records
+   * the token as the fork point (kind {@code SWITCHOVER}). Run again after a crash, it answers the
+   * epoch it already started.
+   */
+  public Mono<EpochRecord> takeOver(DemotionToken token) {
+    return new Switchover(this, sql, tx, clock).takeOver(token);
+  }
+
+  /** Marks (or clears) a fence this replica raised itself: following the shared row keeps it. */
+  void fenceHere(boolean fenced) {
+    fencedHere = fenced;
+  }
+
+  /** Reads the persisted row and installs it (after a switchover's transaction). */
+  Mono<CenterView> reread(boolean clearOwnFence) {
+    return sql.sql("SELECT " + VIEW_COLUMNS + " FROM center_state WHERE id = 1")
+        .map(CenterState::row)
+        .one()
+        .doOnNext(
+            v -> {
+              if (clearOwnFence) {
+                fencedHere = false;
+              }
+              install(view, v);
+            });
+  }
+
+  /**
    * Follows the shared row every {@code poll}: the replicas of a center share {@code center_state},
    * so a fence, promotion or unfence persisted by one replica reaches the others within one poll. A
    * fence this replica raised itself is never undone by the row.
@@ -349,7 +403,7 @@ public final class CenterState implements AutoCloseable {
    */
   @SuppressWarnings(
       "ReferenceEquality") // identity: has the view been replaced since the caller read it
-  private synchronized boolean install(CenterView before, CenterView next) {
+  synchronized boolean install(CenterView before, CenterView next) {
     CenterView current = view;
     if (current.role() == CenterRole.FENCED
         && next.role() == CenterRole.MASTER

@@ -1,5 +1,6 @@
 package io.gpki.sync.failover;
 
+import io.gpki.sync.DemotionToken;
 import io.r2dbc.spi.Readable;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -31,6 +32,21 @@ final class Promotion {
 
   Mono<EpochRecord> persist(
       String centerId, String kind, String requestedBy, String approvedBy, String reason) {
+    return persist(centerId, kind, requestedBy, approvedBy, reason, null);
+  }
+
+  /**
+   * As above; with a demotion token (a switchover), the fork point must be exactly the token's
+   * (this center applied the old master's log up to its last seq, with the same chain hash), and
+   * the new epoch exactly the token's plus one. Checked under the center's row lock.
+   */
+  Mono<EpochRecord> persist(
+      String centerId,
+      String kind,
+      String requestedBy,
+      String approvedBy,
+      String reason,
+      @Nullable DemotionToken token) {
     if (requestedBy.equals(approvedBy)) {
       return Mono.error(new FailoverException("a promotion needs two different operators"));
     }
@@ -47,11 +63,19 @@ final class Promotion {
                             "only a BACKUP is promoted; center " + centerId + " is " + row[0]));
                   }
                   long stored = (Long) Objects.requireNonNull(row[1]);
-                  return Mono.zip(maxEpoch(), forkPoint())
+                  return Mono.zip(
+                          maxEpoch(), token == null ? forkPoint() : forkPoint(token.fromCenter()))
                       .flatMap(
                           t -> {
                             long epoch = Math.max(stored, t.getT1()) + 1;
                             ForkPoint fork = t.getT2();
+                            if (token != null) {
+                              String wrong = mismatch(token, epoch, fork);
+                              if (wrong != null) {
+                                return Mono.error(
+                                    new FailoverException("demotion token refused: " + wrong));
+                              }
+                            }
                             EpochRecord e =
                                 new EpochRecord(
                                     epoch,
@@ -68,6 +92,43 @@ final class Promotion {
                           });
                 });
     return tx.transactional(work);
+  }
+
+  /** Why a token does not fit this center's state, or null when it does. */
+  private static @Nullable String mismatch(DemotionToken token, long epoch, ForkPoint fork) {
+    if (epoch != token.epoch() + 1) {
+      return "it ends epoch "
+          + token.epoch()
+          + " but this center would start epoch "
+          + epoch
+          + " (a higher epoch is on record)";
+    }
+    if (fork.lastSeq() != token.lastSeq()) {
+      return "this center applied "
+          + token.fromCenter()
+          + "'s log up to seq "
+          + fork.lastSeq()
+          + ", the token ends at "
+          + token.lastSeq();
+    }
+    if (fork.hash() == null || !java.util.Arrays.equals(fork.hash(), token.lastHash())) {
+      return "the chain hash at seq " + token.lastSeq() + " differs from the token's";
+    }
+    return null;
+  }
+
+  /** The bookmark of one source: what this center applied of that master's log. */
+  private Mono<ForkPoint> forkPoint(String source) {
+    return sql.sql(
+            "SELECT applied_seq, applied_hash FROM replication_bookmark WHERE source_center = :s")
+        .bind("s", source)
+        .map(
+            r ->
+                new ForkPoint(
+                    Objects.requireNonNull(r.get("applied_seq", Long.class)),
+                    bytes(r, "applied_hash")))
+        .one()
+        .defaultIfEmpty(new ForkPoint(0, null));
   }
 
   private Mono<Long> maxEpoch() {
@@ -147,7 +208,7 @@ final class Promotion {
         Objects.requireNonNull(r.get("started_at", OffsetDateTime.class)).toInstant());
   }
 
-  private static byte @Nullable [] bytes(Readable r, String column) {
+  static byte @Nullable [] bytes(Readable r, String column) {
     Object v = r.get(column);
     if (v == null) {
       return null;

@@ -1,6 +1,7 @@
 package io.gpki.sync.replication;
 
 import io.gpki.sync.ChangeRecord;
+import io.gpki.sync.DemotionToken;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -13,6 +14,7 @@ import java.util.HexFormat;
  * <pre>
  * R seq epoch schema recordedAt entity base64(key) op hex(prev_hash) hex(hash) base64(payload) base64(attachment)|-
  * H epoch head_seq sent_at_millis
+ * T epoch last_seq hex(last_hash) from to approval requested_by approved_by ended_at
  * </pre>
  */
 final class Frames {
@@ -22,13 +24,20 @@ final class Frames {
   private Frames() {}
 
   /** A decoded frame. */
-  sealed interface Frame permits RecordFrame, Heartbeat {}
+  sealed interface Frame permits RecordFrame, Heartbeat, Handover {}
 
   /** A change-log record. */
   record RecordFrame(ChangeRecord record) implements Frame {}
 
   /** The master's epoch and head when the stream idles (and after each page). */
   record Heartbeat(long epoch, long headSeq, long sentAtMillis) implements Frame {}
+
+  /** The master's demotion token: the last frame it sends to the target of a switchover. */
+  record Handover(DemotionToken token) implements Frame {}
+
+  static String handover(DemotionToken t) {
+    return "T\t" + t.fields() + "\n";
+  }
 
   static String record(ChangeRecord r) {
     return "R\t"
@@ -87,6 +96,9 @@ final class Frames {
           throw new IllegalArgumentException("heartbeat frame with " + f.length + " fields");
         }
         return new Heartbeat(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]));
+      }
+      case "T" -> {
+        return new Handover(DemotionToken.parse(f, 1));
       }
       default -> throw new IllegalArgumentException("unknown frame type " + f[0]);
     }

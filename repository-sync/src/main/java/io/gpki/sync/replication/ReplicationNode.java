@@ -95,6 +95,29 @@ public final class ReplicationNode implements AutoCloseable {
         clock);
   }
 
+  /** The backup's subscriber (not started), told when its master hands over to it. */
+  public ReplicationSubscriber subscriber(
+      EpochSource epochs,
+      EpochObserver observer,
+      String masterCenter,
+      String masterUrl,
+      Duration minBackoff,
+      Duration maxBackoff,
+      Duration heartbeatTimeout,
+      HandoverListener handover) {
+    return new ReplicationSubscriber(
+        store,
+        epochs,
+        observer,
+        masterCenter,
+        masterUrl,
+        minBackoff,
+        maxBackoff,
+        heartbeatTimeout,
+        clock,
+        handover);
+  }
+
   /** "Publish only what the backup holds", with the default timeout. */
   public PublicationGate gate(Duration timeout) {
     return new PublicationGate(store, acks, timeout);

@@ -1,5 +1,6 @@
 package io.gpki.sync.replication;
 
+import io.gpki.sync.DemotionToken;
 import io.gpki.sync.store.R2dbcReplication;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.ssl.SslHandler;
@@ -149,38 +150,102 @@ public final class ReplicationSource implements AutoCloseable {
                                 HttpResponseStatus.CONFLICT,
                                 "peer epoch " + theirEpoch + " above " + center.epoch())));
               }
-              if (!center.master()) {
-                return Mono.from(
-                    refuse(
-                        res,
-                        HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        "this center is " + center.role()));
-              }
-              LOG.info(
-                  "replication peer {} subscribed from seq {} (epoch {})",
-                  peer,
-                  from,
-                  center.epoch());
-              // Flush at every heartbeat: each page ends with one, and an idle stream sends one per
-              // interval,
-              // so records go out a page at a time and nothing waits in a buffer while the log is
-              // quiet.
-              return res.header("Content-Type", "text/plain; charset=us-ascii")
-                  .header("Gpki-Epoch", Long.toString(center.epoch()))
-                  .send(
-                      stream(from - 1)
-                          .map(f -> io.netty.buffer.ByteBufUtil.writeAscii(res.alloc(), f)),
-                      b -> b.getByte(b.readerIndex()) == 'H')
-                  .then()
-                  .doFinally(s -> LOG.info("replication stream to {} ended ({})", peer, s));
+              Mono<Boolean> serve =
+                  center.master() ? Mono.just(true) : handover(center.epoch(), peer).hasElement();
+              return serve.flatMap(
+                  yes -> {
+                    if (!yes) {
+                      return Mono.from(
+                          refuse(
+                              res,
+                              HttpResponseStatus.SERVICE_UNAVAILABLE,
+                              "this center is " + center.role()));
+                    }
+                    LOG.info(
+                        "replication peer {} subscribed from seq {} (epoch {}{})",
+                        peer,
+                        from,
+                        center.epoch(),
+                        center.master() ? "" : ", handing over");
+                    // Flush at every heartbeat and at the handover: each page ends with a
+                    // heartbeat, and an idle stream sends one per interval, so records go out a
+                    // page at a time and nothing waits in a buffer while the log is quiet.
+                    return res.header("Content-Type", "text/plain; charset=us-ascii")
+                        .header("Gpki-Epoch", Long.toString(center.epoch()))
+                        .send(
+                            stream(from - 1, peer)
+                                .map(f -> io.netty.buffer.ByteBufUtil.writeAscii(res.alloc(), f)),
+                            b ->
+                                b.getByte(b.readerIndex()) == 'H'
+                                    || b.getByte(b.readerIndex()) == 'T')
+                        .then()
+                        .doFinally(s -> LOG.info("replication stream to {} ended ({})", peer, s));
+                  });
             });
   }
 
-  /** Pages of the log after {@code after}, each followed by a heartbeat; heartbeats while idle. */
-  Flux<String> stream(long after) {
+  /** The demotion token this center holds for {@code peer} at {@code epoch}, if any. */
+  private Mono<DemotionToken> handover(long epoch, String peer) {
+    return store.demotion().filter(t -> t.epoch() == epoch && t.toCenter().equals(peer));
+  }
+
+  /**
+   * Pages of the log after {@code after}, each followed by a heartbeat; heartbeats while idle. When
+   * this center stops being MASTER: for the target of its switchover, the rest of the log up to the
+   * demotion token and then the token ({@code T}), which ends the stream; for anyone else, the end
+   * of the stream (a reconnect is answered 503).
+   */
+  Flux<String> stream(long after, String peer) {
     AtomicLong cursor = new AtomicLong(after);
     AtomicLong lastFrame = new AtomicLong(0);
-    return Mono.defer(() -> store.after(cursor.get(), PAGE).collectList())
+    java.util.concurrent.atomic.AtomicBoolean done =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    return epochs
+        .current()
+        .flatMapMany(
+            center -> {
+              if (center.master()) {
+                return page(cursor, lastFrame);
+              }
+              return handover(center.epoch(), peer)
+                  .flatMapMany(
+                      token ->
+                          store
+                              .after(cursor.get(), PAGE)
+                              .filter(r -> r.seq() <= token.lastSeq())
+                              .collectList()
+                              .flatMapMany(
+                                  page -> {
+                                    if (page.isEmpty()) {
+                                      done.set(true);
+                                      LOG.warn("handing over to {}: {}", peer, token.summary());
+                                      return Flux.just(Frames.handover(token));
+                                    }
+                                    cursor.set(page.get(page.size() - 1).seq());
+                                    return Flux.fromIterable(page)
+                                        .map(Frames::record)
+                                        .concatWith(heartbeat());
+                                  }))
+                  .switchIfEmpty(
+                      Flux.defer(
+                          () -> {
+                            // Fenced, or handing over and the token not yet committed: end the
+                            // stream; the peer reconnects and gets the token or a 503.
+                            done.set(true);
+                            LOG.info(
+                                "center is no longer MASTER ({}): ending the stream to {}",
+                                center.role(),
+                                peer);
+                            return Flux.empty();
+                          }));
+            })
+        .repeat(() -> !done.get());
+  }
+
+  private Flux<String> page(AtomicLong cursor, AtomicLong lastFrame) {
+    return store
+        .after(cursor.get(), PAGE)
+        .collectList()
         .flatMapMany(
             page -> {
               if (page.isEmpty()) {
@@ -194,8 +259,7 @@ public final class ReplicationSource implements AutoCloseable {
               cursor.set(page.get(page.size() - 1).seq());
               lastFrame.set(clock.millis());
               return Flux.fromIterable(page).map(Frames::record).concatWith(heartbeat());
-            })
-        .repeat();
+            });
   }
 
   private Mono<String> heartbeat() {

@@ -29,7 +29,9 @@ public record ReplicationStatus(
   public enum State {
     CONNECTING,
     STREAMING,
-    STOPPED
+    STOPPED,
+    /** The master handed over (switchover): this center applied its last record and promoted. */
+    HANDED_OVER
   }
 
   /** Records behind the master. */

@@ -1,6 +1,7 @@
 package io.gpki.sync.replication;
 
 import io.gpki.sync.ChangeRecord;
+import io.gpki.sync.DemotionToken;
 import io.gpki.sync.ReplicaRejected;
 import io.gpki.sync.ReplicaRejected.Reason;
 import io.gpki.sync.store.R2dbcReplication;
@@ -47,6 +48,7 @@ public final class ReplicationSubscriber implements AutoCloseable {
   private final Duration maxBackoff;
   private final Duration heartbeatTimeout;
   private final Clock clock;
+  private final HandoverListener handover;
   private final AtomicReference<ReplicationStatus> status;
   private final AtomicLong highestEpoch = new AtomicLong();
   private final AtomicLong lastHeardMillis = new AtomicLong();
@@ -71,6 +73,36 @@ public final class ReplicationSubscriber implements AutoCloseable {
       Duration maxBackoff,
       Duration heartbeatTimeout,
       Clock clock) {
+    this(
+        store,
+        epochs,
+        observer,
+        source,
+        masterUrl,
+        minBackoff,
+        maxBackoff,
+        heartbeatTimeout,
+        clock,
+        HandoverListener.NONE);
+  }
+
+  /**
+   * As above, with the listener told when the master hands over to this center (switchover).
+   *
+   * @param handover promotes this center with the master's demotion token
+   */
+  public ReplicationSubscriber(
+      R2dbcReplication store,
+      EpochSource epochs,
+      EpochObserver observer,
+      String source,
+      String masterUrl,
+      Duration minBackoff,
+      Duration maxBackoff,
+      Duration heartbeatTimeout,
+      Clock clock,
+      HandoverListener handover) {
+    this.handover = handover;
     this.store = store;
     this.epochs = epochs;
     this.observer = observer;
@@ -114,6 +146,9 @@ public final class ReplicationSubscriber implements AutoCloseable {
                             stop(r);
                             return Mono.error(e);
                           }
+                          if (e instanceof HandedOver) {
+                            return Mono.error(e);
+                          }
                           int n = failures.incrementAndGet();
                           long base =
                               Math.min(
@@ -138,7 +173,49 @@ public final class ReplicationSubscriber implements AutoCloseable {
                               delay);
                           return Mono.delay(Duration.ofMillis(delay));
                         })))
-        .onErrorResume(ReplicaRejected.class, e -> Mono.empty());
+        .onErrorResume(ReplicaRejected.class, e -> Mono.empty())
+        .onErrorResume(HandedOver.class, e -> Mono.empty());
+  }
+
+  /** The master's demotion token arrived and checked out: leave the stream, then promote. */
+  private static final class TokenReceived extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient DemotionToken token;
+
+    TokenReceived(DemotionToken token) {
+      super(token.summary(), null, false, false);
+      this.token = token;
+    }
+  }
+
+  /** This center was promoted with the master's token: the subscription ends. */
+  private static final class HandedOver extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HandedOver(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** Promotes with the token (outside the stream's silence timeout: a promotion takes a while). */
+  private Mono<Void> promote(DemotionToken token) {
+    LOG.warn("master {} handed over to this center: {}", source, token.summary());
+    return handover
+        .handOver(token)
+        .then(
+            Mono.fromRunnable(
+                () ->
+                    update(
+                        st ->
+                            new ReplicationStatus(
+                                ReplicationStatus.State.HANDED_OVER,
+                                st.appliedSeq(),
+                                st.masterHeadSeq(),
+                                0,
+                                null,
+                                null,
+                                st.reconnects()))))
+        .then(Mono.error(() -> new HandedOver(token.summary())));
   }
 
   private Mono<Void> connectOnce(HttpClient http) {
@@ -225,6 +302,8 @@ public final class ReplicationSubscriber implements AutoCloseable {
                       .concatWith(
                           Mono.error(
                               () -> new IllegalStateException("the master closed the stream")))
+                      .onErrorResume(
+                          TokenReceived.class, got -> promote(got.token).thenMany(Flux.empty()))
                       .doFinally(s -> acked.tryEmitComplete());
               Mono<Void> ack =
                   acked
@@ -275,6 +354,33 @@ public final class ReplicationSubscriber implements AutoCloseable {
                   st.lastError(),
                   st.reconnects()));
       return Mono.just(-1L);
+    }
+    if (frame instanceof Frames.Handover h) {
+      DemotionToken t = h.token();
+      return store
+          .bookmark(source)
+          .flatMap(
+              b -> {
+                if (t.epoch() < highestEpoch.get()) {
+                  return Mono.error(
+                      new ReplicaRejected(
+                          Reason.STALE_EPOCH,
+                          t.lastSeq(),
+                          "demotion token of epoch " + t.epoch() + " below " + highestEpoch.get()));
+                }
+                if (b.seq() != t.lastSeq() || !java.util.Arrays.equals(b.hash(), t.lastHash())) {
+                  return Mono.error(
+                      new ReplicaRejected(
+                          Reason.DIVERGED,
+                          t.lastSeq(),
+                          "the demotion token ends at seq "
+                              + t.lastSeq()
+                              + " but this center applied up to "
+                              + b.seq()
+                              + (b.seq() == t.lastSeq() ? " with another chain hash" : "")));
+                }
+                return Mono.error(new TokenReceived(t));
+              });
     }
     ChangeRecord r = ((Frames.RecordFrame) frame).record();
     // The store refuses a record whose epoch is below the bookmark's (STALE_EPOCH).

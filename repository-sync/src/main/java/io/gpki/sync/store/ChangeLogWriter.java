@@ -125,14 +125,19 @@ final class ChangeLogWriter {
         head = head.bind("k" + i, pk[i]);
       }
     }
-    return head.map(
-            r ->
-                new Head(
-                    java.util.Objects.requireNonNull(r.get("last_seq", Long.class)),
-                    r.get("last_hash", byte[].class),
-                    java.util.Objects.requireNonNull(r.get("epoch", Long.class)),
-                    java.util.Objects.requireNonNull(r.get("payload", String.class))))
-        .one()
+    // The head's lock first, in a statement of its own: the role check of the head update then
+    // runs on a snapshot taken after the lock, so a demotion (which holds the head while it makes
+    // the center BACKUP) is seen by every writer that waited for it (docs/dr.md, "Failback").
+    return lockHead()
+        .then(
+            head.map(
+                    r ->
+                        new Head(
+                            java.util.Objects.requireNonNull(r.get("last_seq", Long.class)),
+                            r.get("last_hash", byte[].class),
+                            java.util.Objects.requireNonNull(r.get("epoch", Long.class)),
+                            java.util.Objects.requireNonNull(r.get("payload", String.class))))
+                .one())
         .flatMap(h -> insert(h, now, entity, entityKey, op))
         .switchIfEmpty(
             Mono.defer(

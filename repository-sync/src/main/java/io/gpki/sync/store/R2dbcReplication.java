@@ -103,6 +103,31 @@ public final class R2dbcReplication {
         .defaultIfEmpty(new Center(null, "MASTER", 1));
   }
 
+  /**
+   * The demotion token of the highest epoch this center ended by a switchover (docs/dr.md,
+   * "Failback"), if any.
+   */
+  public Mono<io.gpki.sync.DemotionToken> demotion() {
+    return db.sql(
+            "SELECT epoch, center_id, ended_seq, ended_hash, ended_at, handed_to, handover_approval,"
+                + " handover_requested_by, handover_approved_by FROM epoch_history"
+                + " WHERE handed_to IS NOT NULL ORDER BY epoch DESC LIMIT 1")
+        .map(
+            r ->
+                new io.gpki.sync.DemotionToken(
+                    Objects.requireNonNull(r.get("epoch", Long.class)),
+                    Objects.requireNonNull(r.get("ended_seq", Long.class)),
+                    hashOrGenesis(r, "ended_hash"),
+                    Rows.str(r, "center_id"),
+                    Rows.str(r, "handed_to"),
+                    Rows.str(r, "handover_approval"),
+                    Rows.str(r, "handover_requested_by"),
+                    Rows.str(r, "handover_approved_by"),
+                    Objects.requireNonNull(r.get("ended_at", java.time.OffsetDateTime.class))
+                        .toInstant()))
+        .one();
+  }
+
   /** Records a peer's acknowledgement; never moves backwards. Returns the stored ack. */
   public Mono<Long> acknowledge(String peer, long epoch, long seq) {
     return db.sql(

@@ -50,6 +50,26 @@ class FramesTest {
   }
 
   @Test
+  void theDemotionTokenFrameDecodesToTheSameToken() {
+    io.gpki.sync.DemotionToken t =
+        new io.gpki.sync.DemotionToken(
+            3,
+            1234,
+            ChangeLogChain.hash(2, 3, 1234, ChangeLogChain.genesis(), "CA", "k", "UPSERT", "{}"),
+            "osaka",
+            "tokyo",
+            "approval-7",
+            "ca-senior-1",
+            "ca-senior-2",
+            Instant.parse("2026-12-08T01:00:00.123456Z"));
+    String line = Frames.handover(t);
+    assertThat(line).startsWith("T\t").endsWith("\n");
+    assertThat(Frames.parse(line.trim())).isEqualTo(new Frames.Handover(t));
+    assertThatThrownBy(() -> Frames.parse("T\t3\t1234"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aMalformedFrameIsAnError() {
     assertThatThrownBy(() -> Frames.parse("R\t1\t2")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Frames.parse("X\t1")).isInstanceOf(IllegalArgumentException.class);
