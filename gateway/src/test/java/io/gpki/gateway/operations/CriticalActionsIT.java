@@ -496,7 +496,7 @@ class CriticalActionsIT {
         JSON.createObjectNode().put("approve", id).put("idempotencyKey", "ap-" + id).toString();
     LraClient.Answer ok = senior2.post(path, "ap-" + UUID.randomUUID(), approve);
     assertThat(ok.status()).as(ok.body()).isEqualTo(200);
-    io.gpki.gateway.testing.Await.await(
+    Await.await(
         "the master demoted",
         () -> {
           try {
