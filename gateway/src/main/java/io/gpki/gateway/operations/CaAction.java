@@ -2,6 +2,7 @@ package io.gpki.gateway.operations;
 
 import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
+import io.gpki.gateway.registration.SignedBodies;
 import io.gpki.signer.CertificateTemplate.PolicyMapping;
 import io.gpki.signer.KeySpec;
 import java.math.BigInteger;
@@ -194,9 +195,7 @@ sealed interface CaAction {
 
   /** Parses one of this interface's actions; others are not for here. */
   static CaAction parse(JsonNode body, String headerKey) {
-    if (!body.path("idempotencyKey").asString("").equals(headerKey)) {
-      throw bad("idempotencyKey", "must equal the Idempotency-Key header");
-    }
+    SignedBodies.sameKey(body, headerKey);
     String action = body.path("action").asString("");
     if (action.equals("FAILOVER")) {
       return new Failover(text(body, "reason"), text(body, "attestation"));

@@ -4,6 +4,7 @@ import io.gpki.gateway.ErrorType;
 import io.gpki.gateway.PkiException;
 import io.gpki.gateway.registration.OperatorAuthenticator;
 import io.gpki.gateway.registration.RegistrationJson;
+import io.gpki.gateway.registration.SignedBodies;
 import io.gpki.sync.AuditEvent;
 import io.gpki.sync.JournalEntry;
 import io.gpki.sync.OperatorApproval;
@@ -65,10 +66,7 @@ public final class EmergencyRevocations {
 
     /** Parses a request body. */
     static Scope parse(JsonNode body, String headerKey) {
-      String key = body.path("idempotencyKey").asString("");
-      if (!key.equals(headerKey)) {
-        throw bad("idempotencyKey", "must equal the Idempotency-Key header");
-      }
+      SignedBodies.sameKey(body, headerKey);
       String action = body.path("action").asString("");
       String ca = body.path("ca").asString("");
       if (ca.isBlank()) {

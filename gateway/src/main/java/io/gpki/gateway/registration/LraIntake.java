@@ -77,9 +77,10 @@ public final class LraIntake {
       return Mono.error(
           new PkiException(ErrorType.FORBIDDEN, "role: LRA requests need an LRA operator"));
     }
-    if (!headerKey.equals(request.idempotencyKey())) {
-      return Mono.error(
-          RequestParser.bad("Idempotency-Key", "must equal the signed idempotencyKey"));
+    try {
+      SignedBodies.sameKey(headerKey, request.idempotencyKey(), SignedBodies.IDEMPOTENCY_KEY);
+    } catch (PkiException e) {
+      return Mono.error(e);
     }
     byte[] sha = Certificates.digest("SHA-256", signed.content());
     return journal
@@ -103,9 +104,10 @@ public final class LraIntake {
       SignedRequests.Verified signed,
       byte[] sha) {
     Instant now = clock.instant();
-    if (Duration.between(request.signedAt(), now).abs().compareTo(skew) > 0) {
-      return Mono.error(
-          RequestParser.bad("signedAt", "more than " + skew + " from the server's time"));
+    try {
+      SignedBodies.fresh(request.signedAt(), now, skew);
+    } catch (PkiException e) {
+      return Mono.error(e);
     }
     if (request instanceof LraRequest.Issue
         && calendar.outside() == ServiceCalendar.Outside.REFUSE

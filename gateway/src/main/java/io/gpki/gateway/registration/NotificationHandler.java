@@ -12,7 +12,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
@@ -208,19 +207,8 @@ public final class NotificationHandler {
     if (!"notification-settings".equals(optional(body, "type"))) {
       throw RequestParser.bad("type", "must be notification-settings");
     }
-    if (!key.equals(optional(body, "idempotencyKey"))) {
-      throw RequestParser.bad("idempotencyKey", "must equal the Idempotency-Key header");
-    }
-    String at = optional(body, "signedAt");
-    try {
-      if (at == null
-          || Duration.between(Instant.parse(at), clock.instant()).abs().compareTo(skew) > 0) {
-        throw RequestParser.bad(
-            "signedAt", "missing or more than " + skew + " from the server's time");
-      }
-    } catch (DateTimeParseException e) {
-      throw RequestParser.bad("signedAt", "not an RFC 3339 time");
-    }
+    SignedBodies.sameKey(body, key);
+    SignedBodies.fresh(body, clock.instant(), skew);
   }
 
   private static JsonNode json(byte[] content) {
