@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RequestPredicates;
@@ -78,6 +79,7 @@ public final class NotificationHandler {
         .andRoute(RequestPredicates.GET(EVENTS), this::events);
   }
 
+  /** POST: read the signed body, authenticate, parse the settings, save them, render. */
   Mono<ServerResponse> save(ServerRequest request) {
     return Mono.fromCallable(() -> SignedBodies.idempotencyKey(request))
         .flatMap(
@@ -90,48 +92,60 @@ public final class NotificationHandler {
                                 .authenticate(request, signed)
                                 .flatMap(
                                     caller -> {
-                                      String lra = lraOf(caller);
-                                      JsonNode body = json(signed.content());
-                                      check(body, key);
-                                      String url = optional(body, "webhookUrl");
-                                      if (url != null) {
-                                        String refused = WebhookSender.refusal(url, allowHttp);
-                                        if (refused != null) {
-                                          throw RequestParser.bad("webhookUrl", refused);
-                                        }
-                                      }
-                                      String mail = optional(body, "contactEmail");
-                                      if (mail != null) {
-                                        try {
-                                          new InternetAddress(mail, true).validate();
-                                        } catch (AddressException e) {
-                                          throw RequestParser.bad(
-                                              "contactEmail", "not a mail address");
-                                        }
-                                      }
-                                      LraNotificationSettings s =
-                                          new LraNotificationSettings(
-                                              lra,
-                                              url,
-                                              mail,
-                                              clock.instant(),
-                                              caller.operator().id());
-                                      return outbox.saveSettings(
-                                          s,
-                                          new AuditEvent(
-                                              "LRA_NOTIFICATIONS",
-                                              caller.source(),
-                                              caller.operator().id(),
-                                              lra,
-                                              "DONE",
-                                              "webhook "
-                                                  + (url == null ? "none" : withoutQuery(url))
-                                                  + "; contact "
-                                                  + (mail == null ? "none" : mail)));
+                                      String lra = lraOf(caller); // 403 before any 400
+                                      return saveSettings(
+                                          caller, lra, parse(signed.content(), key));
                                     })))
         .doOnNext(s -> wake.run())
         .flatMap(NotificationHandler::render)
         .onErrorResume(e -> calls.refused(request, "LRA_NOTIFICATIONS", e));
+  }
+
+  /** What a signed settings body asks for (either may be absent: that channel is off). */
+  record Requested(@Nullable String webhookUrl, @Nullable String contactEmail) {}
+
+  /**
+   * The signed content: a JSON object with a checked envelope, a safe webhook URL, a mail address.
+   */
+  private Requested parse(byte[] content, String key) {
+    JsonNode body = json(content);
+    check(body, key);
+    String url = optional(body, "webhookUrl");
+    if (url != null) {
+      String refused = WebhookSender.refusal(url, allowHttp);
+      if (refused != null) {
+        throw RequestParser.bad("webhookUrl", refused);
+      }
+    }
+    String mail = optional(body, "contactEmail");
+    if (mail != null) {
+      try {
+        new InternetAddress(mail, true).validate();
+      } catch (AddressException e) {
+        throw RequestParser.bad("contactEmail", "not a mail address");
+      }
+    }
+    return new Requested(url, mail);
+  }
+
+  private Mono<LraNotificationSettings> saveSettings(
+      OperatorAuthenticator.Caller caller, String lra, Requested r) {
+    String url = r.webhookUrl();
+    String mail = r.contactEmail();
+    LraNotificationSettings s =
+        new LraNotificationSettings(lra, url, mail, clock.instant(), caller.operator().id());
+    return outbox.saveSettings(
+        s,
+        new AuditEvent(
+            "LRA_NOTIFICATIONS",
+            caller.source(),
+            caller.operator().id(),
+            lra,
+            "DONE",
+            "webhook "
+                + (url == null ? "none" : withoutQuery(url))
+                + "; contact "
+                + (mail == null ? "none" : mail)));
   }
 
   Mono<ServerResponse> show(ServerRequest request) {
@@ -147,51 +161,47 @@ public final class NotificationHandler {
         .onErrorResume(e -> calls.refused(request, "LRA_NOTIFICATIONS", e));
   }
 
+  /** GET events: parse the filter, authenticate, read this LRA's outbox, render. */
   Mono<ServerResponse> events(ServerRequest request) {
-    return Mono.fromCallable(
-            () -> {
-              String s = request.queryParam("state").orElse(null);
-              try {
-                return java.util.Optional.ofNullable(
-                    s == null ? null : OutboxEvent.State.valueOf(s.toUpperCase(Locale.ROOT)));
-              } catch (IllegalArgumentException e) {
-                throw RequestParser.bad("state", "one of PENDING, DELIVERED, DEAD, UNDELIVERABLE");
-              }
-            })
+    return Mono.fromCallable(() -> Optional.ofNullable(state(request)))
         .flatMap(
             state ->
                 authenticator
                     .authenticate(request, null)
                     .flatMap(
                         caller -> {
-                          int limit = limit(request);
                           ObjectNode body = JSON.createObjectNode();
                           ArrayNode events = body.putArray("events");
                           return outbox
-                              .events(lraOf(caller), state.orElse(null), limit)
-                              .doOnNext(
-                                  e -> {
-                                    ObjectNode n = events.addObject();
-                                    n.put("id", e.id());
-                                    n.put("seq", e.seq());
-                                    n.put("channel", e.channel().name());
-                                    n.put("type", e.type());
-                                    n.put("state", e.state().name());
-                                    n.put("attempts", e.attempts());
-                                    n.put("createdAt", e.createdAt().toString());
-                                    n.put("nextAttemptAt", e.nextAttemptAt().toString());
-                                    n.put(
-                                        "deliveredAt",
-                                        e.deliveredAt() == null
-                                            ? null
-                                            : e.deliveredAt().toString());
-                                    n.put("lastError", e.lastError());
-                                    n.set("data", JSON.readTree(e.payload()));
-                                  })
+                              .events(lraOf(caller), state.orElse(null), limit(request))
+                              .doOnNext(e -> event(events.addObject(), e))
                               .then(Mono.fromCallable(() -> JSON.writeValueAsBytes(body)));
                         }))
         .flatMap(b -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(b))
         .onErrorResume(e -> calls.refused(request, "LRA_NOTIFICATIONS", e));
+  }
+
+  private static OutboxEvent.@Nullable State state(ServerRequest request) {
+    String s = request.queryParam("state").orElse(null);
+    try {
+      return s == null ? null : OutboxEvent.State.valueOf(s.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw RequestParser.bad("state", "one of PENDING, DELIVERED, DEAD, UNDELIVERABLE");
+    }
+  }
+
+  private static void event(ObjectNode n, OutboxEvent e) {
+    n.put("id", e.id());
+    n.put("seq", e.seq());
+    n.put("channel", e.channel().name());
+    n.put("type", e.type());
+    n.put("state", e.state().name());
+    n.put("attempts", e.attempts());
+    n.put("createdAt", e.createdAt().toString());
+    n.put("nextAttemptAt", e.nextAttemptAt().toString());
+    n.put("deliveredAt", e.deliveredAt() == null ? null : e.deliveredAt().toString());
+    n.put("lastError", e.lastError());
+    n.set("data", JSON.readTree(e.payload()));
   }
 
   private static String lraOf(OperatorAuthenticator.Caller caller) {
