@@ -445,36 +445,36 @@ public final class R2dbcReplication {
   }
 
   private Mono<Void> verifyCertificate(ChangeRecord r) {
-    return db.sql(
-            "SELECT decode(p->>'der', 'base64') AS der, decode(substr(p->'row'->>'sha256', 3), 'hex') AS sha,"
-                + " k.public_key FROM (SELECT CAST(:p AS jsonb) AS p) x LEFT JOIN ca_key k"
-                + " ON k.ca_id = p->'row'->>'issuer_ca_id' AND k.generation = (p->'row'->>'issuer_generation')::int")
-        .bind("p", r.payload())
-        .map(
-            row ->
-                new byte[][] {
-                  Rows.bytes(row, "der"),
-                  Rows.bytes(row, "sha"),
-                  row.get("public_key", byte[].class)
-                })
-        .one()
-        .publishOn(verify)
-        .doOnNext(
-            v -> {
-              if (v[2] == null) {
-                throw new ReplicaRejected(
-                    Reason.UNKNOWN_ISSUER, r.seq(), "no key of the issuer of " + r.entityKey());
-              }
-              SignatureChecks.certificate(r.seq(), v[0], v[2], v[1]);
-            })
-        .then();
+    return verifySigned(
+        r,
+        "k.ca_id = p->'row'->>'issuer_ca_id'"
+            + " AND k.generation = (p->'row'->>'issuer_generation')::int",
+        "no key of the issuer of ",
+        SignatureChecks::certificate);
   }
 
   private Mono<Void> verifyCrl(ChangeRecord r) {
+    return verifySigned(
+        r, "k.key_id = p->'row'->>'signer_key_id'", "no signer key of ", SignatureChecks::crl);
+  }
+
+  /** How a signed object is checked against its signer's public key. */
+  @FunctionalInterface
+  private interface SignatureCheck {
+    void check(long seq, byte[] der, byte[] publicKey, byte[] sha256);
+  }
+
+  /**
+   * Checks the signed object of {@code r} (its DER and SHA-256 in the payload) against the key that
+   * {@code keyJoin} finds in {@code ca_key}, on the bounded verify scheduler; no key is {@code
+   * UNKNOWN_ISSUER}.
+   */
+  private Mono<Void> verifySigned(
+      ChangeRecord r, String keyJoin, String noKey, SignatureCheck check) {
     return db.sql(
             "SELECT decode(p->>'der', 'base64') AS der, decode(substr(p->'row'->>'sha256', 3), 'hex') AS sha,"
-                + " k.public_key FROM (SELECT CAST(:p AS jsonb) AS p) x LEFT JOIN ca_key k"
-                + " ON k.key_id = p->'row'->>'signer_key_id'")
+                + " k.public_key FROM (SELECT CAST(:p AS jsonb) AS p) x LEFT JOIN ca_key k ON "
+                + keyJoin)
         .bind("p", r.payload())
         .map(
             row ->
@@ -488,10 +488,9 @@ public final class R2dbcReplication {
         .doOnNext(
             v -> {
               if (v[2] == null) {
-                throw new ReplicaRejected(
-                    Reason.UNKNOWN_ISSUER, r.seq(), "no signer key of " + r.entityKey());
+                throw new ReplicaRejected(Reason.UNKNOWN_ISSUER, r.seq(), noKey + r.entityKey());
               }
-              SignatureChecks.crl(r.seq(), v[0], v[2], v[1]);
+              check.check(r.seq(), v[0], v[2], v[1]);
             })
         .then();
   }
