@@ -16,6 +16,7 @@ import io.gpki.gateway.registration.ServiceCalendar;
 import io.gpki.gateway.repository.Published;
 import io.gpki.gateway.repository.RepositoryInterfaces;
 import io.gpki.gateway.repository.RepositorySnapshots;
+import io.gpki.gateway.testing.CaTier;
 import io.gpki.signer.CaSigners;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.signer.CrlScope;
@@ -351,34 +352,8 @@ class PublicationHoldIT {
                       null,
                       KeySourceSpec.Resilience.defaults())),
               SigningFence.NONE);
-      engine =
-          new CaEngine(
-              signer,
-              store.cas(),
-              store.cas(),
-              store.certificates(),
-              store.certificates(),
-              store.certificates(),
-              store.content(),
-              urls,
-              ca -> "soft",
-              clock,
-              changes);
-      crls =
-          new CrlPublisher(
-              engine,
-              signer,
-              store.cas(),
-              store.certificates(),
-              store.crls(),
-              store.crls(),
-              store.crlNumbers(),
-              urls,
-              clock,
-              changes,
-              Duration.ofHours(1),
-              Duration.ofHours(2),
-              () -> 1L);
+      engine = CaTier.engine(signer, store, urls, clock, changes);
+      crls = CaTier.publisher(engine, signer, store, urls, clock, changes, () -> 1L);
       gate = stream.gate(timeout);
       hold = PublicationHold.on(gate, () -> true, () -> store.changeLog().head());
       running.add(hold.start());

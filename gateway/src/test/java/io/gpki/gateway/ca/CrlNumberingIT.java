@@ -2,6 +2,7 @@ package io.gpki.gateway.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gpki.gateway.testing.CaTier;
 import io.gpki.signer.CaSigners;
 import io.gpki.signer.CrlScope;
 import io.gpki.signer.KeySourceSpec;
@@ -71,19 +72,7 @@ class CrlNumberingIT {
                     KeySourceSpec.Resilience.defaults())));
     urls = new RepositoryUrls("http://localhost:18080", "ldap://localhost:11389");
     changes = new RepositoryChanges();
-    engine =
-        new CaEngine(
-            signer,
-            store.cas(),
-            store.cas(),
-            store.certificates(),
-            store.certificates(),
-            store.certificates(),
-            store.content(),
-            urls,
-            ca -> "soft",
-            CLOCK,
-            changes);
+    engine = CaTier.engine(signer, store, urls, CLOCK, changes);
     publisher = publisher(EPOCH::get, CLOCK);
     engine
         .createCa(
@@ -99,20 +88,7 @@ class CrlNumberingIT {
   }
 
   private static CrlPublisher publisher(java.util.function.LongSupplier epoch, Clock clock) {
-    return new CrlPublisher(
-        engine,
-        signer,
-        store.cas(),
-        store.certificates(),
-        store.crls(),
-        store.crls(),
-        store.crlNumbers(),
-        urls,
-        clock,
-        changes,
-        Duration.ofHours(1),
-        Duration.ofHours(2),
-        epoch);
+    return CaTier.publisher(engine, signer, store, urls, clock, changes, epoch);
   }
 
   @AfterAll

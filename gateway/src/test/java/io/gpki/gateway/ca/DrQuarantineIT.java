@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gpki.gateway.operations.DrCli;
 import io.gpki.gateway.registration.Pkcs12Files;
 import io.gpki.gateway.registration.RegistrationJson;
+import io.gpki.gateway.testing.CaTier;
 import io.gpki.signer.CaSigners;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.signer.KeySourceSpec;
@@ -80,19 +81,7 @@ class DrQuarantineIT {
                         KeySourceSpec.Resilience.defaults())),
                 keyId -> center.refusal())) {
       RepositoryUrls urls = new RepositoryUrls("http://localhost:18081", "ldap://localhost:11390");
-      CaEngine engine =
-          new CaEngine(
-              signer,
-              store.cas(),
-              store.cas(),
-              store.certificates(),
-              store.certificates(),
-              store.certificates(),
-              store.content(),
-              urls,
-              ca -> "soft",
-              clock,
-              new RepositoryChanges());
+      CaEngine engine = CaTier.engine(signer, store, urls, clock, new RepositoryChanges());
       engine
           .createCa(
               new CaEngine.NewCa(

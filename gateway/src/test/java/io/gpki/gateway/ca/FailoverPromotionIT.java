@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gpki.gateway.operations.DrPromotion;
 import io.gpki.gateway.operations.WriterGate;
+import io.gpki.gateway.testing.CaTier;
 import io.gpki.signer.CaSigners;
 import io.gpki.signer.CertificateProfile;
 import io.gpki.signer.CrlScope;
@@ -82,34 +83,9 @@ class FailoverPromotionIT {
                 keyId -> center.get().refusal())) {
       RepositoryUrls urls = new RepositoryUrls("http://localhost:18081", "ldap://localhost:11390");
       RepositoryChanges changes = new RepositoryChanges();
-      CaEngine engine =
-          new CaEngine(
-              signer,
-              store.cas(),
-              store.cas(),
-              store.certificates(),
-              store.certificates(),
-              store.certificates(),
-              store.content(),
-              urls,
-              ca -> "soft",
-              clock,
-              changes);
+      CaEngine engine = CaTier.engine(signer, store, urls, clock, changes);
       CrlPublisher crls =
-          new CrlPublisher(
-              engine,
-              signer,
-              store.cas(),
-              store.certificates(),
-              store.crls(),
-              store.crls(),
-              store.crlNumbers(),
-              urls,
-              clock,
-              changes,
-              Duration.ofHours(1),
-              Duration.ofHours(2),
-              () -> center.get().epoch());
+          CaTier.publisher(engine, signer, store, urls, clock, changes, () -> center.get().epoch());
 
       // The master: a CA, a revoked end-entity certificate, both lists at epoch 1.
       engine
